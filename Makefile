@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` (demo) and `make test` (whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint bench-heartbeat bench-report browser-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: SQLite + embedded Redis + the WeChat simulator, demo data, served on PORT.
+run: $(STAMP)
+	SHIGANG_ENV=development $(BIN)/python -m backend.devserver --port $(PORT)
+
+## make test: the whole suite on PostgreSQL and Redis (override DATABASE_URL=sqlite:// for SQLite).
+test: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

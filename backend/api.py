@@ -1,0 +1,222 @@
+"""Request and response validation with pydantic, and the OpenAPI document built from it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import models_json_schema
+from werkzeug.routing import IntegerConverter
+
+from backend.errors import ApiError
+
+MAX_ID = 2**31 - 1
+
+
+class RequestModel(BaseModel):
+    """Base for request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    """Base for response bodies."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorDetail(ResponseModel):
+    """One machine-readable error."""
+
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorResponse(ResponseModel):
+    """The error envelope of every API failure."""
+
+    error: ErrorDetail
+
+
+class IdConverter(IntegerConverter):
+    """Database ids in URLs: positive and within a 32-bit integer, else 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+@dataclass
+class EndpointSpec:
+    """What the OpenAPI document says about one view."""
+
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    auth: bool
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+AuthHook = Callable[[], None]
+_auth_hooks: dict[str, AuthHook] = {}
+
+
+def set_auth_hook(name: str, hook: AuthHook) -> None:
+    """Register the function that authenticates callers of ``auth=True`` endpoints."""
+    _auth_hooks[name] = hook
+
+
+def _validation_error(exc: ValidationError) -> ApiError:
+    details = [
+        {"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    fields = "、".join(d["field"] or "(body)" for d in details[:5])
+    return ApiError(422, "validation_error", f"请求参数不正确：{fields}", details=details)
+
+
+def parse_json_body(model: type[BaseModel]) -> BaseModel:
+    """Validate the request's JSON body against ``model``."""
+    if not request.get_data(cache=True):
+        raw: Any = {}
+    else:
+        if not request.is_json:
+            raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 application/json")
+        raw = request.get_json(silent=True)
+        if raw is None:
+            raise ApiError(400, "invalid_json", "请求体不是合法的 JSON")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Validate the query string against ``model``."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
+def endpoint(
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    auth: str | None = "trainee",
+    tags: tuple[str, ...] = (),
+):
+    """Parse the body and query, authenticate, and serialize the result through ``response``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(**kwargs):
+            if auth:
+                _auth_hooks[auth]()
+            if body is not None:
+                kwargs["body"] = parse_json_body(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            if response is None:
+                return Response(status=status)
+            payload = response.model_validate(result)
+            return jsonify(payload.model_dump(mode="json")), status
+
+        wrapper.endpoint_spec = EndpointSpec(
+            summary, body, query, response, status, bool(auth), tuple(tags)
+        )
+        return wrapper
+
+    return decorate
+
+
+_PATH_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+    for converter, name in _PATH_PARAM.findall(rule):
+        if converter in ("id", "int"):
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        else:
+            schema = {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
+
+
+def build_openapi(app: Flask, prefix: str = "/api/v1") -> dict:
+    """Generate the OpenAPI 3.1 document from the registered endpoints' pydantic models."""
+    views = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        spec = getattr(app.view_functions.get(rule.endpoint), "endpoint_spec", None)
+        if spec is None or not rule.rule.startswith(prefix):
+            continue
+        views.append((rule, spec))
+
+    models: list = [(ErrorResponse, "serialization")]
+    for _, spec in views:
+        models += [(m, "validation") for m in (spec.body, spec.query) if m]
+        if spec.response:
+            models.append((spec.response, "serialization"))
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    error_ref = {"application/json": {"schema": refs[(ErrorResponse, "serialization")]}}
+
+    paths: dict[str, dict] = {}
+    for rule, spec in views:
+        path, params = _openapi_path(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {
+                "operationId": f"{rule.endpoint}_{method.lower()}",
+                "summary": spec.summary,
+                "tags": list(spec.tags),
+                "parameters": list(params),
+                "responses": {"default": {"description": "错误", "content": error_ref}},
+            }
+            if spec.query:
+                op["parameters"] += _query_parameters(spec.query)
+            if spec.body:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+                }
+            ok: dict[str, Any] = {"description": "成功"}
+            if spec.response:
+                content = {"schema": refs[(spec.response, "serialization")]}
+                ok["content"] = {"application/json": content}
+            op["responses"][str(spec.status)] = ok
+            if spec.auth:
+                op["security"] = [{"bearerAuth": []}]
+            paths.setdefault(path, {})[method.lower()] = op
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "适岗 Shigang mini-program API", "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]

@@ -1,0 +1,62 @@
+"""Flask CLI commands for operators: demo data, the first admin, keys."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from backend.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to ``flask``."""
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Create the demo enterprise, project, lessons, roster and admin users."""
+        from backend.demo import DEMO_PASSWORD, seed_demo
+
+        result = seed_demo()
+        db.session.commit()
+        if result["created"]:
+            click.echo("演示数据已创建：管理员 operator / hr / reviewer，密码 " + DEMO_PASSWORD)
+        else:
+            click.echo("演示数据已存在，未重复创建")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", required=True)
+    @click.option("--role", type=click.Choice(["operator", "enterprise_admin", "reviewer"]))
+    @click.option("--enterprise-id", type=int, default=None)
+    @click.option("--display-name", default="")
+    @click.password_option()
+    def create_admin_command(username, role, enterprise_id, display_name, password):
+        """Create an admin user (the first one is usually an operator)."""
+        from backend.models import AdminUser, Enterprise, Role
+
+        role = role or "operator"
+        if db.session.scalar(select(AdminUser).where(AdminUser.username == username)):
+            raise click.ClickException(f"用户名 {username} 已存在")
+        if role == "enterprise_admin" and db.session.get(Enterprise, enterprise_id or 0) is None:
+            raise click.ClickException("企业管理员必须指定存在的 --enterprise-id")
+        if len(password) < 10:
+            raise click.ClickException("密码至少 10 位")
+        db.session.add(
+            AdminUser(
+                username=username,
+                password_hash=generate_password_hash(password),
+                display_name=display_name or username,
+                role=Role(role),
+                enterprise_id=enterprise_id if role == "enterprise_admin" else None,
+            )
+        )
+        db.session.commit()
+        click.echo(f"已创建管理员 {username}（{role}）")
+
+    @app.cli.command("generate-key")
+    def generate_key_command():
+        """Print a new FIELD_ENCRYPTION_KEY."""
+        from backend.crypto import generate_master_key
+
+        click.echo(generate_master_key())

@@ -1,0 +1,144 @@
+"""Demo data for a newcomer's first run and for manual trials of the trainee flow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from backend import pii
+from backend.clock import today
+from backend.extensions import db
+from backend.models import (
+    AdminUser,
+    Course,
+    CoursePlanRow,
+    Enrolment,
+    Enterprise,
+    Lesson,
+    Platform,
+    Project,
+    ProjectStatus,
+    ResourceForm,
+    Role,
+    Trainee,
+    TrainingType,
+)
+from backend.validation import resident_id_check_char
+
+DEMO_CREDIT_CODE = "914403001922038216"
+DEMO_PASSWORD = "shigang-demo-2020"  # noqa: S105 - printed for the demo; never used in production
+
+# (name, gender, birth date, sequence digits, mobile, account)
+_ROSTER = [
+    ("张伟", "male", "19900307", "001", "13800138001", "zhangwei"),
+    ("王芳", "female", "19920715", "002", "13800138002", "wangfang"),
+    ("李娜", "female", "19881120", "004", "13800138003", "lina"),
+    ("刘强", "male", "19950101", "011", "13800138004", "liuqiang"),
+    ("陈静", "female", "19970909", "022", "13800138005", "chenjing"),
+]
+
+
+def demo_id_number(birth: str, seq: str, region: str = "440106") -> str:
+    """A resident ID number with a valid check digit (for demo and test data only)."""
+    body = region + birth + seq
+    return body + resident_id_check_char(body)
+
+
+def seed_demo() -> dict:
+    """Create the demo enterprise, project, courses, lessons, roster and admins (idempotent)."""
+    existing = db.session.scalar(
+        select(Enterprise).where(Enterprise.credit_code == DEMO_CREDIT_CODE)
+    )
+    if existing is not None:
+        return {"created": False, "enterprise_id": existing.id}
+
+    enterprise = Enterprise(
+        name="广州示例制造有限公司",
+        credit_code=DEMO_CREDIT_CODE,
+        registered_address="广州市天河区示例路 1 号",
+        legal_representative="赵总",
+        contact_phone="020-83700000",
+    )
+    platform = Platform(
+        name="适岗线上培训平台（微信小程序）",
+        icp_number="粤ICP备00000000号",
+        url_or_package="wxdemo00000000000",
+        ip_address="127.0.0.1",
+        server_city="广州",
+    )
+    start = today() - timedelta(days=7)
+    project = Project(
+        enterprise=enterprise,
+        platform=platform,
+        name="2026 年一线员工线上适岗培训",
+        post_trade="装配工",
+        training_type=TrainingType.ON_JOB,
+        planned_headcount=len(_ROSTER),
+        method="线上培训（微信小程序）",
+        start_date=start,
+        end_date=start + timedelta(days=90),
+        planned_class_hours=8,
+        person_in_charge="钱经理",
+        person_mobile="13900139000",
+        goal="掌握岗位安全操作规程与质量标准",
+        status=ProjectStatus.APPROVED,
+    )
+    plan = [
+        ("安全生产基础", "安全操作规程、事故案例", ResourceForm.VIDEO, 180),
+        ("质量管理入门", "质量标准与检验方法", ResourceForm.VIDEO, 180),
+    ]
+    for position, (name, content, form, minutes) in enumerate(plan):
+        row = CoursePlanRow(
+            position=position,
+            resource_name=name,
+            key_content=content,
+            resource_form=form,
+            duration_minutes=minutes,
+        )
+        project.plan_rows.append(row)
+        course = Course(title=name, description=content, position=position)
+        course.lessons = [
+            Lesson(title=f"{name}（{n}）", position=n, duration_s=45 * 60) for n in range(1, 5)
+        ]
+        project.courses.append(course)
+    db.session.add(project)
+    db.session.flush()
+    for row, course in zip(project.plan_rows, project.courses, strict=True):
+        course.plan_row_id = row.id
+
+    for seq, (name, gender, birth, digits, mobile, account) in enumerate(_ROSTER, start=1):
+        trainee = Trainee(
+            enterprise=enterprise, roster_seq=seq, name=name, gender=gender, account=account
+        )
+        pii.set_id_number(trainee, demo_id_number(birth, digits))
+        pii.set_mobile(trainee, mobile)
+        db.session.add(trainee)
+        db.session.add(Enrolment(project=project, trainee=trainee))
+
+    db.session.add_all(
+        [
+            AdminUser(
+                username="operator",
+                password_hash=generate_password_hash(DEMO_PASSWORD),
+                display_name="平台运营",
+                role=Role.OPERATOR,
+            ),
+            AdminUser(
+                username="hr",
+                password_hash=generate_password_hash(DEMO_PASSWORD),
+                display_name="企业管理员",
+                role=Role.ENTERPRISE_ADMIN,
+                enterprise=enterprise,
+            ),
+            AdminUser(
+                username="reviewer",
+                password_hash=generate_password_hash(DEMO_PASSWORD),
+                display_name="人社审核人员",
+                role=Role.REVIEWER,
+            ),
+        ]
+    )
+    db.session.flush()
+    return {"created": True, "enterprise_id": enterprise.id, "project_id": project.id}

@@ -1,0 +1,105 @@
+"""Errors: JSON bodies under /api, readable pages elsewhere, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Chinese messages for the HTTP errors Flask raises by itself (routing, size limits).
+HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式不正确"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限执行此操作"),
+    404: ("not_found", "请求的资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "请求与当前状态冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "请求内容类型不受支持，请使用 application/json"),
+    422: ("validation_error", "请求参数不正确"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后再试"),
+    503: ("service_unavailable", "服务暂不可用，请稍后再试"),
+}
+
+
+class ApiError(Exception):
+    """A failure with an HTTP status, a snake_case code and a Chinese message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: list | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.details = details
+
+
+class NotFound(ApiError):
+    """The object does not exist or the caller may not see it."""
+
+    def __init__(self, message: str = "请求的资源不存在") -> None:
+        super().__init__(404, "not_found", message)
+
+
+def error_body(code: str, message: str, details: list | None = None) -> dict:
+    """The JSON error envelope every API failure uses."""
+    error: dict = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(status: int, code: str, message: str, headers=None, details=None) -> Response:
+    if _wants_json():
+        response = jsonify(error_body(code, message, details))
+    else:
+        response = Response(
+            render_template("error.html", status=status, code=code, message=message),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers that turn every failure into a clear answer."""
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        code, message = HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name))
+        headers = {}
+        if exc.code == 405 and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        return _render(exc.code or 500, code, message, headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        from backend.extensions import db
+
+        # Whatever half-done work the request held is thrown away, never committed.
+        db.session.rollback()
+        log.exception("unhandled error")
+        code, message = HTTP_MESSAGES[500]
+        return _render(500, code, message)

@@ -1,0 +1,110 @@
+"""Learning sessions, their credited spans and attention checks: the evidence behind every hour."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.clock import now
+from backend.extensions import db
+from backend.models.types import UTCDateTime, enum_column
+
+
+class SessionStatus(enum.StrEnum):
+    """Why a learning session is or is no longer open."""
+
+    ACTIVE = "active"
+    ENDED = "ended"  # the trainee checked out
+    SUPERSEDED = "superseded"  # the trainee checked in elsewhere
+    ABANDONED = "abandoned"  # closed by the sweep at its last accepted beat
+
+
+class LearningSession(db.Model):
+    """One check-in to a lesson on one device (学习会话)."""
+
+    __tablename__ = "learning_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"))
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id"))
+    device: Mapped[str] = mapped_column(sa.String(120), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Server time minus the client's clock at check-in, used to place offline beats.
+    client_offset_ms: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_playing: Mapped[bool] = mapped_column(default=True)
+    last_position_s: Mapped[int] = mapped_column(default=0)
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_column(SessionStatus), default=SessionStatus.ACTIVE
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Credit written to the database so far (checkpoints, check-out, sweep).
+    credited_s: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.Index("ix_learning_session_trainee_status", "trainee_id", "status"),
+        sa.Index("ix_learning_session_trainee_lesson", "trainee_id", "lesson_id"),
+    )
+
+
+class CreditedSpan(db.Model):
+    """A stretch of wall-clock time credited to a trainee; spans of one trainee never overlap."""
+
+    __tablename__ = "credited_span"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_session.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id"))
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[int]
+    device: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    __table_args__ = (
+        sa.Index("ix_credited_span_trainee_start", "trainee_id", "start_at"),
+        sa.Index("ix_credited_span_project_trainee", "project_id", "trainee_id"),
+        sa.CheckConstraint("seconds > 0 AND end_at > start_at", name="span_positive"),
+    )
+
+
+class CheckKind(enum.StrEnum):
+    """What an attention check asks."""
+
+    QUESTION = "question"
+    CODE = "code"
+
+
+class CheckOutcome(enum.StrEnum):
+    """How an attention check ended."""
+
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class AttentionCheck(db.Model):
+    """A random attention check (随机弹题) shown during a session, and its answer."""
+
+    __tablename__ = "attention_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_session.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"), index=True)
+    kind: Mapped[CheckKind] = mapped_column(enum_column(CheckKind))
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question.id"))
+    expected: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(sa.String(64))
+    outcome: Mapped[CheckOutcome] = mapped_column(
+        enum_column(CheckOutcome), default=CheckOutcome.PENDING
+    )

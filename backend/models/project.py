@@ -1,0 +1,140 @@
+"""Training projects, their course plan, courses and lessons (附件1 sections four and five)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.clock import now
+from backend.extensions import db
+from backend.models.org import Enterprise, Institution, Platform
+from backend.models.types import UTCDateTime, enum_column
+
+
+class TrainingType(enum.StrEnum):
+    """培训类型."""
+
+    PRE_JOB = "pre_job"  # 岗前培训
+    ON_JOB = "on_job"  # 在岗培训
+    JOB_TRANSFER = "job_transfer"  # 转岗培训
+
+
+class ProjectStatus(enum.StrEnum):
+    """Where a project stands in filing and review."""
+
+    DRAFT = "draft"
+    FILED = "filed"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+
+class ResourceForm(enum.StrEnum):
+    """资源形式."""
+
+    VIDEO = "video"
+    DOCUMENT = "document"
+    LIVE = "live"
+    AUDIO = "audio"
+
+
+class Project(db.Model):
+    """A training project an enterprise files (培训项目)."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institution.id"))
+    platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("platform.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    post_trade: Mapped[str] = mapped_column(sa.String(100), default="")
+    training_type: Mapped[TrainingType] = mapped_column(enum_column(TrainingType))
+    planned_headcount: Mapped[int] = mapped_column(default=0)
+    method: Mapped[str] = mapped_column(sa.String(100), default="线上培训")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    planned_class_hours: Mapped[int]
+    person_in_charge: Mapped[str] = mapped_column(sa.String(100), default="")
+    person_mobile: Mapped[str] = mapped_column(sa.String(32), default="")
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(
+        enum_column(ProjectStatus), default=ProjectStatus.DRAFT
+    )
+    review_comment: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attention_checks_enabled: Mapped[bool] = mapped_column(default=True)
+    # Seconds between attention checks; None means the policy's default.
+    attention_check_interval_s: Mapped[int | None]
+    assessment_required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    enterprise: Mapped[Enterprise] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+    platform: Mapped[Platform | None] = relationship()
+    plan_rows: Mapped[list[CoursePlanRow]] = relationship(
+        back_populates="project", order_by="CoursePlanRow.position", cascade="all, delete-orphan"
+    )
+    courses: Mapped[list[Course]] = relationship(
+        back_populates="project", order_by="Course.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),)
+
+
+class CoursePlanRow(db.Model):
+    """A row of the filed online training plan (线上培训计划)."""
+
+    __tablename__ = "course_plan_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    resource_name: Mapped[str] = mapped_column(sa.String(200))
+    key_content: Mapped[str] = mapped_column(sa.Text, default="")
+    resource_form: Mapped[ResourceForm] = mapped_column(enum_column(ResourceForm))
+    duration_minutes: Mapped[int]
+
+    project: Mapped[Project] = relationship(back_populates="plan_rows")
+
+
+class Course(db.Model):
+    """A course of a project (课程); its lessons are what trainees open."""
+
+    __tablename__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
+    plan_row_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course_plan_row.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    project: Mapped[Project] = relationship(back_populates="courses")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+
+class Lesson(db.Model):
+    """A lesson (课节): the unit a trainee checks in to; credit never exceeds its duration."""
+
+    __tablename__ = "lesson"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    duration_s: Mapped[int]
+    resource_form: Mapped[ResourceForm] = mapped_column(
+        enum_column(ResourceForm), default=ResourceForm.VIDEO
+    )
+    media_url: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    course: Mapped[Course] = relationship(back_populates="lessons")
+
+    __table_args__ = (sa.CheckConstraint("duration_s > 0", name="duration_positive"),)

@@ -1,0 +1,74 @@
+"""Personal data: encrypt ID numbers and mobiles, mask them, audit every full reveal."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from backend import audit
+from backend.crypto import FieldCipher, mask_mobile, mask_resident_id
+from backend.models import Trainee
+
+
+def cipher() -> FieldCipher:
+    """The app's field cipher."""
+    return current_app.extensions["field_cipher"]
+
+
+def blind_index(value: str) -> str:
+    """The keyed hash used to look up or de-duplicate an exact value."""
+    return cipher().blind_index(value)
+
+
+def set_id_number(trainee: Trainee, id_number: str) -> None:
+    """Store a validated, normalized ID number encrypted, with its blind index."""
+    trainee.id_number_enc = cipher().encrypt(id_number)
+    trainee.id_number_hash = blind_index(id_number)
+
+
+def set_mobile(trainee: Trainee, mobile: str) -> None:
+    """Store a validated mobile encrypted, with its blind index."""
+    trainee.mobile_enc = cipher().encrypt(mobile)
+    trainee.mobile_hash = blind_index(mobile)
+
+
+def masked_id_number(trainee: Trainee) -> str:
+    """The ID number as shown on screen, e.g. 440106********1234."""
+    return mask_resident_id(cipher().decrypt(trainee.id_number_enc))
+
+
+def masked_mobile(trainee: Trainee) -> str:
+    """The mobile as shown on screen, e.g. 138****5678."""
+    return mask_mobile(cipher().decrypt(trainee.mobile_enc))
+
+
+def mobile_matches(trainee: Trainee, mobile: str) -> bool:
+    """Whether ``mobile`` is the trainee's roster mobile, without revealing it."""
+    return blind_index(mobile) == trainee.mobile_hash
+
+
+def reveal_id_number(trainee: Trainee, *, actor_kind: str, actor_id: int | None, purpose: str):
+    """The full ID number; the access is written to the audit log."""
+    audit.record(
+        "pii.reveal_id_number",
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        object_type="trainee",
+        object_id=trainee.id,
+        enterprise_id=trainee.enterprise_id,
+        purpose=purpose,
+    )
+    return cipher().decrypt(trainee.id_number_enc)
+
+
+def reveal_mobile(trainee: Trainee, *, actor_kind: str, actor_id: int | None, purpose: str):
+    """The full mobile; the access is written to the audit log."""
+    audit.record(
+        "pii.reveal_mobile",
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        object_type="trainee",
+        object_id=trainee.id,
+        enterprise_id=trainee.enterprise_id,
+        purpose=purpose,
+    )
+    return cipher().decrypt(trainee.mobile_enc)

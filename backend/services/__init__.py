@@ -1,0 +1,1 @@
+"""Domain services: plain functions that never touch ``request``; callers commit."""

@@ -1,0 +1,44 @@
+"""Accepting a unified social credit code, with the operator-only checksum override."""
+
+from __future__ import annotations
+
+from backend import audit
+from backend.errors import ApiError
+from backend.models import AdminUser, Enterprise, Institution, Role
+from backend.validation import InvalidValue, normalize_credit_code, validate_credit_code
+
+
+def set_credit_code(
+    holder: Enterprise | Institution,
+    code: str,
+    *,
+    actor: AdminUser,
+    override_reason: str | None = None,
+) -> None:
+    """Validate and set ``holder.credit_code``; a bad checksum needs an operator and a reason."""
+    try:
+        holder.credit_code = validate_credit_code(code)
+        holder.credit_code_override_reason = None
+        return
+    except InvalidValue as exc:
+        if exc.code != "credit_code_checksum":
+            raise ApiError(422, exc.code, exc.message) from None
+        if not (override_reason and override_reason.strip()):
+            raise ApiError(
+                422, exc.code, exc.message + "（平台运营人员可填写理由后接受）"
+            ) from None
+        if actor.role is not Role.OPERATOR:
+            message = "只有平台运营人员可以接受校验位不符的代码"
+            raise ApiError(403, "override_not_allowed", message) from None
+    holder.credit_code = normalize_credit_code(code)
+    holder.credit_code_override_reason = override_reason.strip()
+    audit.record(
+        "credit_code.override",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type=type(holder).__tablename__,
+        object_id=holder.id,
+        enterprise_id=holder.id if isinstance(holder, Enterprise) else None,
+        credit_code=holder.credit_code,
+        reason=holder.credit_code_override_reason,
+    )

@@ -1,0 +1,56 @@
+"""Opaque trainee tokens kept in Redis with a TTL, revocable one by one or all at once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app
+
+from backend.extensions import redis_store
+
+
+def _token_key(token: str) -> str:
+    # Only a hash of the token is stored, so a Redis dump does not hand out sessions.
+    return redis_store.key("tok", hashlib.sha256(token.encode()).hexdigest())
+
+
+def _trainee_set_key(trainee_id: int) -> str:
+    return redis_store.key("tok-of", trainee_id)
+
+
+def issue_token(trainee_id: int) -> tuple[str, int]:
+    """Create a token for a trainee; return it and its lifetime in seconds."""
+    ttl = int(current_app.config["TOKEN_TTL_S"])
+    token = secrets.token_urlsafe(32)
+    key = _token_key(token)
+    pipe = redis_store.client.pipeline()
+    pipe.set(key, trainee_id, ex=ttl)
+    pipe.sadd(_trainee_set_key(trainee_id), key)
+    pipe.expire(_trainee_set_key(trainee_id), ttl)
+    pipe.execute()
+    return token, ttl
+
+
+def resolve_token(token: str) -> int | None:
+    """The trainee id a live token belongs to, or None."""
+    value = redis_store.client.get(_token_key(token))
+    return int(value) if value is not None else None
+
+
+def revoke_token(token: str) -> None:
+    """Revoke one token."""
+    key = _token_key(token)
+    trainee_id = redis_store.client.get(key)
+    pipe = redis_store.client.pipeline()
+    pipe.delete(key)
+    if trainee_id is not None:
+        pipe.srem(_trainee_set_key(int(trainee_id)), key)
+    pipe.execute()
+
+
+def revoke_all(trainee_id: int) -> None:
+    """Revoke every token of a trainee (on unbind or deactivation)."""
+    set_key = _trainee_set_key(trainee_id)
+    keys = list(redis_store.client.smembers(set_key))
+    redis_store.client.delete(set_key, *keys)

@@ -1,0 +1,1 @@
+"""Settings and policies: defaults in classes, overridden by environment variables."""

@@ -1,0 +1,152 @@
+"""Configuration classes; environment variables override the class defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Settings that a deployment may set through the environment, with their parsers.
+_ENV_OVERRIDES: dict[str, type] = {
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "REDIS_PREFIX": str,
+    "SECRET_KEY": str,
+    "FIELD_ENCRYPTION_KEY": str,
+    "WECHAT_APP_ID": str,
+    "WECHAT_APP_SECRET": str,
+    "WECHAT_API_BASE_URL": str,
+    "SUBSIDY_POLICY": str,
+    "TOKEN_TTL_S": int,
+    "BIND_TICKET_TTL_S": int,
+    "BIND_RATE_LIMIT": int,
+    "BIND_RATE_WINDOW_S": int,
+    "LOG_LEVEL": str,
+}
+
+
+class BaseConfig:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+    REDIS_PREFIX = "shigang:"
+    # Only a newcomer's first run may fall back to an in-process Redis stand-in.
+    ALLOW_EMBEDDED_REDIS = False
+    SECRET_KEY: str | None = None
+    FIELD_ENCRYPTION_KEY: str | None = None
+    WECHAT_APP_ID = "wx0000000000000000"
+    WECHAT_APP_SECRET: str | None = None
+    WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
+    WECHAT_TIMEOUT_S = 5.0
+    SUBSIDY_POLICY = "guangdong_2020"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    JSON_AS_ASCII = False
+    TOKEN_TTL_S = 7 * 24 * 3600
+    BIND_TICKET_TTL_S = 300
+    BIND_RATE_LIMIT = 5
+    BIND_RATE_WINDOW_S = 900
+    LOGIN_LOCKOUT_ATTEMPTS = 5
+    LOGIN_LOCKOUT_S = 900
+    LOG_LEVEL = "INFO"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+
+
+class DevelopmentConfig(BaseConfig):
+    """A newcomer's first run: SQLite, embedded Redis, demo secrets."""
+
+    ENV_NAME = "development"
+    DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'shigang.db'}"
+    ALLOW_EMBEDDED_REDIS = True
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development only; production refuses fallbacks
+    # 32 zero-ish bytes, urlsafe base64; development only.
+    FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
+    WECHAT_APP_ID = "wxdemo00000000000"
+    WECHAT_APP_SECRET = "dev-wechat-secret"  # noqa: S105
+
+
+class TestConfig(DevelopmentConfig):
+    """The test suite: real PostgreSQL and Redis when their URLs are set."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    ALLOW_EMBEDDED_REDIS = False
+    WTF_CSRF_ENABLED = True
+    BIND_RATE_LIMIT = 5
+
+
+class ProductionConfig(BaseConfig):
+    """Production: every secret from the environment, no stand-ins."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED = (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "WECHAT_APP_ID",
+        "WECHAT_APP_SECRET",
+    )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete."""
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the settings: class defaults, then environment variables, then explicit overrides."""
+    env_name = (overrides or {}).get("ENV_NAME") or os.environ.get("SHIGANG_ENV", "development")
+    if env_name not in CONFIGS:
+        raise ConfigError(f"unknown SHIGANG_ENV {env_name!r}; use one of {sorted(CONFIGS)}")
+    cls = CONFIGS[env_name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for key, parse in _ENV_OVERRIDES.items():
+        raw = os.environ.get(key)
+        if raw:
+            settings[key] = parse(raw)
+    settings.update(overrides or {})
+    settings["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(settings["DATABASE_URL"])
+    if env_name == "production":
+        _check_production(settings)
+    return settings
+
+
+def _sqlalchemy_url(url: str | None) -> str | None:
+    """Point plain postgres URLs at psycopg 3, the driver we ship."""
+    if not url:
+        return url
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _check_production(settings: dict) -> None:
+    """Refuse to start production with a missing secret or an embedded stand-in."""
+    missing = [key for key in ProductionConfig.REQUIRED if not settings.get(key)]
+    if missing:
+        raise ConfigError("production refuses to start; missing: " + ", ".join(missing))
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigError("production refuses to start on SQLite; set DATABASE_URL to PostgreSQL")
+    if settings.get("ALLOW_EMBEDDED_REDIS"):
+        raise ConfigError("production refuses the embedded Redis stand-in")
+    if (
+        "127.0.0.1" in settings["WECHAT_API_BASE_URL"]
+        or "localhost" in settings["WECHAT_API_BASE_URL"]
+    ):
+        raise ConfigError("production refuses a local WeChat simulator as WECHAT_API_BASE_URL")

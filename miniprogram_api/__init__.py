@@ -1,0 +1,18 @@
+"""The JSON API the mini-program calls, mounted at /api/v1."""
+
+from flask import Blueprint, Flask
+
+
+def create_blueprint() -> Blueprint:
+    """Build the API blueprint with every route module attached."""
+    from miniprogram_api import docs, security
+
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    security.install(bp)
+    docs.register(bp)
+    return bp
+
+
+def init_app(app: Flask) -> None:
+    """Mount the API on the app."""
+    app.register_blueprint(create_blueprint())

@@ -1,0 +1,40 @@
+"""Bearer-token authentication of trainees."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from backend.api import set_auth_hook
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.models import Trainee
+from backend.services import tokens
+
+
+def bearer_token() -> str | None:
+    """The token from ``Authorization: Bearer ...``, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate_trainee() -> None:
+    """Load the signed-in trainee into ``g.trainee`` or answer 401."""
+    token = bearer_token()
+    if token is None:
+        raise ApiError(401, "unauthorized", "请先登录", headers={"WWW-Authenticate": "Bearer"})
+    trainee_id = tokens.resolve_token(token)
+    trainee = db.session.get(Trainee, trainee_id) if trainee_id is not None else None
+    if trainee is None or not trainee.active:
+        raise ApiError(
+            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
+        )
+    g.trainee = trainee
+    g.token = token
+
+
+def install(bp: Blueprint) -> None:
+    """Register the trainee authenticator used by ``endpoint(auth="trainee")``."""
+    set_auth_hook("trainee", authenticate_trainee)

@@ -1,0 +1,141 @@
+"""Factories for test data: valid by default, every field overridable."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from werkzeug.security import generate_password_hash
+
+from backend import pii
+from backend.demo import demo_id_number
+from backend.models import (
+    AdminUser,
+    Course,
+    CoursePlanRow,
+    Enrolment,
+    Enterprise,
+    Lesson,
+    Project,
+    ProjectStatus,
+    ResourceForm,
+    Role,
+    Trainee,
+    TrainingType,
+)
+from backend.services import tokens
+from backend.validation import InvalidValue, validate_credit_code
+
+_seq = itertools.count(1)
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+ADMIN_PASSWORD = "correct-horse-battery"
+
+
+def credit_code(n: int) -> str:
+    """A checksum-valid unified social credit code, distinct for each ``n``."""
+    body = f"91440300{n:09d}"
+    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
+    code = body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
+    try:
+        return validate_credit_code(code)
+    except InvalidValue as exc:  # pragma: no cover - would mean the factory itself is wrong
+        raise AssertionError(code) from exc
+
+
+def id_number(n: int, gender: str = "male") -> str:
+    """A valid resident ID number, distinct for each ``n``, with the given gender."""
+    seq = (n * 2 + (1 if gender == "male" else 0)) % 1000
+    return demo_id_number("19900101", f"{seq:03d}", region=f"{440100 + n // 500:06d}")
+
+
+def mobile(n: int) -> str:
+    """A valid mainland mobile number, distinct for each ``n``."""
+    return f"139{n:08d}"
+
+
+class Factories:
+    """Create and flush model objects; the test commits nothing it does not need to."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def _add(self, obj):
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def enterprise(self, **fields) -> Enterprise:
+        """An enterprise with a valid credit code."""
+        n = next(_seq)
+        fields.setdefault("name", f"测试企业{n}")
+        fields.setdefault("credit_code", credit_code(n))
+        return self._add(Enterprise(**fields))
+
+    def project(self, enterprise: Enterprise | None = None, **fields) -> Project:
+        """An approved project running from 2026-03-01 to 2026-06-30."""
+        fields.setdefault("name", f"测试培训项目{next(_seq)}")
+        fields.setdefault("training_type", TrainingType.ON_JOB)
+        fields.setdefault("start_date", date(2026, 3, 1))
+        fields.setdefault("end_date", date(2026, 6, 30))
+        fields.setdefault("planned_class_hours", 8)
+        fields.setdefault("status", ProjectStatus.APPROVED)
+        fields.setdefault("planned_headcount", 10)
+        project = Project(enterprise=enterprise or self.enterprise(), **fields)
+        return self._add(project)
+
+    def plan_row(self, project: Project, **fields) -> CoursePlanRow:
+        """A row of the project's online training plan."""
+        fields.setdefault("resource_name", "安全生产")
+        fields.setdefault("resource_form", ResourceForm.VIDEO)
+        fields.setdefault("duration_minutes", 90)
+        return self._add(CoursePlanRow(project=project, **fields))
+
+    def course(self, project: Project | None = None, **fields) -> Course:
+        """A course of a project."""
+        fields.setdefault("title", f"课程{next(_seq)}")
+        return self._add(Course(project=project or self.project(), **fields))
+
+    def lesson(self, course: Course | None = None, **fields) -> Lesson:
+        """A 45-minute lesson."""
+        fields.setdefault("title", f"课节{next(_seq)}")
+        fields.setdefault("duration_s", 45 * 60)
+        return self._add(Lesson(course=course or self.course(), **fields))
+
+    def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
+        """A trainee with a valid, encrypted ID number and mobile."""
+        n = next(_seq)
+        gender = fields.setdefault("gender", "male")
+        plain_id = fields.pop("id_number", None) or id_number(n, gender)
+        plain_mobile = fields.pop("mobile", None) or mobile(n)
+        fields.setdefault("name", f"学员{n}")
+        fields.setdefault("account", f"trainee{n}")
+        fields.setdefault("roster_seq", n)
+        trainee = Trainee(enterprise=enterprise or self.enterprise(), **fields)
+        pii.set_id_number(trainee, plain_id)
+        pii.set_mobile(trainee, plain_mobile)
+        return self._add(trainee)
+
+    def enrol(self, trainee: Trainee, project: Project) -> Enrolment:
+        """Enrol a trainee in a project."""
+        return self._add(Enrolment(trainee=trainee, project=project))
+
+    def admin(self, role: Role | str = Role.OPERATOR, enterprise=None, **fields) -> AdminUser:
+        """An admin user whose password is ``ADMIN_PASSWORD``."""
+        fields.setdefault("username", f"admin{next(_seq)}")
+        fields.setdefault("password_hash", generate_password_hash(ADMIN_PASSWORD))
+        return self._add(AdminUser(role=Role(role), enterprise=enterprise, **fields))
+
+    def token(self, trainee: Trainee) -> str:
+        """A live bearer token for the trainee (the session is committed so views see it)."""
+        self.session.commit()
+        return tokens.issue_token(trainee.id)[0]
+
+    def auth(self, trainee: Trainee) -> dict[str, str]:
+        """Request headers authenticating as the trainee."""
+        return {"Authorization": f"Bearer {self.token(trainee)}"}
+
+
+def days(n: int) -> timedelta:
+    """Shorthand for a timedelta of ``n`` days."""
+    return timedelta(days=n)
