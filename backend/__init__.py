@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -12,6 +12,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
     app.json.ensure_ascii = False
+
+    @app.before_request
+    def fresh_request_globals():
+        # g lives on the app context, which tests keep open across requests: start each clean.
+        g.__dict__.clear()
 
     from backend import logs
 
@@ -45,10 +50,26 @@ def create_app(config: dict | None = None) -> Flask:
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
     csrf.exempt("api")
 
+    from backend import admin, security_headers
+
+    admin.init_app(app)
+    security_headers.init_app(app)
+    _admin_template_globals(app)
+
     from backend.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _admin_template_globals(app: Flask) -> None:
+    from backend.admin.auth import current_admin
+
+    role_names = {"operator": "平台运营", "enterprise_admin": "企业管理员", "reviewer": "审核人员"}
+
+    @app.context_processor
+    def inject_admin():
+        return {"current_admin": current_admin(), "role_names": role_names}
 
 
 def _migrations_dir():

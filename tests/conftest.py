@@ -182,3 +182,21 @@ def frozen_clock():
 def make(app):
     """Factories for test data (see tests/factories.py)."""
     return factories.Factories(db.session)
+
+
+@pytest.fixture
+def admin_login(client):
+    """Sign ``admin`` in on the test client; returns the CSRF token for later requests."""
+    import re
+
+    def login(admin, password: str = factories.ADMIN_PASSWORD) -> str:
+        page = client.get("/admin/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/admin/login",
+            data={"username": admin.username, "password": password, "csrf_token": token},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client.get("/api/admin/me").get_json()["csrf_token"]
+
+    return login
