@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     miniprogram_api.init_app(app)
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
-    csrf.exempt("api")
+    csrf.exempt(app.blueprints["api"])
 
     from backend import admin, security_headers
 
