@@ -126,6 +126,7 @@ def register(bp: Blueprint) -> None:
                     passed=passed,
                 )
             )
+        db.session.commit()  # attempts found past their deadline were scored
         return QuizListOut(quizzes=out)
 
     @bp.post("/quizzes/<id:quiz_id>/attempts")

@@ -168,6 +168,21 @@ def submit(attempt: QuizAttempt) -> QuizAttempt:
     return attempt
 
 
+def finish_expired(quiz_ids: list[int], trainee_id: int | None = None) -> None:
+    """Score every open attempt at these quizzes whose time is up, as of its deadline."""
+    if not quiz_ids:
+        return
+    query = select(QuizAttempt).where(
+        QuizAttempt.quiz_id.in_(quiz_ids),
+        QuizAttempt.submitted_at.is_(None),
+        QuizAttempt.deadline_at < clock.now(),
+    )
+    if trainee_id is not None:
+        query = query.where(QuizAttempt.trainee_id == trainee_id)
+    for attempt in db.session.scalars(query):
+        finish_if_expired(attempt)
+
+
 def finish_if_expired(attempt: QuizAttempt) -> bool:
     """Score an open attempt whose time is up, as of its deadline; True when that happened."""
     if attempt.submitted_at is not None or attempt.deadline_at is None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import AttemptAnswer, Enrolment, Question, Quiz, QuizAttempt, Trainee
 from backend.services import evaluations
+from backend.services.attempts import finish_expired
 from backend.services.quizzes import assessment_passed_by_trainee, project_quizzes
 
 
@@ -21,6 +22,7 @@ def trainee_rows(project_id: int) -> list[dict]:
         .order_by(Trainee.roster_seq, Trainee.id)
     ).all()
     stats: dict[tuple[int, int], dict] = {}
+    finish_expired(quiz_ids)
     if quiz_ids:
         attempts = db.session.scalars(
             select(QuizAttempt).where(
@@ -65,6 +67,7 @@ def trainee_rows(project_id: int) -> list[dict]:
 
 def quiz_statistics(quiz: Quiz) -> dict:
     """Average score, pass rate and, per question, the share answering correctly."""
+    finish_expired([quiz.id])
     attempts = list(
         db.session.scalars(
             select(QuizAttempt).where(

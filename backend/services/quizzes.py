@@ -82,8 +82,11 @@ def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:
 
 def attempt_stats(trainee_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, int | None, bool]]:
     """Per quiz: attempts used, best submitted score, and whether any submitted attempt passed."""
+    from backend.services.attempts import finish_expired
+
     if not quiz_ids:
         return {}
+    finish_expired(quiz_ids, trainee_id)
     rows = db.session.execute(
         select(
             QuizAttempt.quiz_id,
@@ -110,6 +113,10 @@ def _assessment_ids(project_id: int) -> list[int]:
 
 
 def _passed_pairs(quiz_ids: list[int], trainee_id: int | None = None) -> set[tuple[int, int]]:
+    from backend.services.attempts import finish_expired  # attempts builds on this module
+
+    # An attempt left open past its deadline is scored first: it may be the one that passed.
+    finish_expired(quiz_ids, trainee_id)
     query = select(QuizAttempt.trainee_id, QuizAttempt.quiz_id).where(
         QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True)
     )
@@ -119,7 +126,10 @@ def _passed_pairs(quiz_ids: list[int], trainee_id: int | None = None) -> set[tup
 
 
 def assessment_passed(trainee_id: int, project_id: int) -> bool:
-    """Whether the trainee passed every assessment of the project (False when it has none)."""
+    """Whether the trainee passed every assessment of the project (False when it has none).
+
+    Attempts left open past their deadline are scored on the way (in the caller's transaction).
+    """
     quiz_ids = _assessment_ids(project_id)
     if not quiz_ids:
         return False

@@ -181,18 +181,22 @@ def register(bp: Blueprint) -> None:
     @admin_required()
     @endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
     def admin_quiz_statistics(quiz_id: int):
-        return quiz_reports.quiz_statistics(quiz_or_404(quiz_id, current_admin()))
+        statistics = quiz_reports.quiz_statistics(quiz_or_404(quiz_id, current_admin()))
+        db.session.commit()  # attempts found past their deadline were scored
+        return statistics
 
     @bp.get("/projects/<id:project_id>/quiz-report")
     @admin_required()
     @endpoint(summary="学员测验与评价情况", response=ProjectQuizReportOut, auth=None)
     def admin_project_quiz_report(project_id: int):
         project = get_project_or_404(project_id, current_admin())
-        return ProjectQuizReportOut(
+        report = ProjectQuizReportOut(
             project_id=project.id,
             assessment_required=project.assessment_required,
             trainees=quiz_reports.trainee_rows(project.id),
         )
+        db.session.commit()  # attempts found past their deadline were scored
+        return report
 
     @bp.get("/projects/<id:project_id>/evaluations")
     @admin_required()

@@ -128,3 +128,23 @@ def test_reports_and_assessment_gate(client, make, admin_login):
         "teaching": 3.5,
         "platform": 4.5,
     }
+
+
+def test_an_attempt_left_open_past_its_deadline_counts(client, make, admin_login, frozen_clock):
+    project, _, bank = _project_with_bank(make, questions=2)
+    quiz = make.quiz(project, kind=QuizKind.ASSESSMENT, question_count=2, time_limit_s=300)
+    trainee = make.trainee(project.enterprise)
+    make.enrol(trainee, project)
+    headers = make.auth(trainee)
+    attempt = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers).get_json()
+    answers = answer_all(attempt, bank, set(bank))
+    client.post(
+        f"/api/v1/attempts/{attempt['id']}/answers", json={"answers": answers}, headers=headers
+    )
+    frozen_clock.advance(301)  # the app was closed and never submitted
+    admin_login(make.admin(Role.OPERATOR))
+    stats = client.get(f"/api/admin/quizzes/{quiz.id}/statistics").get_json()
+    assert (stats["attempts"], stats["pass_rate"]) == (1, 1.0)
+    assert quizzes.assessment_passed(trainee.id, project.id) is True
+    listed = client.get(f"/api/v1/projects/{project.id}/quizzes", headers=headers).get_json()
+    assert listed["quizzes"][0]["best_score"] == 100
