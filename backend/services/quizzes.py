@@ -126,10 +126,8 @@ def _passed_pairs(quiz_ids: list[int], trainee_id: int | None = None) -> set[tup
 
 
 def assessment_passed(trainee_id: int, project_id: int) -> bool:
-    """Whether the trainee passed every assessment of the project (False when it has none).
-
-    Attempts left open past their deadline are scored on the way (in the caller's transaction).
-    """
+    """Whether the trainee passed every assessment of the project (False when it has none)."""
+    # Attempts left open past their deadline are scored on the way, in the caller's transaction.
     quiz_ids = _assessment_ids(project_id)
     if not quiz_ids:
         return False
