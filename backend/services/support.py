@@ -16,6 +16,8 @@ OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 # Enough for any real question; a client stuck in a loop stops here instead of filling the table.
 THREADS_PER_DAY = 20
 MESSAGES_PER_THREAD = 200
+TRAINEE_LIST_LIMIT = 50
+ADMIN_PAGE_SIZE = 50
 
 
 def create_thread(trainee: Trainee, subject: str, body: str) -> SupportThread:
@@ -44,11 +46,12 @@ def create_thread(trainee: Trainee, subject: str, body: str) -> SupportThread:
 
 
 def trainee_threads(trainee: Trainee) -> list[SupportThread]:
-    """The trainee's own threads, most recently active first."""
+    """The trainee's own threads, the most recently active first (at most 50)."""
     query = (
         select(SupportThread)
         .where(SupportThread.trainee_id == trainee.id)
         .order_by(SupportThread.updated_at.desc(), SupportThread.id.desc())
+        .limit(TRAINEE_LIST_LIMIT)
     )
     return list(db.session.scalars(query))
 
@@ -73,12 +76,15 @@ def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
     return message
 
 
-def admin_threads(admin: AdminUser, status: str | None = None) -> list[SupportThread]:
-    """Threads the admin may see, most recently active first."""
+def admin_threads(
+    admin: AdminUser, status: str | None = None, page: int = 1
+) -> list[SupportThread]:
+    """One page of the threads the admin may see, the most recently active first."""
     query = scoped(select(SupportThread), admin, SupportThread.enterprise_id)
     if status:
         query = query.where(SupportThread.status == status)
     query = query.order_by(SupportThread.updated_at.desc(), SupportThread.id.desc())
+    query = query.offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
     return list(db.session.scalars(query))
 
 

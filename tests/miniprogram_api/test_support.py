@@ -22,6 +22,8 @@ def test_trainee_threads_and_admin_replies(client, make, admin_login):
     token = admin_login(make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise))
     listed = client.get("/api/admin/support/threads?status=open").get_json()["threads"]
     assert [t["id"] for t in listed] == [thread["id"]]
+    assert client.get("/api/admin/support/threads?page=2").get_json() == {"threads": []}
+    assert client.get("/api/admin/support/threads?page=0").status_code == 422
     reply = client.post(
         f"/api/admin/support/threads/{thread['id']}/messages",
         json={"body": "请更新微信后重试"},

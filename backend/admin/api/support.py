@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.admin.auth import admin_required, current_admin
 from backend.api import RequestModel, ResponseModel, endpoint
@@ -49,9 +49,10 @@ class ThreadListOut(ResponseModel):
 
 
 class ThreadQuery(BaseModel):
-    """Filter by status."""
+    """Filter by status; 50 threads a page."""
 
     status: Literal["open", "answered", "closed"] | None = None
+    page: Annotated[int, Field(ge=1, le=10_000)] = 1
 
 
 class ReplyIn(RequestModel):
@@ -83,7 +84,7 @@ def register(bp: Blueprint) -> None:
     @admin_required()
     @endpoint(summary="学员问题列表", query=ThreadQuery, response=ThreadListOut, auth=None)
     def admin_support_threads(query: ThreadQuery):
-        threads = support.admin_threads(current_admin(), query.status)
+        threads = support.admin_threads(current_admin(), query.status, query.page)
         return ThreadListOut(threads=[thread_out(t) for t in threads])
 
     @bp.get("/support/threads/<id:thread_id>")
