@@ -74,7 +74,8 @@ def test_multiple_choice_is_all_or_nothing_through_the_shuffle(client, make):
 def test_practice_explains_each_answer_and_reveals_all_after_submit(client, make):
     _, headers, quiz, bank = setup_bank(make, questions=3, kind=QuizKind.PRACTICE, question_count=3)
     attempt = _start(client, quiz, headers)
-    assert attempt["feedback"] == []
+    assert_no_key(attempt)  # nothing is revealed before an answer is saved
+    assert_no_key(client.get(f"/api/v1/attempts/{attempt['id']}", headers=headers).get_json())
     q = attempt["questions"][0]
     wrong = shown_letters(q, bank[q["id"]], correct=False)
     body = _save(client, attempt["id"], [{"question_id": q["id"], "letters": wrong}], headers)
