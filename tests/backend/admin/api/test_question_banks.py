@@ -1,6 +1,7 @@
 """Question banks through the admin JSON API: xlsx import with row errors, export round trip."""
 
 import io
+import zipfile
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -188,4 +189,18 @@ def test_reviewers_read_only_and_enterprise_admins_only_their_own(client, make, 
     assert client.get(f"/api/admin/courses/{course.id}/questions").status_code == 404
     assert client.get(f"/api/admin/courses/{course.id}/questions.xlsx").status_code == 404
     assert _upload(client, course.id, _xlsx(GOOD_ROWS), token).status_code == 404
+    assert _count(make, course) == 0
+
+
+def test_oversized_banks_are_refused(client, make, admin_login):
+    course = make.course()
+    token = admin_login(make.admin(Role.OPERATOR))
+    row = ["单选题", "题", "a", "b", None, None, None, None, "A", "", 1]
+    response = _upload(client, course.id, _xlsx([row] * 2001), token)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "too_many_rows"
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (41 * 1024 * 1024))
+    response = _upload(client, course.id, bomb.getvalue(), token)
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "file_too_large"
     assert _count(make, course) == 0
