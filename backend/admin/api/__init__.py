@@ -5,9 +5,9 @@ from flask import Blueprint
 
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
-    from backend.admin.api import session_info, trainee_wechat
+    from backend.admin.api import question_banks, quizzes, session_info, support, trainee_wechat
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
-    for module in (session_info, trainee_wechat):
+    for module in (session_info, trainee_wechat, question_banks, quizzes, support):
         module.register(bp)
     return bp
