@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     miniprogram_api.init_app(app)
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
-    csrf.exempt("api")
+    csrf.exempt(app.blueprints["api"])  # a name string would exempt no blueprint
 
     from backend.cli import register_commands
 

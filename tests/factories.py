@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
@@ -13,13 +13,18 @@ from backend.models import (
     AdminUser,
     Course,
     CoursePlanRow,
+    CreditedSpan,
     Enrolment,
     Enterprise,
+    LearningSession,
     Lesson,
     Project,
     ProjectStatus,
+    Question,
+    QuestionKind,
     ResourceForm,
     Role,
+    SessionStatus,
     Trainee,
     TrainingType,
 )
@@ -101,6 +106,44 @@ class Factories:
         fields.setdefault("title", f"课节{next(_seq)}")
         fields.setdefault("duration_s", 45 * 60)
         return self._add(Lesson(course=course or self.course(), **fields))
+
+    def question(self, course: Course, **fields) -> Question:
+        """A single-choice question in the course's bank whose answer is B."""
+        fields.setdefault("kind", QuestionKind.SINGLE)
+        fields.setdefault("stem", f"安全帽的作用是什么？{next(_seq)}")
+        fields.setdefault("options", ["装饰", "保护头部", "遮阳", "防雨"])
+        fields.setdefault("answer", "B")
+        return self._add(Question(course_id=course.id, **fields))
+
+    def credited_span(
+        self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
+    ) -> CreditedSpan:
+        """A credited span (with an ended session to hold it), for hour and subsidy arithmetic."""
+        project_id = lesson.course.project_id
+        end = start + timedelta(seconds=seconds)
+        session = fields.pop("session", None) or self._add(
+            LearningSession(
+                trainee_id=trainee.id,
+                project_id=project_id,
+                lesson_id=lesson.id,
+                started_at=start,
+                last_beat_at=end,
+                ended_at=end,
+                status=SessionStatus.ENDED,
+                credited_s=seconds,
+            )
+        )
+        span = CreditedSpan(
+            trainee_id=trainee.id,
+            session_id=session.id,
+            lesson_id=lesson.id,
+            project_id=project_id,
+            start_at=start,
+            end_at=end,
+            seconds=seconds,
+            **fields,
+        )
+        return self._add(span)
 
     def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
         """A trainee with a valid, encrypted ID number and mobile."""

@@ -39,15 +39,20 @@ def test_every_operation_survives_fuzzing(app, make):
         content_type_conformance,
     ]
     for operation in operations:
-        strategy = operation.as_strategy()
+        _fuzz(operation.as_strategy(), headers, checks)
 
-        @settings(
-            max_examples=25,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case, strategy=strategy):
-            case.call_and_validate(headers=headers, checks=checks)
 
-        given(case=strategy)(run)()
+def _fuzz(strategy, headers, checks):
+    """Run one operation's generated cases (a closure: @given refuses default arguments)."""
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case):
+        case.call_and_validate(headers=headers, checks=checks)
+
+    run()
