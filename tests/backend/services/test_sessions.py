@@ -1,5 +1,6 @@
 """Checkpoints, losing Redis mid-lesson, and the sweep of abandoned sessions."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from tests.learning_driver import Learner, enrolled
 
 def _learner(client, make, **fields):
     fields.setdefault("attention_checks_enabled", False)
-    project, lesson, trainee = enrolled(make, **fields)
+    _project, lesson, trainee = enrolled(make, **fields)
     me = Learner(client, make, trainee)
     me.check_in(lesson)
     return me, lesson
@@ -27,7 +28,7 @@ def _spans(**where):
 
 
 def _assert_disjoint(spans):
-    for before, after in zip(spans, spans[1:], strict=False):
+    for before, after in itertools.pairwise(spans):
         assert before.end_at <= after.start_at
 
 
@@ -75,7 +76,7 @@ def test_losing_redis_mid_lesson_loses_only_the_credit_since_the_checkpoint(
     spans = _spans()
     _assert_disjoint(spans)
     assert sum(s.seconds for s in spans) == 2700
-    assert [s.start_at for s in spans if s.start_at >= flushed_at][0] == flushed_at
+    assert next(s.start_at for s in spans if s.start_at >= flushed_at) == flushed_at
 
 
 def test_checking_in_after_redis_lost_a_session_closes_it(
