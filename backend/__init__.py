@@ -13,6 +13,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     app.json.ensure_ascii = False
 
+    from backend.cookie_session import LazyCookieSessionInterface
+
+    app.session_interface = LazyCookieSessionInterface()
+
     from backend import logs
 
     logs.configure_logging(app)

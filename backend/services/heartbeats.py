@@ -10,7 +10,7 @@ from backend.clock import now
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import LearningSession, SessionStatus
-from backend.services import attention, sessions
+from backend.services import attention, sessions, tokens
 from backend.services.live import LiveReply, beat, epoch_s
 
 BATCH_ERRORS = {
@@ -43,7 +43,7 @@ class BeatResult:
 
 
 def receive(
-    trainee_id: int,
+    token: str,
     session_id: int,
     beats: list[Beat],
     *,
@@ -51,21 +51,19 @@ def receive(
     answer: tuple[int, str] | None = None,
 ) -> BeatResult:
     """Apply a live beat (server time is its time) or a batch buffered offline (client times
-    mapped through the check-in offset); an answer to an attention check is settled first."""
+    mapped through the check-in offset) for the holder of the bearer ``token``, which is
+    checked in the same Redis call; an answer to an attention check is settled first."""
     now_s = epoch_s(now())
     if answer is not None:
-        settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
-        if settled is not None and settled.due:
-            attention.issue(session_id, trainee_id, now_s)
-        if settled is not None and settled.ckpt:
-            sessions.checkpoint(session_id, now_s)
+        settle_answer(_trainee_of(token), session_id, answer, now_s)
     if buffered:
         rows = [(b.seq, b.client_ts, b.position_s, b.playing) for b in beats]
     else:
         rows = [(b.seq, now_s, b.position_s, b.playing) for b in beats]
-    reply = beat(session_id, trainee_id, now_s, "batch" if buffered else "live", rows)
+    reply = beat(session_id, token, now_s, "batch" if buffered else "live", rows)
     if reply.r != "ok":
-        return _refused(reply, trainee_id, session_id, beats, now_s)
+        return _refused(reply, token, session_id, beats, now_s)
+    trainee_id = reply.tr
     challenge = json.loads(reply.chk) if reply.chk else None
     if reply.expired:
         attention.expire_open_checks(session_id)
@@ -76,9 +74,30 @@ def receive(
     return BeatResult(reply.cred, reply.seq, challenge)
 
 
+def _trainee_of(token: str) -> int:
+    trainee_id = tokens.resolve_token(token)
+    if trainee_id is None:
+        raise ApiError(
+            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return trainee_id
+
+
+def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:
+    """Record an answer to an open attention check and act on it (a new check after a wrong
+    or late one; a checkpoint when the released time makes one due)."""
+    settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
+    if settled is not None and settled.due:
+        attention.issue(session_id, trainee_id, now_s)
+    if settled is not None and settled.ckpt:
+        sessions.checkpoint(session_id, now_s)
+
+
 def _refused(
-    reply: LiveReply, trainee_id: int, session_id: int, beats: list[Beat], now_s: int
+    reply: LiveReply, token: str, session_id: int, beats: list[Beat], now_s: int
 ) -> BeatResult:
+    if reply.r == "unauthorized":
+        _trainee_of(token)  # raises 401 when the token is not live
     if reply.r in BATCH_ERRORS:
         status, message = BATCH_ERRORS[reply.r]
         raise ApiError(status, reply.r, message)
@@ -89,6 +108,7 @@ def _refused(
     if reply.r != "missing":
         raise RuntimeError(f"live session script answered {reply.r!r}")
     # Redis lost the session: rebuild it from the database; this beat is a fresh start.
+    trainee_id = _trainee_of(token)
     session = db.session.get(LearningSession, session_id)
     if session is None or session.trainee_id != trainee_id:
         raise NotFound("学习会话不存在")

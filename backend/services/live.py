@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 
 from backend.extensions import redis_store
+from backend.services import tokens
 
 _SCRIPT_SOURCE = Path(__file__).with_name("live_session.lua").read_text(encoding="utf-8")
 # Closed and idle state is garbage-collected after this long; credit never reads an expiry.
@@ -32,6 +33,7 @@ class LiveReply:
     """What the script decided: a result code and the session's state after the call."""
 
     r: str
+    tr: int = 0  # the session's trainee
     cred: int = 0
     seq: int = 0
     rem: int = 0
@@ -67,12 +69,8 @@ def _script():
 
 def session_keys(session_id: int, trainee_id: int) -> list[str]:
     """The Redis keys of a session: state, pending spans, held spans, the trainee's watermark."""
-    return [
-        redis_store.key("ls", session_id),
-        redis_store.key("ls", session_id, "spans"),
-        redis_store.key("ls", session_id, "held"),
-        redis_store.key("wm", trainee_id),
-    ]
+    state = redis_store.key("ls", session_id)
+    return [state, f"{state}:spans", f"{state}:held", redis_store.key("wm", trainee_id)]
 
 
 def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
@@ -93,12 +91,14 @@ def create(session_id: int, trainee_id: int, now_s: int, *, watermark_s: int, re
     return call(op, session_id, trainee_id, now_s, watermark_s, "tr", trainee_id, *pairs)
 
 
-def beat(session_id: int, trainee_id: int, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
-    """Apply ``live`` or buffered (``batch``) beats given as (seq, time, position, playing)."""
-    flat: list[object] = []
-    for seq, ts, position, playing in beats:
-        flat += [seq, ts, position, 1 if playing else 0]
-    return call("beat", session_id, trainee_id, now_s, kind, len(beats), *flat)
+def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
+    """Authenticate ``token`` as the session's trainee and apply ``live`` or buffered
+    (``batch``) beats given as (seq, time, position, playing): one Redis round trip."""
+    packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
+    state = redis_store.key("ls", session_id)
+    keys = [state, f"{state}:spans", f"{state}:held", tokens.token_key(token)]
+    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed]
+    return LiveReply.parse(_script()(keys=keys, args=args))
 
 
 def peek(session_id: int) -> tuple[int, int] | None:

@@ -7,9 +7,18 @@
 -- every second before it is already credited, so no second is ever credited twice.
 -- ARGV[1] op   ARGV[2] trainee id   ARGV[3] server time (whole epoch seconds)   ARGV[4] key TTL
 -- (garbage collection only; credit never depends on it)   ARGV[5..] per op.
+--
+-- A beat also authenticates, in the same round trip: its KEYS[4] is the bearer token's key
+-- (whose value is the trainee id) and its ARGV[2] the watermark key without the trainee id,
+-- which is known only once the token is read (a single Redis server, not a cluster).
 
 local H, SPANS, HELD, WM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op, trainee, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if op == 'beat' then
+  trainee = redis.call('GET', KEYS[4])
+  if not trainee then return cjson.encode({r = 'unauthorized'}) end
+  WM = ARGV[2] .. trainee
+end
 
 local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
   'rem', 'unck', 'gap', 'ckpt', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended'}
@@ -25,22 +34,30 @@ local function load()
   for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
   for _, k in ipairs(NUMERIC) do s[k] = tonumber(s[k]) or 0 end
   s.wm = tonumber(redis.call('GET', WM)) or 0
+  local before = {}
+  for _, k in ipairs(SAVED) do before[k] = s[k] end
+  s.before = before
   s.wm0 = s.wm
   return s
 end
 
-local function save(s)
+-- Write back what changed. Expiries are refreshed when the keys are created and at every
+-- checkpoint and close, so an ordinary beat stays cheap.
+local function save(s, refresh)
   local args = {}
   for _, k in ipairs(SAVED) do
-    args[#args + 1] = k
-    args[#args + 1] = s[k]
+    if refresh or s[k] ~= s.before[k] then
+      args[#args + 1] = k
+      args[#args + 1] = s[k]
+    end
   end
-  redis.call('HSET', H, unpack(args))
-  if s.wm > s.wm0 then redis.call('SET', WM, s.wm) end
-  redis.call('EXPIRE', H, ttl)
-  redis.call('EXPIRE', SPANS, ttl)
-  redis.call('EXPIRE', HELD, ttl)
-  redis.call('EXPIRE', WM, ttl)
+  if #args > 0 then redis.call('HSET', H, unpack(args)) end
+  if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
+  if refresh then
+    redis.call('EXPIRE', H, ttl)
+    redis.call('EXPIRE', SPANS, ttl)
+    redis.call('EXPIRE', HELD, ttl)
+  end
 end
 
 local function split(entry)
@@ -61,7 +78,7 @@ local function push(list, a, b, tz)
       return
     end
   end
-  redis.call('RPUSH', list, a .. ':' .. b)
+  if redis.call('RPUSH', list, a .. ':' .. b) == 1 then redis.call('EXPIRE', list, ttl) end
 end
 
 -- Credit [a, b): never before the watermark, only within the project's dates, never more
@@ -117,6 +134,7 @@ local function accept(s, seq, t, pos, playing, out)
 end
 
 local function state(s, out)
+  out.tr = tonumber(s.tr)
   out.cred = s.cred
   out.seq = s.seq
   out.rem = s.rem
@@ -140,9 +158,8 @@ if op == 'create' or op == 'rebuild' then
   for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', H, unpack(fields))
   local wm = tonumber(redis.call('GET', WM)) or 0
-  if tonumber(ARGV[5]) > wm then redis.call('SET', WM, ARGV[5]) end
+  redis.call('SET', WM, math.max(tonumber(ARGV[5]), wm), 'EX', ttl)
   redis.call('EXPIRE', H, ttl)
-  redis.call('EXPIRE', WM, ttl)
   return reply({r = 'ok'})
 end
 
@@ -151,19 +168,20 @@ if s == nil then return reply({r = 'missing'}) end
 if s.tr ~= trainee then return reply({r = 'not_found'}) end
 
 if op == 'beat' then
-  -- ARGV[5] 'live' or 'batch', ARGV[6] count, then seq, time, position, playing per beat:
-  -- time is the server second for a live beat, the client's epoch ms for a buffered one.
+  -- ARGV[5] 'live' or 'batch', ARGV[6] the beats as "seq,time,position,playing;..." (one
+  -- argument keeps the call cheap to send): time is the server second for a live beat, the
+  -- client's epoch ms for a buffered one.
   if s.st ~= 'active' then return reply({r = s.st}) end
-  local kind, n = ARGV[5], tonumber(ARGV[6])
+  local kind = ARGV[5]
   local beats, prev = {}, nil
-  for i = 0, n - 1 do
-    local seq = tonumber(ARGV[7 + i * 4])
+  for seq, t, pos, play in string.gmatch(ARGV[6], '(%d+),(%d+),(%d+),(%d)') do
+    seq = tonumber(seq)
     if prev ~= nil and seq <= prev then return reply({r = 'batch_seq_not_increasing'}) end
     prev = seq
     if seq > s.seq then
-      local t = tonumber(ARGV[8 + i * 4])
+      t = tonumber(t)
       if kind == 'batch' then t = math.floor((t + s.off) / 1000) end
-      beats[#beats + 1] = {seq, t, tonumber(ARGV[9 + i * 4]), tonumber(ARGV[10 + i * 4])}
+      beats[#beats + 1] = {seq, t, tonumber(pos), tonumber(play)}
     end
   end
   local out = {r = 'ok', due = 0, ckpt = 0}
@@ -199,7 +217,7 @@ if op == 'challenge' then
   s.cid = tonumber(ARGV[5])
   s.cexp = tonumber(ARGV[6])
   s.cjson = ARGV[7]
-  save(s)
+  save(s, true)
   return reply({r = 'ok'})
 end
 
@@ -227,7 +245,7 @@ if op == 'resolve' then
   s.cexp = 0
   s.cjson = ''
   if s.unck >= s.ckpt then out.ckpt = 1 end
-  save(s)
+  save(s, true)
   return reply(state(s, out))
 end
 
@@ -242,7 +260,7 @@ if op == 'take' then
     redis.call('LPOP', SPANS)
   end
   s.unck = 0
-  save(s)
+  save(s, true)
   return spans_reply(s, {r = 'ok', st = s.st})
 end
 
@@ -266,7 +284,7 @@ if op == 'close' then
   end
   s.st = ARGV[5]
   s.ended = s.last
-  save(s)
+  save(s, true)
   out.st = s.st
   out.ended = s.ended
   return spans_reply(s, out)
