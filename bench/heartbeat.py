@@ -108,7 +108,9 @@ def _start(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:
         command,
         cwd=ROOT,
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL if os.environ.get("BENCH_DISCARD_LOGS") else log.open("wb"),
+        # The JSON access log is formatted and written as in production, to /dev/null: a log
+        # shipper is not part of the comparison (BENCH_KEEP_LOGS=1 keeps it in bench/results).
+        stdout=log.open("wb") if os.environ.get("BENCH_KEEP_LOGS") else subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, stopped as one below
     )
