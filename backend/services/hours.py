@@ -232,7 +232,7 @@ def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
     return dict(result)
 
 
-def trainee_years(trainee: Trainee) -> list[Allocation]:
+def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:
     """Per year, this trainee row's class hours and subsidy after the person's yearly cap."""
     years = yearly_subsidies([trainee.id_number_hash]).get(trainee.id_number_hash, {})
     result = []
