@@ -13,6 +13,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     app.json.ensure_ascii = False
 
+    from backend.cookie_session import LazyCookieSessionInterface
+
+    app.session_interface = LazyCookieSessionInterface()
+
     from backend import logs
 
     logs.configure_logging(app)
@@ -20,11 +24,6 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.api import IdConverter
 
     app.url_map.converters["id"] = IdConverter
-
-    from backend.cookie_session import LazyCookieSessionInterface
-
-    # Bearer-token API calls (heartbeats above all) skip the cookie-session machinery.
-    app.session_interface = LazyCookieSessionInterface()
 
     from backend.crypto import FieldCipher, derive_keys
     from backend.extensions import csrf, db, migrate, redis_store
@@ -48,8 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     miniprogram_api.init_app(app)
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
-    # (Flask-WTF takes a string as a view name, not a blueprint: pass the blueprint itself.)
-    csrf.exempt(app.blueprints["api"])
+    csrf.exempt(app.blueprints["api"])  # a name string would exempt no blueprint
 
     from backend.cli import register_commands
 

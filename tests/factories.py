@@ -22,8 +22,6 @@ from backend.models import (
     ProjectStatus,
     Question,
     QuestionKind,
-    Quiz,
-    QuizKind,
     ResourceForm,
     Role,
     SessionStatus,
@@ -110,21 +108,42 @@ class Factories:
         return self._add(Lesson(course=course or self.course(), **fields))
 
     def question(self, course: Course, **fields) -> Question:
-        """A single-choice question of the course's bank (answer B)."""
-        n = next(_seq)
+        """A single-choice question in the course's bank whose answer is B."""
         fields.setdefault("kind", QuestionKind.SINGLE)
-        fields.setdefault("stem", f"题目{n}")
-        fields.setdefault("options", [f"选项{n}-{i}" for i in range(1, 5)])
+        fields.setdefault("stem", f"安全帽的作用是什么？{next(_seq)}")
+        fields.setdefault("options", ["装饰", "保护头部", "遮阳", "防雨"])
         fields.setdefault("answer", "B")
-        fields.setdefault("explanation", f"解析{n}")
-        fields.setdefault("position", n)
         return self._add(Question(course_id=course.id, **fields))
 
-    def quiz(self, project: Project, **fields) -> Quiz:
-        """A practice quiz over the whole project's banks."""
-        fields.setdefault("title", f"测验{next(_seq)}")
-        fields.setdefault("kind", QuizKind.PRACTICE)
-        return self._add(Quiz(project_id=project.id, **fields))
+    def credited_span(
+        self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
+    ) -> CreditedSpan:
+        """A credited span (with an ended session to hold it), for hour and subsidy arithmetic."""
+        project_id = lesson.course.project_id
+        end = start + timedelta(seconds=seconds)
+        session = fields.pop("session", None) or self._add(
+            LearningSession(
+                trainee_id=trainee.id,
+                project_id=project_id,
+                lesson_id=lesson.id,
+                started_at=start,
+                last_beat_at=end,
+                ended_at=end,
+                status=SessionStatus.ENDED,
+                credited_s=seconds,
+            )
+        )
+        span = CreditedSpan(
+            trainee_id=trainee.id,
+            session_id=session.id,
+            lesson_id=lesson.id,
+            project_id=project_id,
+            start_at=start,
+            end_at=end,
+            seconds=seconds,
+            **fields,
+        )
+        return self._add(span)
 
     def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
         """A trainee with a valid, encrypted ID number and mobile."""
@@ -158,36 +177,6 @@ class Factories:
     def auth(self, trainee: Trainee) -> dict[str, str]:
         """Request headers authenticating as the trainee."""
         return {"Authorization": f"Bearer {self.token(trainee)}"}
-
-    def credited_span(
-        self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
-    ) -> CreditedSpan:
-        """A credited span (with an ended session to hold it), for hour and subsidy arithmetic."""
-        project_id = lesson.course.project_id
-        end = start + timedelta(seconds=seconds)
-        session = fields.pop("session", None) or self._add(
-            LearningSession(
-                trainee_id=trainee.id,
-                project_id=project_id,
-                lesson_id=lesson.id,
-                started_at=start,
-                last_beat_at=end,
-                ended_at=end,
-                status=SessionStatus.ENDED,
-                credited_s=seconds,
-            )
-        )
-        span = CreditedSpan(
-            trainee_id=trainee.id,
-            session_id=session.id,
-            lesson_id=lesson.id,
-            project_id=project_id,
-            start_at=start,
-            end_at=end,
-            seconds=seconds,
-            **fields,
-        )
-        return self._add(span)
 
 
 def days(n: int) -> timedelta:
