@@ -1,4 +1,4 @@
-"""Tabular exports written row by row in constant memory, as xlsx (XlsxWriter) or CSV."""
+"""Tabular exports written row by row in constant memory, as xlsx or CSV."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import csv
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
-import xlsxwriter
-
+from backend.services.exports import xlsx_stream as xs
 from backend.services.exports.cells import Column, Kind, as_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -18,49 +17,29 @@ A4 = 9  # XlsxWriter's paper code for A4
 Row = Sequence[object]
 
 
-def new_workbook(path: str) -> xlsxwriter.Workbook:
-    """A workbook that flushes each finished row to disk (constant memory)."""
-    return xlsxwriter.Workbook(
-        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-
-
-def print_setup(sheet, *, landscape: bool = False, repeat_rows: tuple[int, int] | None = None):
-    """A4, fit to one page wide, centred, optionally repeating header rows on every page."""
+def print_setup(sheet, *, landscape: bool = False) -> None:
+    """A4, fit to one page wide, centred (for XlsxWriter sheets such as 附件1)."""
     sheet.set_paper(A4)
     if landscape:
         sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.center_horizontally()
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    if repeat_rows:
-        sheet.repeat_rows(*repeat_rows)
 
 
-class CellWriter:
-    """Writes typed values into an XlsxWriter sheet with bordered formats."""
+_STYLE = {Kind.TEXT: xs.TEXT, Kind.INT: xs.INT, Kind.MONEY: xs.MONEY}
 
-    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
-        base = {"border": 1, "valign": "vcenter", "font_size": 10}
-        self.text = workbook.add_format({**base, "num_format": "@", "text_wrap": True})
-        self.int = workbook.add_format({**base, "num_format": "0"})
-        self.money = workbook.add_format({**base, "num_format": "0.00"})
-        self.header = workbook.add_format(
-            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"}
-        )
-        self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center"})
-        self.plain = workbook.add_format({"font_size": 10})
 
-    def write(self, sheet, row: int, col: int, value: object, kind: Kind) -> None:
-        """Write one value: text cells as strings (never formulas), numbers as numbers."""
-        if value is None or value == "":
-            sheet.write_blank(row, col, None, self.text if kind is Kind.TEXT else self.int)
-        elif kind is Kind.TEXT:
-            sheet.write_string(row, col, as_text(value), self.text)
-        elif kind is Kind.MONEY:
-            sheet.write_number(row, col, value, self.money)  # Decimal is written exactly
+def _typed(values: Row, columns: Sequence[Column]) -> list[tuple[object, int]]:
+    cells = []
+    for value, column in zip(values, columns, strict=True):
+        if column.kind is Kind.TEXT:
+            cells.append((None if value is None else as_text(value), xs.TEXT))
+        elif isinstance(value, str):
+            cells.append((as_text(value), xs.TEXT))
         else:
-            sheet.write_number(row, col, value, self.int)
+            cells.append((value, _STYLE[column.kind]))
+    return cells
 
 
 def write_table_xlsx(
@@ -76,42 +55,28 @@ def write_table_xlsx(
     closing_lines: Sequence[str] = (),
     landscape: bool = False,
 ) -> int:
-    """Write a titled, bordered, printable table; returns the number of data rows."""
-    workbook = new_workbook(path)
-    cells = CellWriter(workbook)
-    sheet = workbook.add_worksheet(sheet_name)
+    """Write a titled, bordered, printable table in constant memory; returns the data rows."""
+    sheet = xs.StreamingSheet(
+        path, sheet_name=sheet_name, widths=[c.width for c in columns], landscape=landscape
+    )
     last_col = len(columns) - 1
-    for col, column in enumerate(columns):
-        sheet.set_column(col, col, column.width)
-    r = 0
     if caption:
-        sheet.write_string(r, 0, caption, cells.plain)
-        r += 1
-    sheet.merge_range(r, 0, r, last_col, title, cells.title)
-    sheet.set_row(r, 30)
-    r += 1
+        sheet.add_row([(caption, xs.PLAIN)])
+    sheet.merge_row(sheet.add_row([(title, xs.TITLE)], height=30), 0, last_col)
     for line in subtitle_lines:
-        sheet.merge_range(r, 0, r, last_col, as_text(line), cells.plain)
-        r += 1
-    header_row = r
-    for col, column in enumerate(columns):
-        sheet.write_string(header_row, col, column.header, cells.header)
-    print_setup(sheet, landscape=landscape, repeat_rows=(header_row, header_row))
+        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+    header = sheet.add_row([(c.header, xs.HEADER) for c in columns], height=30)
+    sheet.repeat_rows(header, header)
     count = 0
     for values in rows:
-        r += 1
         count += 1
-        for col, (value, column) in enumerate(zip(values, columns, strict=True)):
-            cells.write(sheet, r, col, value, column.kind)
+        sheet.add_row(_typed(values, columns))
     last = footer() if footer else None
     if last is not None:
-        r += 1
-        for col, (value, column) in enumerate(zip(last, columns, strict=True)):
-            cells.write(sheet, r, col, value, column.kind)
+        sheet.add_row(_typed(last, columns))
     for line in closing_lines:
-        r += 1
-        sheet.merge_range(r, 0, r, last_col, as_text(line), cells.plain)
-    workbook.close()
+        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+    sheet.close()
     return count
 
 
