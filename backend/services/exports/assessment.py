@@ -1,26 +1,31 @@
-"""Assessment results for the exports (to be replaced by the quiz service of issue 5)."""
+"""Assessment results for the exports, from the quiz service (issue 5)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import Quiz, QuizAttempt, QuizKind
+from backend.models import QuizAttempt, QuizKind
+from backend.services.quizzes import assessment_passed_by_trainee, project_quizzes
 
-PASSED, FAILED, NOT_TAKEN = "合格", "不合格", "未参加"
+PASSED, FAILED, NOT_TAKEN, NO_ASSESSMENT = "合格", "不合格", "未参加", "无考核"
 
 
 def assessment_results(project_id: int) -> dict[int, str]:
-    """Per trainee id: 合格 if any submitted assessment attempt passed, else 不合格."""
-    passed_any = func.max(cast(QuizAttempt.passed, Integer))
-    query = (
-        select(QuizAttempt.trainee_id, passed_any)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            Quiz.project_id == project_id,
-            Quiz.kind == QuizKind.ASSESSMENT,
-            QuizAttempt.submitted_at.is_not(None),
+    """Per enrolled trainee: 合格 (passed every assessment), 不合格 or 未参加; {} without any."""
+    quiz_ids = [q.id for q in project_quizzes(project_id) if q.kind == QuizKind.ASSESSMENT]
+    if not quiz_ids:
+        return {}
+    # The quiz service scores attempts left open past their deadline before answering.
+    passed = assessment_passed_by_trainee(project_id)
+    taken = set(
+        db.session.scalars(
+            select(QuizAttempt.trainee_id)
+            .where(QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.submitted_at.is_not(None))
+            .distinct()
         )
-        .group_by(QuizAttempt.trainee_id)
     )
-    return {tid: PASSED if best else FAILED for tid, best in db.session.execute(query)}
+    return {
+        trainee_id: PASSED if ok else (FAILED if trainee_id in taken else NOT_TAKEN)
+        for trainee_id, ok in passed.items()
+    }

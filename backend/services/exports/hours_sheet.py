@@ -9,7 +9,7 @@ from typing import IO
 from backend import pii
 from backend.extensions import db
 from backend.models import AdminUser, Project
-from backend.services.exports.assessment import NOT_TAKEN, assessment_results
+from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
 from backend.services.exports.hours_source import TraineeHours, project_hours
 from backend.services.exports.roster import enrolled_trainees
@@ -89,7 +89,7 @@ def hours_rows(
             hours.class_hours,
             hours.subsidizable_hours,
             None if hours.subsidy_fen is None else yuan(hours.subsidy_fen),
-            results.get(trainee.id, NOT_TAKEN),
+            results.get(trainee.id, NO_ASSESSMENT),
         ]
 
 
