@@ -25,6 +25,9 @@ HEADER_TO_KEY = dict(COLUMNS)
 KEY_TO_HEADER = {key: header for header, key in COLUMNS}
 # The official form puts a title, the enterprise line and the date above the header row.
 HEADER_SEARCH_ROWS = 10
+MAX_COLUMNS = 30
+# A small upload can unpack to gigabytes (a zip bomb); a real roster never comes near this.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -76,14 +79,21 @@ def _not_spreadsheet() -> ApiError:
 
 def _xlsx_lines(data: bytes, max_rows: int):
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ApiError(413, "file_too_large", "文件解压后过大，请检查是否为学员名册")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise ApiError(
             400, "unreadable_file", "Excel 文件已损坏或无法读取，请重新保存后上传"
         ) from None
     try:
+        if not workbook.worksheets:
+            raise ApiError(400, "unreadable_file", "Excel 文件中没有工作表")
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
             if number > max_rows + HEADER_SEARCH_ROWS + 1:
                 yield number, None  # marks "too many rows"
                 return
@@ -149,6 +159,9 @@ def _to_rows(lines, max_rows: int) -> ParsedSheet:
         if all(_is_blank(cells[key]) for key in ("name", "id_number", "mobile", "account")):
             continue
         parsed.rows.append(RawRow(number, cells))
+        if len(parsed.rows) > max_rows:
+            parsed.problems.append(f"文件超过 {max_rows} 行，请分批导入")
+            return parsed
     if parsed.header_row is None:
         parsed.problems.append(
             "找不到表头行：第一张工作表前 10 行内应有“序号、姓名、性别、身份证号码、手机号码、"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -216,6 +217,25 @@ def oversized_multipart(size: int) -> bytes:
     """A raw multipart body (the test client would spool a big dict body to a temp file)."""
     head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
     return head + b"a" * size + b"\r\n--XyZ--\r\n"
+
+
+def test_too_many_rows(client, app, hr):
+    _, project, csrf = hr
+    app.config["ROSTER_IMPORT_MAX_ROWS"] = 3
+    rows = [rosters.person(n) for n in range(1, 5)]
+    for data, name in ((rosters.csv_bytes(rows), "r.csv"), (rosters.xlsx_bytes(rows), "r.xlsx")):
+        body = upload(client, csrf, project.id, data, name).get_json()
+        assert body["errors"][0]["message"] == "文件超过 3 行，请分批导入"
+
+
+def test_zip_bomb_is_refused(client, hr):
+    _, project, csrf = hr
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (65 * 1024 * 1024))
+    response = upload(client, csrf, project.id, buffer.getvalue(), "bomb.xlsx")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == "文件解压后过大，请检查是否为学员名册"
 
 
 def test_gb18030_csv_from_chinese_excel(client, hr):
