@@ -224,6 +224,7 @@ def child_export(bench_url: str, project_id: int, admin_id: int, trace: bool) ->
 
     from backend.extensions import db
     from backend.models import AdminUser, Project
+    from backend.services.exports.hours_source import credited_seconds_query
     from backend.services.exports.run import run_export
 
     app = _app(bench_url)
@@ -231,6 +232,10 @@ def child_export(bench_url: str, project_id: int, admin_id: int, trace: bool) ->
         project = db.session.get(Project, project_id)
         admin = db.session.get(AdminUser, admin_id)
         _ = project.enterprise.name  # loaded before the clock starts, as a view would have
+        # The aggregate is timed here too, right before the export, so that both figures of
+        # the ratio see the same load on the machine.
+        query = credited_seconds_query(project_id)
+        _, aggregate_ms = _timed(lambda: db.session.execute(query).all(), 3)
         before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if trace:
             tracemalloc.start()
@@ -245,6 +250,7 @@ def child_export(bench_url: str, project_id: int, admin_id: int, trace: bool) ->
         json.dumps(
             {
                 "export_ms": elapsed,
+                "aggregate_ms": aggregate_ms,
                 "rows": export.rows,
                 "bytes": size,
                 "rss_before_mb": before_rss,
@@ -289,7 +295,9 @@ def main() -> int:
         )
         q = measure_queries(bench_url, ids)
         exports = [_run_child(bench_url, ids, trace=False) for _ in range(3)]
-        timed = min(exports, key=lambda e: e["export_ms"])
+        for e in exports:
+            e["ratio"] = e["export_ms"] / e["aggregate_ms"]
+        timed = sorted(exports, key=lambda e: e["ratio"])[1]  # the median of three runs
         traced = _run_child(bench_url, ids, trace=True)
     finally:
         if not args.keep:
@@ -297,7 +305,7 @@ def main() -> int:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
         admin.dispose()
 
-    ratio = timed["export_ms"] / q["aggregate_median_ms"]
+    ratio = timed["ratio"]
     checks = [
         (
             "trainee table, first page",
@@ -307,14 +315,15 @@ def main() -> int:
         ),
         (
             "bare SQL aggregate",
-            f"{q['aggregate_median_ms']:.1f} ms median (first {q['aggregate_first_ms']:.1f} ms)",
+            f"{q['aggregate_median_ms']:.1f} ms median (first {q['aggregate_first_ms']:.1f} ms); "
+            f"{timed['aggregate_ms']:.1f} ms beside the export",
             None,
             "reference",
         ),
         (
             "hours sheet xlsx, full",
-            f"{timed['export_ms']:.1f} ms best of 3 ({timed['rows']:,} rows, "
-            f"{timed['bytes'] / 1024:.0f} KiB) = {ratio:.2f}× the aggregate",
+            f"{timed['export_ms']:.1f} ms ({timed['rows']:,} rows, "
+            f"{timed['bytes'] / 1024:.0f} KiB) = {ratio:.2f}× the aggregate (median of 3)",
             ratio <= RATIO_TARGET,
             f"≤ {RATIO_TARGET:g}× aggregate",
         ),

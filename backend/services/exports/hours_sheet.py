@@ -71,7 +71,7 @@ def hours_rows(
     figures = {h.trainee_id: h for h in project_hours(project.id)}
     results = assessment_results(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
-    for seq, trainee in enumerate(db.session.scalars(enrolled_trainees(project.id)), start=1):
+    for seq, trainee in enumerate(db.session.execute(enrolled_trainees(project.id)), start=1):
         hours = figures.get(trainee.id) or TraineeHours(trainee.id, 0, 0, 0, 0)
         totals.add(hours)
         if full_ids:

@@ -27,9 +27,20 @@ BATCH = 1000
 
 
 def enrolled_trainees(project_id: int):
-    """A streaming query of the project's enrolled trainees in roster order."""
+    """A streaming query of the project's enrolled trainees in roster order.
+
+    Plain columns rather than ORM objects (no identity map for 10,000 rows); each row has the
+    attributes ``backend.pii`` reads (id, enterprise_id, id_number_enc, mobile_enc)."""
     return (
-        select(Trainee)
+        select(
+            Trainee.id,
+            Trainee.enterprise_id,
+            Trainee.name,
+            Trainee.gender,
+            Trainee.account,
+            Trainee.id_number_enc,
+            Trainee.mobile_enc,
+        )
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
         .where(Enrolment.project_id == project_id)
         .order_by(Trainee.roster_seq, Trainee.id)
@@ -46,7 +57,7 @@ def roster_rows(admin: AdminUser, project: Project) -> Iterator[list]:
     """One row a trainee; each full value revealed is audit-logged through backend.pii."""
     full = shows_full_numbers(admin, project)
     purpose = f"附件2学员名册导出（项目 {project.id}）"
-    for seq, trainee in enumerate(db.session.scalars(enrolled_trainees(project.id)), start=1):
+    for seq, trainee in enumerate(db.session.execute(enrolled_trainees(project.id)), start=1):
         if full:
             who = {"actor_kind": "admin", "actor_id": admin.id, "purpose": purpose}
             id_number = pii.reveal_id_number(trainee, **who)
