@@ -78,6 +78,17 @@ def setup(make):
                 device="iPhone",
             )
         )
+    # An open session without credit yet: listed, with no span rows under it.
+    make.session.add(
+        LearningSession(
+            trainee_id=second.id,
+            project_id=project.id,
+            lesson_id=lesson.id,
+            device="=Android",
+            started_at=T0,
+            last_beat_at=T0,
+        )
+    )
     quiz = Quiz(project_id=project.id, title="考核", kind=QuizKind.ASSESSMENT)
     make.session.add(quiz)
     make.session.flush()
@@ -301,13 +312,14 @@ def test_training_records(client, make, setup, admin_login):
     admin_login(admins["hr"])
     sheet = book(download(client, project, "records"))
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
-    assert [r[2] for r in rows] == ["学习会话", "计入时段", "计入时段"]
-    session_row, span1, span2 = rows
+    assert [r[2] for r in rows] == ["学习会话", "计入时段", "计入时段", "学习会话"]
+    session_row, span1, span2, open_row = rows
     assert session_row[:2] == ["张三", first.account] and session_row[4] == "第一课"
     assert session_row[6] == "2026-03-02 09:00:00" and session_row[8] == 3300
     assert session_row[9] == "已结束"
     assert span1[6:9] == ["2026-03-02 09:00:00", "2026-03-02 09:45:00", 2700]
     assert span2[8] == 600
+    assert open_row[5] == "'=Android" and open_row[7] is None and open_row[9] == "进行中"
     data = download(client, project, "records", "csv").decode("utf-8-sig")
-    assert len(list(csv.reader(io.StringIO(data)))) == 4
+    assert len(list(csv.reader(io.StringIO(data)))) == 5
     assert len(audit(make, "export.records")) == 2
