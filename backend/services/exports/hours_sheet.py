@@ -68,7 +68,7 @@ def hours_rows(
     admin: AdminUser, project: Project, totals: _Totals, *, full_ids: bool = False
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
-    figures = {h.trainee_id: h for h in project_hours(project.id)}
+    figures = {h.trainee_id: h for h in project_hours(project)}
     results = assessment_results(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     for seq, trainee in enumerate(db.session.execute(enrolled_trainees(project.id)), start=1):

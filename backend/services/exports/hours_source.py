@@ -2,20 +2,24 @@
 
 Everything about class hours and subsidy belongs to ``backend/services/hours.py`` (issue 4).
 This module is the one seam between that engine and the exports: ``project_hours`` yields one
-``TraineeHours`` a trainee. Until the engine lands, only credited seconds are known (summed
-from credited spans); the class-hour and subsidy fields stay ``None`` and the sheet shows them
-blank rather than guessing.
+``TraineeHours`` a trainee. While the engine is not merged, only credited seconds are known
+(summed from credited spans) and the class-hour and subsidy fields stay ``None``: the sheet
+shows them blank rather than guessing. Once it is merged, the fallback can be deleted.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import CreditedSpan, Enrolment
+from backend.models import CreditedSpan, Enrolment, Project
+
+ENGINE = "backend.services.hours"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,16 @@ class TraineeHours:
     class_hours: int | None
     subsidizable_hours: int | None
     subsidy_fen: int | None
+
+
+def engine() -> ModuleType | None:
+    """The class-hour engine, or None on a branch where it has not been merged yet."""
+    try:
+        return importlib.import_module(ENGINE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ENGINE:
+            raise
+        return None
 
 
 def credited_seconds_query(project_id: int):
@@ -44,7 +58,22 @@ def credited_seconds_query(project_id: int):
     )
 
 
-def project_hours(project_id: int) -> Iterator[TraineeHours]:
+def project_hours(project: Project) -> Iterator[TraineeHours]:
     """Per-trainee credited time, class hours and subsidy of a project."""
-    for trainee_id, seconds in db.session.execute(credited_seconds_query(project_id)):
-        yield TraineeHours(trainee_id, int(seconds), None, None, None)
+    hours = engine()
+    if hours is None:
+        for trainee_id, seconds in db.session.execute(credited_seconds_query(project.id)):
+            yield TraineeHours(trainee_id, int(seconds), None, None, None)
+        return
+    figures = hours.project_hours(project)
+    # The subsidy after the yearly cap per person, shared with their other projects.
+    subsidies = hours.project_subsidies(project)
+    for trainee_id, figure in figures.items():
+        years = subsidies.get(trainee_id, {})
+        yield TraineeHours(
+            trainee_id,
+            figure.credited_s,
+            figure.class_hours,
+            figure.subsidizable_hours,
+            sum(share.subsidy_fen for share in years.values()),
+        )
