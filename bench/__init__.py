@@ -1,1 +1,1 @@
-"""Benchmarks (run through the Makefile; see README)."""
+"""Benchmarks (see README.md)."""
