@@ -37,29 +37,25 @@ class _Totals:
     class_hours: int = 0
     subsidizable_hours: int = 0
     subsidy_fen: int = 0
-    complete: bool = True  # False while the hours engine has not supplied every figure
 
     def add(self, hours: TraineeHours) -> None:
         self.trainees += 1
         self.credited_s += hours.credited_s
-        if hours.class_hours is None or hours.subsidy_fen is None:
-            self.complete = False
-            return
         self.class_hours += hours.class_hours
-        self.subsidizable_hours += hours.subsidizable_hours or 0
+        self.subsidizable_hours += hours.subsidizable_hours
         self.subsidy_fen += hours.subsidy_fen
 
     def row(self) -> list:
-        known = self.complete
+        # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
         return [
             None,
             TOTAL_LABEL,
             f"{self.trainees} 人",
             None,
             self.credited_s // 60,
-            self.class_hours if known else None,
-            self.subsidizable_hours if known else None,
-            yuan(self.subsidy_fen) if known else None,
+            self.class_hours,
+            self.subsidizable_hours,
+            yuan(self.subsidy_fen),
             None,
         ]
 
@@ -88,7 +84,7 @@ def hours_rows(
             hours.credited_s // 60,
             hours.class_hours,
             hours.subsidizable_hours,
-            None if hours.subsidy_fen is None else yuan(hours.subsidy_fen),
+            yuan(hours.subsidy_fen),
             results.get(trainee.id, NO_ASSESSMENT),
         ]
 

@@ -2,24 +2,18 @@
 
 Everything about class hours and subsidy belongs to ``backend/services/hours.py`` (issue 4).
 This module is the one seam between that engine and the exports: ``project_hours`` yields one
-``TraineeHours`` a trainee. While the engine is not merged, only credited seconds are known
-(summed from credited spans) and the class-hour and subsidy fields stay ``None``: the sheet
-shows them blank rather than guessing. Once it is merged, the fallback can be deleted.
+``TraineeHours`` a trainee.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import ModuleType
 
 from sqlalchemy import func, select
 
-from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Project
-
-ENGINE = "backend.services.hours"
+from backend.services import hours
 
 
 @dataclass(frozen=True)
@@ -28,23 +22,14 @@ class TraineeHours:
 
     trainee_id: int
     credited_s: int
-    class_hours: int | None
-    subsidizable_hours: int | None
-    subsidy_fen: int | None
-
-
-def engine() -> ModuleType | None:
-    """The class-hour engine, or None on a branch where it has not been merged yet."""
-    try:
-        return importlib.import_module(ENGINE)
-    except ModuleNotFoundError as exc:
-        if exc.name != ENGINE:
-            raise
-        return None
+    class_hours: int
+    subsidizable_hours: int
+    subsidy_fen: int
 
 
 def credited_seconds_query(project_id: int):
-    """The bare SQL aggregate: credited seconds per enrolled trainee of the project."""
+    """The bare SQL aggregate the sheet needs (credited seconds per enrolled trainee): the
+    report benchmark's reference, not used to compute anything here."""
     credited = (
         select(CreditedSpan.trainee_id, func.sum(CreditedSpan.seconds).label("seconds"))
         .where(CreditedSpan.project_id == project_id)
@@ -60,11 +45,6 @@ def credited_seconds_query(project_id: int):
 
 def project_hours(project: Project) -> Iterator[TraineeHours]:
     """Per-trainee credited time, class hours and subsidy of a project."""
-    hours = engine()
-    if hours is None:
-        for trainee_id, seconds in db.session.execute(credited_seconds_query(project.id)):
-            yield TraineeHours(trainee_id, int(seconds), None, None, None)
-        return
     figures = hours.project_hours(project)
     # The subsidy after the yearly cap per person, shared with their other projects.
     subsidies = hours.project_subsidies(project)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -23,7 +24,6 @@ from backend.models import (
     SessionStatus,
     TrainingType,
 )
-from backend.services.exports.hours_source import engine
 from tests.factories import id_number, mobile
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -287,17 +287,16 @@ def test_hours_sheet(client, make, setup, admin_login):
     assert one[4].value == 55 and one[8].value == "合格"
     assert two[1].value.startswith("'=") and two[4].value == 0 and two[8].value == "未参加"
     assert total[1].value == "合计" and total[2].value == "2 人" and total[4].value == 55
-    money = [one[5].value, one[6].value, one[7].value, total[5].value, total[7].value]
-    if engine() is None:
-        assert money == [None] * 5  # blank until the class-hour engine is merged
-    else:
-        assert money[:3] == [1, 1, 30] and money[3:] == [1, 30]
-        assert one[7].number_format == "0.00"
+    # From backend/services/hours.py: 55 minutes make one class hour, 30.00 yuan.
+    assert [one[5].value, one[6].value, Decimal(str(one[7].value))] == [1, 1, Decimal("30.00")]
+    assert one[7].number_format == "0.00" and two[5].value == 0 and two[7].value == 0
+    assert [total[5].value, total[6].value, Decimal(str(total[7].value))] == [1, 1, Decimal("30")]
     assert audit(make, "pii.reveal_id_number") == []
     lines = list(
         csv.reader(io.StringIO(download(client, project, "hours", "csv").decode("utf-8-sig")))
     )
-    assert lines[0] == header and lines[1][4] == "55" and lines[-1][1] == "合计"
+    assert lines[0] == header and lines[1][4:8] == ["55", "1", "1", "30.00"]
+    assert lines[-1][1] == "合计" and lines[-1][7] == "30.00"
 
 
 def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin_login):

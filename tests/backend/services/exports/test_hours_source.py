@@ -1,11 +1,11 @@
-"""The hours sheet's figures come from the class-hour engine, or stay blank without it."""
+"""The hours sheet's figures come from the class-hour engine."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from backend.models import CreditedSpan, LearningSession
-from backend.services.exports.hours_source import TraineeHours, engine, project_hours
+from backend.services.exports.hours_source import TraineeHours, project_hours
 
 
 def test_figures_per_enrolled_trainee(make):
@@ -33,14 +33,7 @@ def test_figures_per_enrolled_trainee(make):
         )
     make.session.flush()
     rows = sorted(project_hours(project), key=lambda r: r.trainee_id)
-    if engine() is None:
-        # Not merged yet: credited time only; nothing is guessed.
-        assert rows == [
-            TraineeHours(learner.id, 3300, None, None, None),
-            TraineeHours(idle.id, 0, None, None, None),
-        ]
-    else:
-        assert rows == [
-            TraineeHours(learner.id, 3300, 1, 1, 3000),
-            TraineeHours(idle.id, 0, 0, 0, 0),
-        ]
+    assert rows == [
+        TraineeHours(learner.id, 3300, 1, 1, 3000),
+        TraineeHours(idle.id, 0, 0, 0, 0),
+    ]
