@@ -24,6 +24,10 @@ test: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+## make bench-heartbeat: heartbeat throughput vs a minimal Flask endpoint (PostgreSQL + Redis).
+bench-heartbeat: $(STAMP)
+	$(BIN)/python -m bench.heartbeat $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
