@@ -5,9 +5,18 @@ from flask import Blueprint
 
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
-    from backend.admin.api import question_banks, quizzes, session_info, support, trainee_wechat
+    from backend.admin.api import (
+        exports,
+        question_banks,
+        quizzes,
+        roster_imports,
+        session_info,
+        support,
+        trainee_wechat,
+    )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
-    for module in (session_info, trainee_wechat, question_banks, quizzes, support):
+    modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
+    for module in (*modules, exports):
         module.register(bp)
     return bp
