@@ -180,14 +180,8 @@ def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
     return windows
 
 
-def _hours_by_year(project: Project, trainee_ids, policy: SubsidyPolicy):
-    """Per trainee: [(year, class hours earned that year, subsidizable ones)] in one aggregate.
-
-    Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
-    the year in which the running total crossed it, which per-year running sums give exactly.
-    """
-    per_hour = policy.seconds_per_class_hour
-    windows = _year_windows(project)
+def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
+    """Per trainee: credited seconds in each China-time year of the project (one aggregate)."""
     columns = [
         sa.func.sum(
             sa.case(
@@ -198,26 +192,33 @@ def _hours_by_year(project: Project, trainee_ids, policy: SubsidyPolicy):
                 else_=0,
             )
         )
-        for _, a, b in windows
+        for _, a, b in _year_windows(project)
     ]
     query = (
         sa.select(CreditedSpan.trainee_id, *columns)
         .where(_in_window(project), CreditedSpan.trainee_id.in_(trainee_ids))
         .group_by(CreditedSpan.trainee_id)
     )
-    result = {}
-    for trainee_id, *seconds in db.session.execute(query):
-        running, hours_before, years = 0, 0, []
-        for (year, _, _), part in zip(windows, seconds, strict=True):
-            running += int(part or 0)
-            hours = running // per_hour
-            if hours > hours_before:
-                planned = max(project.planned_class_hours, 0)
-                subsidizable = min(hours, planned) - min(hours_before, planned)
-                years.append((year, hours - hours_before, subsidizable))
-            hours_before = hours
-        result[trainee_id] = years
-    return result
+    return {tid: [int(x or 0) for x in seconds] for tid, *seconds in db.session.execute(query)}
+
+
+def _hours_by_year(project: Project, seconds_by_year: list[int], policy: SubsidyPolicy):
+    """[(year, class hours earned that year, subsidizable ones)] from per-year seconds.
+
+    Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
+    the year in which the running total crossed it, which per-year running sums give exactly.
+    """
+    per_hour = policy.seconds_per_class_hour
+    planned = max(project.planned_class_hours, 0)
+    running, hours_before, years = 0, 0, []
+    for (year, _, _), part in zip(_year_windows(project), seconds_by_year, strict=True):
+        running += part
+        hours = running // per_hour
+        if hours > hours_before:
+            subsidizable = min(hours, planned) - min(hours_before, planned)
+            years.append((year, hours - hours_before, subsidizable))
+        hours_before = hours
+    return years
 
 
 def _allocate_in_order(
@@ -243,7 +244,9 @@ def _allocate_in_order(
 
 
 def yearly_subsidies(
-    id_number_hashes, policy: SubsidyPolicy | None = None
+    id_number_hashes,
+    policy: SubsidyPolicy | None = None,
+    known_seconds: dict[int, dict[int, list[int]]] | None = None,
 ) -> dict[str, dict[int, PersonYear]]:
     """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
     class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
@@ -252,6 +255,7 @@ def yearly_subsidies(
     in several projects the hours are paid in the order they were earned, and an hour belongs to
     the China-time year of the moment it was earned. Where the cap does not bind, the order does
     not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
+    ``known_seconds`` (project id → ``_year_seconds`` result) spares a caller's repeated query.
     """
     policy = policy or current_policy()
     hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
@@ -271,9 +275,14 @@ def yearly_subsidies(
 
     result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
     for project in projects:
-        for trainee_id, years in _hours_by_year(project, trainee_ids, policy).items():
-            person = person_of[trainee_id]
-            for year, class_hours, subsidizable in years:
+        seconds = (known_seconds or {}).get(project.id)
+        if seconds is None:
+            seconds = _year_seconds(project, trainee_ids)
+        for trainee_id, per_year in seconds.items():
+            person = person_of.get(trainee_id)
+            if person is None:
+                continue
+            for year, class_hours, subsidizable in _hours_by_year(project, per_year, policy):
                 record = result[person].setdefault(year, PersonYear(person, year))
                 key = (trainee_id, project.id)
                 share = record.allocations.setdefault(key, Allocation(*key))
@@ -317,6 +326,29 @@ def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
                 if project_id == project.id:
                     result[trainee_id][year] = share
     return dict(result)
+
+
+def project_sheet(project: Project) -> dict[int, tuple[HourFigures, int]]:
+    """For each enrolled trainee: hour figures and this project's subsidy (fen, all years) after
+    the yearly cap shared with the person's other projects; one pass over the project's spans."""
+    policy = current_policy()
+    enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+    seconds = _year_seconds(project, enrolled)
+    hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
+    subsidy: dict[int, int] = defaultdict(int)
+    years = yearly_subsidies(hashes, policy, known_seconds={project.id: seconds})
+    for person_years in years.values():
+        for record in person_years.values():
+            for (trainee_id, project_id), share in record.allocations.items():
+                if project_id == project.id:
+                    subsidy[trainee_id] += share.subsidy_fen
+    return {
+        trainee_id: (
+            hour_figures(sum(seconds.get(trainee_id, ())), project.planned_class_hours, policy),
+            subsidy.get(trainee_id, 0),
+        )
+        for trainee_id in db.session.scalars(enrolled)
+    }
 
 
 def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:

@@ -45,15 +45,11 @@ def credited_seconds_query(project_id: int):
 
 def project_hours(project: Project) -> Iterator[TraineeHours]:
     """Per-trainee credited time, class hours and subsidy of a project."""
-    figures = hours.project_hours(project)
-    # The subsidy after the yearly cap per person, shared with their other projects.
-    subsidies = hours.project_subsidies(project)
-    for trainee_id, figure in figures.items():
-        years = subsidies.get(trainee_id, {})
+    for trainee_id, (figure, subsidy_fen) in hours.project_sheet(project).items():
         yield TraineeHours(
             trainee_id,
             figure.credited_s,
             figure.class_hours,
             figure.subsidizable_hours,
-            sum(share.subsidy_fen for share in years.values()),
+            subsidy_fen,
         )

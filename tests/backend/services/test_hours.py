@@ -154,3 +154,20 @@ def test_per_year_sums_agree_with_paying_every_hour_in_order(app, make):
     hours._allocate_in_order(walked, earned, person_of, policy)
     assert fast == walked
     assert set(fast[ta.id_number_hash]) == {2026, 2027}
+
+
+def test_project_sheet_agrees_with_hours_and_capped_subsidies(app, make):
+    (_a, lesson_a, ta), (b, lesson_b, tb) = _person_in_two_enterprises(
+        make, {"planned_class_hours": 40}, {"planned_class_hours": 40}
+    )
+    other = make.trainee(b.enterprise)
+    make.enrol(other, b)
+    _learn(make, ta, lesson_a, MARCH, 20 * HOUR)
+    _learn(make, tb, lesson_b, MARCH + timedelta(days=30), 20 * HOUR)
+    _learn(make, other, lesson_b, MARCH, 2 * HOUR + 100)
+    sheet = hours.project_sheet(b)
+    figures = hours.project_hours(b)
+    assert {tid: fig for tid, (fig, _) in sheet.items()} == figures
+    # The same person's earlier hours in project a used up most of the yearly cap.
+    assert sheet[tb.id][1] == 40_000
+    assert sheet[other.id][1] == 2 * 3000
