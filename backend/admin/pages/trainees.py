@@ -1,0 +1,136 @@
+"""Trainees: the project's trainee table, a trainee's record, and the admin's actions on it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.validators import Optional
+
+from backend import pii
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.forms import ActionForm
+from backend.admin.scope import get_project_or_404, get_trainee_or_404
+from backend.extensions import db
+from backend.models import Role, Trainee
+from backend.services import dashboard, trainee_admin, trainee_detail, trainee_table
+
+MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+
+
+class TraineeFilterForm(Form):
+    """The table's query string; an unknown value falls back to the default."""
+
+    q = StringField(default="")
+    status = SelectField(choices=[("", "全部"), *trainee_table.STATUSES.items()], default="")
+    sort = SelectField(choices=[(s, s) for s in trainee_table.SORTS], default="seq")
+    dir = SelectField(choices=[("asc", "升序"), ("desc", "降序")], default="asc")
+    page = IntegerField(default=1, validators=[Optional()])
+    per_page = SelectField(
+        choices=[(str(n), f"每页 {n} 条") for n in trainee_table.PER_PAGE_CHOICES], default="20"
+    )
+
+    def to_query(self) -> trainee_table.TraineeQuery:
+        """The validated query, with defaults for whatever was not valid."""
+        self.validate()
+        valid = {name for name, field in self._fields.items() if not field.errors}
+
+        def value(name, default):
+            return self[name].data if name in valid and self[name].data else default
+
+        return trainee_table.TraineeQuery(
+            q=(value("q", "") or "")[:64],
+            status=value("status", ""),
+            sort=value("sort", "seq"),
+            direction=value("dir", "asc"),
+            page=value("page", 1),
+            per_page=int(value("per_page", "20")),
+        )
+
+
+def _detail(trainee: Trainee, revealed_id: str | None = None, code: str | None = None):
+    admin = current_admin()
+    projects = trainee_detail.projects_of(trainee)
+    project_id = request.args.get("project", type=int)
+    project = next((p for p in projects if p.id == project_id), projects[0] if projects else None)
+    entries = trainee_detail.sessions(trainee, project.id) if project else []
+    seconds = sum(entry.credited_s for entry in entries)
+    html = render_template(
+        "admin/trainee.html",
+        trainee=trainee,
+        projects=projects,
+        project=project,
+        entries=entries,
+        devices=trainee_detail.devices(entries),
+        checks=trainee_detail.checks_summary(entries),
+        hours=dashboard.trainee_hours(seconds),
+        attempts=trainee_detail.quiz_attempts(trainee, project.id) if project else [],
+        evaluation=trainee_detail.evaluation(trainee, project.id) if project else None,
+        id_number=revealed_id or pii.masked_id_number(trainee),
+        mobile=pii.masked_mobile(trainee),
+        revealed=revealed_id is not None,
+        activation_code=code,
+        can_manage=admin.role in MANAGERS,
+        action_form=ActionForm(),
+    )
+    # A page holding a full ID number or a fresh activation code must not be cached.
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>/trainees")
+    @admin_required()
+    def project_trainees(project_id: int):
+        """The project's trainees: search, filter, sort and pages on the server."""
+        project = get_project_or_404(project_id, current_admin())
+        form = TraineeFilterForm(request.args)
+        query = form.to_query()
+        page = trainee_table.trainee_page(project, query)
+        return render_template(
+            "admin/trainees.html", project=project, form=form, query=query, page=page
+        )
+
+    @bp.get("/trainees/<id:trainee_id>")
+    @admin_required()
+    def trainee(trainee_id: int):
+        """A trainee's sessions, spans, devices, checks, quizzes and evaluation."""
+        return _detail(get_trainee_or_404(trainee_id, current_admin()))
+
+    @bp.post("/trainees/<id:trainee_id>/reveal-id")
+    @admin_required(*MANAGERS)
+    def trainee_reveal_id(trainee_id: int):
+        """Show the full ID number once; the reveal is audit-logged."""
+        admin = current_admin()
+        trainee = get_trainee_or_404(trainee_id, admin)
+        full = pii.reveal_id_number(
+            trainee, actor_kind="admin", actor_id=admin.id, purpose="admin_trainee_page"
+        )
+        db.session.commit()
+        return _detail(trainee, revealed_id=full)
+
+    @bp.post("/trainees/<id:trainee_id>/unbind")
+    @admin_required(*MANAGERS)
+    def trainee_unbind(trainee_id: int):
+        """Unbind the trainee's WeChat."""
+        trainee = get_trainee_or_404(trainee_id, current_admin())
+        trainee_admin.unbind_wechat(trainee, current_admin())
+        db.session.commit()
+        flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
+        return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
+
+    @bp.post("/trainees/<id:trainee_id>/activation-code")
+    @admin_required(*MANAGERS)
+    def trainee_activation_code(trainee_id: int):
+        """Issue an activation code and show it once."""
+        trainee = get_trainee_or_404(trainee_id, current_admin())
+        code = trainee_admin.issue_activation_code(trainee, current_admin())
+        db.session.commit()
+        return _detail(trainee, code=code)
+
+
+def _project_arg() -> dict:
+    project_id = request.args.get("project", type=int)
+    return {"project": project_id} if project_id else {}
+
+

@@ -1,0 +1,214 @@
+"""The trainee table of a project: search, filter, sort and paginate on the database.
+
+Only the page's rows are decrypted (to be masked), and the per-trainee credited time is joined for
+every enrolled trainee only when a filter or the sort order needs it; otherwise it is read for the
+page's trainees alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+
+from backend import pii
+from backend.extensions import db
+from backend.models import CreditedSpan, Enrolment, Project, Quiz, QuizAttempt, QuizKind, Trainee
+from backend.services import dashboard
+from backend.validation import InvalidValue, validate_mobile, validate_resident_id
+
+STATUSES = {
+    "not_started": "未开始",
+    "in_progress": "学习中",
+    "reached": "已达计划课时",
+    "passed": "考核已通过",
+}
+SORTS = ("seq", "name", "account", "gender", "bound", "enrolled", "hours", "last", "passed")
+_NEEDS_SPANS = {"not_started", "in_progress", "reached", "hours", "last"}
+PER_PAGE_CHOICES = (20, 50, 100)
+
+
+@dataclass(frozen=True)
+class TraineeQuery:
+    """What the admin asked for: search text, status filter, sort and page."""
+
+    q: str = ""
+    status: str = ""
+    sort: str = "seq"
+    direction: str = "asc"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class TraineeRow:
+    """One row of the table, personal data already masked."""
+
+    id: int
+    roster_seq: int
+    name: str
+    account: str
+    gender: str
+    id_number: str
+    mobile: str
+    bound: bool
+    enrolled_at: datetime
+    credited_s: int
+    class_hours: int
+    last_at: datetime | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class TraineePage:
+    """A page of the table and where it sits in the whole."""
+
+    rows: list[TraineeRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _passed_condition(project_id: int) -> ColumnElement[bool]:
+    return exists(
+        select(QuizAttempt.id)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.trainee_id == Trainee.id,
+            Quiz.project_id == project_id,
+            Quiz.kind == QuizKind.ASSESSMENT,
+            QuizAttempt.passed.is_(True),
+        )
+    )
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    options = [Trainee.name.ilike(pattern, escape="\\"), Trainee.account.ilike(pattern, escape="\\")]
+    # A full mobile or ID number is found through its blind index, never by decrypting.
+    try:
+        options.append(Trainee.mobile_hash == pii.blind_index(validate_mobile(text)))
+    except InvalidValue:
+        pass
+    try:
+        options.append(Trainee.id_number_hash == pii.blind_index(validate_resident_id(text)))
+    except InvalidValue:
+        pass
+    return or_(*options)
+
+
+def _spans_subquery(project_id: int):
+    return (
+        select(
+            CreditedSpan.trainee_id.label("trainee_id"),
+            func.sum(CreditedSpan.seconds).label("credited_s"),
+            func.max(CreditedSpan.end_at).label("last_at"),
+        )
+        .where(CreditedSpan.project_id == project_id)
+        .group_by(CreditedSpan.trainee_id)
+        .subquery()
+    )
+
+
+def _filtered(project: Project, query: TraineeQuery) -> tuple[Select, dict]:
+    """The enrolled trainees matching the query, and the extra columns it may sort on."""
+    stmt = (
+        select(Trainee, Enrolment.enrolled_at)
+        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
+        .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
+    )
+    columns: dict = {"passed": _passed_condition(project.id)}
+    if query.status in _NEEDS_SPANS or query.sort in _NEEDS_SPANS:
+        spans = _spans_subquery(project.id)
+        stmt = stmt.outerjoin(spans, spans.c.trainee_id == Trainee.id)
+        credited = func.coalesce(spans.c.credited_s, 0)
+        columns |= {"hours": credited, "last": spans.c.last_at}
+        threshold = dashboard.reached_planned_seconds(project)
+        if query.status == "not_started":
+            stmt = stmt.where(credited == 0)
+        elif query.status == "in_progress":
+            stmt = stmt.where(credited > 0, credited < threshold)
+        elif query.status == "reached":
+            stmt = stmt.where(credited >= threshold)
+    if query.status == "passed":
+        stmt = stmt.where(columns["passed"])
+    if query.q.strip():
+        stmt = stmt.where(_search_condition(query.q.strip()))
+    return stmt, columns
+
+
+def _order(query: TraineeQuery, columns: dict):
+    by = {
+        "seq": Trainee.roster_seq,
+        "name": Trainee.name,
+        "account": Trainee.account,
+        "gender": Trainee.gender,
+        "bound": Trainee.bound_at,
+        "enrolled": Enrolment.enrolled_at,
+        **columns,
+    }
+    column = by.get(query.sort, Trainee.roster_seq)
+    key = column.desc() if query.direction == "desc" else column.asc()
+    # Unknown last-study dates sort last whichever way, and ties keep a stable order.
+    if query.sort == "last":
+        key = key.nulls_last()
+    return key, Trainee.id.asc()
+
+
+def trainee_page(project: Project, query: TraineeQuery) -> TraineePage:
+    """One page of the project's trainees for ``query``."""
+    stmt, columns = _filtered(project, query)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    per_page = query.per_page if query.per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+    pages = max(1, -(-total // per_page))
+    page = min(max(query.page, 1), pages)
+    rows = db.session.execute(
+        stmt.order_by(*_order(query, columns)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    ids = [trainee.id for trainee, _ in rows]
+    seconds = dashboard.credited_seconds_by_trainee(project.id, ids)
+    last = _last_study(project.id, ids)
+    passed = set(
+        db.session.scalars(select(Trainee.id).where(Trainee.id.in_(ids), columns["passed"]))
+    )
+    return TraineePage(
+        rows=[
+            TraineeRow(
+                id=trainee.id,
+                roster_seq=trainee.roster_seq,
+                name=trainee.name,
+                account=trainee.account,
+                gender=trainee.gender.value,
+                id_number=pii.masked_id_number(trainee),
+                mobile=pii.masked_mobile(trainee),
+                bound=trainee.wx_openid is not None,
+                enrolled_at=enrolled_at,
+                credited_s=seconds.get(trainee.id, 0),
+                class_hours=dashboard.trainee_hours(seconds.get(trainee.id, 0)).class_hours,
+                last_at=last.get(trainee.id),
+                passed=trainee.id in passed,
+            )
+            for trainee, enrolled_at in rows
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _last_study(project_id: int, trainee_ids: list[int]) -> dict[int, datetime]:
+    if not trainee_ids:
+        return {}
+    query = (
+        select(CreditedSpan.trainee_id, func.max(CreditedSpan.end_at))
+        .where(CreditedSpan.project_id == project_id, CreditedSpan.trainee_id.in_(trainee_ids))
+        .group_by(CreditedSpan.trainee_id)
+    )
+    return dict(db.session.execute(query).all())
