@@ -18,9 +18,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from backend.validation import InvalidValue, validate_mobile
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 TRAINING_TYPES = [("on_job", "在岗培训"), ("pre_job", "岗前培训"), ("job_transfer", "转岗培训")]
 RESOURCE_FORMS = [("video", "视频"), ("document", "文档"), ("live", "直播"), ("audio", "音频")]
@@ -93,7 +100,7 @@ class PlanRowForm(Form):
 
     resource_name = _text("资源名称", 200)
     key_content = _text("主要内容", 1000)
-    resource_form = SelectField("资源形式", choices=RESOURCE_FORMS, default="video")
+    resource_form = SelectField("资源形式", choices=choices(RESOURCE_FORMS), default="video")
     duration_minutes = IntegerField(
         "时长（分钟）",
         [Optional(), NumberRange(min=1, max=100000, message="时长应为正整数分钟")],
@@ -120,7 +127,7 @@ class ProjectForm(FlaskForm):
     enterprise_id = SelectField("企业", coerce=int)
     name = _text("项目名称", 200, required=True)
     post_trade = _text("培训岗位（工种）", 100, required=True)
-    training_type = SelectField("培训类型", choices=TRAINING_TYPES)
+    training_type = SelectField("培训类型", choices=choices(TRAINING_TYPES))
     planned_headcount = IntegerField(
         "计划培训人数", [DataRequired(REQUIRED), NumberRange(min=1, message="应为正整数")]
     )
@@ -157,7 +164,9 @@ class ProjectForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """A reviewer's decision on a filing."""
 
-    decision = SelectField("审核结果", choices=[("approved", "通过"), ("returned", "退回")])
+    decision = SelectField(
+        "审核结果", choices=choices([("approved", "通过"), ("returned", "退回")])
+    )
     comment = TextAreaField("审核意见（退回时必填）", [Optional(), Length(max=2000)], default="")
 
 

@@ -91,7 +91,10 @@ def _passed_condition(project_id: int) -> ColumnElement[bool]:
 def _search_condition(text: str) -> ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    options = [Trainee.name.ilike(pattern, escape="\\"), Trainee.account.ilike(pattern, escape="\\")]
+    options = [
+        Trainee.name.ilike(pattern, escape="\\"),
+        Trainee.account.ilike(pattern, escape="\\"),
+    ]
     # A full mobile or ID number is found through its blind index, never by decrypting.
     try:
         options.append(Trainee.mobile_hash == pii.blind_index(validate_mobile(text)))

@@ -51,13 +51,10 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-@bp.context_processor
-def page_names():
-    return {
-        "status_names": STATUS_NAMES,
-        "training_type_names": TRAINING_TYPE_NAMES,
-        "resource_form_names": RESOURCE_FORM_NAMES,
-    }
+# Globals rather than context: the macros in _macros.html are imported without context.
+bp.add_app_template_global(STATUS_NAMES, "status_names")
+bp.add_app_template_global(TRAINING_TYPE_NAMES, "training_type_names")
+bp.add_app_template_global(RESOURCE_FORM_NAMES, "resource_form_names")
 
 
 def show_field_error(form: Form, exc: FieldError) -> None:

@@ -8,6 +8,7 @@ from wtforms import DateField, Form, IntegerField, SelectField
 from wtforms.validators import Optional
 
 from backend.admin.auth import admin_required
+from backend.admin.forms import choices
 from backend.extensions import db
 from backend.models import Enterprise, Role
 from backend.services import audit_browse
@@ -63,7 +64,9 @@ def register(bp: Blueprint) -> None:
         """Browse the audit log (operators)."""
         actions = audit_browse.actions()
         form = AuditFilterForm(request.args)
-        form.action.choices = [("", "全部操作")] + [(a, ACTION_NAMES.get(a, a)) for a in actions]
+        form.action.choices = choices(
+            [("", "全部操作")] + [(a, ACTION_NAMES.get(a, a)) for a in actions]
+        )
         query = form.to_query()
         enterprises = list(db.session.scalars(select(Enterprise).order_by(Enterprise.name)))
         return render_template(

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from backend.admin.auth import admin_required, current_admin
-from backend.admin.forms import ActionForm, ProjectForm
+from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_enterprise_or_404, get_project_or_404, scoped
 from backend.errors import ApiError
@@ -22,7 +22,7 @@ def _enterprise_choices(form: ProjectForm) -> None:
     admin = current_admin()
     if admin.role is Role.OPERATOR:
         enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
-        form.enterprise_id.choices = [(e.id, e.name) for e in enterprises]
+        form.enterprise_id.choices = choices((e.id, e.name) for e in enterprises)
     else:
         # An enterprise admin files only for their own enterprise: no choice to make.
         del form.enterprise_id

@@ -44,7 +44,9 @@ def register(bp: Blueprint) -> None:
         form = ReviewForm()
         if request.method == "POST" and form.validate_on_submit():
             try:
-                filing.review_filing(project, form.decision.data, form.comment.data, current_admin())
+                filing.review_filing(
+                    project, form.decision.data, form.comment.data, current_admin()
+                )
                 db.session.commit()
             except filing.FieldError as exc:
                 db.session.rollback()

@@ -8,7 +8,7 @@ from wtforms.validators import Optional
 
 from backend import pii
 from backend.admin.auth import admin_required, current_admin
-from backend.admin.forms import ActionForm
+from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
 from backend.models import Role, Trainee
@@ -21,12 +21,15 @@ class TraineeFilterForm(Form):
     """The table's query string; an unknown value falls back to the default."""
 
     q = StringField(default="")
-    status = SelectField(choices=[("", "全部"), *trainee_table.STATUSES.items()], default="")
-    sort = SelectField(choices=[(s, s) for s in trainee_table.SORTS], default="seq")
-    dir = SelectField(choices=[("asc", "升序"), ("desc", "降序")], default="asc")
+    status = SelectField(
+        choices=choices([("", "全部"), *trainee_table.STATUSES.items()]), default=""
+    )
+    sort = SelectField(choices=choices((s, s) for s in trainee_table.SORTS), default="seq")
+    dir = SelectField(choices=choices([("asc", "升序"), ("desc", "降序")]), default="asc")
     page = IntegerField(default=1, validators=[Optional()])
     per_page = SelectField(
-        choices=[(str(n), f"每页 {n} 条") for n in trainee_table.PER_PAGE_CHOICES], default="20"
+        choices=choices((str(n), f"每页 {n} 条") for n in trainee_table.PER_PAGE_CHOICES),
+        default="20",
     )
 
     def to_query(self) -> trainee_table.TraineeQuery:
@@ -132,5 +135,3 @@ def register(bp: Blueprint) -> None:
 def _project_arg() -> dict:
     project_id = request.args.get("project", type=int)
     return {"project": project_id} if project_id else {}
-
-

@@ -1,0 +1,99 @@
+"""A small world for the admin page tests: enterprises A and B, a project and a trainee in A."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from backend.models import (
+    CreditedSpan,
+    Enterprise,
+    LearningSession,
+    Project,
+    ProjectStatus,
+    Role,
+    Trainee,
+)
+
+ROLES = ("operator", "hr_a", "hr_b", "reviewer", "anon")
+
+
+@dataclass
+class World:
+    """The objects every page test refers to."""
+
+    a: Enterprise
+    b: Enterprise
+    project: Project
+    draft: Project
+    filed: Project
+    trainee: Trainee
+
+
+def build(make, span_minutes: int = 100) -> World:
+    """Enterprises A and B; in A an approved, a draft and a filed project, and a bound trainee."""
+    a = make.enterprise(name="甲公司")
+    b = make.enterprise(name="乙公司")
+    project = make.project(a, name="甲公司适岗培训")
+    make.plan_row(project)
+    draft = make.project(a, name="甲公司草稿项目", status=ProjectStatus.DRAFT)
+    make.plan_row(draft)
+    filed = make.project(a, name="甲公司待审项目", status=ProjectStatus.FILED)
+    make.plan_row(filed)
+    trainee = make.trainee(a, name="张三", wx_openid="openid-zhangsan", bound_at=_at(0))
+    make.enrol(trainee, project)
+    if span_minutes:
+        add_span(make, trainee, project, _at(60), span_minutes)
+    make.session.commit()
+    return World(a, b, project, draft, filed, trainee)
+
+
+def _at(minutes: int) -> datetime:
+    return datetime(2026, 3, 2, 1, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+def add_span(make, trainee, project, start: datetime, minutes: int, device: str = "iPhone 15"):
+    """A closed learning session of ``minutes`` with one credited span."""
+    lesson = make.lesson(make.course(project))
+    session = LearningSession(
+        trainee_id=trainee.id,
+        project_id=project.id,
+        lesson_id=lesson.id,
+        device=device,
+        started_at=start,
+        last_beat_at=start + timedelta(minutes=minutes),
+        ended_at=start + timedelta(minutes=minutes),
+        status="ended",
+    )
+    make.session.add(session)
+    make.session.flush()
+    make.session.add(
+        CreditedSpan(
+            trainee_id=trainee.id,
+            session_id=session.id,
+            lesson_id=lesson.id,
+            project_id=project.id,
+            start_at=start,
+            end_at=start + timedelta(minutes=minutes),
+            seconds=minutes * 60,
+            device=device,
+        )
+    )
+    make.session.flush()
+    return session
+
+
+def sign_in(role: str, world: World, make, admin_login, client) -> str:
+    """Sign in as ``role`` and return a CSRF token valid for the session."""
+    if role == "anon":
+        page = client.get("/admin/login").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    admin = {
+        "operator": lambda: make.admin(Role.OPERATOR),
+        "hr_a": lambda: make.admin(Role.ENTERPRISE_ADMIN, enterprise=world.a),
+        "hr_b": lambda: make.admin(Role.ENTERPRISE_ADMIN, enterprise=world.b),
+        "reviewer": lambda: make.admin(Role.REVIEWER),
+    }[role]()
+    make.session.commit()
+    return admin_login(admin)
