@@ -1,4 +1,4 @@
-"""The filing data of 附件1 (enterprise, institution, platform, project, course plan) and its review."""
+"""Filing data of 附件1 (enterprise, institution, platform, project, plan) and its review."""
 
 from __future__ import annotations
 

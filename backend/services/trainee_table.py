@@ -7,6 +7,7 @@ page's trainees alone.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,14 +97,10 @@ def _search_condition(text: str) -> ColumnElement[bool]:
         Trainee.account.ilike(pattern, escape="\\"),
     ]
     # A full mobile or ID number is found through its blind index, never by decrypting.
-    try:
+    with contextlib.suppress(InvalidValue):
         options.append(Trainee.mobile_hash == pii.blind_index(validate_mobile(text)))
-    except InvalidValue:
-        pass
-    try:
+    with contextlib.suppress(InvalidValue):
         options.append(Trainee.id_number_hash == pii.blind_index(validate_resident_id(text)))
-    except InvalidValue:
-        pass
     return or_(*options)
 
 
