@@ -110,15 +110,19 @@ class PlanRowForm(Form):
         """Whether the admin left the row empty."""
         return not (self.resource_name.data or self.key_content.data or self.duration_minutes.data)
 
-    def validate_resource_name(self, field) -> None:
-        """A row with content needs a name."""
-        if not field.data and not self.is_blank():
-            raise ValidationError("请填写资源名称")
-
-    def validate_duration_minutes(self, field) -> None:
-        """A row with content needs a duration."""
-        if not field.data and not self.is_blank():
-            raise ValidationError("请填写时长")
+    def validate(self, extra_validators=None) -> bool:
+        """A row with any content needs a name and a duration (blank fields stop at Optional)."""
+        ok = super().validate(extra_validators)
+        if self.is_blank():
+            return ok
+        for field, message in (
+            (self.resource_name, "请填写资源名称"),
+            (self.duration_minutes, "请填写时长"),
+        ):
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+                ok = False
+        return ok
 
 
 class ProjectForm(FlaskForm):

@@ -60,7 +60,9 @@ def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
     code = data["credit_code"]
     model = type(holder)
     clash = db.session.scalar(
-        select(model.id).where(model.credit_code == code.strip().upper(), model.id != holder.id)
+        select(model.id).where(
+            model.credit_code == code.strip().upper(), model.id != (holder.id or 0)
+        )
     )
     if clash is not None and model is Enterprise:
         raise FieldError(field, 409, "credit_code_taken", "该统一社会信用代码已登记为其他企业")
@@ -74,10 +76,10 @@ def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
     """Register an enterprise (operators only)."""
     if actor.role is not Role.OPERATOR:
         raise ApiError(403, "forbidden", "只有平台运营人员可以新建企业")
-    enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS}, credit_code="")
+    enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS})
+    _credit_code(enterprise, data, "credit_code", actor)
     db.session.add(enterprise)
     db.session.flush()
-    _credit_code(enterprise, data, "credit_code", actor)
     audit.record(
         "enterprise.create",
         actor_kind="admin",
@@ -107,9 +109,7 @@ def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> No
         # Institutions are shared by the enterprises they train for: find it by its code.
         institution = db.session.scalar(select(Institution).where(Institution.credit_code == code))
     if institution is None:
-        institution = Institution(credit_code="")
-        db.session.add(institution)
-        db.session.flush()
+        institution = Institution(**{k: data[k] for k in INSTITUTION_FIELDS})
         _credit_code(institution, data, "institution-credit_code", actor)
     for key in INSTITUTION_FIELDS:
         setattr(institution, key, data[key])
