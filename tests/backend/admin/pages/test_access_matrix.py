@@ -83,19 +83,3 @@ def test_action_access(action, role, client, make, admin_login):
         expected = {**expected, "hr_a": 422}
     response = client.post(_url(template, world), data={**data, "csrf_token": token})
     assert response.status_code == expected[role], response.get_data(as_text=True)[:500]
-
-
-def _login_other(test_client, make, role: str) -> str:
-    """Sign a second test client in as a fresh admin of ``role`` (operator or reviewer)."""
-    import re
-
-    from backend.models import Role
-    from tests.factories import ADMIN_PASSWORD
-
-    admin = make.admin(Role(role))
-    make.session.commit()
-    page = test_client.get("/admin/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    data = {"username": admin.username, "password": ADMIN_PASSWORD, "csrf_token": token}
-    assert test_client.post("/admin/login", data=data).status_code == 302
-    return test_client.get("/api/admin/me").get_json()["csrf_token"]

@@ -146,9 +146,7 @@ def test_submit_then_review(client, make, admin_login, app):
     assert len(_actions(make, "project.submit")) == 1
 
     reviewer_client = app.test_client()
-    from tests.backend.admin.pages.test_access_matrix import _login_other
-
-    token = _login_other(reviewer_client, make, "reviewer")
+    token = w.sign_in_other(reviewer_client, make, "reviewer")
     queue = reviewer_client.get("/admin/review").get_data(as_text=True)
     assert "甲公司草稿项目" in queue
     url = f"/admin/review/{world.draft.id}"

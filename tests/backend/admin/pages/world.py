@@ -97,3 +97,16 @@ def sign_in(role: str, world: World, make, admin_login, client) -> str:
     }[role]()
     make.session.commit()
     return admin_login(admin)
+
+
+def sign_in_other(test_client, make, role: str) -> str:
+    """Sign a second test client in as a fresh admin of ``role`` (operator or reviewer)."""
+    from tests.factories import ADMIN_PASSWORD
+
+    admin = make.admin(Role(role))
+    make.session.commit()
+    page = test_client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {"username": admin.username, "password": ADMIN_PASSWORD, "csrf_token": token}
+    assert test_client.post("/admin/login", data=data).status_code == 302
+    return test_client.get("/api/admin/me").get_json()["csrf_token"]

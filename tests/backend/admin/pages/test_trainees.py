@@ -1,0 +1,163 @@
+"""The trainee table (search, filters, sort, pages, masking) and the trainee page's actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from backend.models import ActivationCode, AuditLog, Quiz, QuizAttempt, QuizKind
+from backend.services import tokens
+from tests.backend.admin.pages import world as w
+
+
+def _names(page: str) -> list[str]:
+    return re.findall(r'/admin/trainees/\d+\?project=\d+">([^<]+)</a>', page)
+
+
+def _roster(make, world, count: int = 5):
+    """Trainees 学员A.. with 0, 1, 2, … class hours; the last one passed the assessment."""
+    trainees = []
+    start = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
+    for n in range(count):
+        trainee = make.trainee(world.a, name=f"学员{chr(65 + n)}", account=f"acct{n}", roster_seq=n)
+        make.enrol(trainee, world.project)
+        if n:
+            w.add_span(make, trainee, world.project, start + timedelta(days=n), 45 * n)
+        trainees.append(trainee)
+    quiz = Quiz(project_id=world.project.id, title="结业考核", kind=QuizKind.ASSESSMENT)
+    make.session.add(quiz)
+    make.session.flush()
+    make.session.add(
+        QuizAttempt(
+            quiz_id=quiz.id,
+            trainee_id=trainees[-1].id,
+            question_ids=[],
+            option_orders={},
+            submitted_at=start,
+            score=90,
+            passed=True,
+        )
+    )
+    make.session.commit()
+    return trainees
+
+
+def test_table_search_filter_sort_and_pages(client, make, admin_login):
+    world = w.build(make, span_minutes=0)
+    world.project.planned_class_hours = 3
+    trainees = _roster(make, world)
+    w.sign_in("hr_a", world, make, admin_login, client)
+    url = f"/admin/projects/{world.project.id}/trainees"
+
+    page = client.get(url).get_data(as_text=True)
+    assert _names(page) == ["学员A", "学员B", "学员C", "学员D", "学员E", "张三"]
+    # Masked personal data only.
+    assert "139" in page and "****" in page
+    assert "********" in page
+
+    assert _names(client.get(url + "?q=学员c").get_data(as_text=True)) == ["学员C"]
+    assert _names(client.get(url + "?q=acct4").get_data(as_text=True)) == ["学员E"]
+    mobile = "1390" + f"{0:07d}"  # not on the roster
+    assert _names(client.get(url + f"?q={mobile}").get_data(as_text=True)) == []
+    assert _names(client.get(url + "?q=%25").get_data(as_text=True)) == []
+
+    def names(status):
+        return _names(client.get(f"{url}?status={status}").get_data(as_text=True))
+
+    assert names("not_started") == ["学员A", "张三"]
+    assert names("in_progress") == ["学员B", "学员C"]
+    assert names("reached") == ["学员D", "学员E"]
+    assert names("passed") == ["学员E"]
+
+    by_hours = _names(client.get(url + "?sort=hours&dir=desc").get_data(as_text=True))
+    assert by_hours[:4] == ["学员E", "学员D", "学员C", "学员B"]
+    by_last = _names(client.get(url + "?sort=last&dir=asc").get_data(as_text=True))
+    assert by_last[:4] == ["学员B", "学员C", "学员D", "学员E"]
+    by_name = _names(client.get(url + "?sort=name&dir=desc").get_data(as_text=True))
+    assert by_name[0] == "张三"
+    assert _names(client.get(url + "?sort=passed&dir=desc").get_data(as_text=True))[0] == "学员E"
+
+    # Bad parameters fall back to defaults instead of failing.
+    response = client.get(url + "?sort=drop&dir=sideways&page=x&status=zzz&per_page=7")
+    assert response.status_code == 200 and len(_names(response.get_data(as_text=True))) == 6
+    assert len(trainees) == 5
+
+
+def test_table_pages_on_the_server(client, make, admin_login):
+    world = w.build(make, span_minutes=0)
+    for n in range(45):
+        make.enrol(make.trainee(world.a, name=f"批量{n:02d}", roster_seq=100 + n), world.project)
+    make.session.commit()
+    w.sign_in("operator", world, make, admin_login, client)
+    url = f"/admin/projects/{world.project.id}/trainees"
+    first = client.get(url).get_data(as_text=True)
+    assert len(_names(first)) == 20 and "第 1 / 3 页，共 46 条" in first
+    last = client.get(url + "?page=3").get_data(as_text=True)
+    assert _names(last) == ["批量39", "批量40", "批量41", "批量42", "批量43", "批量44"]
+    beyond = client.get(url + "?page=99").get_data(as_text=True)
+    assert "第 3 / 3 页" in beyond
+    assert len(_names(client.get(url + "?per_page=50").get_data(as_text=True))) == 46
+
+
+def test_trainee_page_shows_sessions_spans_devices(client, make, admin_login):
+    world = w.build(make)
+    w.sign_in("reviewer", world, make, admin_login, client)
+    page = client.get(f"/admin/trainees/{world.trainee.id}").get_data(as_text=True)
+    assert "iPhone 15" in page and "学习记录" in page
+    assert "1小时40分" in page  # the 100-minute span
+    assert "********" in page
+    # Reviewers read but get no buttons.
+    for action in ("reveal-id", "unbind", "activation-code"):
+        assert f"/{action}" not in page
+
+
+def test_reveal_id_number_is_audited(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    page = client.get(f"/admin/trainees/{world.trainee.id}").get_data(as_text=True)
+    assert "/reveal-id" in page
+    url = f"/admin/trainees/{world.trainee.id}/reveal-id"
+    response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    full = re.search(r'id="id-number">([0-9X]{18})<', response.get_data(as_text=True)).group(1)
+    assert "*" not in full
+    [entry] = make.session.scalars(
+        select(AuditLog).where(AuditLog.action == "pii.reveal_id_number")
+    ).all()
+    assert entry.object_id == world.trainee.id and entry.enterprise_id == world.a.id
+    assert entry.actor_kind == "admin" and entry.actor_id is not None
+    assert entry.ip == "127.0.0.1" and entry.at is not None
+
+
+def test_unbind_revokes_tokens_and_is_audited(client, make, admin_login):
+    world = w.build(make)
+    bearer = make.token(world.trainee)
+    token = w.sign_in("operator", world, make, admin_login, client)
+    response = client.post(f"/admin/trainees/{world.trainee.id}/unbind", data={"csrf_token": token})
+    assert response.status_code == 302
+    make.session.refresh(world.trainee)
+    assert world.trainee.wx_openid is None and world.trainee.bound_at is None
+    assert tokens.resolve_token(bearer) is None
+    entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "trainee.unbind"))
+    assert entry.object_id == world.trainee.id
+    again = client.post(f"/admin/trainees/{world.trainee.id}/unbind", data={"csrf_token": token})
+    assert again.status_code == 409
+
+
+def test_activation_code_is_shown_once_and_stored_hashed(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    url = f"/admin/trainees/{world.trainee.id}/activation-code"
+    response = client.post(url, data={"csrf_token": token})
+    code = re.search(r'id="activation-code">([A-Z0-9]{8})<', response.get_data(as_text=True))
+    assert code is not None
+    stored = make.session.scalar(select(ActivationCode))
+    assert code.group(1) not in stored.code_hash and len(stored.code_hash) == 64
+    entry = make.session.scalar(
+        select(AuditLog).where(AuditLog.action == "trainee.activation_code")
+    )
+    assert entry.detail == {"activation_code_id": stored.id}
+    assert code.group(1) not in str(entry.detail)
