@@ -136,6 +136,7 @@ class ProjectForm(FlaskForm):
         "计划培训人数", [DataRequired(REQUIRED), NumberRange(min=1, message="应为正整数")]
     )
     method = _text("培训方式", 100, required=True)
+    method.kwargs["default"] = "线上培训"
     start_date = DateField("培训开始日期", [DataRequired("请填写日期（年-月-日）")])
     end_date = DateField("培训结束日期", [DataRequired("请填写日期（年-月-日）")])
     planned_class_hours = IntegerField(
