@@ -43,13 +43,13 @@ def _mobile(form, field) -> None:
             raise ValidationError(exc.message) from None
 
 
-def _text(label: str, max_length: int, required: bool = False) -> StringField:
+def _text(label: str, max_length: int, required: bool = False, default: str = "") -> StringField:
     first = DataRequired(REQUIRED) if required else Optional()
     return StringField(
         label,
         [first, Length(max=max_length, message=f"不能超过{max_length}个字")],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        default="",
+        default=default,
     )
 
 
@@ -135,8 +135,7 @@ class ProjectForm(FlaskForm):
     planned_headcount = IntegerField(
         "计划培训人数", [DataRequired(REQUIRED), NumberRange(min=1, message="应为正整数")]
     )
-    method = _text("培训方式", 100, required=True)
-    method.kwargs["default"] = "线上培训"
+    method = _text("培训方式", 100, required=True, default="线上培训")
     start_date = DateField("培训开始日期", [DataRequired("请填写日期（年-月-日）")])
     end_date = DateField("培训结束日期", [DataRequired("请填写日期（年-月-日）")])
     planned_class_hours = IntegerField(

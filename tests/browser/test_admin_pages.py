@@ -43,7 +43,7 @@ def _sign_in(page, base, admin):
 
 
 def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
-    world, hr, _, _ = _seed(make)
+    _, hr, _, _ = _seed(make)
     base = live_server
 
     page.goto(f"{base}/admin/login")
