@@ -35,6 +35,14 @@ def create_app(config: dict | None = None) -> Flask:
     redis_store.init_app(app)
     app.extensions["field_cipher"] = FieldCipher(*derive_keys(app.config["FIELD_ENCRYPTION_KEY"]))
 
+    from backend.wechat import WeChatGateway
+
+    # One gateway per app for the whole process: its HTTP pool and the shared access token
+    # (in this app's Redis, under its prefix) serve every request.
+    app.extensions["wechat"] = WeChatGateway.from_config(
+        app.config, app.extensions["redis"], app.config["REDIS_PREFIX"]
+    )
+
     from backend import models  # noqa: F401 - registers every table with the metadata
     from backend.errors import register_error_handlers
 
@@ -48,7 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     miniprogram_api.init_app(app)
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
-    csrf.exempt("api")
+    # (Flask-WTF takes a string as a view name, not a blueprint: pass the blueprint itself.)
+    csrf.exempt(app.blueprints["api"])
 
     from backend import admin, security_headers
 

@@ -23,6 +23,7 @@ _ENV_OVERRIDES: dict[str, type] = {
     "BIND_TICKET_TTL_S": int,
     "BIND_RATE_LIMIT": int,
     "BIND_RATE_WINDOW_S": int,
+    "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
 }
 
@@ -49,6 +50,8 @@ class BaseConfig:
     BIND_TICKET_TTL_S = 300
     BIND_RATE_LIMIT = 5
     BIND_RATE_WINDOW_S = 900
+    # How long an activation code an admin hands to a trainee stays usable.
+    ACTIVATION_CODE_TTL_S = 7 * 24 * 3600
     LOGIN_LOCKOUT_ATTEMPTS = 5
     LOGIN_LOCKOUT_S = 900
     LOG_LEVEL = "INFO"

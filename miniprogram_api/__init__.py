@@ -5,11 +5,12 @@ from flask import Blueprint, Flask
 
 def create_blueprint() -> Blueprint:
     """Build the API blueprint with every route module attached."""
-    from miniprogram_api import docs, security
+    from miniprogram_api import auth, docs, me, security
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    docs.register(bp)
+    for module in (docs, auth, me):
+        module.register(bp)
     return bp
 
 

@@ -1,0 +1,116 @@
+"""Sign-in: wx.login code → token or bind ticket, bind with a proof, and sign-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+from pydantic import Field, RootModel, model_validator
+
+from backend.api import RequestModel, ResponseModel, endpoint
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.services import signin, tokens
+from miniprogram_api.schemas import TraineeBriefOut
+
+# Real wx.login codes are 32 characters; the simulator also takes names like "zhangwei.1".
+_CODE_PATTERN = r"^[A-Za-z0-9._\-]+$"
+
+
+class WxLoginIn(RequestModel):
+    """The code from ``wx.login``."""
+
+    code: str = Field(min_length=1, max_length=128, pattern=_CODE_PATTERN)
+
+
+class SignedInOut(ResponseModel):
+    """A bearer token for the trainee."""
+
+    token: str
+    expires_in: int = Field(description="令牌有效期（秒）")
+    trainee: TraineeBriefOut
+
+
+class BindRequiredOut(ResponseModel):
+    """This WeChat is not bound yet: call /auth/bind with the ticket before it expires."""
+
+    bind_ticket: str
+    expires_in: int = Field(description="绑定凭证有效期（秒），只能使用一次")
+
+
+class WxLoginOut(RootModel[SignedInOut | BindRequiredOut]):
+    """Either a token (bound) or a bind ticket (not bound yet)."""
+
+
+class BindIn(RequestModel):
+    """A bind ticket, the roster account and exactly one proof."""
+
+    bind_ticket: str = Field(min_length=1, max_length=128)
+    account: str = Field(min_length=1, max_length=64, description="平台登录账号")
+    phone_code: str | None = Field(
+        None, min_length=1, max_length=256, description="getPhoneNumber 按钮返回的 code"
+    )
+    encrypted_data: str | None = Field(
+        None, min_length=1, max_length=4096, description="旧版 getPhoneNumber 的 encryptedData"
+    )
+    iv: str | None = Field(None, min_length=1, max_length=64, description="与 encrypted_data 一起")
+    activation_code: str | None = Field(
+        None, min_length=1, max_length=32, description="企业管理员生成的激活码"
+    )
+
+    @model_validator(mode="after")
+    def exactly_one_proof(self):
+        """One of phone_code, encrypted_data + iv, activation_code."""
+        given = [
+            self.phone_code is not None,
+            self.encrypted_data is not None or self.iv is not None,
+            self.activation_code is not None,
+        ]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of phone_code, encrypted_data+iv, activation_code")
+        if (self.encrypted_data is None) != (self.iv is None):
+            raise ValueError("encrypted_data and iv go together")
+        return self
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.post("/auth/wx-login")
+    @endpoint(summary="微信登录", body=WxLoginIn, response=WxLoginOut, auth=None, tags=("auth",))
+    def wx_login(body: WxLoginIn):
+        result = signin.wx_login(body.code)
+        db.session.commit()
+        if isinstance(result, signin.BindRequired):
+            return BindRequiredOut(bind_ticket=result.bind_ticket, expires_in=result.expires_in)
+        return _signed_in(result)
+
+    @bp.post("/auth/bind")
+    @endpoint(
+        summary="绑定花名册账号", body=BindIn, response=SignedInOut, auth=None, tags=("auth",)
+    )
+    def bind(body: BindIn):
+        proof = signin.Proof(body.phone_code, body.encrypted_data, body.iv, body.activation_code)
+        try:
+            result = signin.bind(body.bind_ticket, body.account, proof)
+        except signin.BindFailed as exc:
+            db.session.rollback()
+            signin.record_failed_bind(exc, body.account, proof.method)
+            db.session.commit()
+            raise
+        except ApiError:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return _signed_in(result)
+
+    @bp.post("/auth/logout")
+    @endpoint(summary="退出登录", status=204, tags=("auth",))
+    def logout():
+        tokens.revoke_token(g.token)
+
+
+def _signed_in(result: signin.SignedIn) -> SignedInOut:
+    return SignedInOut(
+        token=result.token,
+        expires_in=result.expires_in,
+        trainee=TraineeBriefOut.model_validate(result.trainee),
+    )
