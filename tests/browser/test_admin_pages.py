@@ -59,14 +59,14 @@ def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
 
     page.click("text=甲公司适岗培训")
     page.wait_for_selector("body[data-charts=ready]")
-    assert page.inner_text("#stat-enrolled") == "31"
+    assert page.inner_text("#stat-enrolled") == "32"
     assert page.locator("canvas[data-ready='1']").count() == 2
     screenshot(page, "04-dashboard")
 
     page.click("text=学员列表")
     page.wait_for_selector("table.trainees")
     assert page.locator("table.trainees tbody tr").count() == 20
-    assert "第 1 / 2 页，共 31 条" in page.inner_text("main")
+    assert "第 1 / 2 页，共 32 条" in page.inner_text("main")
     screenshot(page, "05-trainees")
 
     # Filter by status: the select submits the form by itself (admin.js).
@@ -74,7 +74,7 @@ def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
         page.select_option("select[name=status]", "reached")
     hours = page.locator("table.trainees tbody tr td:nth-child(8)").all_inner_texts()
     assert hours and all(int(text.split("/")[0]) >= 4 for text in hours)
-    assert "共 31 条" not in page.inner_text("main")
+    assert "共 32 条" not in page.inner_text("main")
     assert "status=reached" in page.url
     screenshot(page, "06-trainees-reached")
 

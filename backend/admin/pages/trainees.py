@@ -12,7 +12,7 @@ from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
 from backend.models import Role, Trainee
-from backend.services import dashboard, trainee_admin, trainee_detail, trainee_table
+from backend.services import binding, dashboard, trainee_detail, trainee_table
 
 MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
@@ -50,7 +50,7 @@ class TraineeFilterForm(Form):
         )
 
 
-def _detail(trainee: Trainee, revealed_id: str | None = None, code: str | None = None):
+def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None = None):
     admin = current_admin()
     projects = trainee_detail.projects_of(trainee)
     project_id = request.args.get("project", type=int)
@@ -71,7 +71,8 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: str | None =
         id_number=revealed_id or pii.masked_id_number(trainee),
         mobile=pii.masked_mobile(trainee),
         revealed=revealed_id is not None,
-        activation_code=code,
+        activation_code=code[0] if code else None,
+        activation_expires=code[1] if code else None,
         can_manage=admin.role in MANAGERS,
         action_form=ActionForm(),
     )
@@ -117,7 +118,7 @@ def register(bp: Blueprint) -> None:
     def trainee_unbind(trainee_id: int):
         """Unbind the trainee's WeChat."""
         trainee = get_trainee_or_404(trainee_id, current_admin())
-        trainee_admin.unbind_wechat(trainee, current_admin())
+        binding.unbind_wechat(trainee, current_admin())
         db.session.commit()
         flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
         return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
@@ -127,7 +128,7 @@ def register(bp: Blueprint) -> None:
     def trainee_activation_code(trainee_id: int):
         """Issue an activation code and show it once."""
         trainee = get_trainee_or_404(trainee_id, current_admin())
-        code = trainee_admin.issue_activation_code(trainee, current_admin())
+        code = binding.issue_activation_code(trainee, current_admin())
         db.session.commit()
         return _detail(trainee, code=code)
 

@@ -43,7 +43,7 @@ PAGES = {
 
 ACTIONS = {
     "reveal_id": ("/admin/trainees/{trainee}/reveal-id", {}, MANAGE_SCOPED),
-    "activation_code": ("/admin/trainees/{trainee}/activation-code", {}, MANAGE_SCOPED),
+    "activation_code": ("/admin/trainees/{unbound}/activation-code", {}, MANAGE_SCOPED),
     "unbind": ("/admin/trainees/{trainee}/unbind", {}, _redirects(MANAGE_SCOPED)),
     "submit": ("/admin/projects/{draft}/submit", {}, _redirects(MANAGE_SCOPED)),
     "review": ("/admin/review/{filed}", {"decision": "approved"}, _redirects(REVIEWER)),
@@ -58,6 +58,7 @@ def _url(template: str, world: w.World) -> str:
         draft=world.draft.id,
         filed=world.filed.id,
         trainee=world.trainee.id,
+        unbound=world.unbound.id,
     )
 
 

@@ -20,7 +20,7 @@ FORMS = {
     "enterprise_edit": ("hr_a", "/admin/enterprises/{a}/edit", {"name": "x"}),
     "reveal_id": ("hr_a", "/admin/trainees/{trainee}/reveal-id", {}),
     "unbind": ("hr_a", "/admin/trainees/{trainee}/unbind", {}),
-    "activation_code": ("hr_a", "/admin/trainees/{trainee}/activation-code", {}),
+    "activation_code": ("hr_a", "/admin/trainees/{unbound}/activation-code", {}),
     "review": ("reviewer", "/admin/review/{filed}", {"decision": "approved"}),
 }
 
@@ -34,7 +34,11 @@ def test_every_form_refuses_a_request_without_a_valid_csrf_token(
     role, template, data = FORMS[form]
     w.sign_in(role, world, make, admin_login, client)
     url = template.format(
-        a=world.a.id, draft=world.draft.id, filed=world.filed.id, trainee=world.trainee.id
+        a=world.a.id,
+        draft=world.draft.id,
+        filed=world.filed.id,
+        trainee=world.trainee.id,
+        unbound=world.unbound.id,
     )
     before = make.session.scalar(select(func.count()).select_from(AuditLog))
     if token == "forged":
@@ -72,7 +76,7 @@ def test_audit_page_filters_and_pages(client, make, admin_login):
     world = w.build(make)
     for n in range(55):
         _log(make, "pii.reveal_id_number", world.a, datetime(2026, 3, 1 + n % 5, 3, tzinfo=UTC))
-    _log(make, "trainee.unbind", world.b, datetime(2026, 3, 10, 20, tzinfo=UTC))
+    _log(make, "trainee.wechat_unbound", world.b, datetime(2026, 3, 10, 20, tzinfo=UTC))
     make.session.commit()
     w.sign_in("operator", world, make, admin_login, client)  # adds one admin.login entry
 
@@ -81,7 +85,7 @@ def test_audit_page_filters_and_pages(client, make, admin_login):
     assert "查看完整身份证号" in page and "甲公司" in page and "purpose=测试" in page
     assert _rows(client.get("/admin/audit?page=2").get_data(as_text=True)) == 7
 
-    unbinds = client.get("/admin/audit?action=trainee.unbind").get_data(as_text=True)
+    unbinds = client.get("/admin/audit?action=trainee.wechat_unbound").get_data(as_text=True)
     assert _rows(unbinds) == 1 and "解除微信绑定" in unbinds and "乙公司" in unbinds
     by_enterprise = client.get(f"/admin/audit?enterprise={world.b.id}").get_data(as_text=True)
     assert _rows(by_enterprise) == 1

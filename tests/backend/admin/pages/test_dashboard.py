@@ -50,7 +50,7 @@ def test_dashboard_figures_and_charts(client, make, admin_login):
 
     page = client.get(f"/admin/projects/{world.project.id}").get_data(as_text=True)
     figures = dict(re.findall(r"<span>([^<]+)</span>\s*<strong[^>]*>([^<]+)</strong>", page))
-    assert figures["报名人数"] == "4"  # 张三 is enrolled too
+    assert figures["报名人数"] == "5"  # 张三 and 李四 are enrolled too
     assert figures["已开始学习"] == "2"
     assert figures["已达计划课时"] == "1"
     assert figures["累计课时"] == "4"  # 150 min → 3, 50 min → 1
@@ -66,7 +66,7 @@ def test_dashboard_figures_and_charts(client, make, admin_login):
     }
     assert charts["trainees_by_hours"] == {
         "labels": ["0 课时", "1 课时", "≥2 课时"],
-        "values": [2, 1, 1],
+        "values": [3, 1, 1],
     }
 
 

@@ -52,7 +52,7 @@ def test_table_search_filter_sort_and_pages(client, make, admin_login):
     url = f"/admin/projects/{world.project.id}/trainees"
 
     page = client.get(url).get_data(as_text=True)
-    assert _names(page) == ["学员A", "学员B", "学员C", "学员D", "学员E", "张三"]
+    assert _names(page) == ["学员A", "学员B", "学员C", "学员D", "学员E", "张三", "李四"]
     # Masked personal data only.
     assert "139" in page and "****" in page
     assert "********" in page
@@ -66,7 +66,7 @@ def test_table_search_filter_sort_and_pages(client, make, admin_login):
     def names(status):
         return _names(client.get(f"{url}?status={status}").get_data(as_text=True))
 
-    assert names("not_started") == ["学员A", "张三"]
+    assert names("not_started") == ["学员A", "张三", "李四"]
     assert names("in_progress") == ["学员B", "学员C"]
     assert names("reached") == ["学员D", "学员E"]
     assert names("passed") == ["学员E"]
@@ -75,13 +75,13 @@ def test_table_search_filter_sort_and_pages(client, make, admin_login):
     assert by_hours[:4] == ["学员E", "学员D", "学员C", "学员B"]
     by_last = _names(client.get(url + "?sort=last&dir=asc").get_data(as_text=True))
     assert by_last[:4] == ["学员B", "学员C", "学员D", "学员E"]
-    by_name = _names(client.get(url + "?sort=name&dir=desc").get_data(as_text=True))
-    assert by_name[0] == "张三"
+    by_name = _names(client.get(url + "?sort=name&dir=asc").get_data(as_text=True))
+    assert by_name[:5] == ["学员A", "学员B", "学员C", "学员D", "学员E"]
     assert _names(client.get(url + "?sort=passed&dir=desc").get_data(as_text=True))[0] == "学员E"
 
     # Bad parameters fall back to defaults instead of failing.
     response = client.get(url + "?sort=drop&dir=sideways&page=x&status=zzz&per_page=7")
-    assert response.status_code == 200 and len(_names(response.get_data(as_text=True))) == 6
+    assert response.status_code == 200 and len(_names(response.get_data(as_text=True))) == 7
     assert len(trainees) == 5
 
 
@@ -93,12 +93,12 @@ def test_table_pages_on_the_server(client, make, admin_login):
     w.sign_in("operator", world, make, admin_login, client)
     url = f"/admin/projects/{world.project.id}/trainees"
     first = client.get(url).get_data(as_text=True)
-    assert len(_names(first)) == 20 and "第 1 / 3 页，共 46 条" in first
+    assert len(_names(first)) == 20 and "第 1 / 3 页，共 47 条" in first
     last = client.get(url + "?page=3").get_data(as_text=True)
-    assert _names(last) == ["批量39", "批量40", "批量41", "批量42", "批量43", "批量44"]
+    assert _names(last) == ["批量38", "批量39", "批量40", "批量41", "批量42", "批量43", "批量44"]
     beyond = client.get(url + "?page=99").get_data(as_text=True)
     assert "第 3 / 3 页" in beyond
-    assert len(_names(client.get(url + "?per_page=50").get_data(as_text=True))) == 46
+    assert len(_names(client.get(url + "?per_page=50").get_data(as_text=True))) == 47
 
 
 def test_trainee_page_shows_sessions_spans_devices(client, make, admin_login):
@@ -141,7 +141,7 @@ def test_unbind_revokes_tokens_and_is_audited(client, make, admin_login):
     make.session.refresh(world.trainee)
     assert world.trainee.wx_openid is None and world.trainee.bound_at is None
     assert tokens.resolve_token(bearer) is None
-    entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "trainee.unbind"))
+    entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "trainee.wechat_unbound"))
     assert entry.object_id == world.trainee.id
     again = client.post(f"/admin/trainees/{world.trainee.id}/unbind", data={"csrf_token": token})
     assert again.status_code == 409
@@ -150,14 +150,25 @@ def test_unbind_revokes_tokens_and_is_audited(client, make, admin_login):
 def test_activation_code_is_shown_once_and_stored_hashed(client, make, admin_login):
     world = w.build(make)
     token = w.sign_in("hr_a", world, make, admin_login, client)
-    url = f"/admin/trainees/{world.trainee.id}/activation-code"
+    page = client.get(f"/admin/trainees/{world.unbound.id}").get_data(as_text=True)
+    assert "/activation-code" in page and "/unbind" not in page
+    url = f"/admin/trainees/{world.unbound.id}/activation-code"
     response = client.post(url, data={"csrf_token": token})
-    code = re.search(r'id="activation-code">([A-Z0-9]{8})<', response.get_data(as_text=True))
-    assert code is not None
+    assert response.headers["Cache-Control"] == "no-store"
+    pattern = r'id="activation-code">([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})<'
+    code = re.search(pattern, response.get_data(as_text=True)).group(1)
     stored = make.session.scalar(select(ActivationCode))
-    assert code.group(1) not in stored.code_hash and len(stored.code_hash) == 64
+    assert code.replace("-", "") not in stored.code_hash
     entry = make.session.scalar(
-        select(AuditLog).where(AuditLog.action == "trainee.activation_code")
+        select(AuditLog).where(AuditLog.action == "trainee.activation_code_issued")
     )
-    assert entry.detail == {"activation_code_id": stored.id}
-    assert code.group(1) not in str(entry.detail)
+    assert entry.detail["activation_code_id"] == stored.id
+    assert code.replace("-", "") not in str(entry.detail)
+    # Shown once: the trainee page does not show it again.
+    again = client.get(f"/admin/trainees/{world.unbound.id}").get_data(as_text=True)
+    assert code not in again
+    # A bound trainee gets no code (unbind first).
+    bound = client.post(
+        f"/admin/trainees/{world.trainee.id}/activation-code", data={"csrf_token": token}
+    )
+    assert bound.status_code == 409

@@ -29,6 +29,7 @@ class World:
     draft: Project
     filed: Project
     trainee: Trainee
+    unbound: Trainee
 
 
 def build(make, span_minutes: int = 100) -> World:
@@ -43,10 +44,12 @@ def build(make, span_minutes: int = 100) -> World:
     make.plan_row(filed)
     trainee = make.trainee(a, name="张三", wx_openid="openid-zhangsan", bound_at=_at(0))
     make.enrol(trainee, project)
+    unbound = make.trainee(a, name="李四")
+    make.enrol(unbound, project)
     if span_minutes:
         add_span(make, trainee, project, _at(60), span_minutes)
     make.session.commit()
-    return World(a, b, project, draft, filed, trainee)
+    return World(a, b, project, draft, filed, trainee, unbound)
 
 
 def _at(minutes: int) -> datetime:
