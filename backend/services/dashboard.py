@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -26,9 +26,6 @@ from backend.models import (
     QuizKind,
 )
 from backend.policy import current_policy
-
-# Dates on the dashboard are China Standard Time: a lesson at 07:30 Beijing time is that day's.
-CST_OFFSET = timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -135,17 +132,23 @@ def project_summary(project: Project) -> dict:
     }
 
 
+def _cst_day(column):
+    """SQL for the China-time calendar day of a UTC timestamp column, as 'YYYY-MM-DD' text."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+    return func.date(column, "+8 hours")  # SQLite keeps UTC without a zone
+
+
 def credited_seconds_per_day(project_id: int) -> dict[date, int]:
     """Credited seconds of the project per China-time calendar day (by a span's start)."""
+    day = _cst_day(CreditedSpan.start_at)
     rows = db.session.execute(
-        select(CreditedSpan.start_at, CreditedSpan.seconds).where(
-            CreditedSpan.project_id == project_id
-        )
+        select(day, func.sum(CreditedSpan.seconds))
+        .where(CreditedSpan.project_id == project_id)
+        .group_by(day)
+        .order_by(day)
     )
-    per_day: Counter[date] = Counter()
-    for start_at, seconds in rows:
-        per_day[(start_at + CST_OFFSET).date()] += seconds
-    return dict(sorted(per_day.items()))
+    return {date.fromisoformat(str(d)): int(seconds) for d, seconds in rows}
 
 
 def hours_distribution(project: Project) -> list[tuple[str, int]]:

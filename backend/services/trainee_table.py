@@ -1,8 +1,8 @@
 """The trainee table of a project: search, filter, sort and paginate on the database.
 
-Only the page's rows are decrypted (to be masked), and the per-trainee credited time is joined for
-every enrolled trainee only when a filter or the sort order needs it; otherwise it is read for the
-page's trainees alone.
+Only the page's rows are decrypted (to be masked). The per-trainee credited time is computed for
+every enrolled trainee only when a filter or the sort order uses it (as a correlated subquery the
+database evaluates only then); the page's own figures are read for the page's trainees alone.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ STATUSES = {
     "passed": "考核已通过",
 }
 SORTS = ("seq", "name", "account", "gender", "bound", "enrolled", "hours", "last", "passed")
-_NEEDS_SPANS = {"not_started", "in_progress", "reached", "hours", "last"}
 PER_PAGE_CHOICES = (20, 50, 100)
 
 
@@ -104,16 +103,15 @@ def _search_condition(text: str) -> ColumnElement[bool]:
     return or_(*options)
 
 
-def _spans_subquery(project_id: int):
+def _per_trainee(project_id: int, aggregate):
+    # Correlated subqueries driven by the (project_id, trainee_id) index: each costs an index
+    # lookup per trainee whatever the planner's statistics say (a join on a grouped subquery
+    # can turn into a nested loop over every span when statistics are stale, e.g. after an import).
     return (
-        select(
-            CreditedSpan.trainee_id.label("trainee_id"),
-            func.sum(CreditedSpan.seconds).label("credited_s"),
-            func.max(CreditedSpan.end_at).label("last_at"),
-        )
-        .where(CreditedSpan.project_id == project_id)
-        .group_by(CreditedSpan.trainee_id)
-        .subquery()
+        select(aggregate)
+        .where(CreditedSpan.project_id == project_id, CreditedSpan.trainee_id == Trainee.id)
+        .correlate(Trainee)
+        .scalar_subquery()
     )
 
 
@@ -124,20 +122,20 @@ def _filtered(project: Project, query: TraineeQuery) -> tuple[Select, dict]:
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
         .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
     )
-    columns: dict = {"passed": _passed_condition(project.id)}
-    if query.status in _NEEDS_SPANS or query.sort in _NEEDS_SPANS:
-        spans = _spans_subquery(project.id)
-        stmt = stmt.outerjoin(spans, spans.c.trainee_id == Trainee.id)
-        credited = func.coalesce(spans.c.credited_s, 0)
-        columns |= {"hours": credited, "last": spans.c.last_at}
-        threshold = dashboard.reached_planned_seconds(project)
-        if query.status == "not_started":
-            stmt = stmt.where(credited == 0)
-        elif query.status == "in_progress":
-            stmt = stmt.where(credited > 0, credited < threshold)
-        elif query.status == "reached":
-            stmt = stmt.where(credited >= threshold)
-    if query.status == "passed":
+    credited = _per_trainee(project.id, func.coalesce(func.sum(CreditedSpan.seconds), 0))
+    columns: dict = {
+        "passed": _passed_condition(project.id),
+        "hours": credited,
+        "last": _per_trainee(project.id, func.max(CreditedSpan.end_at)),
+    }
+    threshold = dashboard.reached_planned_seconds(project)
+    if query.status == "not_started":
+        stmt = stmt.where(credited == 0)
+    elif query.status == "in_progress":
+        stmt = stmt.where(credited > 0, credited < threshold)
+    elif query.status == "reached":
+        stmt = stmt.where(credited >= threshold)
+    elif query.status == "passed":
         stmt = stmt.where(columns["passed"])
     if query.q.strip():
         stmt = stmt.where(_search_condition(query.q.strip()))
