@@ -22,7 +22,7 @@ def _seed(make):
     world.project.planned_class_hours = 4
     start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     for n in range(30):
-        trainee = make.trainee(world.a, name=f"{SURNAMES[n % 20]}小{n:02d}", roster_seq=n + 1)
+        trainee = make.trainee(world.a, name=f"{SURNAMES[n % 20]}小{n:02d}", roster_seq=n + 3)
         make.enrol(trainee, world.project)
         for day in range(n % 6):
             w.add_span(make, trainee, world.project, start + timedelta(days=day), 40 + 7 * n)

@@ -42,9 +42,11 @@ def build(make, span_minutes: int = 100) -> World:
     make.plan_row(draft)
     filed = make.project(a, name="甲公司待审项目", status=ProjectStatus.FILED)
     make.plan_row(filed)
-    trainee = make.trainee(a, name="张三", wx_openid="openid-zhangsan", bound_at=_at(0))
+    trainee = make.trainee(
+        a, name="张三", roster_seq=1, wx_openid="openid-zhangsan", bound_at=_at(0)
+    )
     make.enrol(trainee, project)
-    unbound = make.trainee(a, name="李四")
+    unbound = make.trainee(a, name="李四", roster_seq=2)
     make.enrol(unbound, project)
     if span_minutes:
         add_span(make, trainee, project, _at(60), span_minutes)
