@@ -68,6 +68,9 @@ def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
     assert page.locator("table.trainees tbody tr").count() == 20
     assert "第 1 / 2 页，共 32 条" in page.inner_text("main")
     screenshot(page, "05-trainees")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet in portrait
+    screenshot(page, "05b-trainees-tablet")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # Filter by status: the select submits the form by itself (admin.js).
     with page.expect_navigation():

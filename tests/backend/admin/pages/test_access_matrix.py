@@ -84,3 +84,27 @@ def test_action_access(action, role, client, make, admin_login):
         expected = {**expected, "hr_a": 422}
     response = client.post(_url(template, world), data={**data, "csrf_token": token})
     assert response.status_code == expected[role], response.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("role", ["operator", "hr_a", "reviewer"])
+def test_buttons_follow_the_role(role, client, make, admin_login):
+    world = w.build(make)
+    w.sign_in(role, world, make, admin_login, client)
+    projects = client.get("/admin/projects").get_data(as_text=True)
+    trainee = client.get(f"/admin/trainees/{world.trainee.id}").get_data(as_text=True)
+    manager = role != "reviewer"
+    assert (f"/admin/projects/{world.draft.id}/submit" in projects) is manager
+    assert (f"/admin/projects/{world.draft.id}/edit" in projects) is manager
+    assert ("新建项目" in projects) is manager
+    assert (f"/admin/review/{world.filed.id}" in projects) is not manager
+    for action in ("reveal-id", "unbind"):
+        assert (f"/admin/trainees/{world.trainee.id}/{action}" in trainee) is manager
+
+
+def test_refusals_are_readable_pages(client, make, admin_login):
+    world = w.build(make)
+    w.sign_in("hr_b", world, make, admin_login, client)
+    response = client.get(f"/admin/projects/{world.project.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "请求的资源不存在" in page and 'href="/admin/"' in page
+    assert "甲公司" not in page
