@@ -20,6 +20,10 @@ from backend.models import (
     Platform,
     Project,
     ProjectStatus,
+    Question,
+    QuestionKind,
+    Quiz,
+    QuizKind,
     ResourceForm,
     Role,
     Trainee,
@@ -108,6 +112,8 @@ def seed_demo() -> dict:
     for row, course in zip(project.plan_rows, project.courses, strict=True):
         course.plan_row_id = row.id
 
+    _seed_questions(project)
+
     for seq, (name, gender, birth, digits, mobile, account) in enumerate(_ROSTER, start=1):
         trainee = Trainee(
             enterprise=enterprise, roster_seq=seq, name=name, gender=gender, account=account
@@ -142,3 +148,58 @@ def seed_demo() -> dict:
     )
     db.session.flush()
     return {"created": True, "enterprise_id": enterprise.id, "project_id": project.id}
+
+
+_QUESTIONS = [
+    (QuestionKind.SINGLE, "进入生产车间前必须佩戴的是？", ["手套", "安全帽", "耳机", "围巾"], "B"),
+    (QuestionKind.TRUE_FALSE, "设备运转时可以伸手清理卡料。", ["正确", "错误"], "B"),
+    (
+        QuestionKind.MULTIPLE,
+        "发现火情时应当：",
+        ["立即报告", "切断电源", "乘坐电梯撤离", "使用灭火器初期扑救"],
+        "ABD",
+    ),
+    (
+        QuestionKind.SINGLE,
+        "首件检验的目的是？",
+        ["提高产量", "确认工艺正确", "节约材料", "减少人手"],
+        "B",
+    ),
+]
+
+
+def _seed_questions(project: Project) -> None:
+    """A small question bank on the first course, a practice quiz and an assessment."""
+    course = project.courses[0]
+    for position, (kind, stem, options, answer) in enumerate(_QUESTIONS):
+        db.session.add(
+            Question(
+                course_id=course.id,
+                kind=kind,
+                stem=stem,
+                options=options,
+                answer=answer,
+                explanation="参见本课程安全操作规程。",
+                position=position,
+            )
+        )
+    db.session.add_all(
+        [
+            Quiz(
+                project_id=project.id,
+                course_id=course.id,
+                title="安全生产练习",
+                kind=QuizKind.PRACTICE,
+                question_count=len(_QUESTIONS),
+            ),
+            Quiz(
+                project_id=project.id,
+                title="结业考核",
+                kind=QuizKind.ASSESSMENT,
+                attempt_limit=3,
+                time_limit_s=1800,
+                pass_score=60,
+                question_count=3,
+            ),
+        ]
+    )

@@ -84,6 +84,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):
+        from backend.extensions import db
+
+        # A refused request leaves nothing behind: whatever it had staged is discarded.
+        db.session.rollback()
         return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
 
     @app.errorhandler(HTTPException)

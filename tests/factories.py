@@ -18,6 +18,10 @@ from backend.models import (
     Lesson,
     Project,
     ProjectStatus,
+    Question,
+    QuestionKind,
+    Quiz,
+    QuizKind,
     ResourceForm,
     Role,
     Trainee,
@@ -101,6 +105,23 @@ class Factories:
         fields.setdefault("title", f"课节{next(_seq)}")
         fields.setdefault("duration_s", 45 * 60)
         return self._add(Lesson(course=course or self.course(), **fields))
+
+    def question(self, course: Course, **fields) -> Question:
+        """A single-choice question of the course's bank (answer B)."""
+        n = next(_seq)
+        fields.setdefault("kind", QuestionKind.SINGLE)
+        fields.setdefault("stem", f"题目{n}")
+        fields.setdefault("options", [f"选项{n}-{i}" for i in range(1, 5)])
+        fields.setdefault("answer", "B")
+        fields.setdefault("explanation", f"解析{n}")
+        fields.setdefault("position", n)
+        return self._add(Question(course_id=course.id, **fields))
+
+    def quiz(self, project: Project, **fields) -> Quiz:
+        """A practice quiz over the whole project's banks."""
+        fields.setdefault("title", f"测验{next(_seq)}")
+        fields.setdefault("kind", QuizKind.PRACTICE)
+        return self._add(Quiz(project_id=project.id, **fields))
 
     def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
         """A trainee with a valid, encrypted ID number and mobile."""

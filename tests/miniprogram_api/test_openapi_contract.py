@@ -9,6 +9,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend.models import QuizKind
+from backend.services import attempts
+
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -22,18 +25,36 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/auth/bind", "post"),
     ("/api/v1/auth/logout", "post"),
     ("/api/v1/me", "get"),
+    # Practice, assessment, evaluation and support.
+    ("/api/v1/projects/{project_id}/quizzes", "get"),
+    ("/api/v1/quizzes/{quiz_id}/attempts", "post"),
+    ("/api/v1/attempts/{attempt_id}", "get"),
+    ("/api/v1/attempts/{attempt_id}/answers", "post"),
+    ("/api/v1/attempts/{attempt_id}/submit", "post"),
+    ("/api/v1/projects/{project_id}/evaluation", "post"),
+    ("/api/v1/projects/{project_id}/evaluation", "get"),
+    ("/api/v1/support/threads", "post"),
+    ("/api/v1/support/threads", "get"),
+    ("/api/v1/support/threads/{thread_id}", "get"),
+    ("/api/v1/support/threads/{thread_id}/messages", "post"),
 }
 PUBLIC_OPERATIONS = {("/api/v1/auth/wx-login", "post"), ("/api/v1/auth/bind", "post")}
 
 
 def _seeded_schema(app, make):
-    """Load the document from the app, with a trainee enrolled in a project."""
+    """Load the document from the app, with a trainee enrolled in a project with quizzes."""
     enterprise = make.enterprise()
     project = make.project(enterprise)
     course = make.course(project)
     make.lesson(course)
     trainee = make.trainee(enterprise)
     make.enrol(trainee, project)
+    # A small bank and a quiz of each kind, and an open attempt for the attempt endpoints.
+    for _ in range(3):
+        make.question(course)
+    practice = make.quiz(project, course_id=course.id, question_count=2)
+    make.quiz(project, kind=QuizKind.ASSESSMENT, question_count=2, time_limit_s=600)
+    attempts.start_attempt(trainee, practice)
     make.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     return schema, trainee
@@ -49,7 +70,7 @@ def test_openapi_document_is_served(client):
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
-def test_document_lists_the_sign_in_operations(client):
+def test_document_lists_the_expected_operations(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert _operations(document) >= EXPECTED_OPERATIONS
     for path, method in EXPECTED_OPERATIONS:
@@ -90,3 +111,5 @@ def test_every_operation_survives_fuzzing(app, make):
     assert 200 in answered[("/api/v1/auth/wx-login", "post")], answered
     assert 200 in answered[("/api/v1/me", "get")], answered
     assert 204 in answered[("/api/v1/auth/logout", "post")], answered
+    assert 201 in answered[("/api/v1/support/threads", "post")], answered
+    assert 200 in answered[("/api/v1/support/threads", "get")], answered

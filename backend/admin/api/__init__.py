@@ -5,9 +5,17 @@ from flask import Blueprint
 
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
-    from backend.admin.api import dashboard_charts, session_info, trainee_wechat
+    from backend.admin.api import (
+        dashboard_charts,
+        question_banks,
+        quizzes,
+        session_info,
+        support,
+        trainee_wechat,
+    )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
-    for module in (session_info, trainee_wechat, dashboard_charts):
+    modules = (session_info, trainee_wechat, question_banks, quizzes, support, dashboard_charts)
+    for module in modules:
         module.register(bp)
     return bp

@@ -1,0 +1,212 @@
+"""Admin JSON API for quizzes and their reports: per trainee, per quiz, evaluations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from flask import Blueprint
+from pydantic import Field
+from sqlalchemy import select
+
+from backend import audit
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.scope import get_project_or_404, scoped
+from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import AdminUser, Project, Quiz, QuizKind, Role
+from backend.services import evaluations, quiz_reports, quizzes
+from backend.services.plain_text import user_text
+
+EDITORS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+
+
+class QuizIn(RequestModel):
+    """A new quiz; leave course_id empty for a quiz over the whole project's banks."""
+
+    title: user_text(200)
+    kind: QuizKind
+    course_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    attempt_limit: Annotated[int, Field(ge=1, le=100)] | None = None
+    time_limit_s: Annotated[int, Field(ge=60, le=24 * 3600)] | None = None
+    pass_score: Annotated[int, Field(ge=0, le=100)] = 60
+    question_count: Annotated[int, Field(ge=1, le=200)] = 10
+    shuffle_options: bool = True
+
+
+class QuizOut(ResponseModel):
+    """A quiz's settings."""
+
+    id: int
+    project_id: int
+    course_id: int | None
+    title: str
+    kind: QuizKind
+    attempt_limit: int | None
+    time_limit_s: int | None
+    pass_score: int
+    question_count: int
+    shuffle_options: bool
+    created_at: datetime
+
+
+class QuizListOut(ResponseModel):
+    """A project's quizzes."""
+
+    quizzes: list[QuizOut]
+
+
+class ItemOut(ResponseModel):
+    """Item analysis of one question."""
+
+    question_id: int
+    stem: str
+    attempts: int
+    correct: int
+    correct_rate: float
+
+
+class QuizStatisticsOut(ResponseModel):
+    """Average score, pass rate and item analysis of a quiz's submitted attempts."""
+
+    quiz_id: int
+    title: str
+    kind: QuizKind
+    attempts: int
+    trainees: int
+    average_score: float | None
+    pass_rate: float | None
+    items: list[ItemOut]
+
+
+class TraineeQuizOut(ResponseModel):
+    """A trainee's standing in one quiz."""
+
+    quiz_id: int
+    title: str
+    kind: QuizKind
+    attempts: int
+    best_score: int | None
+    passed: bool
+
+
+class EvaluationOut(ResponseModel):
+    """One trainee's evaluation."""
+
+    trainee_id: int
+    overall: int
+    content: int
+    teaching: int
+    platform: int
+    comment: str
+    updated_at: datetime
+
+
+class TraineeRowOut(ResponseModel):
+    """A trainee's quizzes and evaluation."""
+
+    trainee_id: int
+    name: str
+    quizzes: list[TraineeQuizOut]
+    assessment_passed: bool
+    evaluation: EvaluationOut | None
+
+
+class ProjectQuizReportOut(ResponseModel):
+    """Per trainee rows of a project."""
+
+    project_id: int
+    assessment_required: bool
+    trainees: list[TraineeRowOut]
+
+
+class AveragesOut(ResponseModel):
+    """Average of each rating (one decimal)."""
+
+    overall: float | None
+    content: float | None
+    teaching: float | None
+    platform: float | None
+
+
+class EvaluationReportOut(ResponseModel):
+    """A project's evaluations and their averages."""
+
+    project_id: int
+    count: int
+    averages: AveragesOut
+    evaluations: list[EvaluationOut]
+
+
+def quiz_or_404(quiz_id: int, admin: AdminUser) -> Quiz:
+    """A quiz of a project the admin may see, else 404."""
+    query = select(Quiz).join(Project, Project.id == Quiz.project_id).where(Quiz.id == quiz_id)
+    quiz = db.session.scalar(scoped(query, admin, Project.enterprise_id))
+    if quiz is None:
+        raise NotFound("测验不存在")
+    return quiz
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>/quizzes")
+    @admin_required()
+    @endpoint(summary="项目的测验", response=QuizListOut, auth=None)
+    def admin_list_quizzes(project_id: int):
+        project = get_project_or_404(project_id, current_admin())
+        return QuizListOut(quizzes=quizzes.project_quizzes(project.id))
+
+    @bp.post("/projects/<id:project_id>/quizzes")
+    @admin_required(*EDITORS)
+    @endpoint(summary="新建练习或考核", body=QuizIn, response=QuizOut, status=201, auth=None)
+    def admin_create_quiz(project_id: int, body: QuizIn):
+        admin = current_admin()
+        project = get_project_or_404(project_id, admin)
+        quiz = quizzes.create_quiz(project, quizzes.QuizSettings(**body.model_dump()))
+        audit.record(
+            "quiz.create",
+            actor_kind="admin",
+            actor_id=admin.id,
+            object_type="quiz",
+            object_id=quiz.id,
+            enterprise_id=project.enterprise_id,
+        )
+        out = QuizOut.model_validate(quiz)
+        db.session.commit()
+        return out
+
+    @bp.get("/quizzes/<id:quiz_id>/statistics")
+    @admin_required()
+    @endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
+    def admin_quiz_statistics(quiz_id: int):
+        statistics = quiz_reports.quiz_statistics(quiz_or_404(quiz_id, current_admin()))
+        db.session.commit()  # attempts found past their deadline were scored
+        return statistics
+
+    @bp.get("/projects/<id:project_id>/quiz-report")
+    @admin_required()
+    @endpoint(summary="学员测验与评价情况", response=ProjectQuizReportOut, auth=None)
+    def admin_project_quiz_report(project_id: int):
+        project = get_project_or_404(project_id, current_admin())
+        report = ProjectQuizReportOut(
+            project_id=project.id,
+            assessment_required=project.assessment_required,
+            trainees=quiz_reports.trainee_rows(project.id),
+        )
+        db.session.commit()  # attempts found past their deadline were scored
+        return report
+
+    @bp.get("/projects/<id:project_id>/evaluations")
+    @admin_required()
+    @endpoint(summary="培训评价汇总", response=EvaluationReportOut, auth=None)
+    def admin_project_evaluations(project_id: int):
+        project = get_project_or_404(project_id, current_admin())
+        summary = evaluations.evaluation_summary(project.id)
+        return EvaluationReportOut(
+            project_id=project.id,
+            count=summary["count"],
+            averages=AveragesOut(**summary["averages"]),
+            evaluations=evaluations.project_evaluations(project.id),
+        )

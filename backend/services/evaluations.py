@@ -1,0 +1,84 @@
+"""Trainees' evaluation of a project (评价): one per trainee, editable until the project closes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from backend import clock
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.models import Evaluation, ProjectStatus, Trainee
+from backend.services.quizzes import enrolment_or_404
+
+SCORES = ("overall", "content", "teaching", "platform")
+
+
+@dataclass
+class Ratings:
+    """The four 1–5 ratings and a comment."""
+
+    overall: int
+    content: int
+    teaching: int
+    platform: int
+    comment: str = ""
+
+
+def save_evaluation(trainee: Trainee, project_id: int, ratings: Ratings) -> tuple[Evaluation, bool]:
+    """Create or change the trainee's evaluation; True when it was created."""
+    enrolment = enrolment_or_404(trainee, project_id, lock=True)
+    if enrolment.project.status is ProjectStatus.CLOSED:
+        raise ApiError(409, "project_closed", "培训项目已结束，评价不能再提交或修改")
+    evaluation = own_evaluation(trainee.id, project_id)
+    created = evaluation is None
+    if created:
+        evaluation = Evaluation(project_id=project_id, trainee_id=trainee.id)
+        db.session.add(evaluation)
+    for name, value in vars(ratings).items():
+        setattr(evaluation, name, value)
+    evaluation.updated_at = clock.now()
+    db.session.flush()
+    return evaluation, created
+
+
+def own_evaluation(trainee_id: int, project_id: int) -> Evaluation | None:
+    """The trainee's evaluation of the project, if given."""
+    return db.session.scalar(
+        select(Evaluation).where(
+            Evaluation.project_id == project_id, Evaluation.trainee_id == trainee_id
+        )
+    )
+
+
+def evaluation_for_trainee(trainee: Trainee, project_id: int) -> Evaluation:
+    """The trainee's own evaluation, else 404."""
+    enrolment_or_404(trainee, project_id)
+    evaluation = own_evaluation(trainee.id, project_id)
+    if evaluation is None:
+        raise NotFound("你还没有评价该培训项目")
+    return evaluation
+
+
+def evaluation_summary(project_id: int) -> dict:
+    """How many trainees evaluated the project and the average of each rating (one decimal)."""
+    columns = [func.avg(getattr(Evaluation, name)) for name in SCORES]
+    row = db.session.execute(
+        select(func.count(Evaluation.id), *columns).where(Evaluation.project_id == project_id)
+    ).one()
+    averages = {
+        name: round(float(value), 1) if value is not None else None
+        for name, value in zip(SCORES, row[1:], strict=True)
+    }
+    return {"count": row[0], "averages": averages}
+
+
+def project_evaluations(project_id: int) -> list[Evaluation]:
+    """Every evaluation of the project, newest first."""
+    query = (
+        select(Evaluation)
+        .where(Evaluation.project_id == project_id)
+        .order_by(Evaluation.updated_at.desc(), Evaluation.id.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,165 @@
+"""Quizzes: creating them, what a trainee may take, and whether a trainee passed the assessments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.models import (
+    Course,
+    Enrolment,
+    Project,
+    ProjectStatus,
+    Quiz,
+    QuizAttempt,
+    QuizKind,
+    Trainee,
+)
+
+
+@dataclass
+class QuizSettings:
+    """What an admin sets on a quiz."""
+
+    title: str
+    kind: QuizKind
+    course_id: int | None = None
+    attempt_limit: int | None = None
+    time_limit_s: int | None = None
+    pass_score: int = 60
+    question_count: int = 10
+    shuffle_options: bool = True
+
+
+def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
+    """Add a quiz to a project; practice quizzes have neither attempt nor time limit."""
+    if settings.course_id is not None:
+        course = db.session.get(Course, settings.course_id)
+        if course is None or course.project_id != project.id:
+            raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
+    if settings.kind is QuizKind.PRACTICE and (settings.attempt_limit or settings.time_limit_s):
+        message = "练习不限次数、不限时间，请不要设置次数或时间限制"
+        raise ApiError(422, "practice_unlimited", message)
+    if project.status is ProjectStatus.CLOSED:
+        raise ApiError(409, "project_closed", "培训项目已结束，不能再添加测验")
+    quiz = Quiz(project_id=project.id, **vars(settings))
+    db.session.add(quiz)
+    db.session.flush()
+    return quiz
+
+
+def project_quizzes(project_id: int) -> list[Quiz]:
+    """The quizzes of a project, in the order they were added."""
+    query = select(Quiz).where(Quiz.project_id == project_id).order_by(Quiz.id)
+    return list(db.session.scalars(query))
+
+
+def enrolment_or_404(trainee: Trainee, project_id: int, *, lock: bool = False) -> Enrolment:
+    """The trainee's enrolment in the project; anyone else gets 404."""
+    query = select(Enrolment).where(
+        Enrolment.project_id == project_id, Enrolment.trainee_id == trainee.id
+    )
+    if lock:
+        # Serializes a trainee's attempt starts in one project, so limits hold under double taps.
+        query = query.with_for_update()
+    enrolment = db.session.scalar(query)
+    if enrolment is None:
+        raise NotFound("培训项目不存在或你未报名该项目")
+    return enrolment
+
+
+def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:
+    """A quiz of a project the trainee is enrolled in, else 404."""
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        raise NotFound("测验不存在")
+    enrolment_or_404(trainee, quiz.project_id)
+    return quiz
+
+
+def attempt_stats(trainee_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, int | None, bool]]:
+    """Per quiz: attempts used, best submitted score, and whether any submitted attempt passed."""
+    from backend.services.attempts import finish_expired
+
+    if not quiz_ids:
+        return {}
+    finish_expired(quiz_ids, trainee_id)
+    rows = db.session.execute(
+        select(
+            QuizAttempt.quiz_id,
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.score),
+            func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True)),
+        )
+        .where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.quiz_id.in_(quiz_ids))
+        .group_by(QuizAttempt.quiz_id)
+    )
+    return {quiz_id: (used, best, passes > 0) for quiz_id, used, best, passes in rows}
+
+
+def attempts_left(quiz: Quiz, used: int) -> int | None:
+    """How many more attempts the limit allows; None when unlimited."""
+    if quiz.attempt_limit is None:
+        return None
+    return max(quiz.attempt_limit - used, 0)
+
+
+def _assessment_ids(project_id: int) -> list[int]:
+    query = select(Quiz.id).where(Quiz.project_id == project_id, Quiz.kind == QuizKind.ASSESSMENT)
+    return list(db.session.scalars(query))
+
+
+def _passed_pairs(quiz_ids: list[int], trainee_id: int | None = None) -> set[tuple[int, int]]:
+    from backend.services.attempts import finish_expired  # attempts builds on this module
+
+    # An attempt left open past its deadline is scored first: it may be the one that passed.
+    finish_expired(quiz_ids, trainee_id)
+    query = select(QuizAttempt.trainee_id, QuizAttempt.quiz_id).where(
+        QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True)
+    )
+    if trainee_id is not None:
+        query = query.where(QuizAttempt.trainee_id == trainee_id)
+    return {(t, q) for t, q in db.session.execute(query.distinct())}
+
+
+def assessment_passed(trainee_id: int, project_id: int) -> bool:
+    """Whether the trainee passed every assessment of the project (False when it has none)."""
+    # Attempts left open past their deadline are scored on the way, in the caller's transaction.
+    quiz_ids = _assessment_ids(project_id)
+    if not quiz_ids:
+        return False
+    return len(_passed_pairs(quiz_ids, trainee_id)) == len(quiz_ids)
+
+
+def assessment_passed_by_trainee(project_id: int) -> dict[int, bool]:
+    """``assessment_passed`` for every trainee enrolled in the project, in one pass."""
+    enrolled = db.session.scalars(
+        select(Enrolment.trainee_id).where(Enrolment.project_id == project_id)
+    ).all()
+    quiz_ids = _assessment_ids(project_id)
+    if not quiz_ids:
+        return dict.fromkeys(enrolled, False)
+    passes: dict[int, int] = {}
+    for trainee_id, _ in _passed_pairs(quiz_ids):
+        passes[trainee_id] = passes.get(trainee_id, 0) + 1
+    return {t: passes.get(t, 0) == len(quiz_ids) for t in enrolled}
+
+
+def assessment_requirement_met(trainee_id: int, project_id: int) -> bool:
+    """Whether the trainee's hours may count as qualified as far as assessment goes."""
+    project = db.session.get(Project, project_id)
+    if project is None or not project.assessment_required:
+        return True
+    return assessment_passed(trainee_id, project_id)
+
+
+def assessment_requirement_met_by_trainee(project_id: int) -> dict[int, bool]:
+    """``assessment_requirement_met`` for every trainee enrolled in the project."""
+    project = db.session.get(Project, project_id)
+    passed = assessment_passed_by_trainee(project_id)
+    if project is None or not project.assessment_required:
+        return dict.fromkeys(passed, True)
+    return passed

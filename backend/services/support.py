@@ -1,0 +1,164 @@
+"""Online support (在线支持服务): trainee threads, answered by the enterprise or the platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from backend import audit, clock
+from backend.admin.scope import scoped
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.models import AdminUser, SupportMessage, SupportThread, Trainee
+
+OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
+# Enough for any real question; a client stuck in a loop stops here instead of filling the table.
+THREADS_PER_DAY = 20
+MESSAGES_PER_THREAD = 200
+TRAINEE_LIST_LIMIT = 50
+ADMIN_PAGE_SIZE = 50
+
+
+def create_thread(trainee: Trainee, subject: str, body: str) -> SupportThread:
+    """Open a thread with its first message."""
+    since = clock.now() - timedelta(days=1)
+    recent = db.session.scalar(
+        select(func.count(SupportThread.id)).where(
+            SupportThread.trainee_id == trainee.id, SupportThread.created_at >= since
+        )
+    )
+    if recent >= THREADS_PER_DAY:
+        raise ApiError(429, "too_many_threads", "今天提交的问题较多，请在已有的问题中继续留言")
+    now = clock.now()
+    thread = SupportThread(
+        enterprise_id=trainee.enterprise_id,
+        trainee_id=trainee.id,
+        subject=subject,
+        status=OPEN,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(thread)
+    db.session.flush()
+    _add_message(thread, "trainee", None, body)
+    return thread
+
+
+def trainee_threads(trainee: Trainee) -> list[SupportThread]:
+    """The trainee's own threads, the most recently active first (at most 50)."""
+    query = (
+        select(SupportThread)
+        .where(SupportThread.trainee_id == trainee.id)
+        .order_by(SupportThread.updated_at.desc(), SupportThread.id.desc())
+        .limit(TRAINEE_LIST_LIMIT)
+    )
+    return list(db.session.scalars(query))
+
+
+def thread_for_trainee(trainee: Trainee, thread_id: int, *, lock: bool = False) -> SupportThread:
+    """One of the trainee's own threads; anyone else's is 404."""
+    query = select(SupportThread).where(
+        SupportThread.id == thread_id, SupportThread.trainee_id == trainee.id
+    )
+    thread = db.session.scalar(query.with_for_update() if lock else query)
+    if thread is None:
+        raise NotFound("问题不存在")
+    return thread
+
+
+def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
+    """The trainee adds to their thread, which reopens it for the admins."""
+    if thread.status == CLOSED:
+        raise ApiError(409, "thread_closed", "该问题已关闭，如有新问题请重新提交")
+    message = _add_message(thread, "trainee", None, body)
+    thread.status = OPEN
+    return message
+
+
+def admin_threads(
+    admin: AdminUser, status: str | None = None, page: int = 1
+) -> list[SupportThread]:
+    """One page of the threads the admin may see, the most recently active first."""
+    query = scoped(select(SupportThread), admin, SupportThread.enterprise_id)
+    if status:
+        query = query.where(SupportThread.status == status)
+    query = query.order_by(SupportThread.updated_at.desc(), SupportThread.id.desc())
+    query = query.offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
+    return list(db.session.scalars(query))
+
+
+def thread_for_admin(admin: AdminUser, thread_id: int, *, lock: bool = False) -> SupportThread:
+    """A thread of an enterprise the admin may see, else 404."""
+    query = scoped(
+        select(SupportThread).where(SupportThread.id == thread_id),
+        admin,
+        SupportThread.enterprise_id,
+    )
+    thread = db.session.scalar(query.with_for_update() if lock else query)
+    if thread is None:
+        raise NotFound("问题不存在")
+    return thread
+
+
+def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMessage:
+    """An admin answers a thread."""
+    if thread.status == CLOSED:
+        raise ApiError(409, "thread_closed", "该问题已关闭")
+    message = _add_message(thread, "admin", admin.id, body)
+    thread.status = ANSWERED
+    audit.record(
+        "support.reply",
+        actor_kind="admin",
+        actor_id=admin.id,
+        object_type="support_thread",
+        object_id=thread.id,
+        enterprise_id=thread.enterprise_id,
+    )
+    return message
+
+
+def close_thread(admin: AdminUser, thread: SupportThread) -> None:
+    """Close a thread; the trainee can open a new one."""
+    thread.status = CLOSED
+    thread.updated_at = clock.now()
+    audit.record(
+        "support.close",
+        actor_kind="admin",
+        actor_id=admin.id,
+        object_type="support_thread",
+        object_id=thread.id,
+        enterprise_id=thread.enterprise_id,
+    )
+
+
+def messages(thread: SupportThread) -> list[SupportMessage]:
+    """A thread's messages, oldest first."""
+    query = (
+        select(SupportMessage)
+        .where(SupportMessage.thread_id == thread.id)
+        .order_by(SupportMessage.created_at, SupportMessage.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _add_message(
+    thread: SupportThread, author_kind: str, admin_id: int | None, body: str
+) -> SupportMessage:
+    count = db.session.scalar(
+        select(func.count(SupportMessage.id)).where(SupportMessage.thread_id == thread.id)
+    )
+    if count >= MESSAGES_PER_THREAD:
+        raise ApiError(409, "thread_full", "该问题的留言已达上限，请重新提交新问题")
+    now = clock.now()
+    message = SupportMessage(
+        thread_id=thread.id,
+        author_kind=author_kind,
+        admin_user_id=admin_id,
+        body=body,
+        created_at=now,
+    )
+    db.session.add(message)
+    thread.updated_at = now
+    db.session.flush()
+    return message

@@ -1,0 +1,26 @@
+"""The demo seed creates a usable, valid data set once."""
+
+from sqlalchemy import func, select
+
+from backend import pii
+from backend.demo import seed_demo
+from backend.models import AdminUser, Enrolment, Lesson, Question, Quiz, Trainee
+from backend.validation import validate_resident_id
+
+
+def test_seed_demo_is_valid_and_idempotent(app, make):
+    first = seed_demo()
+    make.session.commit()
+    assert first["created"] is True
+    assert seed_demo()["created"] is False
+    trainees = make.session.scalars(select(Trainee)).all()
+    assert len(trainees) == 5
+    for trainee in trainees:
+        plain = pii.cipher().decrypt(trainee.id_number_enc)
+        assert validate_resident_id(plain, trainee.gender.value) == plain
+    count = lambda model: make.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert count(Enrolment) == 5
+    assert count(Lesson) == 8
+    assert count(Question) == 4
+    assert count(Quiz) == 2
+    assert count(AdminUser) == 3
