@@ -1,9 +1,10 @@
 """Project dashboard figures: small read-only queries the dashboard page and charts are built on.
 
-Class hours and subsidy come from ``credited_seconds_by_trainee`` and ``trainee_hours``: they are
-the seam to the learning engine's ``backend/services/hours.py``. Until that module lands on main
-these two functions use a stand-in (whole class hours of the policy, yearly cap per trainee); when
-it lands they call it instead and nothing else here changes.
+Quiz and evaluation figures come from the quiz engineer's services (``quizzes``,
+``evaluations``). Class hours and subsidy come from ``credited_seconds_by_trainee`` and
+``trainee_hours``: they are the seam to the learning engine's ``backend/services/hours.py``.
+Until that module lands on main these two use a stand-in (whole class hours of the policy, yearly
+cap per trainee); when it lands they call it instead and nothing else here changes.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import (
     CreditedSpan,
     Enrolment,
-    Evaluation,
     Project,
     Quiz,
     QuizAttempt,
     QuizKind,
 )
 from backend.policy import current_policy
+from backend.services import evaluations, quizzes
 
 
 @dataclass(frozen=True)
@@ -77,39 +77,21 @@ def enrolled_count(project_id: int) -> int:
 
 
 def assessment_results(project_id: int) -> tuple[int, int]:
-    """Trainees who submitted an assessment of the project, and those of them who passed one."""
-    passed = func.max(func.coalesce(QuizAttempt.passed, False).cast(sa.Integer))
-    query = (
-        select(QuizAttempt.trainee_id, passed)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            Quiz.project_id == project_id,
-            Quiz.kind == QuizKind.ASSESSMENT,
-            QuizAttempt.submitted_at.is_not(None),
+    """Trainees who submitted an assessment of the project, and those who passed (quiz service)."""
+    passed = quizzes.assessment_passed_by_trainee(project_id)
+    submitted = set(
+        db.session.scalars(
+            select(QuizAttempt.trainee_id)
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .where(
+                Quiz.project_id == project_id,
+                Quiz.kind == QuizKind.ASSESSMENT,
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .distinct()
         )
-        .group_by(QuizAttempt.trainee_id)
     )
-    rows = db.session.execute(query).all()
-    return len(rows), sum(1 for _, ok in rows if ok)
-
-
-def evaluation_averages(project_id: int) -> dict[str, float | None]:
-    """Average evaluation scores (1–5) of the project, and how many trainees evaluated."""
-    query = select(
-        func.count(Evaluation.id),
-        func.avg(Evaluation.overall),
-        func.avg(Evaluation.content),
-        func.avg(Evaluation.teaching),
-        func.avg(Evaluation.platform),
-    ).where(Evaluation.project_id == project_id)
-    count, *averages = db.session.execute(query).one()
-    names = ("overall", "content", "teaching", "platform")
-    result: dict[str, float | None] = {
-        name: round(float(value), 2) if value is not None else None
-        for name, value in zip(names, averages, strict=True)
-    }
-    result["count"] = count
-    return result
+    return len(submitted), sum(1 for trainee_id in submitted if passed.get(trainee_id))
 
 
 def project_summary(project: Project) -> dict:
@@ -128,7 +110,7 @@ def project_summary(project: Project) -> dict:
         "assessment_submitted": submitted,
         "assessment_passed": passed,
         "pass_rate": round(100 * passed / submitted, 1) if submitted else None,
-        "evaluation": evaluation_averages(project.id),
+        "evaluation": evaluations.evaluation_summary(project.id),
     }
 
 

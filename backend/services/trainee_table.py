@@ -11,12 +11,12 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
 
 from backend import pii
 from backend.extensions import db
-from backend.models import CreditedSpan, Enrolment, Project, Quiz, QuizAttempt, QuizKind, Trainee
-from backend.services import dashboard
+from backend.models import CreditedSpan, Enrolment, Project, Trainee
+from backend.services import dashboard, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
 
 STATUSES = {
@@ -75,19 +75,6 @@ class TraineePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _passed_condition(project_id: int) -> ColumnElement[bool]:
-    return exists(
-        select(QuizAttempt.id)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.trainee_id == Trainee.id,
-            Quiz.project_id == project_id,
-            Quiz.kind == QuizKind.ASSESSMENT,
-            QuizAttempt.passed.is_(True),
-        )
-    )
-
-
 def _search_condition(text: str) -> ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
@@ -115,7 +102,7 @@ def _per_trainee(project_id: int, aggregate):
     )
 
 
-def _filtered(project: Project, query: TraineeQuery) -> tuple[Select, dict]:
+def _filtered(project: Project, query: TraineeQuery, passed_ids: list[int]) -> tuple[Select, dict]:
     """The enrolled trainees matching the query, and the extra columns it may sort on."""
     stmt = (
         select(Trainee, Enrolment.enrolled_at)
@@ -124,7 +111,8 @@ def _filtered(project: Project, query: TraineeQuery) -> tuple[Select, dict]:
     )
     credited = _per_trainee(project.id, func.coalesce(func.sum(CreditedSpan.seconds), 0))
     columns: dict = {
-        "passed": _passed_condition(project.id),
+        # Who passed is the quiz service's rule; the table only filters and sorts by its answer.
+        "passed": case((Trainee.id.in_(passed_ids), 1), else_=0) if passed_ids else literal(0),
         "hours": credited,
         "last": _per_trainee(project.id, func.max(CreditedSpan.end_at)),
     }
@@ -136,7 +124,7 @@ def _filtered(project: Project, query: TraineeQuery) -> tuple[Select, dict]:
     elif query.status == "reached":
         stmt = stmt.where(credited >= threshold)
     elif query.status == "passed":
-        stmt = stmt.where(columns["passed"])
+        stmt = stmt.where(Trainee.id.in_(passed_ids) if passed_ids else false())
     if query.q.strip():
         stmt = stmt.where(_search_condition(query.q.strip()))
     return stmt, columns
@@ -162,7 +150,9 @@ def _order(query: TraineeQuery, columns: dict):
 
 def trainee_page(project: Project, query: TraineeQuery) -> TraineePage:
     """One page of the project's trainees for ``query``."""
-    stmt, columns = _filtered(project, query)
+    passed_by_trainee = quizzes.assessment_passed_by_trainee(project.id)
+    passed_ids = [trainee_id for trainee_id, ok in passed_by_trainee.items() if ok]
+    stmt, columns = _filtered(project, query, passed_ids)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     per_page = query.per_page if query.per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
     pages = max(1, -(-total // per_page))
@@ -173,9 +163,6 @@ def trainee_page(project: Project, query: TraineeQuery) -> TraineePage:
     ids = [trainee.id for trainee, _ in rows]
     seconds = dashboard.credited_seconds_by_trainee(project.id, ids)
     last = _last_study(project.id, ids)
-    passed = set(
-        db.session.scalars(select(Trainee.id).where(Trainee.id.in_(ids), columns["passed"]))
-    )
     return TraineePage(
         rows=[
             TraineeRow(
@@ -191,7 +178,7 @@ def trainee_page(project: Project, query: TraineeQuery) -> TraineePage:
                 credited_s=seconds.get(trainee.id, 0),
                 class_hours=dashboard.trainee_hours(seconds.get(trainee.id, 0)).class_hours,
                 last_at=last.get(trainee.id),
-                passed=trainee.id in passed,
+                passed=passed_by_trainee.get(trainee.id, False),
             )
             for trainee, enrolled_at in rows
         ],
