@@ -1,21 +1,21 @@
 """The trainee table of a project: search, filter, sort and paginate on the database.
 
 Only the page's rows are decrypted (to be masked). The per-trainee credited time is computed for
-every enrolled trainee only when a filter or the sort order uses it (as a correlated subquery the
-database evaluates only then); the page's own figures are read for the page's trainees alone.
+every enrolled trainee only when a filter or the sort order uses it (as a correlated subquery
+driven by the (project_id, trainee_id) index); the page's own figures are read for its rows alone.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
 
 from backend import pii
 from backend.extensions import db
-from backend.models import CreditedSpan, Enrolment, Project, Trainee
+from backend.models import CreditedSpan, Enrolment, Gender, Project, Trainee
 from backend.services import dashboard, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
 
@@ -25,49 +25,64 @@ STATUSES = {
     "reached": "已达计划课时",
     "passed": "考核已通过",
 }
-SORTS = ("seq", "name", "account", "gender", "bound", "enrolled", "hours", "last", "passed")
+SORTS = (
+    "seq",
+    "name",
+    "account",
+    "gender",
+    "bound",
+    "enrolled",
+    "created",
+    "credited",
+    "last",
+    "passed",
+)
 PER_PAGE_CHOICES = (20, 50, 100)
+MAX_PER_PAGE = 200
 
 
 @dataclass(frozen=True)
-class TraineeQuery:
-    """What the admin asked for: search text, status filter, sort and page."""
+class TableParams:
+    """What the admin asked for: search text, filters, sort and page."""
 
     q: str = ""
-    status: str = ""
-    sort: str = "seq"
-    direction: str = "asc"
+    status: str = ""  # one of STATUSES, or "" for all
+    gender: Gender | None = None
+    bound: bool | None = None  # WeChat bound or not
+    sort: str = "seq"  # one of SORTS
+    descending: bool = False
     page: int = 1
     per_page: int = 20
 
 
 @dataclass(frozen=True)
-class TraineeRow:
+class TableRow:
     """One row of the table, personal data already masked."""
 
     id: int
-    roster_seq: int
+    seq: int
     name: str
+    gender: str  # 男 / 女
     account: str
-    gender: str
     id_number: str
     mobile: str
     bound: bool
-    enrolled_at: datetime
+    active: bool
     credited_s: int
-    class_hours: int
-    last_at: datetime | None
-    passed: bool
+    class_hours: int = 0
+    last_at: datetime | None = None
+    passed: bool = False
+    enrolled_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class TraineePage:
+@dataclass
+class TablePage:
     """A page of the table and where it sits in the whole."""
 
-    rows: list[TraineeRow]
-    total: int
-    page: int
-    per_page: int
+    rows: list[TableRow] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
 
     @property
     def pages(self) -> int:
@@ -102,7 +117,7 @@ def _per_trainee(project_id: int, aggregate):
     )
 
 
-def _filtered(project: Project, query: TraineeQuery, passed_ids: list[int]) -> tuple[Select, dict]:
+def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> tuple[Select, dict]:
     """The enrolled trainees matching the query, and the extra columns it may sort on."""
     stmt = (
         select(Trainee, Enrolment.enrolled_at)
@@ -113,24 +128,29 @@ def _filtered(project: Project, query: TraineeQuery, passed_ids: list[int]) -> t
     columns: dict = {
         # Who passed is the quiz service's rule; the table only filters and sorts by its answer.
         "passed": case((Trainee.id.in_(passed_ids), 1), else_=0) if passed_ids else literal(0),
-        "hours": credited,
+        "credited": credited,
         "last": _per_trainee(project.id, func.max(CreditedSpan.end_at)),
     }
     threshold = dashboard.reached_planned_seconds(project)
-    if query.status == "not_started":
+    if params.status == "not_started":
         stmt = stmt.where(credited == 0)
-    elif query.status == "in_progress":
+    elif params.status == "in_progress":
         stmt = stmt.where(credited > 0, credited < threshold)
-    elif query.status == "reached":
+    elif params.status == "reached":
         stmt = stmt.where(credited >= threshold)
-    elif query.status == "passed":
+    elif params.status == "passed":
         stmt = stmt.where(Trainee.id.in_(passed_ids) if passed_ids else false())
-    if query.q.strip():
-        stmt = stmt.where(_search_condition(query.q.strip()))
+    if params.gender is not None:
+        stmt = stmt.where(Trainee.gender == params.gender)
+    if params.bound is not None:
+        bound = Trainee.wx_openid.is_not(None)
+        stmt = stmt.where(bound if params.bound else ~bound)
+    if params.q.strip():
+        stmt = stmt.where(_search_condition(params.q.strip()))
     return stmt, columns
 
 
-def _order(query: TraineeQuery, columns: dict):
+def _order(params: TableParams, columns: dict):
     by = {
         "seq": Trainee.roster_seq,
         "name": Trainee.name,
@@ -138,47 +158,48 @@ def _order(query: TraineeQuery, columns: dict):
         "gender": Trainee.gender,
         "bound": Trainee.bound_at,
         "enrolled": Enrolment.enrolled_at,
+        "created": Trainee.created_at,
         **columns,
     }
-    column = by.get(query.sort, Trainee.roster_seq)
-    key = column.desc() if query.direction == "desc" else column.asc()
-    # Unknown last-study dates sort last whichever way, and ties keep a stable order.
-    if query.sort == "last":
+    column = by.get(params.sort, Trainee.roster_seq)
+    key = column.desc() if params.descending else column.asc()
+    # Unknown dates sort last whichever way, and ties keep a stable order.
+    if params.sort in ("last", "bound"):
         key = key.nulls_last()
     return key, Trainee.id.asc()
 
 
-def trainee_page(project: Project, query: TraineeQuery) -> TraineePage:
-    """One page of the project's trainees for ``query``."""
+def trainee_page(project: Project, params: TableParams) -> TablePage:
+    """One page of the project's trainees; the caller loaded ``project`` through the scope."""
     passed_by_trainee = quizzes.assessment_passed_by_trainee(project.id)
     passed_ids = [trainee_id for trainee_id, ok in passed_by_trainee.items() if ok]
-    stmt, columns = _filtered(project, query, passed_ids)
+    stmt, columns = _filtered(project, params, passed_ids)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    per_page = query.per_page if query.per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    pages = max(1, -(-total // per_page))
-    page = min(max(query.page, 1), pages)
+    per_page = max(1, min(params.per_page, MAX_PER_PAGE))
+    page = min(max(params.page, 1), max(1, -(-total // per_page)))
     rows = db.session.execute(
-        stmt.order_by(*_order(query, columns)).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(*_order(params, columns)).limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [trainee.id for trainee, _ in rows]
     seconds = dashboard.credited_seconds_by_trainee(project.id, ids)
     last = _last_study(project.id, ids)
-    return TraineePage(
+    return TablePage(
         rows=[
-            TraineeRow(
+            TableRow(
                 id=trainee.id,
-                roster_seq=trainee.roster_seq,
+                seq=trainee.roster_seq,
                 name=trainee.name,
+                gender="男" if trainee.gender is Gender.MALE else "女",
                 account=trainee.account,
-                gender=trainee.gender.value,
                 id_number=pii.masked_id_number(trainee),
                 mobile=pii.masked_mobile(trainee),
                 bound=trainee.wx_openid is not None,
-                enrolled_at=enrolled_at,
+                active=trainee.active,
                 credited_s=seconds.get(trainee.id, 0),
                 class_hours=dashboard.trainee_hours(seconds.get(trainee.id, 0)).class_hours,
                 last_at=last.get(trainee.id),
                 passed=passed_by_trainee.get(trainee.id, False),
+                enrolled_at=enrolled_at,
             )
             for trainee, enrolled_at in rows
         ],

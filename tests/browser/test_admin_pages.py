@@ -88,10 +88,10 @@ def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
     assert names and all(name.startswith("王小") for name in names)
 
     with page.expect_navigation():
-        page.click("th a[href*='sort=hours']")  # sort by class hours, then descending
+        page.click("th a[href*='sort=credited']")  # sort by class hours, then descending
     with page.expect_navigation():
-        page.click("th a[href*='sort=hours']")
-    assert "sort=hours" in page.url and "dir=desc" in page.url
+        page.click("th a[href*='sort=credited']")
+    assert "sort=credited" in page.url and "dir=desc" in page.url
 
     page.click("table.trainees tbody tr >> nth=0 >> td:nth-child(2) a")
     page.wait_for_selector("text=学习记录")

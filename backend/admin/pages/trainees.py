@@ -24,6 +24,9 @@ class TraineeFilterForm(Form):
     status = SelectField(
         choices=choices([("", "全部"), *trainee_table.STATUSES.items()]), default=""
     )
+    bound = SelectField(
+        choices=choices([("", "全部"), ("1", "已绑定"), ("0", "未绑定")]), default=""
+    )
     sort = SelectField(choices=choices((s, s) for s in trainee_table.SORTS), default="seq")
     dir = SelectField(choices=choices([("asc", "升序"), ("desc", "降序")]), default="asc")
     page = IntegerField(default=1, validators=[Optional()])
@@ -32,7 +35,7 @@ class TraineeFilterForm(Form):
         default="20",
     )
 
-    def to_query(self) -> trainee_table.TraineeQuery:
+    def to_params(self) -> trainee_table.TableParams:
         """The validated query, with defaults for whatever was not valid."""
         self.validate()
         valid = {name for name, field in self._fields.items() if not field.errors}
@@ -40,11 +43,13 @@ class TraineeFilterForm(Form):
         def value(name, default):
             return self[name].data if name in valid and self[name].data else default
 
-        return trainee_table.TraineeQuery(
+        bound = value("bound", "")
+        return trainee_table.TableParams(
             q=(value("q", "") or "")[:64],
             status=value("status", ""),
+            bound={"1": True, "0": False}.get(bound),
             sort=value("sort", "seq"),
-            direction=value("dir", "asc"),
+            descending=value("dir", "asc") == "desc",
             page=value("page", 1),
             per_page=int(value("per_page", "20")),
         )
@@ -89,10 +94,10 @@ def register(bp: Blueprint) -> None:
         """The project's trainees: search, filter, sort and pages on the server."""
         project = get_project_or_404(project_id, current_admin())
         form = TraineeFilterForm(request.args)
-        query = form.to_query()
-        page = trainee_table.trainee_page(project, query)
+        params = form.to_params()
+        page = trainee_table.trainee_page(project, params)
         return render_template(
-            "admin/trainees.html", project=project, form=form, query=query, page=page
+            "admin/trainees.html", project=project, form=form, params=params, page=page
         )
 
     @bp.get("/trainees/<id:trainee_id>")

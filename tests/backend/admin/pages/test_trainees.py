@@ -72,13 +72,15 @@ def test_table_search_filter_sort_and_pages(client, make, admin_login):
     assert names("reached") == ["学员D", "学员E"]
     assert names("passed") == ["学员E"]
 
-    by_hours = _names(client.get(url + "?sort=hours&dir=desc").get_data(as_text=True))
+    by_hours = _names(client.get(url + "?sort=credited&dir=desc").get_data(as_text=True))
     assert by_hours[:4] == ["学员E", "学员D", "学员C", "学员B"]
     by_last = _names(client.get(url + "?sort=last&dir=asc").get_data(as_text=True))
     assert by_last[:4] == ["学员B", "学员C", "学员D", "学员E"]
     by_name = _names(client.get(url + "?sort=name&dir=asc").get_data(as_text=True))
     assert by_name[:5] == ["学员A", "学员B", "学员C", "学员D", "学员E"]
     assert _names(client.get(url + "?sort=passed&dir=desc").get_data(as_text=True))[0] == "学员E"
+    assert _names(client.get(url + "?bound=1").get_data(as_text=True)) == ["张三"]
+    assert "张三" not in _names(client.get(url + "?bound=0").get_data(as_text=True))
 
     # Bad parameters fall back to defaults instead of failing.
     response = client.get(url + "?sort=drop&dir=sideways&page=x&status=zzz&per_page=7")
