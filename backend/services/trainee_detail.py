@@ -20,6 +20,7 @@ from backend.models import (
     QuizAttempt,
     Trainee,
 )
+from backend.services import evaluations
 
 
 @dataclass
@@ -97,12 +98,8 @@ def quiz_attempts(trainee: Trainee, project_id: int) -> list[tuple[QuizAttempt, 
 
 
 def evaluation(trainee: Trainee, project_id: int) -> Evaluation | None:
-    """The trainee's evaluation of the project, if any."""
-    return db.session.scalar(
-        select(Evaluation).where(
-            Evaluation.trainee_id == trainee.id, Evaluation.project_id == project_id
-        )
-    )
+    """The trainee's evaluation of the project, if any (the quiz engineer's service)."""
+    return evaluations.own_evaluation(trainee.id, project_id)
 
 
 def checks_summary(entries: list[SessionEntry]) -> dict[str, int]:

@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from backend.models import ActivationCode, AuditLog, Quiz, QuizAttempt, QuizKind
+from backend.models import (
+    ActivationCode,
+    AttentionCheck,
+    AuditLog,
+    CheckKind,
+    CheckOutcome,
+    Evaluation,
+    Quiz,
+    QuizAttempt,
+    QuizKind,
+)
 from backend.services import tokens
 from tests.backend.admin.pages import world as w
 
@@ -106,9 +116,52 @@ def test_table_pages_on_the_server(client, make, admin_login):
 
 def test_trainee_page_shows_sessions_spans_devices(client, make, admin_login):
     world = w.build(make)
+    session = w.add_span(
+        make, world.trainee, world.project, datetime(2026, 3, 4, 1, tzinfo=UTC), 20, "华为平板"
+    )
+    make.session.add(
+        AttentionCheck(
+            session_id=session.id,
+            trainee_id=world.trainee.id,
+            kind=CheckKind.CODE,
+            expected="4321",
+            issued_at=datetime(2026, 3, 4, 1, 10, tzinfo=UTC),
+            expires_at=datetime(2026, 3, 4, 1, 12, tzinfo=UTC),
+            outcome=CheckOutcome.EXPIRED,
+        )
+    )
+    quiz = Quiz(project_id=world.project.id, title="结业考核", kind=QuizKind.ASSESSMENT)
+    make.session.add(quiz)
+    make.session.flush()
+    make.session.add(
+        QuizAttempt(
+            quiz_id=quiz.id,
+            trainee_id=world.trainee.id,
+            question_ids=[],
+            option_orders={},
+            submitted_at=datetime(2026, 3, 5, tzinfo=UTC),
+            score=55,
+            passed=False,
+        )
+    )
+    make.session.add(
+        Evaluation(
+            project_id=world.project.id,
+            trainee_id=world.trainee.id,
+            overall=4,
+            content=5,
+            teaching=4,
+            platform=3,
+            comment="视频清晰",
+        )
+    )
+    make.session.commit()
     w.sign_in("reviewer", world, make, admin_login, client)
     page = client.get(f"/admin/trainees/{world.trainee.id}").get_data(as_text=True)
-    assert "iPhone 15" in page and "学习记录" in page
+    assert "iPhone 15" in page and "华为平板" in page and "学习记录" in page
+    assert "超时未答" in page and "超时 1" in page
+    assert "结业考核" in page and "55" in page and "未通过" in page
+    assert "视频清晰" in page
     assert "1小时40分" in page  # the 100-minute span
     assert "********" in page
     # Reviewers read but get no buttons.
