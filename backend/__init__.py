@@ -18,6 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
         # g lives on the app context, which tests keep open across requests: start each clean.
         g.__dict__.clear()
 
+    from backend.cookie_session import LazyCookieSessionInterface
+
+    app.session_interface = LazyCookieSessionInterface()
+
     from backend import logs
 
     logs.configure_logging(app)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
@@ -133,7 +133,8 @@ def endpoint(
             if response is None:
                 return Response(status=status)
             payload = response.model_validate(result)
-            return jsonify(payload.model_dump(mode="json")), status
+            # Serialized by pydantic itself: the same JSON as jsonify, at a fraction of the cost.
+            return Response(payload.model_dump_json(), status, mimetype="application/json")
 
         wrapper.endpoint_spec = EndpointSpec(
             summary, body, query, response, status, bool(auth), tuple(tags)

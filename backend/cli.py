@@ -1,4 +1,4 @@
-"""Flask CLI commands for operators: demo data, the first admin, keys."""
+"""Flask CLI commands for operators: demo data, the first admin, keys, the session sweep."""
 
 from __future__ import annotations
 
@@ -60,3 +60,22 @@ def register_commands(app: Flask) -> None:
         from backend.crypto import generate_master_key
 
         click.echo(generate_master_key())
+
+    @app.cli.command("sweep-sessions")
+    @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10000))
+    def sweep_sessions_command(batch_size):
+        """Close learning sessions left without a check-out, at their last accepted beat.
+
+        Idempotent, and safe on several hosts at once (rows being swept elsewhere are skipped).
+        """
+        from backend.services.sessions import sweep_abandoned
+
+        closed = examined = 0
+        while True:
+            result = sweep_abandoned(limit=batch_size)
+            db.session.commit()
+            closed += result.closed
+            examined += result.examined
+            if result.examined < batch_size:
+                break
+        click.echo(f"已检查 {examined} 个长时间无心跳的学习会话，关闭 {closed} 个")

@@ -5,11 +5,20 @@ from flask import Blueprint, Flask
 
 def create_blueprint() -> Blueprint:
     """Build the API blueprint with every route module attached."""
-    from miniprogram_api import auth, docs, evaluations, me, quizzes, security, support
+    from miniprogram_api import (
+        auth,
+        docs,
+        evaluations,
+        learning,
+        me,
+        quizzes,
+        security,
+        support,
+    )
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    for module in (docs, auth, me, quizzes, evaluations, support):
+    for module in (docs, auth, me, learning, quizzes, evaluations, support):
         module.register(bp)
     return bp
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
@@ -13,8 +13,10 @@ from backend.models import (
     AdminUser,
     Course,
     CoursePlanRow,
+    CreditedSpan,
     Enrolment,
     Enterprise,
+    LearningSession,
     Lesson,
     Project,
     ProjectStatus,
@@ -24,6 +26,7 @@ from backend.models import (
     QuizKind,
     ResourceForm,
     Role,
+    SessionStatus,
     Trainee,
     TrainingType,
 )
@@ -122,6 +125,36 @@ class Factories:
         fields.setdefault("title", f"测验{next(_seq)}")
         fields.setdefault("kind", QuizKind.PRACTICE)
         return self._add(Quiz(project_id=project.id, **fields))
+
+    def credited_span(
+        self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
+    ) -> CreditedSpan:
+        """A credited span (with an ended session to hold it), for hour and subsidy arithmetic."""
+        project_id = lesson.course.project_id
+        end = start + timedelta(seconds=seconds)
+        session = fields.pop("session", None) or self._add(
+            LearningSession(
+                trainee_id=trainee.id,
+                project_id=project_id,
+                lesson_id=lesson.id,
+                started_at=start,
+                last_beat_at=end,
+                ended_at=end,
+                status=SessionStatus.ENDED,
+                credited_s=seconds,
+            )
+        )
+        span = CreditedSpan(
+            trainee_id=trainee.id,
+            session_id=session.id,
+            lesson_id=lesson.id,
+            project_id=project_id,
+            start_at=start,
+            end_at=end,
+            seconds=seconds,
+            **fields,
+        )
+        return self._add(span)
 
     def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
         """A trainee with a valid, encrypted ID number and mobile."""

@@ -49,12 +49,22 @@ class LearningSession(db.Model):
     __table_args__ = (
         sa.Index("ix_learning_session_trainee_status", "trainee_id", "status"),
         sa.Index("ix_learning_session_trainee_lesson", "trainee_id", "lesson_id"),
+        # One active device at a time: the database refuses a second open session of a trainee.
+        sa.Index(
+            "uq_learning_session_one_active",
+            "trainee_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'active'"),
+            sqlite_where=sa.text("status = 'active'"),
+        ),
     )
 
 
 class CreditedSpan(db.Model):
     """A stretch of wall-clock time credited to a trainee; spans of one trainee never overlap."""
 
+    # Seconds are whole wall-clock seconds [start_at, end_at); a span never crosses a China-time
+    # midnight, so date windows and calendar years select whole spans.
     __tablename__ = "credited_span"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,8 +78,10 @@ class CreditedSpan(db.Model):
     device: Mapped[str] = mapped_column(sa.String(120), default="")
 
     __table_args__ = (
-        sa.Index("ix_credited_span_trainee_start", "trainee_id", "start_at"),
-        sa.Index("ix_credited_span_project_trainee", "project_id", "trainee_id"),
+        # Spans of one trainee never overlap, so no two share a start: a doubled write fails.
+        sa.Index("uq_credited_span_trainee_start", "trainee_id", "start_at", unique=True),
+        # Per-project sums and the running totals that date each earned class hour.
+        sa.Index("ix_credited_span_project_trainee", "project_id", "trainee_id", "start_at"),
         sa.CheckConstraint("seconds > 0 AND end_at > start_at", name="span_positive"),
     )
 

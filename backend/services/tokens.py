@@ -15,6 +15,11 @@ def _token_key(token: str) -> str:
     return redis_store.key("tok", hashlib.sha256(token.encode()).hexdigest())
 
 
+def token_key(token: str) -> str:
+    """The Redis key holding a live token's trainee id (for scripts that check it atomically)."""
+    return _token_key(token)
+
+
 def _trainee_set_key(trainee_id: int) -> str:
     return redis_store.key("tok-of", trainee_id)
 

@@ -1,5 +1,7 @@
 """Every operation in the OpenAPI document, fuzzed in-process: no 5xx, no response off-schema."""
 
+import itertools
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -8,9 +10,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
-from backend.models import QuizKind
-from backend.services import attempts
+from backend.clock import today
+from backend.extensions import db
+from backend.models import LearningSession, QuizAttempt, QuizKind, SessionStatus
+from backend.services import attempts, sessions, support
+from tests.factories import days
 
 CHECKS = [
     not_a_server_error,
@@ -25,6 +31,12 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/auth/bind", "post"),
     ("/api/v1/auth/logout", "post"),
     ("/api/v1/me", "get"),
+    # Learning time and class hours.
+    ("/api/v1/projects/{project_id}/lessons", "get"),
+    ("/api/v1/lessons/{lesson_id}/sessions", "post"),
+    ("/api/v1/sessions/{session_id}/heartbeats", "post"),
+    ("/api/v1/sessions/{session_id}/end", "post"),
+    ("/api/v1/me/hours", "get"),
     # Practice, assessment, evaluation and support.
     ("/api/v1/projects/{project_id}/quizzes", "get"),
     ("/api/v1/quizzes/{quiz_id}/attempts", "post"),
@@ -42,22 +54,51 @@ PUBLIC_OPERATIONS = {("/api/v1/auth/wx-login", "post"), ("/api/v1/auth/bind", "p
 
 
 def _seeded_schema(app, make):
-    """Load the document from the app, with a trainee enrolled in a project with quizzes."""
+    """Load the document from the app, with a trainee enrolled in a project running today,
+    a lesson with a question bank, quizzes, an open attempt and an open learning session."""
     enterprise = make.enterprise()
-    project = make.project(enterprise)
+    # The fuzzer runs on the real clock: the project must be running now.
+    project = make.project(enterprise, start_date=today() - days(1), end_date=today() + days(30))
     course = make.course(project)
-    make.lesson(course)
-    trainee = make.trainee(enterprise)
-    make.enrol(trainee, project)
-    # A small bank and a quiz of each kind, and an open attempt for the attempt endpoints.
+    lesson = make.lesson(course)
     for _ in range(3):
         make.question(course)
+    trainee = make.trainee(enterprise)
+    make.enrol(trainee, project)
     practice = make.quiz(project, course_id=course.id, question_count=2)
-    make.quiz(project, kind=QuizKind.ASSESSMENT, question_count=2, time_limit_s=600)
+    assessment = make.quiz(project, kind=QuizKind.ASSESSMENT, question_count=2, time_limit_s=600)
     attempts.start_attempt(trainee, practice)
+    thread = support.create_thread(trainee, "无法播放", "第二课节视频打不开")
     make.session.commit()
+
+    def open_session() -> int:
+        # Fuzzed check-outs and check-ins close sessions; aim at one that is open.
+        session_id = db.session.scalar(
+            select(LearningSession.id).where(
+                LearningSession.trainee_id == trainee.id,
+                LearningSession.status == SessionStatus.ACTIVE,
+            )
+        )
+        if session_id is None:
+            session_id = sessions.check_in(trainee, lesson.id, 0, "fuzz").session_id
+            db.session.commit()
+        return session_id
+
+    def open_attempt() -> int:
+        return db.session.scalar(
+            select(QuizAttempt.id).where(QuizAttempt.trainee_id == trainee.id).limit(1)
+        )
+
+    seeded = {
+        "project_id": lambda: project.id,
+        "lesson_id": lambda: lesson.id,
+        "session_id": open_session,
+        "quiz_id": lambda: assessment.id,
+        "attempt_id": open_attempt,
+        "thread_id": lambda: thread.id,
+    }
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, trainee
+    return schema, trainee, seeded
 
 
 def _operations(document) -> set[tuple[str, str]]:
@@ -78,9 +119,11 @@ def test_document_lists_the_expected_operations(client):
         assert secured == ((path, method) not in PUBLIC_OPERATIONS), (path, method)
 
 
-def _fuzz(operation, headers_for_case) -> set[int]:
-    """Run the generated cases of one operation; return the statuses it answered."""
+def _fuzz(operation, headers_for_case, seeded) -> set[int]:
+    """Run one operation's generated cases; every other case is aimed at the seeded objects
+    instead of random ids. Returns the statuses it answered."""
     statuses: set[int] = set()
+    turn = itertools.count()
 
     @given(case=operation.as_strategy())
     @settings(
@@ -90,6 +133,8 @@ def _fuzz(operation, headers_for_case) -> set[int]:
         suppress_health_check=list(HealthCheck),
     )
     def run(case):
+        if case.path_parameters and next(turn) % 2:
+            case.path_parameters = {name: seeded[name]() for name in case.path_parameters}
         response = case.call_and_validate(headers=headers_for_case(), checks=CHECKS)
         statuses.add(response.status_code)
 
@@ -98,14 +143,14 @@ def _fuzz(operation, headers_for_case) -> set[int]:
 
 
 def test_every_operation_survives_fuzzing(app, make):
-    schema, trainee = _seeded_schema(app, make)
+    schema, trainee, seeded = _seeded_schema(app, make)
     operations = [op.ok() for op in schema.get_all_operations()]
     fuzzed = {(op.path, op.method.lower()) for op in operations}
     assert fuzzed >= EXPECTED_OPERATIONS
     answered = {}
     for operation in operations:
         # A fresh token per case: a fuzzed logout must not leave /me answering only 401.
-        statuses = _fuzz(operation, lambda: make.auth(trainee))
+        statuses = _fuzz(operation, lambda: make.auth(trainee), seeded)
         answered[(operation.path, operation.method.lower())] = statuses
     # The fuzzer got past the plumbing (auth, CSRF, body parsing) and reached the handlers.
     assert 200 in answered[("/api/v1/auth/wx-login", "post")], answered
@@ -113,3 +158,5 @@ def test_every_operation_survives_fuzzing(app, make):
     assert 204 in answered[("/api/v1/auth/logout", "post")], answered
     assert 201 in answered[("/api/v1/support/threads", "post")], answered
     assert 200 in answered[("/api/v1/support/threads", "get")], answered
+    assert 200 in answered[("/api/v1/me/hours", "get")], answered
+    assert 200 in answered[("/api/v1/projects/{project_id}/lessons", "get")], answered

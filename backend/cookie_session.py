@@ -1,0 +1,22 @@
+"""Flask's signed-cookie session, without its per-request cost on requests that carry none."""
+
+from __future__ import annotations
+
+from flask.sessions import SecureCookieSessionInterface
+
+
+class LazyCookieSessionInterface(SecureCookieSessionInterface):
+    """The same sessions, but the signing machinery is only built when a cookie is present or
+    a session is written: API calls with bearer tokens (heartbeats) skip it entirely."""
+
+    def open_session(self, app, request):
+        """Open the session; an empty one without any work when there is no cookie."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        """Save the session; nothing to do for one never touched."""
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)

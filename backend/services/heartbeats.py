@@ -1,0 +1,128 @@
+"""Heartbeats: the hot path. An ordinary beat is one Redis script call and no database work."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from backend.clock import now
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.models import LearningSession, SessionStatus
+from backend.services import attention, sessions, tokens
+from backend.services.live import LiveReply, beat, epoch_s
+
+BATCH_ERRORS = {
+    "batch_seq_not_increasing": (422, "离线心跳的序号必须严格递增，本批未计时"),
+    "batch_clock_skew": (
+        422,
+        "离线心跳的时间不在本次学习的签到与现在之间（设备时钟偏差过大），本批未计时",
+    ),
+    "batch_too_late": (409, "离线心跳上传太晚（距上次心跳超过允许的时长），本批未计时"),
+}
+_CLOSED = {status.value for status in SessionStatus if status is not SessionStatus.ACTIVE}
+
+
+class Beat(Protocol):
+    """One beat as the client sent it."""
+
+    seq: int
+    client_ts: int
+    position_s: int
+    playing: bool
+
+
+@dataclass(frozen=True)
+class BeatResult:
+    """The answer to a beat or a batch."""
+
+    credited_s: int  # the session's credited seconds so far
+    acked_seq: int  # the highest sequence number the server has accepted
+    challenge: dict | None = None  # an open attention check to show
+
+
+def receive(
+    token: str,
+    session_id: int,
+    beats: list[Beat],
+    *,
+    buffered: bool = False,
+    answer: tuple[int, str] | None = None,
+) -> BeatResult:
+    """Apply a live beat (server time is its time) or a batch buffered offline (client times
+    mapped through the check-in offset) for the holder of the bearer ``token``, which is
+    checked in the same Redis call; an answer to an attention check is settled first."""
+    now_s = epoch_s(now())
+    if answer is not None:
+        settle_answer(_trainee_of(token), session_id, answer, now_s)
+    if buffered:
+        rows = [(b.seq, b.client_ts, b.position_s, b.playing) for b in beats]
+    else:
+        rows = [(b.seq, now_s, b.position_s, b.playing) for b in beats]
+    reply = beat(session_id, token, now_s, "batch" if buffered else "live", rows)
+    if reply.r != "ok":
+        return _refused(reply, token, session_id, beats, now_s)
+    trainee_id = reply.tr
+    challenge = json.loads(reply.chk) if reply.chk else None
+    if reply.expired:
+        attention.expire_open_checks(session_id)
+    if reply.due:
+        challenge = attention.issue(session_id, trainee_id, now_s) or challenge
+    if reply.ckpt:
+        sessions.checkpoint(session_id, now_s)
+    return BeatResult(reply.cred, reply.seq, challenge)
+
+
+def _trainee_of(token: str) -> int:
+    trainee_id = tokens.resolve_token(token)
+    if trainee_id is None:
+        raise ApiError(
+            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return trainee_id
+
+
+def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:
+    """Record an answer to an open attention check and act on it (a new check after a wrong
+    or late one; a checkpoint when the released time makes one due)."""
+    settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
+    if settled is not None and settled.due:
+        attention.issue(session_id, trainee_id, now_s)
+    if settled is not None and settled.ckpt:
+        sessions.checkpoint(session_id, now_s)
+
+
+def _refused(
+    reply: LiveReply, token: str, session_id: int, beats: list[Beat], now_s: int
+) -> BeatResult:
+    if reply.r == "unauthorized":
+        _trainee_of(token)  # raises 401 when the token is not live
+    if reply.r in BATCH_ERRORS:
+        status, message = BATCH_ERRORS[reply.r]
+        raise ApiError(status, reply.r, message)
+    if reply.r == "not_found":
+        raise NotFound("学习会话不存在")
+    if reply.r in _CLOSED:
+        raise sessions.closed_error(SessionStatus(reply.r))
+    if reply.r != "missing":
+        raise RuntimeError(f"live session script answered {reply.r!r}")
+    # Redis lost the session: rebuild it from the database; this beat is a fresh start.
+    trainee_id = _trainee_of(token)
+    session = db.session.get(LearningSession, session_id)
+    if session is None or session.trainee_id != trainee_id:
+        raise NotFound("学习会话不存在")
+    if session.status is not SessionStatus.ACTIVE:
+        raise sessions.closed_error(session.status)
+    last = beats[-1]
+    seq = max(b.seq for b in beats)
+    attention.expire_open_checks(session.id)
+    sessions.start_live(
+        session,
+        now_s,
+        rebuild=True,
+        seq=seq,
+        playing=last.playing,
+        position_s=last.position_s,
+    )
+    return BeatResult(session.credited_s, max(seq, session.last_seq))

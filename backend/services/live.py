@@ -1,0 +1,134 @@
+"""Live learning-session state in Redis: one atomic Lua call per beat, check-out, checkpoint."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import NoScriptError
+
+from backend.extensions import redis_store
+from backend.services import tokens
+
+_SCRIPT_SOURCE = Path(__file__).with_name("live_session.lua").read_text(encoding="utf-8")
+# Closed and idle state is garbage-collected after this long; credit never reads an expiry.
+STATE_TTL_S = 7 * 24 * 3600
+
+
+def epoch_s(at: datetime) -> int:
+    """The whole epoch second containing ``at``: credit is counted in whole wall-clock seconds."""
+    return int(at.timestamp() // 1)
+
+
+def at_second(second: int) -> datetime:
+    """The aware UTC datetime of an epoch second."""
+    return datetime.fromtimestamp(second, UTC)
+
+
+@dataclass
+class LiveReply:
+    """What the script decided: a result code and the session's state after the call."""
+
+    r: str
+    tr: int = 0  # the session's trainee
+    cred: int = 0
+    seq: int = 0
+    rem: int = 0
+    last: int = 0
+    pos: int = 0
+    play: int = 0
+    due: int = 0
+    ckpt: int = 0
+    expired: int | None = None
+    forfeit: int | None = None
+    st: str | None = None
+    ended: int | None = None
+    chk: str | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, raw: str) -> LiveReply:
+        """Read the script's JSON answer."""
+        data: dict[str, Any] = json.loads(raw)
+        spans = data.pop("spans", None) or []
+        reply = cls(**{k: (int(v) if isinstance(v, float) else v) for k, v in data.items()})
+        reply.spans = [tuple(int(x) for x in entry.split(":")) for entry in spans]
+        return reply
+
+    @classmethod
+    def parse_beat(cls, raw: str) -> LiveReply:
+        """Read a beat's compact answer (see the script)."""
+        parts = raw.split("|", 7)
+        if len(parts) == 1:
+            return cls(raw)
+        r, tr, cred, seq, due, ckpt, expired, chk = parts
+        return cls(
+            r,
+            tr=int(tr),
+            cred=int(cred),
+            seq=int(seq),
+            due=int(due),
+            ckpt=int(ckpt),
+            expired=int(expired) or None,
+            chk=chk or None,
+        )
+
+
+def _script():
+    script = current_app.extensions.get("live_session_script")
+    if script is None:
+        script = redis_store.client.register_script(_SCRIPT_SOURCE)
+        current_app.extensions["live_session_script"] = script
+    return script
+
+
+def session_keys(session_id: int, trainee_id: int) -> list[str]:
+    """The Redis keys of a session: state, pending spans, held spans, the trainee's watermark."""
+    state = redis_store.key("ls", session_id)
+    return [state, f"{state}:spans", f"{state}:held", redis_store.key("wm", trainee_id)]
+
+
+def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
+    """Run one operation of the live-session script atomically."""
+    raw = _script()(
+        keys=session_keys(session_id, trainee_id),
+        args=[op, trainee_id, now_s, STATE_TTL_S, *args],
+    )
+    return LiveReply.parse(raw)
+
+
+def create(session_id: int, trainee_id: int, now_s: int, *, watermark_s: int, rebuild: bool, **f):
+    """Write a session's live state (``rebuild`` only if none exists)."""
+    pairs: list[object] = []
+    for key, value in f.items():
+        pairs += [key, int(value) if isinstance(value, bool) else value]
+    op = "rebuild" if rebuild else "create"
+    return call(op, session_id, trainee_id, now_s, watermark_s, "tr", trainee_id, *pairs)
+
+
+def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
+    """Authenticate ``token`` as the session's trainee and apply ``live`` or buffered
+    (``batch``) beats given as (seq, time, position, playing): one Redis round trip."""
+    packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
+    state = redis_store.key("ls", session_id)
+    keys = [state, f"{state}:spans", f"{state}:held", tokens.token_key(token)]
+    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed]
+    script = _script()
+    try:
+        # EVALSHA itself: redis-py's Script wrapper costs more than the beat's own logic.
+        raw = redis_store.client.execute_command("EVALSHA", script.sha, 4, *keys, *args)
+    except NoScriptError:  # Redis restarted or its script cache was flushed
+        raw = script(keys=keys, args=args)
+    return LiveReply.parse_beat(raw)
+
+
+def peek(session_id: int) -> tuple[int, int] | None:
+    """A live session's (credited seconds, position) without changing it, or None."""
+    cred, pos = redis_store.client.hmget(redis_store.key("ls", session_id), "cred", "pos")
+    if cred is None:
+        return None
+    return int(float(cred)), int(float(pos or 0))

@@ -1,0 +1,300 @@
+-- Live state of one learning session in Redis. Each call is one atomic round trip that decides
+-- and returns the credit; the database is written only by the Python caller at check-in,
+-- checkpoints, check-out and the sweep.
+--
+-- KEYS[1] session hash   KEYS[2] credited spans not yet checkpointed ("start:end", epoch s)
+-- KEYS[3] spans held while an attention check is open   KEYS[4] the trainee's watermark:
+-- every second before it is already credited, so no second is ever credited twice.
+-- ARGV[1] op   ARGV[2] trainee id   ARGV[3] server time (whole epoch seconds)   ARGV[4] key TTL
+-- (garbage collection only; credit never depends on it)   ARGV[5..] per op.
+--
+-- A beat also authenticates, in the same round trip: its KEYS[4] is the bearer token's key
+-- (whose value is the trainee id) and its ARGV[2] the watermark key without the trainee id,
+-- which is known only once the token is read (a single Redis server, not a cluster).
+
+local H, SPANS, HELD, WM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local op, trainee, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if op == 'beat' then
+  trainee = redis.call('GET', KEYS[4])
+  if not trainee then return 'unauthorized' end
+  WM = ARGV[2] .. trainee
+end
+
+local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
+  'rem', 'unck', 'gap', 'ckpt', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended'}
+local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'unck', 'cs', 'cnext', 'cid',
+  'cexp', 'cjson', 'cclaim', 'ended'}
+
+-- A beat's answer is a short string, cheaper than JSON to read on the hot path:
+-- "result|trainee|credited|seq|due|checkpoint|expired check|challenge JSON", or the result
+-- alone when refused. Every other operation answers JSON.
+local function reply(t)
+  if op ~= 'beat' then return cjson.encode(t) end
+  if t.r ~= 'ok' then return t.r end
+  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.ckpt, t.expired or 0, t.chk or ''}, '|')
+end
+
+local function load()
+  local raw = redis.call('HGETALL', H)
+  if #raw == 0 then return nil end
+  local s = {}
+  for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
+  for _, k in ipairs(NUMERIC) do s[k] = tonumber(s[k]) or 0 end
+  s.wm = tonumber(redis.call('GET', WM)) or 0
+  local before = {}
+  for _, k in ipairs(SAVED) do before[k] = s[k] end
+  s.before = before
+  s.wm0 = s.wm
+  return s
+end
+
+-- Write back what changed. Expiries are refreshed when the keys are created and at every
+-- checkpoint and close, so an ordinary beat stays cheap.
+local function save(s, refresh)
+  local args = {}
+  for _, k in ipairs(SAVED) do
+    if refresh or s[k] ~= s.before[k] then
+      args[#args + 1] = k
+      args[#args + 1] = s[k]
+    end
+  end
+  if #args > 0 then redis.call('HSET', H, unpack(args)) end
+  if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
+  if refresh then
+    redis.call('EXPIRE', H, ttl)
+    redis.call('EXPIRE', SPANS, ttl)
+    redis.call('EXPIRE', HELD, ttl)
+  end
+end
+
+local function split(entry)
+  local sep = string.find(entry, ':', 1, true)
+  return tonumber(string.sub(entry, 1, sep - 1)), tonumber(string.sub(entry, sep + 1))
+end
+
+-- The first second of the next China-time day after second t (tz = UTC offset in seconds).
+local function day_end(t, tz) return (math.floor((t + tz) / 86400) + 1) * 86400 - tz end
+
+-- Append [a, b) to a list, extending the last span when contiguous (and, for credit, same day).
+local function push(list, a, b, tz)
+  local last = redis.call('LINDEX', list, -1)
+  if last then
+    local la, lb = split(last)
+    if lb == a and (tz == nil or day_end(la, tz) == day_end(a, tz)) then
+      redis.call('LSET', list, -1, la .. ':' .. b)
+      return
+    end
+  end
+  if redis.call('RPUSH', list, a .. ':' .. b) == 1 then redis.call('EXPIRE', list, ttl) end
+end
+
+-- Credit [a, b): never before the watermark, only within the project's dates, never more
+-- than the lesson has left; split at China-time midnights.
+local function credit(s, a, b)
+  a = math.max(a, s.wm, s.from)
+  b = math.min(b, s['until'])
+  if b <= a then return 0 end
+  local n = math.min(b - a, s.rem)
+  if n <= 0 then return 0 end
+  b = a + n
+  local x = a
+  while x < b do
+    local y = math.min(b, day_end(x, s.tz))
+    push(SPANS, x, y, s.tz)
+    x = y
+  end
+  s.wm = b
+  s.rem = s.rem - n
+  s.cred = s.cred + n
+  s.unck = s.unck + n
+  return n
+end
+
+-- The interval since the previous accepted beat earns credit only if it was playing and short.
+local function interval(s, t)
+  local gap = t - s.last
+  if gap <= 0 or gap > s.gap or s.play ~= 1 then return end
+  if s.cs == 'none' then
+    credit(s, s.last, t)
+  else
+    -- An attention check is open: the time waits for the answer.
+    push(HELD, s.last, t, nil)
+  end
+end
+
+local function claim_check(s)
+  s.cs = 'issuing'
+  s.cclaim = now
+end
+
+local function accept(s, seq, t, pos, playing, out)
+  s.seq = seq
+  if t < s.last then return end -- placed before an accepted beat: acknowledged, earns nothing
+  interval(s, t)
+  s.last = t
+  s.play = playing
+  s.pos = pos
+  if s.cs == 'none' and s.cnext > 0 and t >= s.cnext then
+    claim_check(s)
+    out.due = 1
+  end
+end
+
+local function state(s, out)
+  out.tr = tonumber(s.tr)
+  out.cred = s.cred
+  out.seq = s.seq
+  out.rem = s.rem
+  out.last = s.last
+  out.pos = s.pos
+  out.play = s.play
+  if s.cs == 'pending' then out.chk = s.cjson end
+  return out
+end
+
+local function spans_reply(s, out)
+  out.spans = redis.call('LRANGE', SPANS, 0, -1)
+  return reply(state(s, out))
+end
+
+if op == 'create' or op == 'rebuild' then
+  -- ARGV[5] watermark from the database, ARGV[6..] field/value pairs.
+  if op == 'rebuild' and redis.call('EXISTS', H) == 1 then return reply({r = 'exists'}) end
+  redis.call('DEL', H, SPANS, HELD)
+  local fields = {}
+  for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('HSET', H, unpack(fields))
+  local wm = tonumber(redis.call('GET', WM)) or 0
+  redis.call('SET', WM, math.max(tonumber(ARGV[5]), wm), 'EX', ttl)
+  redis.call('EXPIRE', H, ttl)
+  return reply({r = 'ok'})
+end
+
+local s = load()
+if s == nil then return reply({r = 'missing'}) end
+if s.tr ~= trainee then return reply({r = 'not_found'}) end
+
+if op == 'beat' then
+  -- ARGV[5] 'live' or 'batch', ARGV[6] the beats as "seq,time,position,playing;..." (one
+  -- argument keeps the call cheap to send): time is the server second for a live beat, the
+  -- client's epoch ms for a buffered one.
+  if s.st ~= 'active' then return reply({r = s.st}) end
+  local kind = ARGV[5]
+  local beats, prev = {}, nil
+  for seq, t, pos, play in string.gmatch(ARGV[6], '(%d+),(%d+),(%d+),(%d)') do
+    seq = tonumber(seq)
+    if prev ~= nil and seq <= prev then return reply({r = 'batch_seq_not_increasing'}) end
+    prev = seq
+    if seq > s.seq then
+      t = tonumber(t)
+      if kind == 'batch' then t = math.floor((t + s.off) / 1000) end
+      beats[#beats + 1] = {seq, t, tonumber(pos), tonumber(play)}
+    end
+  end
+  local out = {r = 'ok', due = 0, ckpt = 0}
+  if #beats == 0 then return reply(state(s, out)) end -- a replay: same answer, no credit
+  if kind == 'batch' then
+    if now - s.last > s.win then return reply({r = 'batch_too_late'}) end
+    for _, b in ipairs(beats) do
+      if b[2] < s.t0 - s.tol or b[2] > now + s.tol then return reply({r = 'batch_clock_skew'}) end
+      b[2] = math.min(math.max(b[2], s.t0), now)
+    end
+  end
+  if s.cs == 'pending' and now > s.cexp then
+    -- Unanswered in its window: the held time is forfeited and a new check is due at once.
+    out.expired = s.cid
+    redis.call('DEL', HELD)
+    s.last = math.max(s.last, now)
+    claim_check(s)
+    out.due = 1
+  elseif s.cs == 'issuing' and now - s.cclaim > 30 then
+    claim_check(s) -- the host that claimed the check died before issuing it
+    out.due = 1
+  end
+  for _, b in ipairs(beats) do accept(s, b[1], b[2], b[3], b[4], out) end
+  if s.unck >= s.ckpt then out.ckpt = 1 end
+  save(s)
+  return reply(state(s, out))
+end
+
+if op == 'challenge' then
+  -- ARGV[5] check id, ARGV[6] expiry (epoch s), ARGV[7] the public challenge as JSON.
+  if s.st ~= 'active' or s.cs ~= 'issuing' then return reply({r = 'stale'}) end
+  s.cs = 'pending'
+  s.cid = tonumber(ARGV[5])
+  s.cexp = tonumber(ARGV[6])
+  s.cjson = ARGV[7]
+  save(s, true)
+  return reply({r = 'ok'})
+end
+
+if op == 'resolve' then
+  -- ARGV[5] check id, ARGV[6] 'pass' or 'fail', ARGV[7] when the next check is due.
+  if s.st ~= 'active' or s.cs ~= 'pending' or s.cid ~= tonumber(ARGV[5]) then
+    return reply({r = 'stale'})
+  end
+  local out = {r = 'ok', due = 0, ckpt = 0}
+  if ARGV[6] == 'pass' then
+    for _, entry in ipairs(redis.call('LRANGE', HELD, 0, -1)) do
+      local a, b = split(entry)
+      credit(s, a, b)
+    end
+    s.cs = 'none'
+    s.cnext = tonumber(ARGV[7])
+  else
+    -- Wrong or late: the time since the check was issued is forfeited; a new one is due.
+    s.last = math.max(s.last, now)
+    claim_check(s)
+    out.due = 1
+  end
+  redis.call('DEL', HELD)
+  s.cid = 0
+  s.cexp = 0
+  s.cjson = ''
+  if s.unck >= s.ckpt then out.ckpt = 1 end
+  save(s, true)
+  return reply(state(s, out))
+end
+
+if op == 'take' then
+  -- ARGV[5] the end of the session's last span in the database: older spans are dropped.
+  local done = tonumber(ARGV[5])
+  while true do
+    local first = redis.call('LINDEX', SPANS, 0)
+    if not first then break end
+    local _, b = split(first)
+    if b > done then break end
+    redis.call('LPOP', SPANS)
+  end
+  s.unck = 0
+  save(s, true)
+  return spans_reply(s, {r = 'ok', st = s.st})
+end
+
+if op == 'close' then
+  -- ARGV[5] new status, ARGV[6] 1 to credit the interval up to now (check-out),
+  -- ARGV[7] only close if the last beat is older than this second (0: always),
+  -- ARGV[8] the final position ('' to keep).
+  if s.st ~= 'active' then return spans_reply(s, {r = 'closed', st = s.st, ended = s.ended}) end
+  local cutoff = tonumber(ARGV[7])
+  if cutoff > 0 and s.last >= cutoff then return reply({r = 'alive'}) end
+  local out = {r = 'ok'}
+  if ARGV[6] == '1' and now > s.last then
+    interval(s, now)
+    s.last = now
+  end
+  if ARGV[8] ~= '' then s.pos = tonumber(ARGV[8]) end
+  if s.cs ~= 'none' then
+    out.forfeit = s.cid -- an open check dies with its session, and the held time with it
+    redis.call('DEL', HELD)
+    s.cs = 'none'
+  end
+  s.st = ARGV[5]
+  s.ended = s.last
+  save(s, true)
+  out.st = s.st
+  out.ended = s.ended
+  return spans_reply(s, out)
+end
+
+return reply({r = 'unknown_op'})

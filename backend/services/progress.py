@@ -1,0 +1,118 @@
+"""A trainee's progress per lesson, and the credited spans that explain every second of it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import (
+    Course,
+    CreditedSpan,
+    Enrolment,
+    LearningSession,
+    Lesson,
+    Project,
+    SessionStatus,
+    Trainee,
+)
+from backend.policy import current_policy
+from backend.services import live
+
+
+def completion_threshold_s(duration_s: int) -> int:
+    """Credited seconds at which a lesson counts as completed (a share of its duration)."""
+    share = current_policy().completion_share_percent
+    return -(-duration_s * share // 100)
+
+
+def lesson_credit_s(trainee_id: int, lesson_id: int) -> int:
+    """Seconds of a lesson credited to a trainee and written to the database."""
+    total = db.session.scalar(
+        sa.select(sa.func.sum(CreditedSpan.seconds)).where(
+            CreditedSpan.trainee_id == trainee_id, CreditedSpan.lesson_id == lesson_id
+        )
+    )
+    return int(total or 0)
+
+
+def credited_until_s(trainee_id: int) -> int:
+    """The end (epoch second) of the trainee's latest credited span, 0 if none."""
+    end = db.session.scalar(
+        sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.trainee_id == trainee_id)
+    )
+    return live.epoch_s(end) if end is not None else 0
+
+
+def credited_spans(
+    trainee_id: int, *, lesson_id: int | None = None, project_id: int | None = None
+) -> list[CreditedSpan]:
+    """The credited spans of a trainee in time order (start, end, seconds, session, device)."""
+    query = sa.select(CreditedSpan).where(CreditedSpan.trainee_id == trainee_id)
+    if lesson_id is not None:
+        query = query.where(CreditedSpan.lesson_id == lesson_id)
+    if project_id is not None:
+        query = query.where(CreditedSpan.project_id == project_id)
+    return list(db.session.scalars(query.order_by(CreditedSpan.start_at)))
+
+
+def enrolled_project(trainee: Trainee, project_id: int) -> Project:
+    """The project if the trainee is enrolled in it, else 404."""
+    project = db.session.scalar(
+        sa.select(Project)
+        .join(Enrolment, Enrolment.project_id == Project.id)
+        .where(Project.id == project_id, Enrolment.trainee_id == trainee.id)
+    )
+    if project is None:
+        raise NotFound("未找到你参加的该培训项目")
+    return project
+
+
+def project_lessons(trainee: Trainee, project_id: int) -> dict:
+    """The project's lessons in course order with the trainee's credit, completion and resume
+    position; an open session's credit since its last checkpoint is included."""
+    project = enrolled_project(trainee, project_id)
+    rows = db.session.execute(
+        sa.select(Lesson, Course)
+        .join(Course, Lesson.course_id == Course.id)
+        .where(Course.project_id == project.id)
+        .order_by(Course.position, Course.id, Lesson.position, Lesson.id)
+    ).all()
+    credit = dict(
+        db.session.execute(
+            sa.select(CreditedSpan.lesson_id, sa.func.sum(CreditedSpan.seconds))
+            .where(CreditedSpan.trainee_id == trainee.id, CreditedSpan.project_id == project.id)
+            .group_by(CreditedSpan.lesson_id)
+        ).all()
+    )
+    position: dict[int, int] = {}
+    sessions = db.session.scalars(
+        sa.select(LearningSession)
+        .where(LearningSession.trainee_id == trainee.id, LearningSession.project_id == project.id)
+        .order_by(LearningSession.id)
+    )
+    for session in sessions:
+        position[session.lesson_id] = session.last_position_s
+        if session.status is SessionStatus.ACTIVE and (state := live.peek(session.id)):
+            unsaved = max(state[0] - session.credited_s, 0)
+            credit[session.lesson_id] = int(credit.get(session.lesson_id) or 0) + unsaved
+            position[session.lesson_id] = state[1]
+    lessons = []
+    for lesson, course in rows:
+        credited = int(credit.get(lesson.id) or 0)
+        lessons.append(
+            {
+                "lesson_id": lesson.id,
+                "course_id": course.id,
+                "course_title": course.title,
+                "title": lesson.title,
+                "position": lesson.position,
+                "duration_s": lesson.duration_s,
+                "resource_form": lesson.resource_form.value,
+                "media_url": lesson.media_url,
+                "credited_s": credited,
+                "completed": credited >= completion_threshold_s(lesson.duration_s),
+                "resume_position_s": position.get(lesson.id, 0),
+            }
+        )
+    return {"project_id": project.id, "lessons": lessons}

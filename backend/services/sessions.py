@@ -1,0 +1,321 @@
+"""Check-in, check-out, checkpoints and the sweep: where live session state meets the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from backend.clock import LOCAL_TZ, now, today
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.models import (
+    CreditedSpan,
+    Enrolment,
+    LearningSession,
+    Lesson,
+    Project,
+    SessionStatus,
+    Trainee,
+)
+from backend.policy import current_policy
+from backend.services import attention, live
+from backend.services.hours import project_window
+from backend.services.live import LiveReply, at_second, epoch_s
+from backend.services.progress import (
+    completion_threshold_s,
+    credited_until_s,
+    lesson_credit_s,
+)
+
+CLOSED_ERRORS = {
+    SessionStatus.ENDED: ("session_ended", "本次学习已结束，请重新进入课节"),
+    SessionStatus.SUPERSEDED: ("session_superseded", "你已在其他设备上开始学习，本次学习已停止"),
+    SessionStatus.ABANDONED: ("session_abandoned", "学习中断过久，本次学习已关闭，请重新进入"),
+}
+
+
+def closed_error(status: SessionStatus) -> ApiError:
+    """The 409 for a beat or check-out of a session that is no longer open."""
+    code, message = CLOSED_ERRORS[status]
+    return ApiError(409, code, message)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A new session and how the client should beat."""
+
+    session_id: int
+    heartbeat_interval_s: int
+    server_ts: int  # epoch milliseconds
+
+
+def _locked_session(session_id: int) -> LearningSession | None:
+    return db.session.scalar(
+        sa.select(LearningSession)
+        .where(LearningSession.id == session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def start_live(
+    session: LearningSession,
+    now_s: int,
+    *,
+    rebuild: bool = False,
+    seq: int = 0,
+    playing: bool = True,
+    position_s: int | None = None,
+) -> LiveReply:
+    """Write a session's live state from the database: at check-in, or after Redis lost it
+    (then this moment is a fresh start that credits nothing before it)."""
+    policy = current_policy()
+    lesson = db.session.get(Lesson, session.lesson_id)
+    project = db.session.get(Project, session.project_id)
+    window_start, window_end = project_window(project)
+    remaining = lesson.duration_s - lesson_credit_s(session.trainee_id, lesson.id)
+    return live.create(
+        session.id,
+        session.trainee_id,
+        now_s,
+        watermark_s=credited_until_s(session.trainee_id),
+        rebuild=rebuild,
+        pj=project.id,
+        ls=lesson.id,
+        st=SessionStatus.ACTIVE.value,
+        t0=epoch_s(session.started_at),
+        off=session.client_offset_ms,
+        **{"from": epoch_s(window_start), "until": epoch_s(window_end)},
+        tz=int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds()),
+        last=now_s,
+        seq=max(seq, session.last_seq),
+        play=playing,
+        pos=session.last_position_s if position_s is None else position_s,
+        cred=session.credited_s,
+        rem=max(remaining, 0),
+        unck=0,
+        gap=policy.max_gap_s,
+        ckpt=policy.checkpoint_every_s,
+        tol=policy.offline_offset_tolerance_s,
+        win=policy.offline_window_s,
+        cs="none",
+        cnext=attention.next_check_s(project, now_s),
+        cid=0,
+        cexp=0,
+        cjson="",
+        cclaim=0,
+        ended=0,
+    )
+
+
+def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
+    """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
+    lesson = db.session.get(Lesson, lesson_id)
+    project = lesson.course.project if lesson is not None else None
+    enrolled = project is not None and db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.project_id == project.id, Enrolment.trainee_id == trainee.id
+        )
+    )
+    if not enrolled:
+        raise NotFound("未找到你参加的培训项目中的该课节")
+    if not project.start_date <= today() <= project.end_date:
+        raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
+    # One check-in of a trainee at a time, so two devices cannot both end up open.
+    db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
+    at = now()
+    now_s = epoch_s(at)
+    close_open_sessions(trainee.id, now_s)
+    previous = db.session.scalar(
+        sa.select(LearningSession.last_position_s)
+        .where(LearningSession.trainee_id == trainee.id, LearningSession.lesson_id == lesson.id)
+        .order_by(LearningSession.id.desc())
+        .limit(1)
+    )
+    session = LearningSession(
+        trainee_id=trainee.id,
+        project_id=project.id,
+        lesson_id=lesson.id,
+        device=device,
+        started_at=at_second(now_s),
+        client_offset_ms=int(at.timestamp() * 1000) - client_ts,
+        last_beat_at=at_second(now_s),
+        last_seq=0,
+        last_playing=True,
+        last_position_s=previous or 0,
+        status=SessionStatus.ACTIVE,
+        credited_s=0,
+    )
+    db.session.add(session)
+    db.session.flush()
+    start_live(session, now_s)
+    return CheckIn(session.id, current_policy().heartbeat_interval_s, int(at.timestamp() * 1000))
+
+
+def close_open_sessions(trainee_id: int, now_s: int) -> None:
+    """Close a trainee's open sessions at their last accepted beat: abandoned when idle past
+    the offline window, else superseded."""
+    cutoff_s = now_s - current_policy().offline_window_s
+    open_sessions = db.session.scalars(
+        sa.select(LearningSession)
+        .where(
+            LearningSession.trainee_id == trainee_id,
+            LearningSession.status == SessionStatus.ACTIVE,
+        )
+        .with_for_update()
+    ).all()
+    for session in open_sessions:
+        if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r == "alive":
+            close(session, SessionStatus.SUPERSEDED, now_s)
+
+
+def persist_spans(session: LearningSession, spans: list[tuple[int, int]]) -> int:
+    """Write the session's credited spans that the database does not have yet; return seconds."""
+    done = db.session.scalar(
+        sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.session_id == session.id)
+    )
+    done_s = epoch_s(done) if done is not None else 0
+    added = 0
+    for start, end in spans:
+        # A span already written may since have grown: write only its new tail.
+        start = max(start, done_s)
+        if end <= start:
+            continue
+        db.session.add(
+            CreditedSpan(
+                trainee_id=session.trainee_id,
+                session_id=session.id,
+                lesson_id=session.lesson_id,
+                project_id=session.project_id,
+                start_at=at_second(start),
+                end_at=at_second(end),
+                seconds=end - start,
+                device=session.device,
+            )
+        )
+        added += end - start
+        done_s = end
+    session.credited_s += added
+    return added
+
+
+def _apply_state(session: LearningSession, reply: LiveReply) -> None:
+    session.last_beat_at = at_second(reply.last)
+    session.last_seq = reply.seq
+    session.last_position_s = reply.pos
+    session.last_playing = bool(reply.play)
+
+
+def close(
+    session: LearningSession,
+    status: SessionStatus,
+    now_s: int,
+    *,
+    tail: bool = False,
+    cutoff_s: int = 0,
+    position_s: int | None = None,
+) -> LiveReply:
+    """Close a locked session: write its remaining spans and final state (``tail``: credit the
+    time since its last beat, as at check-out; ``cutoff_s``: only if idle since before then)."""
+    reply = live.call(
+        "close",
+        session.id,
+        session.trainee_id,
+        now_s,
+        status.value,
+        1 if tail else 0,
+        cutoff_s,
+        "" if position_s is None else position_s,
+    )
+    if reply.r == "alive":
+        return reply
+    attention.expire_open_checks(session.id)
+    if reply.r == "missing":
+        if cutoff_s and epoch_s(session.last_beat_at) >= cutoff_s:
+            return LiveReply("alive")
+        # Redis lost it: close at the last beat the database knows; credit since is lost.
+        session.status = status
+        session.ended_at = session.last_beat_at
+        if position_s is not None:
+            session.last_position_s = position_s
+        return reply
+    persist_spans(session, reply.spans)
+    _apply_state(session, reply)
+    session.status = SessionStatus(reply.st)
+    session.ended_at = at_second(reply.ended)
+    return reply
+
+
+def checkpoint(session_id: int, now_s: int) -> None:
+    """Write a live session's new spans and state to the database (at least every 5 minutes of
+    credit); safe to repeat and to race with check-out or the sweep."""
+    session = _locked_session(session_id)
+    if session is not None and session.status is SessionStatus.ACTIVE:
+        _checkpoint_locked(session, now_s)
+
+
+def _checkpoint_locked(session: LearningSession, now_s: int) -> None:
+    done = db.session.scalar(
+        sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.session_id == session.id)
+    )
+    reply = live.call(
+        "take", session.id, session.trainee_id, now_s, epoch_s(done) if done is not None else 0
+    )
+    if reply.r != "ok":
+        return
+    persist_spans(session, reply.spans)
+    _apply_state(session, reply)
+
+
+def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
+    """End a session (crediting the time since its last beat) and report the lesson's total;
+    ending an ended session again answers the same."""
+    session = _locked_session(session_id)
+    if session is None or session.trainee_id != trainee_id:
+        raise NotFound("学习会话不存在")
+    if session.status is SessionStatus.ACTIVE:
+        close(session, SessionStatus.ENDED, epoch_s(now()), tail=True, position_s=position_s)
+    if session.status is not SessionStatus.ENDED:
+        raise closed_error(session.status)
+    lesson = db.session.get(Lesson, session.lesson_id)
+    total = lesson_credit_s(trainee_id, lesson.id)
+    return {
+        "session_id": session.id,
+        "credited_s": session.credited_s,
+        "lesson_credited_s": total,
+        "completed": total >= completion_threshold_s(lesson.duration_s),
+    }
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep batch did."""
+
+    examined: int
+    closed: int
+
+
+def sweep_abandoned(limit: int = 200) -> SweepResult:
+    """Close sessions idle past the offline window at their last accepted beat (one batch;
+    rows another host is sweeping are skipped, so hosts can sweep at once)."""
+    now_s = epoch_s(now())
+    cutoff_s = now_s - current_policy().offline_window_s
+    sessions = db.session.scalars(
+        sa.select(LearningSession)
+        .where(
+            LearningSession.status == SessionStatus.ACTIVE,
+            LearningSession.last_beat_at < at_second(cutoff_s),
+        )
+        .order_by(LearningSession.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    closed = 0
+    for session in sessions:
+        if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r == "alive":
+            # Still beating (paused videos earn no checkpoints): record how far it got.
+            _checkpoint_locked(session, now_s)
+        else:
+            closed += 1
+    return SweepResult(len(sessions), closed)

@@ -1,0 +1,19 @@
+"""The real app for the benchmark; BENCH_COUNT_SQL=1 counts every SQL statement in Redis."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from backend import create_app
+
+app = create_app()
+
+if os.environ.get("BENCH_COUNT_SQL") == "1":
+    _counter_key = app.config["REDIS_PREFIX"] + "bench:sql-statements"
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        app.extensions["redis"].incr(_counter_key)

@@ -1,0 +1,85 @@
+"""Lessons, learning sessions (check-in, heartbeats, check-out) and class hours of a trainee."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from backend.api import endpoint
+from backend.extensions import db
+from backend.services import heartbeats, hours, progress, sessions
+from miniprogram_api.learning_schemas import (
+    BeatBatchIn,
+    CheckInRequest,
+    CheckInResponse,
+    EndRequest,
+    EndResponse,
+    HeartbeatRequest,
+    HeartbeatResponse,
+    MyHours,
+    ProjectLessons,
+)
+
+TAGS = ("learning",)
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the learning routes."""
+
+    @bp.get("/projects/<id:project_id>/lessons")
+    @endpoint(summary="培训项目的课节及学习进度", response=ProjectLessons, tags=TAGS)
+    def list_project_lessons(project_id):
+        return progress.project_lessons(g.trainee, project_id)
+
+    @bp.post("/lessons/<id:lesson_id>/sessions")
+    @endpoint(
+        summary="签到：开始学习一个课节（关闭本人其他设备上的学习）",
+        body=CheckInRequest,
+        response=CheckInResponse,
+        status=201,
+        tags=TAGS,
+    )
+    def check_in(lesson_id, body):
+        result = sessions.check_in(g.trainee, lesson_id, body.client_ts, body.device)
+        db.session.commit()
+        return result
+
+    @bp.post("/sessions/<id:session_id>/heartbeats")
+    @endpoint(
+        summary="心跳，或离线缓存的一批心跳（服务器计时）",
+        body=HeartbeatRequest,
+        response=HeartbeatResponse,
+        auth="bearer",
+        tags=TAGS,
+    )
+    def post_heartbeat(session_id, body):
+        beat = body.root
+        if isinstance(beat, BeatBatchIn):
+            result = heartbeats.receive(g.token, session_id, beat.beats, buffered=True)
+        else:
+            given = beat.challenge_answer
+            answer = (given.id, given.answer) if given is not None else None
+            result = heartbeats.receive(g.token, session_id, [beat], answer=answer)
+        # An ordinary beat never opens a database session: do not create one just to commit.
+        if db.session.registry.has():
+            db.session.commit()
+        return result
+
+    @bp.post("/sessions/<id:session_id>/end")
+    @endpoint(summary="签退：结束学习会话", body=EndRequest, response=EndResponse, tags=TAGS)
+    def end_session(session_id, body):
+        result = sessions.check_out(g.trainee.id, session_id, body.position_s)
+        db.session.commit()
+        return result
+
+    @bp.get("/me/hours")
+    @endpoint(summary="我的学时与补贴", response=MyHours, tags=TAGS)
+    def my_hours():
+        projects = [
+            {"project_id": project.id, **vars(figures)}
+            for project, figures in hours.trainee_hours(g.trainee)
+        ]
+        years = [
+            {"year": year, "class_hours": share.class_hours, "subsidy_fen": share.subsidy_fen}
+            for year, share in hours.trainee_years(g.trainee)
+        ]
+        return {"projects": projects, "years": years}

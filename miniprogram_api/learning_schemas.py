@@ -1,0 +1,167 @@
+"""Request and response models of lessons, learning sessions, heartbeats and hours."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, RootModel
+
+from backend.api import MAX_ID, RequestModel, ResponseModel
+
+# Epoch milliseconds up to the year 5138: plenty, and exact in a double (Redis Lua numbers).
+MAX_EPOCH_MS = 10**14
+MAX_POSITION_S = 10**7
+# Text stored in the database: no control characters (PostgreSQL refuses NUL).
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
+class CheckInRequest(RequestModel):
+    """Check in to a lesson (签到): the session's first beat, playing."""
+
+    client_ts: int = Field(
+        ge=0,
+        le=MAX_EPOCH_MS,
+        description="The client's clock now, in epoch milliseconds. Only used to place beats "
+        "buffered offline: their client_ts plus (server time - this) gives their server time.",
+    )
+    device: str = Field(
+        default="",
+        max_length=120,
+        pattern=PLAIN_TEXT,
+        description="What the device says it is (e.g. wx.getDeviceInfo brand and model).",
+    )
+
+
+class CheckInResponse(ResponseModel):
+    """A new learning session."""
+
+    session_id: int
+    heartbeat_interval_s: int = Field(description="Send a heartbeat this often while open.")
+    server_ts: int = Field(description="Server time in epoch milliseconds.")
+
+
+class ChallengeAnswer(RequestModel):
+    """The answer to an attention check, sent inside the next heartbeat."""
+
+    id: int = Field(ge=1, le=MAX_ID, description="The id of the challenge being answered.")
+    answer: str = Field(
+        max_length=64,
+        pattern=PLAIN_TEXT,
+        description='For a question, the letters of the chosen options (e.g. "B" or "AC"); '
+        "for a code, the code as typed.",
+    )
+
+
+class BeatIn(RequestModel):
+    """One heartbeat (心跳)."""
+
+    seq: int = Field(ge=1, le=MAX_ID, description="Increases by one with every beat of a session.")
+    client_ts: int = Field(
+        ge=0, le=MAX_EPOCH_MS, description="The client's clock at the beat, epoch milliseconds."
+    )
+    position_s: int = Field(ge=0, le=MAX_POSITION_S, description="Playback position, seconds.")
+    playing: bool = Field(description="Whether the lesson was playing and visible.")
+
+
+class LiveBeatIn(BeatIn):
+    """A heartbeat sent as it happens; its time is the server's time of arrival."""
+
+    challenge_answer: ChallengeAnswer | None = Field(
+        default=None,
+        description="The answer to the open attention check (随机弹题), if the trainee gave one. "
+        "Until it is answered correctly within its window, beats earn no credit.",
+    )
+
+
+class BeatBatchIn(RequestModel):
+    """Beats buffered while offline, sent together; accepted or rejected as a whole."""
+
+    beats: list[BeatIn] = Field(min_length=1, max_length=120)
+
+
+class HeartbeatRequest(RootModel[LiveBeatIn | BeatBatchIn]):
+    """A live beat, or ``{"beats": [...]}`` buffered offline."""
+
+
+class Challenge(ResponseModel):
+    """An open attention check: show it and send the answer in a heartbeat."""
+
+    id: int
+    kind: Literal["question", "code"] = Field(
+        description="question: choose among options; code: type back the code in the prompt."
+    )
+    prompt: str
+    options: list[str] = Field(description="Option texts, lettered A, B, C... in this order.")
+    multiple: bool = Field(description="Whether several options may be chosen.")
+    expires_ts: int = Field(description="Answer before this server time, epoch milliseconds.")
+
+
+class HeartbeatResponse(ResponseModel):
+    """The answer to a heartbeat or batch."""
+
+    credited_s: int = Field(description="Seconds credited to this session so far.")
+    acked_seq: int = Field(description="The highest beat sequence number accepted.")
+    challenge: Challenge | None = None
+
+
+class EndRequest(RequestModel):
+    """Check out of a session (签退)."""
+
+    position_s: int = Field(ge=0, le=MAX_POSITION_S, description="Final playback position.")
+
+
+class EndResponse(ResponseModel):
+    """What the session earned and where the lesson stands."""
+
+    session_id: int
+    credited_s: int = Field(description="Seconds credited to this session.")
+    lesson_credited_s: int = Field(description="Seconds of this lesson credited in all.")
+    completed: bool = Field(description="Whether the lesson counts as completed.")
+
+
+class LessonProgress(ResponseModel):
+    """A lesson and the trainee's progress on it."""
+
+    lesson_id: int
+    course_id: int
+    course_title: str
+    title: str
+    position: int
+    duration_s: int
+    resource_form: str
+    media_url: str
+    credited_s: int
+    completed: bool
+    resume_position_s: int = Field(description="Where to resume playback, seconds.")
+
+
+class ProjectLessons(ResponseModel):
+    """A project's lessons in course order."""
+
+    project_id: int
+    lessons: list[LessonProgress]
+
+
+class ProjectHoursOut(ResponseModel):
+    """Class hours in one project."""
+
+    project_id: int
+    credited_s: int = Field(description="Credited seconds within the project's dates.")
+    class_hours: int = Field(description="Whole class hours of 45 minutes.")
+    subsidizable_hours: int = Field(description="Class hours up to the project's planned hours.")
+    minutes_to_next_hour: int
+
+
+class YearHoursOut(ResponseModel):
+    """Class hours earned in one calendar year (China time) and their subsidy."""
+
+    year: int
+    class_hours: int
+    subsidy_fen: int = Field(description="Subsidy in fen after the yearly cap per person.")
+
+
+class MyHours(ResponseModel):
+    """The trainee's class hours and subsidy."""
+
+    projects: list[ProjectHoursOut]
+    years: list[YearHoursOut]

@@ -1,0 +1,77 @@
+"""GET /me/hours: class hours per project and subsidy per year, from whole lessons."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import CreditedSpan
+from tests.learning_driver import Learner, enrolled
+
+
+def test_44_minutes_59_seconds_is_no_class_hour_and_45_minutes_is_one(client, make, frozen_clock):
+    project, lesson, trainee = enrolled(make, attention_checks_enabled=False)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    me.play(2699)
+    me.end()
+    assert me.hours() == {
+        "projects": [
+            {
+                "project_id": project.id,
+                "credited_s": 2699,
+                "class_hours": 0,
+                "subsidizable_hours": 0,
+                "minutes_to_next_hour": 1,
+            }
+        ],
+        "years": [],
+    }
+    me.check_in(lesson)
+    me.play(1)
+    me.end()
+    assert me.hours() == {
+        "projects": [
+            {
+                "project_id": project.id,
+                "credited_s": 2700,
+                "class_hours": 1,
+                "subsidizable_hours": 1,
+                "minutes_to_next_hour": 45,
+            }
+        ],
+        "years": [{"year": 2026, "class_hours": 1, "subsidy_fen": 3000}],
+    }
+
+
+def test_learning_across_midnight_splits_spans_and_dates_the_hour(client, make, frozen_clock):
+    _project, lesson, trainee = enrolled(
+        make,
+        start_date=date(2026, 12, 1),
+        end_date=date(2027, 1, 31),
+        attention_checks_enabled=False,
+    )
+    frozen_clock.freeze(datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 23:30 in China
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    me.play(2700)
+    me.end()
+    spans = db.session.scalars(select(CreditedSpan).order_by(CreditedSpan.start_at)).all()
+    midnight = datetime(2026, 12, 31, 16, tzinfo=UTC)
+    before = [s for s in spans if s.start_at < midnight]
+    assert all(s.end_at <= midnight for s in before)  # no span crosses the China midnight
+    assert sum(s.seconds for s in before) == 1800
+    assert sum(s.seconds for s in spans) == 2700
+    assert me.hours()["years"] == [{"year": 2027, "class_hours": 1, "subsidy_fen": 3000}]
+
+
+def test_credit_stops_at_the_end_of_the_projects_last_day(client, make, frozen_clock):
+    _project, lesson, trainee = enrolled(
+        make, end_date=date(2026, 3, 2), attention_checks_enabled=False
+    )
+    frozen_clock.freeze(datetime(2026, 3, 2, 15, 50, tzinfo=UTC))  # 23:50 in China
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    me.play(1200)
+    assert me.end()["credited_s"] == 600
+    assert me.hours()["projects"][0]["credited_s"] == 600
