@@ -1,79 +1,45 @@
 """Project dashboard figures: small read-only queries the dashboard page and charts are built on.
 
-Quiz and evaluation figures come from the quiz engineer's services (``quizzes``,
-``evaluations``). Class hours and subsidy come from ``credited_seconds_by_trainee`` and
-``trainee_hours``: they are the seam to the learning engine's ``backend/services/hours.py``.
-Until that module lands on main these two use a stand-in (whole class hours of the policy, yearly
-cap per trainee); when it lands they call it instead and nothing else here changes.
+Class hours and subsidy come from the learning engine's ``hours`` service, quiz and evaluation
+figures from the quiz engineer's ``quizzes`` and ``evaluations``: nothing here re-states their
+rules, it only counts and groups their answers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from backend.clock import local_date
 from backend.extensions import db
-from backend.models import (
-    CreditedSpan,
-    Enrolment,
-    Project,
-    Quiz,
-    QuizAttempt,
-    QuizKind,
-)
+from backend.models import Project, Quiz, QuizAttempt, QuizKind
 from backend.policy import current_policy
-from backend.services import evaluations, quizzes
-
-
-@dataclass(frozen=True)
-class TraineeHours:
-    """One trainee's learning in a project, as the dashboard shows it."""
-
-    credited_s: int
-    class_hours: int
-    subsidizable_hours: int
-    subsidy_fen: int
+from backend.services import evaluations, hours, quizzes
 
 
 def credited_seconds_by_trainee(
-    project_id: int, trainee_ids: list[int] | None = None
+    project: Project, trainee_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
-    """Credited seconds per trainee in a project (only ``trainee_ids`` when given)."""
-    query = (
-        select(CreditedSpan.trainee_id, func.sum(CreditedSpan.seconds))
-        .where(CreditedSpan.project_id == project_id)
-        .group_by(CreditedSpan.trainee_id)
-    )
+    """Credited seconds within the project's dates per trainee (only ``trainee_ids`` if given)."""
     if trainee_ids is not None:
+        trainee_ids = list(trainee_ids)
         if not trainee_ids:
             return {}
-        query = query.where(CreditedSpan.trainee_id.in_(trainee_ids))
-    return {trainee_id: int(seconds or 0) for trainee_id, seconds in db.session.execute(query)}
+    return hours.project_credit_seconds(project, trainee_ids)
 
 
-def trainee_hours(credited_s: int) -> TraineeHours:
-    """Class hours, subsidizable hours and subsidy for a trainee's credited seconds (stand-in)."""
-    # Stand-in for backend/services/hours.py (issue 4), which owns the class-hour rule.
-    policy = current_policy()
-    hours = credited_s // policy.seconds_per_class_hour
-    cap_hours = policy.yearly_cap_fen_per_trainee // policy.fen_per_class_hour
-    subsidizable = min(hours, cap_hours)
-    subsidy = min(subsidizable * policy.fen_per_class_hour, policy.yearly_cap_fen_per_trainee)
-    return TraineeHours(credited_s, hours, subsidizable, subsidy)
+def trainee_hours(project: Project, credited_s: int) -> hours.HourFigures:
+    """A trainee's class hours in the project for their credited seconds."""
+    return hours.hour_figures(credited_s, project.planned_class_hours)
 
 
 def reached_planned_seconds(project: Project) -> int:
-    """Credited seconds at which a trainee has reached the project's planned class hours."""
+    """The least credited seconds whose class hours reach the project's planned class hours."""
+    # The inverse of hours.hour_figures: class hours >= planned  <=>  seconds >= planned × hour.
     return project.planned_class_hours * current_policy().seconds_per_class_hour
-
-
-def enrolled_count(project_id: int) -> int:
-    """Trainees enrolled in the project."""
-    query = select(func.count()).select_from(Enrolment).where(Enrolment.project_id == project_id)
-    return db.session.scalar(query) or 0
 
 
 def assessment_results(project_id: int) -> tuple[int, int]:
@@ -96,17 +62,21 @@ def assessment_results(project_id: int) -> tuple[int, int]:
 
 def project_summary(project: Project) -> dict:
     """The dashboard's headline figures for a project."""
-    seconds = credited_seconds_by_trainee(project.id)
-    hours = [trainee_hours(s) for s in seconds.values()]
-    threshold = reached_planned_seconds(project)
+    figures = hours.project_hours(project)
+    allocations = [
+        share for years in hours.project_subsidies(project).values() for share in years.values()
+    ]
     submitted, passed = assessment_results(project.id)
     return {
-        "enrolled": enrolled_count(project.id),
-        "started": sum(1 for s in seconds.values() if s > 0),
-        "completed": sum(1 for s in seconds.values() if s >= threshold),
-        "class_hours": sum(h.class_hours for h in hours),
-        "subsidizable_hours": sum(h.subsidizable_hours for h in hours),
-        "subsidy_fen": sum(h.subsidy_fen for h in hours),
+        "enrolled": len(figures),
+        "started": sum(1 for f in figures.values() if f.credited_s > 0),
+        "completed": sum(
+            1 for f in figures.values() if f.class_hours >= project.planned_class_hours
+        ),
+        "class_hours": sum(f.class_hours for f in figures.values()),
+        # After the yearly cap shared with the person's other projects, as the filing exports.
+        "subsidizable_hours": sum(share.subsidizable_hours for share in allocations),
+        "subsidy_fen": sum(share.subsidy_fen for share in allocations),
         "assessment_submitted": submitted,
         "assessment_passed": passed,
         "pass_rate": round(100 * passed / submitted, 1) if submitted else None,
@@ -114,30 +84,15 @@ def project_summary(project: Project) -> dict:
     }
 
 
-def _cst_day(column):
-    """SQL for the China-time calendar day of a UTC timestamp column, as 'YYYY-MM-DD' text."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    return func.date(column, "+8 hours")  # SQLite keeps UTC without a zone
-
-
-def credited_seconds_per_day(project_id: int) -> dict[date, int]:
-    """Credited seconds of the project per China-time calendar day (by a span's start)."""
-    day = _cst_day(CreditedSpan.start_at)
-    rows = db.session.execute(
-        select(day, func.sum(CreditedSpan.seconds))
-        .where(CreditedSpan.project_id == project_id)
-        .group_by(day)
-        .order_by(day)
-    )
-    return {date.fromisoformat(str(d)): int(seconds) for d, seconds in rows}
+def class_hours_per_day(project: Project) -> dict[date, int]:
+    """Class hours earned in the project per China-time day (the moment each hour completed)."""
+    per_day = Counter(local_date(hour.earned_at) for hour in hours.earned_hours(project))
+    return dict(sorted(per_day.items()))
 
 
 def hours_distribution(project: Project) -> list[tuple[str, int]]:
     """Enrolled trainees by class hours earned: 0, 1, …, planned−1 and planned or more."""
-    seconds = credited_seconds_by_trainee(project.id)
     planned = max(project.planned_class_hours, 1)
-    buckets = Counter(min(trainee_hours(s).class_hours, planned) for s in seconds.values())
-    buckets[0] += enrolled_count(project.id) - len(seconds)
+    buckets = Counter(min(f.class_hours, planned) for f in hours.project_hours(project).values())
     labels = [f"{h} 课时" for h in range(planned)] + [f"≥{planned} 课时"]
     return [(label, buckets.get(h, 0)) for h, label in enumerate(labels)]

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, s
 from backend import pii
 from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Gender, Project, Trainee
-from backend.services import dashboard, quizzes
+from backend.services import dashboard, hours, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
 
 STATUSES = {
@@ -105,13 +105,20 @@ def _search_condition(text: str) -> ColumnElement[bool]:
     return or_(*options)
 
 
-def _per_trainee(project_id: int, aggregate):
-    # Correlated subqueries driven by the (project_id, trainee_id) index: each costs an index
-    # lookup per trainee whatever the planner's statistics say (a join on a grouped subquery
+def _per_trainee(project: Project, aggregate):
+    # Correlated subqueries driven by the (project_id, trainee_id, start_at) index: each costs an
+    # index range per trainee whatever the planner's statistics say (a join on a grouped subquery
     # can turn into a nested loop over every span when statistics are stale, e.g. after an import).
+    # Only spans within the project's dates count, as in hours.project_credit_seconds.
+    start, end = hours.project_window(project)
     return (
         select(aggregate)
-        .where(CreditedSpan.project_id == project_id, CreditedSpan.trainee_id == Trainee.id)
+        .where(
+            CreditedSpan.project_id == project.id,
+            CreditedSpan.trainee_id == Trainee.id,
+            CreditedSpan.start_at >= start,
+            CreditedSpan.start_at < end,
+        )
         .correlate(Trainee)
         .scalar_subquery()
     )
@@ -124,12 +131,12 @@ def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> t
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
         .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
     )
-    credited = _per_trainee(project.id, func.coalesce(func.sum(CreditedSpan.seconds), 0))
+    credited = _per_trainee(project, func.coalesce(func.sum(CreditedSpan.seconds), 0))
     columns: dict = {
         # Who passed is the quiz service's rule; the table only filters and sorts by its answer.
         "passed": case((Trainee.id.in_(passed_ids), 1), else_=0) if passed_ids else literal(0),
         "credited": credited,
-        "last": _per_trainee(project.id, func.max(CreditedSpan.end_at)),
+        "last": _per_trainee(project, func.max(CreditedSpan.end_at)),
     }
     threshold = dashboard.reached_planned_seconds(project)
     if params.status == "not_started":
@@ -181,7 +188,7 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
         stmt.order_by(*_order(params, columns)).limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [trainee.id for trainee, _ in rows]
-    seconds = dashboard.credited_seconds_by_trainee(project.id, ids)
+    seconds = dashboard.credited_seconds_by_trainee(project, ids)
     last = _last_study(project.id, ids)
     return TablePage(
         rows=[
@@ -196,7 +203,9 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
                 bound=trainee.wx_openid is not None,
                 active=trainee.active,
                 credited_s=seconds.get(trainee.id, 0),
-                class_hours=dashboard.trainee_hours(seconds.get(trainee.id, 0)).class_hours,
+                class_hours=dashboard.trainee_hours(
+                    project, seconds.get(trainee.id, 0)
+                ).class_hours,
                 last_at=last.get(trainee.id),
                 passed=passed_by_trainee.get(trainee.id, False),
                 enrolled_at=enrolled_at,

@@ -7,7 +7,6 @@ from flask import Blueprint
 from backend.admin.auth import admin_required, current_admin
 from backend.admin.scope import get_project_or_404
 from backend.api import ResponseModel, endpoint
-from backend.policy import current_policy
 from backend.services import dashboard
 
 
@@ -19,7 +18,7 @@ class Series(ResponseModel):
 
 
 class DashboardChartsOut(ResponseModel):
-    """Class hours earned per day, and trainees by class hours."""
+    """Class hours earned per China-time day, and enrolled trainees by class hours."""
 
     hours_per_day: Series
     trainees_by_hours: Series
@@ -33,13 +32,12 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="项目看板图表数据", response=DashboardChartsOut, auth=None)
     def project_charts(project_id: int):
         project = get_project_or_404(project_id, current_admin())
-        per_day = dashboard.credited_seconds_per_day(project.id)
-        hour_s = current_policy().seconds_per_class_hour
+        per_day = dashboard.class_hours_per_day(project)
         distribution = dashboard.hours_distribution(project)
         return DashboardChartsOut(
             hours_per_day=Series(
                 labels=[day.isoformat() for day in per_day],
-                values=[round(seconds / hour_s, 1) for seconds in per_day.values()],
+                values=list(per_day.values()),
             ),
             trainees_by_hours=Series(
                 labels=[label for label, _ in distribution],

@@ -54,7 +54,8 @@ def test_dashboard_figures_and_charts(client, make, admin_login):
     assert figures["已开始学习"] == "2"
     assert figures["已达计划课时"] == "1"
     assert figures["累计课时"] == "4"  # 150 min → 3, 50 min → 1
-    assert figures["预计补贴（元）"] == "120.00"
+    assert figures["可申请补贴课时"] == "3"  # within the 2 planned hours: 2 + 1
+    assert figures["预计补贴（元）"] == "90.00"
     assert figures["考核通过率"] == "50.0%"
     assert figures["评价均分（2 人）"] == "4.5"
     assert "vendor/chartjs/chart.umd.min.js" in page and "<script>" not in page
@@ -62,7 +63,7 @@ def test_dashboard_figures_and_charts(client, make, admin_login):
     charts = client.get(f"/api/admin/projects/{world.project.id}/charts").get_json()
     assert charts["hours_per_day"] == {
         "labels": ["2026-03-02", "2026-03-03"],
-        "values": [3.3, 1.1],
+        "values": [3, 1],  # the moments the 4 class hours completed, in China time
     }
     assert charts["trainees_by_hours"] == {
         "labels": ["0 课时", "1 课时", "≥2 课时"],

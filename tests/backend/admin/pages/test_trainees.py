@@ -228,3 +228,15 @@ def test_activation_code_is_shown_once_and_stored_hashed(client, make, admin_log
         f"/admin/trainees/{world.trainee.id}/activation-code", data={"csrf_token": token}
     )
     assert bound.status_code == 409
+
+
+def test_time_outside_the_project_dates_does_not_count(client, make, admin_login):
+    world = w.build(make, span_minutes=0)
+    early = make.trainee(world.a, name="提前学", roster_seq=50)
+    make.enrol(early, world.project)
+    w.add_span(make, early, world.project, datetime(2026, 2, 20, 1, tzinfo=UTC), 500)
+    make.session.commit()
+    w.sign_in("hr_a", world, make, admin_login, client)
+    url = f"/admin/projects/{world.project.id}/trainees"
+    assert "提前学" in _names(client.get(url + "?status=not_started").get_data(as_text=True))
+    assert _names(client.get(url + "?status=reached").get_data(as_text=True)) == []
