@@ -28,6 +28,10 @@ test: $(STAMP)
 browser-deps:
 	.ci/browser-deps
 
+## make bench-heartbeat: heartbeat throughput vs a minimal Flask endpoint (PostgreSQL + Redis).
+bench-heartbeat: $(STAMP)
+	$(BIN)/python -m bench.heartbeat $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

@@ -6,8 +6,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 
 class LazyCookieSessionInterface(SecureCookieSessionInterface):
-    """The same sessions, but the signing machinery is only built when a cookie is present or
-    a session is written: API calls with bearer tokens (heartbeats) skip it entirely."""
+    """Signed-cookie sessions whose machinery runs only when a cookie is present or written."""
+
+    # API calls with bearer tokens (heartbeats) then skip it entirely.
 
     def open_session(self, app, request):
         """Open the session; an empty one without any work when there is no cookie."""

@@ -130,8 +130,8 @@ def run(
     seq_base: int = 0,
     time_limit: float = 60.0,
 ) -> LoadResult:
-    """Send ``requests`` beats over ``connections`` concurrent connections (bounded by
-    ``time_limit`` seconds); sessions are split so that each has exactly one connection."""
+    """Send ``requests`` beats over ``connections`` connections within ``time_limit`` seconds."""
+    # Sessions are split so that each has exactly one connection: its beats stay in order.
     slices = [target.sessions[i::connections] for i in range(connections)]
     per_connection = requests // connections
     queue: multiprocessing.Queue = multiprocessing.Queue()

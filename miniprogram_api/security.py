@@ -36,12 +36,10 @@ def authenticate_trainee() -> None:
 
 
 def require_bearer() -> None:
-    """Put the bearer token in ``g.token`` or answer 401, leaving its check to the operation.
-
-    For the heartbeat hot path: the live-session script checks the token against the session's
-    owner in the same Redis round trip as the beat, with no database work. Deactivating or
-    unbinding a trainee revokes their tokens (``tokens.revoke_all``), so a live token is enough.
-    """
+    """Put the bearer token in ``g.token`` or answer 401, leaving its check to the operation."""
+    # For the heartbeat hot path: the live-session script checks the token against the
+    # session's owner in the same Redis round trip as the beat, with no database work.
+    # Deactivating or unbinding a trainee revokes their tokens (tokens.revoke_all).
     token = bearer_token()
     if token is None:
         raise ApiError(401, "unauthorized", "请先登录", headers={"WWW-Authenticate": "Bearer"})

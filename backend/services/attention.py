@@ -94,8 +94,8 @@ def issue(session_id: int, trainee_id: int, now_s: int) -> dict | None:
 def answer(
     session_id: int, trainee_id: int, check_id: int, given: str, now_s: int
 ) -> LiveReply | None:
-    """Record the answer to an open check and settle the held time (None: no such open check,
-    e.g. a replayed beat; the answer is then ignored)."""
+    """Record the answer to an open check and settle the held time (None: no open check)."""
+    # No open check with that id (a replayed beat, another trainee's id): the answer is ignored.
     check = db.session.scalar(
         sa.select(AttentionCheck)
         .where(

@@ -50,9 +50,9 @@ def receive(
     buffered: bool = False,
     answer: tuple[int, str] | None = None,
 ) -> BeatResult:
-    """Apply a live beat (server time is its time) or a batch buffered offline (client times
-    mapped through the check-in offset) for the holder of the bearer ``token``, which is
-    checked in the same Redis call; an answer to an attention check is settled first."""
+    """Apply a live beat or an offline batch for the holder of ``token`` (one Redis call)."""
+    # A live beat's time is the server's; buffered beats are mapped through the check-in
+    # offset. The token is checked by the same script call. An answer is settled first.
     now_s = epoch_s(now())
     if answer is not None:
         settle_answer(_trainee_of(token), session_id, answer, now_s)
@@ -84,8 +84,8 @@ def _trainee_of(token: str) -> int:
 
 
 def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:
-    """Record an answer to an open attention check and act on it (a new check after a wrong
-    or late one; a checkpoint when the released time makes one due)."""
+    """Record an answer to an open attention check and act on its outcome."""
+    # A wrong or late answer brings a new check; released time may make a checkpoint due.
     settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
     if settled is not None and settled.due:
         attention.issue(session_id, trainee_id, now_s)

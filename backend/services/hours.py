@@ -137,8 +137,8 @@ def trainee_hours(trainee: Trainee) -> list[tuple[Project, HourFigures]]:
 
 
 def earned_hours(project: Project, trainee_ids=None, policy=None) -> list[EarnedHour]:
-    """When each class hour of each trainee in the project was earned (``trainee_ids``: a list
-    or a SELECT of ids; None for everyone), computed from running totals in SQL."""
+    """When each class hour of the project's trainees was earned (running totals in SQL)."""
+    # trainee_ids: a list or a SELECT of ids, None for everyone in the project.
     per_hour = (policy or current_policy()).seconds_per_class_hour
     running = (
         sa.func.sum(CreditedSpan.seconds)
@@ -172,13 +172,11 @@ def earned_hours(project: Project, trainee_ids=None, policy=None) -> list[Earned
 def yearly_subsidies(
     id_number_hashes, policy: SubsidyPolicy | None = None
 ) -> dict[str, dict[int, PersonYear]]:
-    """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
-    class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
-
-    The subsidy is rate x subsidizable hours, capped per person per year; when one person learns
-    in several projects the hours are paid in the order they were earned, and an hour belongs to
-    the China-time year of the moment it was earned.
-    """
+    """Class hours and subsidy per person (resident ID hash) and year, allocated to projects."""
+    # id_number_hashes: a list or a SELECT of Trainee.id_number_hash. The subsidy is rate x
+    # subsidizable hours, capped per person per year; when one person learns in several
+    # projects the hours are paid in the order they were earned, and an hour belongs to the
+    # China-time year of the moment it was earned.
     policy = policy or current_policy()
     hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
     people = db.session.execute(
@@ -218,8 +216,8 @@ def yearly_subsidies(
 
 
 def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
-    """For each trainee enrolled in the project: per year, the hours and subsidy of this project
-    after the yearly cap across every project of the same person (for the filing exports)."""
+    """Per enrolled trainee and year, this project's hours and subsidy after the yearly cap."""
+    # The cap counts every project of the same person, so other projects are read too.
     hashes = (
         sa.select(Trainee.id_number_hash)
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
@@ -234,9 +232,8 @@ def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
     return dict(result)
 
 
-def trainee_years(trainee: Trainee) -> list[Allocation]:
-    """Per calendar year, the class hours and subsidy of this trainee row (all its projects),
-    after the yearly cap shared with the person's other trainee rows; ordered by year."""
+def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:
+    """Per year, this trainee row's class hours and subsidy after the person's yearly cap."""
     years = yearly_subsidies([trainee.id_number_hash]).get(trainee.id_number_hash, {})
     result = []
     for year in sorted(years):

@@ -111,8 +111,7 @@ def create(session_id: int, trainee_id: int, now_s: int, *, watermark_s: int, re
 
 
 def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
-    """Authenticate ``token`` as the session's trainee and apply ``live`` or buffered
-    (``batch``) beats given as (seq, time, position, playing): one Redis round trip."""
+    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     state = redis_store.key("ls", session_id)
     keys = [state, f"{state}:spans", f"{state}:held", tokens.token_key(token)]

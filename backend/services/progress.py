@@ -69,8 +69,8 @@ def enrolled_project(trainee: Trainee, project_id: int) -> Project:
 
 
 def project_lessons(trainee: Trainee, project_id: int) -> dict:
-    """The project's lessons in course order with the trainee's credit, completion and resume
-    position; an open session's credit since its last checkpoint is included."""
+    """The project's lessons in course order with the trainee's credit and resume position."""
+    # An open session's credit since its last checkpoint is included (read from Redis).
     project = enrolled_project(trainee, project_id)
     rows = db.session.execute(
         sa.select(Lesson, Course)

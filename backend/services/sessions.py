@@ -68,8 +68,8 @@ def start_live(
     playing: bool = True,
     position_s: int | None = None,
 ) -> LiveReply:
-    """Write a session's live state from the database: at check-in, or after Redis lost it
-    (then this moment is a fresh start that credits nothing before it)."""
+    """Write a session's live state from the database (at check-in, or after Redis lost it)."""
+    # After a loss this moment is a fresh start: nothing before it is credited again.
     policy = current_policy()
     lesson = db.session.get(Lesson, session.lesson_id)
     project = db.session.get(Project, session.project_id)
@@ -154,8 +154,8 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
 
 
 def close_open_sessions(trainee_id: int, now_s: int) -> None:
-    """Close a trainee's open sessions at their last accepted beat: abandoned when idle past
-    the offline window, else superseded."""
+    """Close a trainee's open sessions at their last accepted beat (superseded or abandoned)."""
+    # Abandoned when idle past the offline window: no beat could have earned credit since.
     cutoff_s = now_s - current_policy().offline_window_s
     open_sessions = db.session.scalars(
         sa.select(LearningSession)
@@ -216,8 +216,9 @@ def close(
     cutoff_s: int = 0,
     position_s: int | None = None,
 ) -> LiveReply:
-    """Close a locked session: write its remaining spans and final state (``tail``: credit the
-    time since its last beat, as at check-out; ``cutoff_s``: only if idle since before then)."""
+    """Close a locked session, writing its remaining spans and final state."""
+    # tail: credit the time since the last beat, as at check-out; cutoff_s: close only if the
+    # session has been idle since before that second (else the reply is "alive").
     reply = live.call(
         "close",
         session.id,
@@ -248,8 +249,9 @@ def close(
 
 
 def checkpoint(session_id: int, now_s: int) -> None:
-    """Write a live session's new spans and state to the database (at least every 5 minutes of
-    credit); safe to repeat and to race with check-out or the sweep."""
+    """Write a live session's new spans and state to the database (every 5 minutes of credit)."""
+    # Safe to repeat and to race with check-out or the sweep: the row lock serializes them and
+    # only spans after the last one written are added.
     session = _locked_session(session_id)
     if session is not None and session.status is SessionStatus.ACTIVE:
         _checkpoint_locked(session, now_s)
@@ -269,8 +271,8 @@ def _checkpoint_locked(session: LearningSession, now_s: int) -> None:
 
 
 def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
-    """End a session (crediting the time since its last beat) and report the lesson's total;
-    ending an ended session again answers the same."""
+    """End a session, crediting the time since its last beat, and report the lesson's total."""
+    # Ending an ended session again answers the same (a retried check-out).
     session = _locked_session(session_id)
     if session is None or session.trainee_id != trainee_id:
         raise NotFound("学习会话不存在")
@@ -297,8 +299,8 @@ class SweepResult:
 
 
 def sweep_abandoned(limit: int = 200) -> SweepResult:
-    """Close sessions idle past the offline window at their last accepted beat (one batch;
-    rows another host is sweeping are skipped, so hosts can sweep at once)."""
+    """Close one batch of sessions idle past the offline window, at their last accepted beat."""
+    # Rows another host is sweeping are skipped (SKIP LOCKED), so hosts can sweep at once.
     now_s = epoch_s(now())
     cutoff_s = now_s - current_policy().offline_window_s
     sessions = db.session.scalars(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4b97038540bc
+Revision ID: 3ee59a43b8e2
 Revises:
-Create Date: 2026-11-27 06:19:21.732417
+Create Date: 2026-11-27 06:26:18.388976
 
 """
 
@@ -13,7 +13,7 @@ import backend.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "4b97038540bc"
+revision = "3ee59a43b8e2"
 down_revision = None
 branch_labels = None
 depends_on = None
