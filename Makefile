@@ -35,5 +35,11 @@ bench-heartbeat: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+## make bench-report: seeds its own PostgreSQL database (10k trainees, 1M sessions), times the
+## trainee table, the full hours xlsx and the bare SQL aggregate, prints the figures, drops it.
+bench-report: $(STAMP)
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python -m bench.report
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -45,6 +45,10 @@ class BaseConfig:
     WECHAT_TIMEOUT_S = 5.0
     SUBSIDY_POLICY = "guangdong_2020"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Roster uploads: at most this many bytes and rows; a clean preview waits this long in Redis.
+    ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
+    ROSTER_IMPORT_MAX_ROWS = 10_000
+    ROSTER_IMPORT_TTL_S = 1800
     JSON_AS_ASCII = False
     TOKEN_TTL_S = 7 * 24 * 3600
     BIND_TICKET_TTL_S = 300

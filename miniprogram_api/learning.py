@@ -6,6 +6,7 @@ from flask import Blueprint, g
 
 from backend.api import endpoint
 from backend.extensions import db
+from backend.logs import quiet_access_log
 from backend.services import heartbeats, hours, progress, sessions
 from miniprogram_api.learning_schemas import (
     BeatBatchIn,
@@ -44,6 +45,7 @@ def register(bp: Blueprint) -> None:
         return result
 
     @bp.post("/sessions/<id:session_id>/heartbeats")
+    @quiet_access_log
     @endpoint(
         summary="心跳，或离线缓存的一批心跳（服务器计时）",
         body=HeartbeatRequest,

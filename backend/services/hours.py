@@ -169,34 +169,62 @@ def earned_hours(project: Project, trainee_ids=None, policy=None) -> list[Earned
     return hours
 
 
-def yearly_subsidies(
-    id_number_hashes, policy: SubsidyPolicy | None = None
-) -> dict[str, dict[int, PersonYear]]:
-    """Class hours and subsidy per person (resident ID hash) and year, allocated to projects."""
-    # id_number_hashes: a list or a SELECT of Trainee.id_number_hash. The subsidy is rate x
-    # subsidizable hours, capped per person per year; when one person learns in several
-    # projects the hours are paid in the order they were earned, and an hour belongs to the
-    # China-time year of the moment it was earned.
-    policy = policy or current_policy()
-    hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
-    people = db.session.execute(
-        sa.select(Trainee.id, Trainee.id_number_hash).where(Trainee.id_number_hash.in_(hashes))
-    ).all()
-    person_of = dict(people)
-    trainee_ids = sa.select(Trainee.id).where(Trainee.id_number_hash.in_(hashes))
-    projects = db.session.scalars(
-        sa.select(Project).where(
-            Project.id.in_(
-                sa.select(Enrolment.project_id).where(Enrolment.trainee_id.in_(trainee_ids))
+def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
+    """The project's dates cut at China-time new years: (year, start, end) in UTC."""
+    start, end = project_window(project)
+    windows = []
+    for year in range(project.start_date.year, project.end_date.year + 1):
+        new_year = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        next_year = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        windows.append((year, max(start, new_year), min(end, next_year)))
+    return windows
+
+
+def _hours_by_year(project: Project, trainee_ids, policy: SubsidyPolicy):
+    """Per trainee: [(year, class hours earned that year, subsidizable ones)] in one aggregate.
+
+    Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
+    the year in which the running total crossed it, which per-year running sums give exactly.
+    """
+    per_hour = policy.seconds_per_class_hour
+    windows = _year_windows(project)
+    columns = [
+        sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(CreditedSpan.start_at >= a, CreditedSpan.start_at < b),
+                    CreditedSpan.seconds,
+                ),
+                else_=0,
             )
         )
-    ).all()
-    earned: list[EarnedHour] = []
-    for project in projects:
-        earned += earned_hours(project, trainee_ids, policy)
-    earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
+        for _, a, b in windows
+    ]
+    query = (
+        sa.select(CreditedSpan.trainee_id, *columns)
+        .where(_in_window(project), CreditedSpan.trainee_id.in_(trainee_ids))
+        .group_by(CreditedSpan.trainee_id)
+    )
+    result = {}
+    for trainee_id, *seconds in db.session.execute(query):
+        running, hours_before, years = 0, 0, []
+        for (year, _, _), part in zip(windows, seconds, strict=True):
+            running += int(part or 0)
+            hours = running // per_hour
+            if hours > hours_before:
+                planned = max(project.planned_class_hours, 0)
+                subsidizable = min(hours, planned) - min(hours_before, planned)
+                years.append((year, hours - hours_before, subsidizable))
+            hours_before = hours
+        result[trainee_id] = years
+    return result
 
-    result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
+
+def _allocate_in_order(
+    result: dict[str, dict[int, PersonYear]], earned: list[EarnedHour], person_of, policy
+) -> None:
+    """Pay hours in the order they were earned until each person-year's cap is reached."""
+    earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
     for hour in earned:
         person = person_of[hour.trainee_id]
         year = local_date(hour.earned_at).year
@@ -212,6 +240,65 @@ def yearly_subsidies(
         record.subsidy_fen += fen
         share.subsidizable_hours += 1
         share.subsidy_fen += fen
+
+
+def yearly_subsidies(
+    id_number_hashes, policy: SubsidyPolicy | None = None
+) -> dict[str, dict[int, PersonYear]]:
+    """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
+    class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
+
+    The subsidy is rate x subsidizable hours, capped per person per year; when one person learns
+    in several projects the hours are paid in the order they were earned, and an hour belongs to
+    the China-time year of the moment it was earned. Where the cap does not bind, the order does
+    not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
+    """
+    policy = policy or current_policy()
+    hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
+    person_of = dict(
+        db.session.execute(
+            sa.select(Trainee.id, Trainee.id_number_hash).where(Trainee.id_number_hash.in_(hashes))
+        ).all()
+    )
+    trainee_ids = sa.select(Trainee.id).where(Trainee.id_number_hash.in_(hashes))
+    projects = db.session.scalars(
+        sa.select(Project).where(
+            Project.id.in_(
+                sa.select(Enrolment.project_id).where(Enrolment.trainee_id.in_(trainee_ids))
+            )
+        )
+    ).all()
+
+    result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
+    for project in projects:
+        for trainee_id, years in _hours_by_year(project, trainee_ids, policy).items():
+            person = person_of[trainee_id]
+            for year, class_hours, subsidizable in years:
+                record = result[person].setdefault(year, PersonYear(person, year))
+                key = (trainee_id, project.id)
+                share = record.allocations.setdefault(key, Allocation(*key))
+                fen = subsidizable * policy.fen_per_class_hour
+                record.class_hours += class_hours
+                record.subsidizable_hours += subsidizable
+                record.subsidy_fen += fen
+                share.class_hours += class_hours
+                share.subsidizable_hours += subsidizable
+                share.subsidy_fen += fen
+
+    over_cap = {
+        person
+        for person, years in result.items()
+        if any(r.subsidy_fen > policy.yearly_cap_fen_per_trainee for r in years.values())
+    }
+    if over_cap:
+        # The cap binds: which hours are paid depends on the order they were earned.
+        over_ids = [tid for tid, person in person_of.items() if person in over_cap]
+        earned: list[EarnedHour] = []
+        for project in projects:
+            earned += earned_hours(project, over_ids, policy)
+        for person in over_cap:
+            result[person] = {}
+        _allocate_in_order(result, earned, person_of, policy)
     return dict(result)
 
 

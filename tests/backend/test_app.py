@@ -106,3 +106,18 @@ def test_logs_never_carry_tokens_or_id_numbers(client, caplog):
     assert "tiihtNczf5v6AKRyjwEUhQ" not in text
     assert "zzz" not in text
     assert "[id-number]" in text
+
+
+def test_quiet_views_log_success_at_debug_and_failures_at_info(app, client, caplog):
+    from backend.logs import quiet_access_log
+
+    @app.get("/quiet-probe")
+    @quiet_access_log
+    def quiet_probe():
+        return "ok"
+
+    with caplog.at_level(logging.INFO, logger="shigang.access"):
+        client.get("/quiet-probe")
+        client.get("/healthz")
+    paths = [r.path for r in caplog.records if r.name == "shigang.access"]
+    assert paths == ["/healthz"]

@@ -7,15 +7,17 @@ def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
         dashboard_charts,
+        exports,
         question_banks,
         quizzes,
+        roster_imports,
         session_info,
         support,
         trainee_wechat,
     )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
-    modules = (session_info, trainee_wechat, question_banks, quizzes, support, dashboard_charts)
-    for module in modules:
+    modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
+    for module in (*modules, exports, dashboard_charts):
         module.register(bp)
     return bp

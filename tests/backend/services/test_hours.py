@@ -124,3 +124,33 @@ def test_the_yearly_cap_restarts_in_a_new_year(app, make):
     _learn(make, tb, lesson_b, datetime(2027, 1, 10, tzinfo=UTC), 35 * HOUR)
     years = hours.yearly_subsidies([ta.id_number_hash])[ta.id_number_hash]
     assert {y: r.subsidy_fen for y, r in years.items()} == {2026: 100_000, 2027: 100_000}
+
+
+def test_per_year_sums_agree_with_paying_every_hour_in_order(app, make):
+    """The fast path (per-year sums where the cap cannot bind) gives exactly what walking every
+    earned hour in order gives, across a year boundary, two projects and interleaved learning."""
+    import random
+
+    rng = random.Random(20261127)
+    december = datetime(2026, 12, 20, 0, 0, tzinfo=UTC)
+    window = {"start_date": date(2026, 12, 1), "end_date": date(2027, 2, 28)}
+    (a, lesson_a, ta), (b, lesson_b, tb) = _person_in_two_enterprises(
+        make, {"planned_class_hours": 12, **window}, {"planned_class_hours": 30, **window}
+    )
+    solo = make.trainee(a.enterprise)
+    make.enrol(solo, a)
+    for day in range(40):
+        at = december + timedelta(days=day, hours=rng.randint(0, 10))
+        for trainee, lesson in ((ta, lesson_a), (tb, lesson_b), (solo, lesson_a)):
+            if rng.random() < 0.6:
+                at = _learn(make, trainee, lesson, at, rng.randint(1, 5) * 900, piece_s=900)
+    policy = hours.current_policy()
+    hashes = [ta.id_number_hash, solo.id_number_hash]
+    fast = hours.yearly_subsidies(hashes, policy)
+    person_of = {ta.id: ta.id_number_hash, tb.id: tb.id_number_hash, solo.id: solo.id_number_hash}
+    walked: dict = {h: {} for h in hashes}
+    earned = hours.earned_hours(a, list(person_of), policy)
+    earned += hours.earned_hours(b, list(person_of), policy)
+    hours._allocate_in_order(walked, earned, person_of, policy)
+    assert fast == walked
+    assert set(fast[ta.id_number_hash]) == {2026, 2027}

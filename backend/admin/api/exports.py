@@ -1,0 +1,44 @@
+"""Export downloads over the admin API: 附件1, 附件2, hours and subsidy, training records."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Blueprint
+
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.downloads import stream_export
+from backend.admin.scope import get_project_or_404
+from backend.api import RequestModel, endpoint
+from backend.extensions import db
+from backend.services.exports.run import run_export
+
+
+class ExportQuery(RequestModel):
+    """The file format; full ID numbers only for the enterprise's own hours sheet."""
+
+    format: Literal["xlsx", "csv"] = "xlsx"
+    full_ids: bool = False
+
+
+def export_response(kind: str, project_id: int, fmt: str, full_ids: bool):
+    """Run an export for the signed-in admin, commit its audit entries, stream the file."""
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    export = run_export(kind, fmt, admin, project, full_ids=full_ids)
+    db.session.commit()
+    return stream_export(export)
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>/exports/<kind>")
+    @admin_required()
+    @endpoint(
+        summary="导出文件（kind: filing 附件1、roster 附件2、hours 课时补贴、records 培训记录）",
+        query=ExportQuery,
+        auth=None,
+    )
+    def admin_project_export(project_id: int, kind: str, query: ExportQuery):
+        return export_response(kind, project_id, query.format, query.full_ids)

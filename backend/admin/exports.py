@@ -1,0 +1,44 @@
+"""Export pages: the list of downloads of a project and the download links themselves."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from backend.admin.api.exports import export_response
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.scope import get_project_or_404
+from backend.models import Role
+from backend.services.exports.roster import shows_full_numbers
+from backend.services.exports.run import KINDS
+
+bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
+LABELS = {
+    "filing": "附件1 企业职工线上适岗技能提升培训备案表",
+    "roster": "附件2 企业职工线上适岗技能提升培训人员名册",
+    "hours": "课时及补贴明细表",
+    "records": "培训情况记录（学习会话与计入时段）",
+}
+
+
+@bp.get("/projects/<id:project_id>/exports")
+@admin_required()
+def project_exports(project_id: int):
+    """The downloads of a project (linked from the dashboard)."""
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    items = [(kind, LABELS[kind], formats) for kind, (_, formats) in KINDS.items()]
+    return render_template(
+        "admin/exports/index.html",
+        project=project,
+        items=items,
+        full_numbers=shows_full_numbers(admin, project),
+        can_import=admin.role in (Role.OPERATOR, Role.ENTERPRISE_ADMIN),
+    )
+
+
+@bp.get("/projects/<id:project_id>/exports/<kind>.<fmt>")
+@admin_required()
+def download(project_id: int, kind: str, fmt: str):
+    """Download one export; ``?full_ids=1`` only for the enterprise's own hours sheet."""
+    full_ids = request.args.get("full_ids") == "1"
+    return export_response(kind, project_id, fmt, full_ids)

@@ -1,0 +1,58 @@
+"""Roster import pages: upload → preview (errors or a clean summary) → confirm."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from backend.admin.api.roster_imports import IMPORTERS, commit_import
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.scope import get_project_or_404
+from backend.admin.uploads import read_upload, too_large
+from backend.errors import ApiError
+from backend.services.roster.importer import preview_import
+
+bp = Blueprint("admin_roster", __name__, url_prefix="/admin")
+
+
+def _form(project, error: ApiError | None = None):
+    status = error.status if error else 200
+    message = error.message if error else None
+    return render_template("admin/roster/import.html", project=project, error=message), status
+
+
+@bp.errorhandler(413)
+def upload_too_large(_exc):
+    """The body was refused before the view ran (over the request size limit)."""
+    error = too_large()
+    return render_template("error.html", status=413, code=error.code, message=error.message), 413
+
+
+@bp.get("/projects/<id:project_id>/roster/import")
+@admin_required(*IMPORTERS)
+def import_form(project_id: int):
+    """The upload form."""
+    return _form(get_project_or_404(project_id, current_admin()))
+
+
+@bp.post("/projects/<id:project_id>/roster/import")
+@admin_required(*IMPORTERS)
+def import_preview(project_id: int):
+    """Validate the upload and show its errors, or a clean summary to confirm."""
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    try:
+        filename, data = read_upload()
+        result = preview_import(admin, project, filename, data)
+    except ApiError as exc:
+        return _form(project, exc)
+    status = 200 if result.ok else 422
+    return render_template("admin/roster/preview.html", project=project, result=result), status
+
+
+@bp.post("/roster/imports/<import_id>/confirm")
+@admin_required(*IMPORTERS)
+def import_confirm(import_id: str):
+    """Create the previewed trainees in one transaction."""
+    result = commit_import(current_admin(), import_id)
+    flash(f"已导入 {result.created} 名学员并报名该培训项目", "success")
+    return redirect(url_for("admin_exports.project_exports", project_id=result.project_id))

@@ -1,0 +1,1 @@
+"""Spreadsheet exports: the filing forms, the hours and subsidy sheet, the training records."""

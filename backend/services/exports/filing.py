@@ -1,0 +1,167 @@
+"""附件1 备案表 of a project as a printable xlsx with the official sections and merged cells."""
+
+from __future__ import annotations
+
+import xlsxwriter
+
+from backend.models import Project, ResourceForm, TrainingType
+from backend.services.exports.cells import as_text
+from backend.services.exports.writers import print_setup
+
+TITLE = "企业职工线上适岗技能提升培训备案表"
+TRAINING_TYPES = (
+    (TrainingType.PRE_JOB, "岗前培训"),
+    (TrainingType.ON_JOB, "在岗培训"),
+    (TrainingType.JOB_TRANSFER, "转岗培训"),
+)
+RESOURCE_FORMS = {
+    ResourceForm.VIDEO: "视频",
+    ResourceForm.DOCUMENT: "文档",
+    ResourceForm.LIVE: "直播",
+    ResourceForm.AUDIO: "音频",
+}
+NOTES = (
+    "注：1.此表由开展企业职工线上适岗技能提升培训的企业填写。",
+    "2.此表一式两份，人力资源社会保障专职管理部门、申报企业各存一份。",
+    "3.与此表同时报送本项目培训人员花名册。",
+)
+CHECKED, UNCHECKED = "☑", "□"
+
+
+def _box(checked: bool) -> str:
+    return CHECKED if checked else UNCHECKED
+
+
+def _date(d) -> str:
+    return f"{d.year}年{d.month:02d}月{d.day:02d}日"
+
+
+class _Form:
+    """Writes the form top to bottom on a 4-column grid (label, value, label, value)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, sheet) -> None:
+        self.sheet = sheet
+        self.row = 0
+        base = {"border": 1, "valign": "vcenter", "text_wrap": True, "font_size": 10}
+        self.label = workbook.add_format({**base, "align": "center"})
+        self.value = workbook.add_format({**base, "num_format": "@"})
+        self.section = workbook.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
+        self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center"})
+        self.plain = workbook.add_format({"font_size": 10})
+        self.sign = workbook.add_format({**base, "align": "right", "valign": "bottom"})
+
+    def text(self, col: int, value: object, fmt) -> None:
+        self.sheet.write_string(self.row, col, as_text(value), fmt)
+
+    def merged(self, first: int, last: int, value: object, fmt) -> None:
+        self.sheet.merge_range(self.row, first, self.row, last, as_text(value), fmt)
+
+    def caption(self, text: str) -> None:
+        self.text(0, text, self.plain)
+        self.row += 1
+
+    def heading(self, text: str) -> None:
+        self.merged(0, 3, text, self.title)
+        self.sheet.set_row(self.row, 32)
+        self.row += 1
+
+    def section_row(self, text: str) -> None:
+        self.merged(0, 3, text, self.section)
+        self.row += 1
+
+    def pair(self, label1: str, value1: object, label2: str, value2: object) -> None:
+        self.text(0, label1, self.label)
+        self.text(1, value1, self.value)
+        self.text(2, label2, self.label)
+        self.text(3, value2, self.value)
+        self.sheet.set_row(self.row, 24)
+        self.row += 1
+
+    def wide(self, label: str, value: object, height: int = 24) -> None:
+        self.text(0, label, self.label)
+        self.merged(1, 3, value, self.value)
+        self.sheet.set_row(self.row, height)
+        self.row += 1
+
+    def cells(self, values: list[object], fmt) -> None:
+        for col, value in enumerate(values):
+            self.text(col, value, fmt)
+        self.sheet.set_row(self.row, 24)
+        self.row += 1
+
+    def signature(self, label: str) -> None:
+        self.text(0, label, self.label)
+        self.merged(1, 3, "（盖章）\n\n年    月    日", self.sign)
+        self.sheet.set_row(self.row, 80)
+        self.row += 1
+
+
+def write_filing_xlsx(path: str, project: Project) -> None:
+    """Write 附件1 for ``project``: sections, field order and labels as in the notice."""
+    workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet("备案表")
+    for col, width in enumerate((22, 28, 18, 28)):
+        sheet.set_column(col, col, width)
+    print_setup(sheet)
+    form = _Form(workbook, sheet)
+    enterprise, institution, platform = project.enterprise, project.institution, project.platform
+
+    form.caption("附件1")
+    form.heading(TITLE)
+    form.section_row("企业基本情况")
+    form.pair("企业名称", enterprise.name, "统一社会信用代码", enterprise.credit_code)
+    form.wide("注册地址", enterprise.registered_address)
+    form.pair("法人代表", enterprise.legal_representative, "联系电话", enterprise.contact_phone)
+    received = enterprise.received_affected_subsidy
+    form.wide("是否已领取受影响企业培训补助", f"{_box(received)}是  {_box(not received)}否")
+
+    form.section_row("培训机构基本情况（企业自行组织开展培训无须填写此项）")
+    form.pair(
+        "培训机构名称",
+        institution.name if institution else "",
+        "统一社会信用代码",
+        institution.credit_code if institution else "",
+    )
+    form.wide("机构注册地址", institution.registered_address if institution else "")
+    form.pair(
+        "机构负责人",
+        institution.person_in_charge if institution else "",
+        "联系电话",
+        institution.phone if institution else "",
+    )
+
+    form.section_row("线上培训平台基本情况")
+    form.wide("平台名称（网站名称或APP产品名称）", platform.name if platform else "")
+    form.wide("ICP备案号", platform.icp_number if platform else "")
+    form.wide("网站地址（APP的包名）", platform.url_or_package if platform else "")
+    where = f"{platform.ip_address}  {platform.server_city}".strip() if platform else ""
+    form.wide("IP地址及服务器放置城市名称", where)
+
+    form.section_row("培训项目基本情况")
+    form.pair("培训项目名称", project.name, "培训岗位（工种）", project.post_trade)
+    types = "  ".join(f"{_box(project.training_type == t)}{label}" for t, label in TRAINING_TYPES)
+    form.wide("培训类型", types)
+    form.pair("培训计划人数", project.planned_headcount, "培训方式", project.method)
+    period = f"{_date(project.start_date)}至{_date(project.end_date)}"
+    form.pair("培训起止时间", period, "培训课时", project.planned_class_hours)
+    form.pair("培训负责人", project.person_in_charge, "联系手机", project.person_mobile)
+    form.wide("培训目标", project.goal, height=48)
+
+    form.section_row("线上培训计划(此栏目内容可根据实际情况增加)")
+    form.cells(["课程资源名称", "内容要点", "资源形式", "培训时长"], form.label)
+    for plan in project.plan_rows:
+        form.cells(
+            [
+                plan.resource_name,
+                plan.key_content,
+                RESOURCE_FORMS.get(plan.resource_form, str(plan.resource_form)),
+                f"{plan.duration_minutes}分钟",
+            ],
+            form.value,
+        )
+    form.signature("申报企业意见")
+    form.signature("人力资源社会保障部门审核备案意见")
+    for note in NOTES:
+        form.merged(0, 3, note, form.plain)
+        form.row += 1
+    workbook.close()

@@ -1,0 +1,88 @@
+"""Run one export into a temporary file and audit it; the view streams the file back."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+from backend import audit
+from backend.errors import ApiError
+from backend.models import AdminUser, Project, Role
+from backend.services.exports import filing, hours_sheet, records, roster
+from backend.services.exports.writers import CSV_MIME, FORMATS, XLSX_MIME
+
+# kind -> (file name stem, formats offered)
+KINDS = {
+    "filing": ("附件1_备案表", ("xlsx",)),
+    "roster": ("附件2_学员名册", FORMATS),
+    "hours": ("课时及补贴明细", FORMATS),
+    "records": ("培训情况记录", FORMATS),
+}
+
+
+@dataclass
+class ExportFile:
+    """A finished export on disk."""
+
+    path: str
+    download_name: str
+    mimetype: str
+    rows: int
+
+
+def run_export(
+    kind: str, fmt: str, admin: AdminUser, project: Project, *, full_ids: bool = False
+) -> ExportFile:
+    """Write the export to a temporary file and add its audit entry (the view commits)."""
+    if kind not in KINDS:
+        raise ApiError(404, "not_found", "没有这种导出")
+    stem, formats = KINDS[kind]
+    if fmt not in formats:
+        raise ApiError(404, "not_found", f"该导出只提供 {'、'.join(formats)} 格式")
+    if full_ids and not (kind == "hours" and roster.shows_full_numbers(admin, project)):
+        raise ApiError(403, "forbidden", "只有本企业管理员可以导出完整身份证号码")
+    fd, path = tempfile.mkstemp(prefix="shigang-export-", suffix="." + fmt)
+    try:
+        if fmt == "xlsx":
+            os.close(fd)
+            count = _write_xlsx(kind, path, admin, project, full_ids)
+        else:
+            with open(fd, "w", encoding="utf-8-sig", newline="") as stream:
+                count = _write_csv(kind, stream, admin, project, full_ids)
+    except BaseException:
+        os.unlink(path)
+        raise
+    audit.record(
+        f"export.{kind}",
+        actor_kind="admin",
+        actor_id=admin.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=project.enterprise_id,
+        format=fmt,
+        rows=count,
+        full_numbers=full_ids or (kind == "roster" and roster.shows_full_numbers(admin, project)),
+        role=Role(admin.role).value,
+    )
+    name = f"{stem}_{project.id}.{fmt}"
+    return ExportFile(path, name, XLSX_MIME if fmt == "xlsx" else CSV_MIME, count)
+
+
+def _write_xlsx(kind, path, admin, project, full_ids) -> int:
+    if kind == "filing":
+        filing.write_filing_xlsx(path, project)
+        return 1
+    if kind == "roster":
+        return roster.write_roster_xlsx(path, admin, project)
+    if kind == "hours":
+        return hours_sheet.write_hours_xlsx(path, admin, project, full_ids=full_ids)
+    return records.write_records_xlsx(path, project)
+
+
+def _write_csv(kind, stream, admin, project, full_ids) -> int:
+    if kind == "roster":
+        return roster.write_roster_csv(stream, admin, project)
+    if kind == "hours":
+        return hours_sheet.write_hours_csv(stream, admin, project, full_ids=full_ids)
+    return records.write_records_csv(stream, project)

@@ -1,0 +1,107 @@
+"""Tabular exports written row by row in constant memory, as xlsx or CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO
+
+from backend.services.exports import xlsx_stream as xs
+from backend.services.exports.cells import Column, Kind, as_text
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"
+FORMATS = ("xlsx", "csv")
+A4 = 9  # XlsxWriter's paper code for A4
+
+Row = Sequence[object]
+
+
+def print_setup(sheet, *, landscape: bool = False) -> None:
+    """A4, fit to one page wide, centred (for XlsxWriter sheets such as 附件1)."""
+    sheet.set_paper(A4)
+    if landscape:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+
+
+_STYLE = {Kind.TEXT: xs.TEXT, Kind.INT: xs.INT, Kind.MONEY: xs.MONEY}
+
+
+def _typed(values: Row, columns: Sequence[Column]) -> list[tuple[object, int]]:
+    cells = []
+    for value, column in zip(values, columns, strict=True):
+        if column.kind is Kind.TEXT:
+            cells.append((None if value is None else as_text(value), xs.TEXT))
+        elif isinstance(value, str):
+            cells.append((as_text(value), xs.TEXT))
+        else:
+            cells.append((value, _STYLE[column.kind]))
+    return cells
+
+
+def write_table_xlsx(
+    path: str,
+    *,
+    sheet_name: str,
+    caption: str | None = None,
+    title: str,
+    subtitle_lines: Sequence[str],
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    footer: Callable[[], Row | None] | None = None,
+    closing_lines: Sequence[str] = (),
+    landscape: bool = False,
+) -> int:
+    """Write a titled, bordered, printable table in constant memory; returns the data rows."""
+    sheet = xs.StreamingSheet(
+        path, sheet_name=sheet_name, widths=[c.width for c in columns], landscape=landscape
+    )
+    last_col = len(columns) - 1
+    if caption:
+        sheet.add_row([(caption, xs.PLAIN)])
+    sheet.merge_row(sheet.add_row([(title, xs.TITLE)], height=30), 0, last_col)
+    for line in subtitle_lines:
+        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+    header = sheet.add_row([(c.header, xs.HEADER) for c in columns], height=30)
+    sheet.repeat_rows(header, header)
+    count = 0
+    for values in rows:
+        count += 1
+        sheet.add_row(_typed(values, columns))
+    last = footer() if footer else None
+    if last is not None:
+        sheet.add_row(_typed(last, columns))
+    for line in closing_lines:
+        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+    sheet.close()
+    return count
+
+
+def write_table_csv(
+    stream: IO[str],
+    *,
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    footer: Callable[[], Row | None] | None = None,
+) -> int:
+    """Write a header line and one line a row, every text value neutralised."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([column.header for column in columns])
+    count = 0
+    for values in rows:
+        count += 1
+        writer.writerow(_csv_values(values, columns))
+    last = footer() if footer else None
+    if last is not None:
+        writer.writerow(_csv_values(last, columns))
+    return count
+
+
+def _csv_values(values: Row, columns: Sequence[Column]) -> list[str]:
+    out = []
+    for value, column in zip(values, columns, strict=True):
+        out.append(as_text(value) if column.kind is Kind.TEXT else ("" if value is None else value))
+    return out

@@ -1,0 +1,170 @@
+"""The import flow: preview (validate and stash the clean file), then confirm (create trainees)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from backend import audit, pii
+from backend.crypto import mask_mobile, mask_resident_id
+from backend.errors import ApiError
+from backend.extensions import db, redis_store
+from backend.models import AdminUser, Enrolment, Gender, Project, ProjectStatus, Trainee
+from backend.services.roster.parse import read_roster
+from backend.services.roster.validate import (
+    CleanRow,
+    RowError,
+    check_sheet,
+    errors_as_dicts,
+    recheck_platform,
+)
+
+PREVIEW_SAMPLE = 20
+MAX_ERRORS_SHOWN = 500
+
+
+@dataclass
+class Preview:
+    """What the preview page and API show; ``import_id`` is set only for a clean file."""
+
+    project_id: int
+    filename: str
+    row_count: int
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+    import_id: str | None = None
+    male: int = 0
+    female: int = 0
+    elsewhere: int = 0
+    sample: list[dict] = field(default_factory=list)
+    expires_in_s: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file can be imported."""
+        return self.import_id is not None
+
+
+def preview_import(admin: AdminUser, project: Project, filename: str, data: bytes) -> Preview:
+    """Validate an uploaded roster; a clean one is kept server-side under a random id."""
+    _check_project_open(project)
+    config = current_app.config
+    parsed = read_roster(filename, data, max_rows=config["ROSTER_IMPORT_MAX_ROWS"])
+    checked = check_sheet(parsed, project.enterprise_id)
+    result = Preview(project_id=project.id, filename=filename, row_count=len(parsed.rows))
+    if not checked.ok:
+        result.error_count = len(checked.errors)
+        result.errors = errors_as_dicts(checked.errors[:MAX_ERRORS_SHOWN])
+        return result
+    rows = checked.rows
+    result.male = sum(1 for r in rows if r.gender == Gender.MALE)
+    result.female = len(rows) - result.male
+    result.elsewhere = checked.elsewhere
+    result.sample = [_masked(r) for r in rows[:PREVIEW_SAMPLE]]
+    result.import_id = secrets.token_urlsafe(24)
+    result.expires_in_s = config["ROSTER_IMPORT_TTL_S"]
+    payload = {
+        "admin_id": admin.id,
+        "project_id": project.id,
+        "filename": filename,
+        "rows": [asdict(r) for r in rows],
+    }
+    # The clean file holds full ID numbers: encrypted in Redis too, and gone after the TTL.
+    sealed = pii.cipher().encrypt(json.dumps(payload, ensure_ascii=False))
+    redis_store.client.set(_key(result.import_id), sealed, ex=result.expires_in_s)
+    return result
+
+
+@dataclass
+class Confirmed:
+    """A finished import."""
+
+    project_id: int
+    created: int
+    trainee_ids: list[int]
+
+
+def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
+    """Create the stashed trainees and enrol them; the caller commits (one transaction)."""
+    sealed = redis_store.client.getdel(_key(import_id))
+    if sealed is None:
+        raise ApiError(404, "import_not_found", "导入预览已过期或不存在，请重新上传名册")
+    payload = json.loads(pii.cipher().decrypt(sealed))
+    if payload["admin_id"] != admin.id:
+        # Bound to the admin who uploaded it; to anyone else it does not exist.
+        raise ApiError(404, "import_not_found", "导入预览已过期或不存在，请重新上传名册")
+    project = load_project(payload["project_id"], admin)
+    _check_project_open(project)
+    rows = [CleanRow(**r) for r in payload["rows"]]
+    errors = recheck_platform(rows, project.enterprise_id)
+    if errors:
+        raise ApiError(
+            409,
+            "roster_conflict",
+            "预览后平台数据已变化：" + _first_messages(errors) + "，请重新上传名册",
+            details=errors_as_dicts(errors[:MAX_ERRORS_SHOWN]),
+        )
+    next_seq = 1 + (
+        db.session.scalar(
+            select(func.max(Trainee.roster_seq)).where(
+                Trainee.enterprise_id == project.enterprise_id
+            )
+        )
+        or 0
+    )
+    trainees = []
+    for offset, row in enumerate(rows):
+        trainee = Trainee(
+            enterprise_id=project.enterprise_id,
+            roster_seq=next_seq + offset,
+            name=row.name,
+            gender=Gender(row.gender),
+            account=row.account,
+        )
+        pii.set_id_number(trainee, row.id_number)
+        pii.set_mobile(trainee, row.mobile)
+        trainees.append(trainee)
+    db.session.add_all(trainees)
+    db.session.flush()
+    db.session.add_all(Enrolment(project_id=project.id, trainee_id=t.id) for t in trainees)
+    ids = [t.id for t in trainees]
+    audit.record(
+        "roster.import",
+        actor_kind="admin",
+        actor_id=admin.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=project.enterprise_id,
+        filename=payload["filename"],
+        created=len(ids),
+        trainee_ids=ids,
+    )
+    return Confirmed(project_id=project.id, created=len(ids), trainee_ids=ids)
+
+
+def _check_project_open(project: Project) -> None:
+    if project.status == ProjectStatus.CLOSED:
+        raise ApiError(409, "project_closed", "该培训项目已结束，不能再导入学员")
+
+
+def _first_messages(errors: list[RowError]) -> str:
+    return "；".join(f"第 {e.row} 行{e.column}：{e.message}" for e in errors[:3])
+
+
+def _masked(row: CleanRow) -> dict:
+    return {
+        "row": row.row,
+        "name": row.name,
+        "gender": "男" if row.gender == Gender.MALE else "女",
+        "id_number": mask_resident_id(row.id_number),
+        "mobile": mask_mobile(row.mobile),
+        "account": row.account,
+    }
+
+
+def _key(import_id: str) -> str:
+    return redis_store.key("roster_import", import_id)

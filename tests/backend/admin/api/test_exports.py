@@ -1,0 +1,331 @@
+"""Exports read back: 附件1 and 附件2 layout, hours sheet, training records, audit entries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from backend.models import (
+    AuditLog,
+    CreditedSpan,
+    Institution,
+    LearningSession,
+    Platform,
+    Quiz,
+    QuizAttempt,
+    QuizKind,
+    Role,
+    SessionStatus,
+    TrainingType,
+)
+from tests.factories import id_number, mobile
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(make):
+    """Enterprise A's project with a plan, two trainees (one with a hostile name), learning data."""
+    a = make.enterprise(
+        name="甲制造有限公司", registered_address="广州市天河区1号", legal_representative="赵总"
+    )
+    project = make.project(
+        a,
+        name="=2026 年适岗培训",
+        training_type=TrainingType.JOB_TRANSFER,
+        post_trade="装配工",
+        person_in_charge="钱经理",
+        person_mobile="13900139000",
+        goal="掌握安全规程",
+        platform=Platform(name="适岗平台", icp_number="粤ICP备1号", server_city="广州"),
+        institution=Institution(name="某培训学校", credit_code="91440300000000001X"),
+    )
+    make.plan_row(project, resource_name="安全生产", key_content="规程", duration_minutes=90)
+    make.plan_row(project, resource_name="质量管理", key_content="标准", duration_minutes=45)
+    lesson = make.lesson(make.course(project), title="第一课")
+    first = make.trainee(a, name="张三", id_number=id_number(1), mobile=mobile(1), roster_seq=1)
+    second = make.trainee(a, name="=cmd|'/C calc'!A0", gender="female", roster_seq=2)
+    for t in (first, second):
+        make.enrol(t, project)
+    session = LearningSession(
+        trainee_id=first.id,
+        project_id=project.id,
+        lesson_id=lesson.id,
+        device="iPhone",
+        started_at=T0,
+        last_beat_at=T0 + timedelta(minutes=50),
+        ended_at=T0 + timedelta(minutes=50),
+        status=SessionStatus.ENDED,
+        credited_s=2700 + 600,
+    )
+    make.session.add(session)
+    make.session.flush()
+    for start, seconds in ((T0, 2700), (T0 + timedelta(minutes=46), 600)):
+        make.session.add(
+            CreditedSpan(
+                trainee_id=first.id,
+                session_id=session.id,
+                lesson_id=lesson.id,
+                project_id=project.id,
+                start_at=start,
+                end_at=start + timedelta(seconds=seconds),
+                seconds=seconds,
+                device="iPhone",
+            )
+        )
+    # An open session without credit yet: listed, with no span rows under it.
+    make.session.add(
+        LearningSession(
+            trainee_id=second.id,
+            project_id=project.id,
+            lesson_id=lesson.id,
+            device="=Android",
+            started_at=T0,
+            last_beat_at=T0,
+        )
+    )
+    quiz = Quiz(project_id=project.id, title="考核", kind=QuizKind.ASSESSMENT)
+    make.session.add(quiz)
+    make.session.flush()
+    make.session.add(
+        QuizAttempt(
+            quiz_id=quiz.id,
+            trainee_id=first.id,
+            question_ids=[],
+            option_orders={},
+            submitted_at=T0,
+            score=80,
+            passed=True,
+        )
+    )
+    admins = {
+        "hr": make.admin(Role.ENTERPRISE_ADMIN, enterprise=a),
+        "reviewer": make.admin(Role.REVIEWER),
+        "operator": make.admin(Role.OPERATOR),
+    }
+    make.session.commit()
+    return project, (first, second), admins
+
+
+def download(client, project, kind, fmt="xlsx", **params):
+    """GET an export and return its bytes."""
+    query = "&".join(f"{k}={v}" for k, v in {"format": fmt, **params}.items())
+    response = client.get(f"/api/admin/projects/{project.id}/exports/{kind}?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    data = response.data
+    response.close()
+    return data
+
+
+def book(data: bytes):
+    """Open xlsx bytes with openpyxl."""
+    return load_workbook(io.BytesIO(data)).active
+
+
+def audit(make, action):
+    """Audit entries with ``action``."""
+    make.session.expire_all()
+    return make.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
+
+
+def test_filing_form_layout(client, make, setup, admin_login):
+    project, _, admins = setup
+    admin_login(admins["reviewer"])
+    sheet = book(download(client, project, "filing"))
+    labels = [row[0].value for row in sheet.iter_rows()]
+    order = [
+        "附件1",
+        "企业职工线上适岗技能提升培训备案表",
+        "企业基本情况",
+        "企业名称",
+        "注册地址",
+        "法人代表",
+        "是否已领取受影响企业培训补助",
+        "培训机构基本情况（企业自行组织开展培训无须填写此项）",
+        "培训机构名称",
+        "机构注册地址",
+        "机构负责人",
+        "线上培训平台基本情况",
+        "平台名称（网站名称或APP产品名称）",
+        "ICP备案号",
+        "网站地址（APP的包名）",
+        "IP地址及服务器放置城市名称",
+        "培训项目基本情况",
+        "培训项目名称",
+        "培训类型",
+        "培训计划人数",
+        "培训起止时间",
+        "培训负责人",
+        "培训目标",
+        "线上培训计划(此栏目内容可根据实际情况增加)",
+        "课程资源名称",
+        "安全生产",
+        "质量管理",
+        "申报企业意见",
+        "人力资源社会保障部门审核备案意见",
+    ]
+    assert labels[: len(order)] == order
+    row = {label: i + 1 for i, label in enumerate(labels)}
+    merged = {str(r) for r in sheet.merged_cells}
+    for label in ("企业基本情况", "培训项目基本情况", "线上培训计划(此栏目内容可根据实际情况增加)"):
+        assert f"A{row[label]}:D{row[label]}" in merged
+    for label in ("注册地址", "培训类型", "培训目标", "申报企业意见"):
+        assert f"B{row[label]}:D{row[label]}" in merged
+    assert sheet.cell(row["企业名称"], 3).value == "统一社会信用代码"
+    assert sheet.cell(row["企业名称"], 4).value == project.enterprise.credit_code
+    assert sheet.cell(row["培训项目名称"], 2).value == "'=2026 年适岗培训"  # neutralised
+    assert sheet.cell(row["培训项目名称"], 3).value == "培训岗位（工种）"
+    assert sheet.cell(row["培训类型"], 2).value == "□岗前培训  □在岗培训  ☑转岗培训"
+    assert sheet.cell(row["培训起止时间"], 2).value == "2026年03月01日至2026年06月30日"
+    assert [c.value for c in sheet[row["课程资源名称"]]] == [
+        "课程资源名称",
+        "内容要点",
+        "资源形式",
+        "培训时长",
+    ]
+    assert [c.value for c in sheet[row["安全生产"]]] == ["安全生产", "规程", "视频", "90分钟"]
+    assert "（盖章）" in sheet.cell(row["申报企业意见"], 2).value
+    assert sheet.cell(row["企业名称"], 1).border.top.style == "thin"
+    assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert labels[-1] == "3.与此表同时报送本项目培训人员花名册。"
+    assert len(audit(make, "export.filing")) == 1
+
+
+def test_roster_for_the_enterprise_has_full_numbers_and_is_audited(
+    client, make, setup, admin_login
+):
+    project, (first, second), admins = setup
+    admin_login(admins["hr"])
+    sheet = book(download(client, project, "roster"))
+    assert sheet["A1"].value == "附件2"
+    assert sheet["A2"].value == "企业职工线上适岗技能提升培训人员名册"
+    merged = {str(r) for r in sheet.merged_cells}
+    assert {"A2:F2", "A3:F3", "A4:F4"} <= merged
+    assert sheet["A3"].value == "企业名称（盖章）：甲制造有限公司"
+    assert [c.value for c in sheet[5]] == [
+        "序号",
+        "姓名",
+        "性别",
+        "身份证号码",
+        "手机号码",
+        "平台登录账号",
+    ]
+    one, two = sheet[6], sheet[7]
+    assert [c.value for c in one] == [1, "张三", "男", id_number(1), mobile(1), first.account]
+    assert one[3].data_type == "s" and one[3].number_format == "@"
+    assert one[4].data_type == "s"
+    assert two[1].value == "'=cmd|'/C calc'!A0" and two[2].value == "女"
+    assert sheet["A8"].value == "(此名册可顺延)"
+    reveals = audit(make, "pii.reveal_id_number") + audit(make, "pii.reveal_mobile")
+    assert sorted((e.object_id, e.actor_id) for e in reveals) == sorted(
+        [(first.id, admins["hr"].id), (second.id, admins["hr"].id)] * 2
+    )
+    (entry,) = audit(make, "export.roster")
+    assert entry.detail["full_numbers"] is True and entry.detail["rows"] == 2
+
+
+def test_roster_for_a_reviewer_is_masked_and_csv_reads_back(client, make, setup, admin_login):
+    project, (_first, _), admins = setup
+    admin_login(admins["reviewer"])
+    data = download(client, project, "roster", "csv")
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM so that Excel reads UTF-8
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert lines[0] == ["序号", "姓名", "性别", "身份证号码", "手机号码", "平台登录账号"]
+    assert lines[1][:3] == ["1", "张三", "男"]
+    assert lines[1][3] == id_number(1)[:6] + "********" + id_number(1)[-4:]
+    assert lines[1][4] == mobile(1)[:3] + "****" + mobile(1)[-4:]
+    assert lines[2][1] == "'=cmd|'/C calc'!A0"
+    assert audit(make, "pii.reveal_id_number") == []
+    assert audit(make, "export.roster")[0].detail["full_numbers"] is False
+
+
+def test_exported_roster_is_read_back_by_the_importer(client, make, setup, admin_login):
+    project, _, admins = setup
+    csrf = admin_login(admins["hr"])
+    data = download(client, project, "roster")
+    response = client.post(
+        f"/api/admin/projects/{project.id}/roster-imports",
+        data={"file": (io.BytesIO(data), "附件2.xlsx")},
+        headers={"X-CSRFToken": csrf},
+        content_type="multipart/form-data",
+    )
+    errors = response.get_json()["errors"]
+    # The official layout parses (header found after the title lines): only duplicates remain.
+    assert {(e["row"], e["column"]) for e in errors} == {
+        (6, "身份证号码"),
+        (6, "平台登录账号"),
+        (7, "身份证号码"),
+        (7, "平台登录账号"),
+    }
+
+
+def test_hours_sheet(client, make, setup, admin_login):
+    project, (_first, _second), admins = setup
+    admin_login(admins["reviewer"])
+    sheet = book(download(client, project, "hours"))
+    header = [c.value for c in sheet[4]]
+    assert header == [
+        "序号",
+        "姓名",
+        "平台登录账号",
+        "身份证号码",
+        "计入学习时长（分钟）",
+        "课时",
+        "可补贴课时",
+        "补贴金额（元）",
+        "考核结果",
+    ]
+    one, two, total = sheet[5], sheet[6], sheet[7]
+    assert one[3].value == id_number(1)[:6] + "********" + id_number(1)[-4:]
+    assert one[3].data_type == "s"
+    assert one[4].value == 55 and one[8].value == "合格"
+    assert two[1].value.startswith("'=") and two[4].value == 0 and two[8].value == "未参加"
+    assert total[1].value == "合计" and total[2].value == "2 人" and total[4].value == 55
+    # From backend/services/hours.py: 55 minutes make one class hour, 30.00 yuan.
+    assert [one[5].value, one[6].value, Decimal(str(one[7].value))] == [1, 1, Decimal("30.00")]
+    assert one[7].number_format == "0.00" and two[5].value == 0 and two[7].value == 0
+    assert [total[5].value, total[6].value, Decimal(str(total[7].value))] == [1, 1, Decimal("30")]
+    assert audit(make, "pii.reveal_id_number") == []
+    lines = list(
+        csv.reader(io.StringIO(download(client, project, "hours", "csv").decode("utf-8-sig")))
+    )
+    assert lines[0] == header and lines[1][4:8] == ["55", "1", "1", "30.00"]
+    assert lines[-1][1] == "合计" and lines[-1][7] == "30.00"
+
+
+def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin_login):
+    project, (_first, _), admins = setup
+    admin_login(admins["operator"])
+    url = f"/api/admin/projects/{project.id}/exports/hours?full_ids=true"
+    assert client.get(url).status_code == 403
+    client.post(
+        "/admin/logout", data={"csrf_token": client.get("/api/admin/me").get_json()["csrf_token"]}
+    )
+    admin_login(admins["hr"])
+    sheet = book(download(client, project, "hours", full_ids="true"))
+    assert sheet["D5"].value == id_number(1) and sheet["D5"].data_type == "s"
+    assert {e.object_id for e in audit(make, "pii.reveal_id_number")} == {t.id for t in setup[1]}
+
+
+def test_training_records(client, make, setup, admin_login):
+    project, (first, _), admins = setup
+    admin_login(admins["hr"])
+    sheet = book(download(client, project, "records"))
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    assert [r[2] for r in rows] == ["学习会话", "计入时段", "计入时段", "学习会话"]
+    session_row, span1, span2, open_row = rows
+    assert session_row[:2] == ["张三", first.account] and session_row[4] == "第一课"
+    assert session_row[6] == "2026-03-02 09:00:00" and session_row[8] == 3300
+    assert session_row[9] == "已结束"
+    assert span1[6:9] == ["2026-03-02 09:00:00", "2026-03-02 09:45:00", 2700]
+    assert span2[8] == 600
+    assert open_row[5] == "'=Android" and open_row[7] is None and open_row[9] == "进行中"
+    data = download(client, project, "records", "csv").decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(data)))) == 5
+    assert len(audit(make, "export.records")) == 2

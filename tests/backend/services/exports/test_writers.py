@@ -1,0 +1,86 @@
+"""The shared export helpers: formula neutralising, exact money, text cells, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from backend.services.exports.cells import Column, Kind, neutralise, yuan
+from backend.services.exports.writers import write_table_csv, write_table_xlsx
+
+COLUMNS = (
+    Column("姓名", Kind.TEXT),
+    Column("身份证号码", Kind.TEXT),
+    Column("分钟", Kind.INT),
+    Column("金额", Kind.MONEY),
+)
+ROWS = [
+    ['=HYPERLINK("http://x","y")', "440106199001011234", 45, yuan(3000)],
+    ["+1", "@SUM(A1)", 0, yuan(1)],
+    ["-2", "\tcmd", 7, yuan(100000)],
+    ["\rx", "正常", 3, None],
+]
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_trigger_is_neutralised(trigger):
+    assert neutralise(trigger + "1+1") == "'" + trigger + "1+1"
+
+
+def test_plain_text_is_left_alone():
+    assert neutralise("张三") == "张三" and neutralise("a=b") == "a=b"
+
+
+def test_yuan_is_exact():
+    assert yuan(3000) == Decimal("30.00") and str(yuan(3000)) == "30.00"
+    assert yuan(1) == Decimal("0.01") and yuan(100000) == Decimal("1000.00")
+    assert str(yuan(10)) == "0.10"
+
+
+def test_xlsx_text_cells_money_and_neutralised_formulas(tmp_path):
+    path = str(tmp_path / "t.xlsx")
+    count = write_table_xlsx(
+        path,
+        sheet_name="表",
+        title="标题",
+        subtitle_lines=["=cmd|' /C calc'!A0"],
+        columns=COLUMNS,
+        rows=iter(ROWS),
+        footer=lambda: ["合计", None, 55, yuan(103001)],
+    )
+    assert count == 4
+    sheet = load_workbook(path).active
+    assert sheet["A1"].value == "标题" and "A1:D1" in {str(r) for r in sheet.merged_cells}
+    assert sheet["A2"].value.startswith("'=")  # subtitles are neutralised too
+    assert [c.value for c in sheet[3]] == ["姓名", "身份证号码", "分钟", "金额"]
+    first = sheet[4]
+    assert first[0].value == '\'=HYPERLINK("http://x","y")' and first[0].data_type == "s"
+    assert first[1].value == "440106199001011234" and first[1].data_type == "s"
+    assert first[1].number_format == "@"
+    assert first[2].value == 45
+    assert Decimal(str(first[3].value)) == Decimal("30.00") and first[3].number_format == "0.00"
+    assert [sheet[5][0].value, sheet[5][1].value] == ["'+1", "'@SUM(A1)"]
+    assert [sheet[6][0].value, sheet[6][1].value] == ["'-2", "'\tcmd"]
+    # XlsxWriter stores the carriage return escaped (_x000D_); what matters is the apostrophe.
+    assert sheet[7][0].value.startswith("'") and sheet[7][3].value is None
+    assert [c.value for c in sheet[8]][:3] == ["合计", None, 55]
+    assert Decimal(str(sheet[8][3].value)) == Decimal("1030.01")
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    # Fit to one page wide (1 is the file format's default, so it may be left out), any height.
+    assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
+    assert first[0].border.left.style == "thin"
+
+
+def test_csv_neutralised_and_exact(tmp_path):
+    out = io.StringIO()
+    write_table_csv(out, columns=COLUMNS, rows=ROWS, footer=lambda: ["合计", "", 55, yuan(5)])
+    lines = list(csv.reader(io.StringIO(out.getvalue())))
+    assert lines[0] == ["姓名", "身份证号码", "分钟", "金额"]
+    assert lines[1] == ['\'=HYPERLINK("http://x","y")', "440106199001011234", "45", "30.00"]
+    assert lines[2][:2] == ["'+1", "'@SUM(A1)"] and lines[3][:2] == ["'-2", "'\tcmd"]
+    assert lines[-1] == ["合计", "", "55", "0.05"]
