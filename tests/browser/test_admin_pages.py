@@ -150,3 +150,47 @@ def test_project_form_review_and_audit(live_server, page, make, app):
     screenshot(page, "10-audit-log")
     make.session.expire_all()
     assert make.session.get(type(world.draft), world.draft.id).status is ProjectStatus.RETURNED
+
+
+def test_roster_import_and_export_download(live_server, page, make, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests import rosters
+
+    world, hr, _, _ = _seed(make)
+    base = live_server
+    _sign_in(page, base, hr)
+    page.goto(f"{base}/admin/projects/{world.project.id}")
+    page.wait_for_selector("body[data-charts=ready]")
+    page.click("text=导入名册")
+    page.wait_for_selector("input[type=file]")
+    upload = rosters.xlsx_bytes([rosters.person(1), rosters.person(2, "female")])
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "名册.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": upload,
+            }
+        ],
+    )
+    with page.expect_navigation():
+        page.click("text=上传并校验")
+    assert "全部 2 行校验通过" in page.inner_text("main")
+    screenshot(page, "11-roster-preview")
+    with page.expect_navigation():
+        page.click("text=确认导入 2 名学员")
+    assert "已导入 2 名学员" in page.inner_text("main")
+    screenshot(page, "12-exports")
+
+    with page.expect_download() as info:
+        page.click(f"a[href='/admin/projects/{world.project.id}/exports/roster.xlsx']")
+    saved = tmp_path / "roster.xlsx"
+    info.value.save_as(saved)
+    cells = [c for row in load_workbook(saved).active.iter_rows(values_only=True) for c in row]
+    assert "导入学员1" in cells and "导入学员2" in cells
+
+    page.goto(f"{base}/admin/projects/{world.project.id}/trainees?q=导入学员")
+    names = page.locator("table.trainees tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(names) == ["导入学员1", "导入学员2"]
