@@ -24,6 +24,10 @@ test: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+## make browser-deps: Debian's chromium and CJK fonts for the browser tests (needs root or sudo).
+browser-deps:
+	.ci/browser-deps
+
 ## make bench-heartbeat: heartbeat throughput vs a minimal Flask endpoint (PostgreSQL + Redis).
 bench-heartbeat: $(STAMP)
 	$(BIN)/python -m bench.heartbeat $(BENCH_ARGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend import audit
 from backend.errors import ApiError
+from backend.extensions import db
 from backend.models import AdminUser, Enterprise, Institution, Role
 from backend.validation import InvalidValue, normalize_credit_code, validate_credit_code
 
@@ -32,6 +33,10 @@ def set_credit_code(
             raise ApiError(403, "override_not_allowed", message) from None
     holder.credit_code = normalize_credit_code(code)
     holder.credit_code_override_reason = override_reason.strip()
+    if holder.id is None:
+        # A new enterprise or institution: the audit entry must name the row it accepted.
+        db.session.add(holder)
+        db.session.flush()
     audit.record(
         "credit_code.override",
         actor_kind="admin",

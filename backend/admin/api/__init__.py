@@ -6,6 +6,7 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        dashboard_charts,
         exports,
         question_banks,
         quizzes,
@@ -17,6 +18,6 @@ def create_api_blueprint() -> Blueprint:
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, exports):
+    for module in (*modules, exports, dashboard_charts):
         module.register(bp)
     return bp

@@ -51,3 +51,14 @@ def test_operator_override_is_recorded(app, make):
     assert enterprise.credit_code_override_reason == "试点地区早期代码"
     entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "credit_code.override"))
     assert entry.actor_id == operator.id and entry.detail["reason"] == "试点地区早期代码"
+
+
+def test_override_on_a_new_enterprise_names_it_in_the_audit_log(app, make):
+    from backend.models import Enterprise
+
+    enterprise = Enterprise(name="新企业")
+    operator = make.admin(Role.OPERATOR)
+    set_credit_code(enterprise, BAD_CHECKSUM, actor=operator, override_reason="试点代码")
+    assert enterprise.id is not None
+    entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "credit_code.override"))
+    assert entry.object_id == enterprise.id and entry.enterprise_id == enterprise.id

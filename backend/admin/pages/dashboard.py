@@ -1,0 +1,26 @@
+"""The project dashboard: headline figures; the charts load their data from the admin API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.forms import ActionForm
+from backend.admin.scope import get_project_or_404
+from backend.services import dashboard
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>")
+    @admin_required()
+    def project_dashboard(project_id: int):
+        """A project's dashboard."""
+        project = get_project_or_404(project_id, current_admin())
+        return render_template(
+            "admin/dashboard.html",
+            project=project,
+            summary=dashboard.project_summary(project),
+            action_form=ActionForm(),
+        )

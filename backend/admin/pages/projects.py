@@ -1,0 +1,141 @@
+"""Projects: the list, and creating, editing and submitting the filing data of 附件1."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.forms import ActionForm, ProjectForm, choices
+from backend.admin.pages import show_field_error
+from backend.admin.scope import get_enterprise_or_404, get_project_or_404, scoped
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.models import Enterprise, Project, ProjectStatus, Role
+from backend.services import filing
+
+MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+EXTRA_PLAN_ROWS = 2
+
+
+def _enterprise_choices(form: ProjectForm) -> None:
+    admin = current_admin()
+    if admin.role is Role.OPERATOR:
+        enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
+        form.enterprise_id.choices = choices((e.id, e.name) for e in enterprises)
+    else:
+        # An enterprise admin files only for their own enterprise: no choice to make.
+        del form.enterprise_id
+
+
+def _form_data(project: Project) -> dict:
+    data = {key: getattr(project, key) for key in filing.PROJECT_FIELDS}
+    data["training_type"] = project.training_type.value
+    data["enterprise_id"] = project.enterprise_id
+    if project.institution:
+        inst = project.institution
+        data["institution"] = {
+            "credit_code": inst.credit_code,
+            **{k: getattr(inst, k) for k in filing.INSTITUTION_FIELDS},
+        }
+    if project.platform:
+        data["platform"] = {k: getattr(project.platform, k) for k in filing.PLATFORM_FIELDS}
+    data["plan_rows"] = [
+        {
+            "resource_name": row.resource_name,
+            "key_content": row.key_content,
+            "resource_form": row.resource_form.value,
+            "duration_minutes": row.duration_minutes,
+        }
+        for row in project.plan_rows
+    ]
+    return data
+
+
+def _save(form: ProjectForm, project: Project | None):
+    """Validate and save; returns a redirect, or None to show the form again."""
+    admin = current_admin()
+    if not form.validate_on_submit():
+        return None
+    enterprise_id = form.enterprise_id.data if "enterprise_id" in form else admin.enterprise_id
+    enterprise = get_enterprise_or_404(enterprise_id, admin)
+    try:
+        saved = filing.save_project(project, enterprise, form.service_data(), admin)
+        db.session.commit()
+    except filing.FieldError as exc:
+        db.session.rollback()
+        show_field_error(form, exc)
+        return None
+    flash("备案信息已保存", "success")
+    return redirect(url_for("admin_pages.project_dashboard", project_id=saved.id))
+
+
+def _render_form(form: ProjectForm, project: Project | None, status: int = 200):
+    if request.method == "GET":
+        # Blank rows to fill in without script; blank rows are ignored on save.
+        for _ in range(EXTRA_PLAN_ROWS):
+            form.plan_rows.append_entry()
+    code = 422 if form.errors or any(f.errors for f in form) else status
+    return render_template("admin/project_form.html", form=form, project=project), code
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects")
+    @admin_required()
+    def projects():
+        """Projects the admin may see, newest first."""
+        admin = current_admin()
+        query = scoped(select(Project), admin, Project.enterprise_id)
+        status = request.args.get("status", "")
+        if status in {s.value for s in ProjectStatus}:
+            query = query.where(Project.status == ProjectStatus(status))
+        rows = db.session.scalars(query.order_by(Project.created_at.desc(), Project.id.desc()))
+        return render_template(
+            "admin/projects.html", projects=list(rows), status=status, action_form=ActionForm()
+        )
+
+    @bp.route("/projects/new", methods=["GET", "POST"])
+    @admin_required(*MANAGERS)
+    def project_new():
+        """Create a project (enterprise admins: for their own enterprise only)."""
+        form = ProjectForm()
+        _enterprise_choices(form)
+        if request.method == "POST":
+            response = _save(form, None)
+            if response is not None:
+                return response
+        return _render_form(form, None)
+
+    @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
+    @admin_required(*MANAGERS)
+    def project_edit(project_id: int):
+        """Change a draft or returned project's filing data."""
+        project = get_project_or_404(project_id, current_admin())
+        if project.status not in filing.EDITABLE:
+            raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
+        form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
+        _enterprise_choices(form)
+        if request.method == "POST":
+            response = _save(form, project)
+            if response is not None:
+                return response
+        return _render_form(form, project)
+
+    @bp.post("/projects/<id:project_id>/submit")
+    @admin_required(*MANAGERS)
+    def project_submit(project_id: int):
+        """Submit the project for filing (draft → filed)."""
+        project = get_project_or_404(project_id, current_admin())
+        filing.submit_for_filing(project, current_admin())
+        db.session.commit()
+        flash("已提交备案，等待人社部门审核", "success")
+        return redirect(url_for("admin_pages.projects"))
+
+    @bp.get("/projects/<id:project_id>/filing")
+    @admin_required()
+    def project_filing(project_id: int):
+        """The project's filing data as filed (read-only)."""
+        project = get_project_or_404(project_id, current_admin())
+        return render_template("admin/project_filing.html", project=project)

@@ -1,0 +1,58 @@
+"""Filing review: reviewers approve a filed project or return it with a comment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.forms import ReviewForm
+from backend.admin.pages import show_field_error
+from backend.admin.scope import get_project_or_404
+from backend.extensions import db
+from backend.models import Project, ProjectStatus, Role
+from backend.services import filing
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/review")
+    @admin_required(Role.REVIEWER)
+    def review_queue():
+        """Filed projects waiting for review, and those reviewed lately."""
+        waiting = db.session.scalars(
+            select(Project)
+            .where(Project.status == ProjectStatus.FILED)
+            .order_by(Project.created_at, Project.id)
+        )
+        reviewed = db.session.scalars(
+            select(Project)
+            .where(Project.reviewed_at.is_not(None))
+            .order_by(Project.reviewed_at.desc())
+            .limit(20)
+        )
+        return render_template(
+            "admin/review_queue.html", waiting=list(waiting), reviewed=list(reviewed)
+        )
+
+    @bp.route("/review/<id:project_id>", methods=["GET", "POST"])
+    @admin_required(Role.REVIEWER)
+    def review_project(project_id: int):
+        """A filing with the reviewer's decision form."""
+        project = get_project_or_404(project_id, current_admin())
+        form = ReviewForm()
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                filing.review_filing(
+                    project, form.decision.data, form.comment.data, current_admin()
+                )
+                db.session.commit()
+            except filing.FieldError as exc:
+                db.session.rollback()
+                show_field_error(form, exc)
+            else:
+                flash("审核结果已保存", "success")
+                return redirect(url_for("admin_pages.review_queue"))
+        status = 422 if form.errors else 200
+        return render_template("admin/review.html", project=project, form=form), status

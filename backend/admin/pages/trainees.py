@@ -1,0 +1,147 @@
+"""Trainees: the project's trainee table, a trainee's record, and the admin's actions on it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.validators import Optional
+
+from backend import pii
+from backend.admin.auth import admin_required, current_admin
+from backend.admin.forms import ActionForm, choices
+from backend.admin.scope import get_project_or_404, get_trainee_or_404
+from backend.extensions import db
+from backend.models import Role, Trainee
+from backend.services import binding, dashboard, trainee_detail, trainee_table
+
+MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+
+
+class TraineeFilterForm(Form):
+    """The table's query string; an unknown value falls back to the default."""
+
+    q = StringField(default="")
+    status = SelectField(
+        choices=choices([("", "全部"), *trainee_table.STATUSES.items()]), default=""
+    )
+    bound = SelectField(
+        choices=choices([("", "全部"), ("1", "已绑定"), ("0", "未绑定")]), default=""
+    )
+    sort = SelectField(choices=choices((s, s) for s in trainee_table.SORTS), default="seq")
+    dir = SelectField(choices=choices([("asc", "升序"), ("desc", "降序")]), default="asc")
+    page = IntegerField(default=1, validators=[Optional()])
+    per_page = SelectField(
+        choices=choices((str(n), f"每页 {n} 条") for n in trainee_table.PER_PAGE_CHOICES),
+        default="20",
+    )
+
+    def to_params(self) -> trainee_table.TableParams:
+        """The validated query, with defaults for whatever was not valid."""
+        self.validate()
+        valid = {name for name, field in self._fields.items() if not field.errors}
+
+        def value(name, default):
+            return self[name].data if name in valid and self[name].data else default
+
+        bound = value("bound", "")
+        return trainee_table.TableParams(
+            q=(value("q", "") or "")[:64],
+            status=value("status", ""),
+            bound={"1": True, "0": False}.get(bound),
+            sort=value("sort", "seq"),
+            descending=value("dir", "asc") == "desc",
+            page=value("page", 1),
+            per_page=int(value("per_page", "20")),
+        )
+
+
+def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None = None):
+    admin = current_admin()
+    projects = trainee_detail.projects_of(trainee)
+    project_id = request.args.get("project", type=int)
+    project = next((p for p in projects if p.id == project_id), projects[0] if projects else None)
+    entries = trainee_detail.sessions(trainee, project.id) if project else []
+    seconds = (
+        dashboard.credited_seconds_by_trainee(project, [trainee.id]).get(trainee.id, 0)
+        if project
+        else 0
+    )
+    html = render_template(
+        "admin/trainee.html",
+        trainee=trainee,
+        projects=projects,
+        project=project,
+        entries=entries,
+        devices=trainee_detail.devices(entries),
+        checks=trainee_detail.checks_summary(entries),
+        hours=dashboard.trainee_hours(project, seconds) if project else None,
+        attempts=trainee_detail.quiz_attempts(trainee, project.id) if project else [],
+        evaluation=trainee_detail.evaluation(trainee, project.id) if project else None,
+        id_number=revealed_id or pii.masked_id_number(trainee),
+        mobile=pii.masked_mobile(trainee),
+        revealed=revealed_id is not None,
+        activation_code=code[0] if code else None,
+        activation_expires=code[1] if code else None,
+        can_manage=admin.role in MANAGERS,
+        action_form=ActionForm(),
+    )
+    # A page holding a full ID number or a fresh activation code must not be cached.
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>/trainees")
+    @admin_required()
+    def project_trainees(project_id: int):
+        """The project's trainees: search, filter, sort and pages on the server."""
+        project = get_project_or_404(project_id, current_admin())
+        form = TraineeFilterForm(request.args)
+        params = form.to_params()
+        page = trainee_table.trainee_page(project, params)
+        return render_template(
+            "admin/trainees.html", project=project, form=form, params=params, page=page
+        )
+
+    @bp.get("/trainees/<id:trainee_id>")
+    @admin_required()
+    def trainee(trainee_id: int):
+        """A trainee's sessions, spans, devices, checks, quizzes and evaluation."""
+        return _detail(get_trainee_or_404(trainee_id, current_admin()))
+
+    @bp.post("/trainees/<id:trainee_id>/reveal-id")
+    @admin_required(*MANAGERS)
+    def trainee_reveal_id(trainee_id: int):
+        """Show the full ID number once; the reveal is audit-logged."""
+        admin = current_admin()
+        trainee = get_trainee_or_404(trainee_id, admin)
+        full = pii.reveal_id_number(
+            trainee, actor_kind="admin", actor_id=admin.id, purpose="admin_trainee_page"
+        )
+        db.session.commit()
+        return _detail(trainee, revealed_id=full)
+
+    @bp.post("/trainees/<id:trainee_id>/unbind")
+    @admin_required(*MANAGERS)
+    def trainee_unbind(trainee_id: int):
+        """Unbind the trainee's WeChat."""
+        trainee = get_trainee_or_404(trainee_id, current_admin())
+        binding.unbind_wechat(trainee, current_admin())
+        db.session.commit()
+        flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
+        return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
+
+    @bp.post("/trainees/<id:trainee_id>/activation-code")
+    @admin_required(*MANAGERS)
+    def trainee_activation_code(trainee_id: int):
+        """Issue an activation code and show it once."""
+        trainee = get_trainee_or_404(trainee_id, current_admin())
+        code = binding.issue_activation_code(trainee, current_admin())
+        db.session.commit()
+        return _detail(trainee, code=code)
+
+
+def _project_arg() -> dict:
+    project_id = request.args.get("project", type=int)
+    return {"project": project_id} if project_id else {}

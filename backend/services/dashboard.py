@@ -1,0 +1,98 @@
+"""Project dashboard figures: small read-only queries the dashboard page and charts are built on.
+
+Class hours and subsidy come from the learning engine's ``hours`` service, quiz and evaluation
+figures from the quiz engineer's ``quizzes`` and ``evaluations``: nothing here re-states their
+rules, it only counts and groups their answers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+
+from backend.clock import local_date
+from backend.extensions import db
+from backend.models import Project, Quiz, QuizAttempt, QuizKind
+from backend.policy import current_policy
+from backend.services import evaluations, hours, quizzes
+
+
+def credited_seconds_by_trainee(
+    project: Project, trainee_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Credited seconds within the project's dates per trainee (only ``trainee_ids`` if given)."""
+    if trainee_ids is not None:
+        trainee_ids = list(trainee_ids)
+        if not trainee_ids:
+            return {}
+    return hours.project_credit_seconds(project, trainee_ids)
+
+
+def trainee_hours(project: Project, credited_s: int) -> hours.HourFigures:
+    """A trainee's class hours in the project for their credited seconds."""
+    return hours.hour_figures(credited_s, project.planned_class_hours)
+
+
+def reached_planned_seconds(project: Project) -> int:
+    """The least credited seconds whose class hours reach the project's planned class hours."""
+    # The inverse of hours.hour_figures: class hours >= planned  <=>  seconds >= planned × hour.
+    return project.planned_class_hours * current_policy().seconds_per_class_hour
+
+
+def assessment_results(project_id: int) -> tuple[int, int]:
+    """Trainees who submitted an assessment of the project, and those who passed (quiz service)."""
+    passed = quizzes.assessment_passed_by_trainee(project_id)
+    submitted = set(
+        db.session.scalars(
+            select(QuizAttempt.trainee_id)
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .where(
+                Quiz.project_id == project_id,
+                Quiz.kind == QuizKind.ASSESSMENT,
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .distinct()
+        )
+    )
+    return len(submitted), sum(1 for trainee_id in submitted if passed.get(trainee_id))
+
+
+def project_summary(project: Project) -> dict:
+    """The dashboard's headline figures for a project."""
+    figures = hours.project_hours(project)
+    allocations = [
+        share for years in hours.project_subsidies(project).values() for share in years.values()
+    ]
+    submitted, passed = assessment_results(project.id)
+    return {
+        "enrolled": len(figures),
+        "started": sum(1 for f in figures.values() if f.credited_s > 0),
+        "completed": sum(
+            1 for f in figures.values() if f.class_hours >= project.planned_class_hours
+        ),
+        "class_hours": sum(f.class_hours for f in figures.values()),
+        # After the yearly cap shared with the person's other projects, as the filing exports.
+        "subsidizable_hours": sum(share.subsidizable_hours for share in allocations),
+        "subsidy_fen": sum(share.subsidy_fen for share in allocations),
+        "assessment_submitted": submitted,
+        "assessment_passed": passed,
+        "pass_rate": round(100 * passed / submitted, 1) if submitted else None,
+        "evaluation": evaluations.evaluation_summary(project.id),
+    }
+
+
+def class_hours_per_day(project: Project) -> dict[date, int]:
+    """Class hours earned in the project per China-time day (the moment each hour completed)."""
+    per_day = Counter(local_date(hour.earned_at) for hour in hours.earned_hours(project))
+    return dict(sorted(per_day.items()))
+
+
+def hours_distribution(project: Project) -> list[tuple[str, int]]:
+    """Enrolled trainees by class hours earned: 0, 1, …, planned−1 and planned or more."""
+    planned = max(project.planned_class_hours, 1)
+    buckets = Counter(min(f.class_hours, planned) for f in hours.project_hours(project).values())
+    labels = [f"{h} 课时" for h in range(planned)] + [f"≥{planned} 课时"]
+    return [(label, buckets.get(h, 0)) for h, label in enumerate(labels)]

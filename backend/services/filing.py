@@ -1,0 +1,221 @@
+"""Filing data of 附件1 (enterprise, institution, platform, project, plan) and its review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from backend import audit
+from backend.clock import now
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.models import (
+    AdminUser,
+    CoursePlanRow,
+    Enterprise,
+    Institution,
+    Platform,
+    Project,
+    ProjectStatus,
+    ResourceForm,
+    Role,
+    TrainingType,
+)
+from backend.services.credit_codes import set_credit_code
+
+EDITABLE = (ProjectStatus.DRAFT, ProjectStatus.RETURNED)
+ENTERPRISE_FIELDS = (
+    "name",
+    "registered_address",
+    "legal_representative",
+    "contact_phone",
+    "received_affected_subsidy",
+)
+INSTITUTION_FIELDS = ("name", "registered_address", "person_in_charge", "phone")
+PLATFORM_FIELDS = ("name", "icp_number", "url_or_package", "ip_address", "server_city")
+PROJECT_FIELDS = (
+    "name",
+    "post_trade",
+    "planned_headcount",
+    "method",
+    "start_date",
+    "end_date",
+    "planned_class_hours",
+    "person_in_charge",
+    "person_mobile",
+    "goal",
+)
+
+
+class FieldError(ApiError):
+    """A rejected value of one form field, shown next to that field."""
+
+    def __init__(self, field: str, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+        self.field = field
+
+
+def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
+    code = data["credit_code"]
+    model = type(holder)
+    clash = db.session.scalar(
+        select(model.id).where(
+            model.credit_code == code.strip().upper(), model.id != (holder.id or 0)
+        )
+    )
+    if clash is not None and model is Enterprise:
+        raise FieldError(field, 409, "credit_code_taken", "该统一社会信用代码已登记为其他企业")
+    try:
+        set_credit_code(holder, code, actor=actor, override_reason=data.get("override_reason"))
+    except ApiError as exc:
+        raise FieldError(field, exc.status, exc.code, exc.message) from None
+
+
+def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
+    """Register an enterprise (operators only)."""
+    if actor.role is not Role.OPERATOR:
+        raise ApiError(403, "forbidden", "只有平台运营人员可以新建企业")
+    enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS})
+    _credit_code(enterprise, data, "credit_code", actor)
+    db.session.add(enterprise)
+    db.session.flush()
+    audit.record(
+        "enterprise.create",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="enterprise",
+        object_id=enterprise.id,
+        enterprise_id=enterprise.id,
+    )
+    return enterprise
+
+
+def update_enterprise(enterprise: Enterprise, data: Mapping, actor: AdminUser) -> None:
+    """Change an enterprise's filing data (section one of 附件1)."""
+    for key in ENTERPRISE_FIELDS:
+        setattr(enterprise, key, data[key])
+    if data["credit_code"].strip().upper() != enterprise.credit_code:
+        _credit_code(enterprise, data, "credit_code", actor)
+
+
+def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> None:
+    if not data or not (data.get("name") or "").strip():
+        project.institution = None
+        return
+    code = (data.get("credit_code") or "").strip().upper()
+    institution = project.institution
+    if institution is None or institution.credit_code != code:
+        # Institutions are shared by the enterprises they train for: find it by its code.
+        institution = db.session.scalar(select(Institution).where(Institution.credit_code == code))
+    if institution is None:
+        institution = Institution(**{k: data[k] for k in INSTITUTION_FIELDS})
+        _credit_code(institution, data, "institution-credit_code", actor)
+    for key in INSTITUTION_FIELDS:
+        setattr(institution, key, data[key])
+    project.institution = institution
+
+
+def _platform(project: Project, data: Mapping | None) -> None:
+    if not data or not (data.get("name") or "").strip():
+        project.platform = None
+        return
+    if project.platform is None:
+        project.platform = Platform()
+    for key in PLATFORM_FIELDS:
+        setattr(project.platform, key, data[key])
+
+
+def _plan_rows(project: Project, rows: list[Mapping]) -> None:
+    project.plan_rows.clear()
+    db.session.flush()
+    for position, row in enumerate(rows):
+        project.plan_rows.append(
+            CoursePlanRow(
+                position=position,
+                resource_name=row["resource_name"],
+                key_content=row.get("key_content") or "",
+                resource_form=ResourceForm(row["resource_form"]),
+                duration_minutes=row["duration_minutes"],
+            )
+        )
+
+
+def save_project(
+    project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
+) -> Project:
+    """Create or change a project's filing data; only a draft or returned filing can change."""
+    if actor.role not in (Role.OPERATOR, Role.ENTERPRISE_ADMIN):
+        raise ApiError(403, "forbidden", "没有权限修改备案信息")
+    if actor.role is Role.ENTERPRISE_ADMIN and enterprise.id != actor.enterprise_id:
+        raise ApiError(404, "not_found", "请求的资源不存在")
+    created = project is None
+    if project is None:
+        project = Project(enterprise=enterprise, status=ProjectStatus.DRAFT)
+        db.session.add(project)
+    elif project.status not in EDITABLE:
+        raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
+    for key in PROJECT_FIELDS:
+        setattr(project, key, data[key])
+    project.training_type = TrainingType(data["training_type"])
+    project.enterprise = enterprise
+    db.session.flush()
+    _institution(project, data.get("institution"), actor)
+    _platform(project, data.get("platform"))
+    _plan_rows(project, data.get("plan_rows") or [])
+    db.session.flush()
+    audit.record(
+        "project.create" if created else "project.update",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=enterprise.id,
+    )
+    return project
+
+
+def submit_for_filing(project: Project, actor: AdminUser) -> None:
+    """Submit a draft (or returned) project for filing: draft → filed."""
+    if actor.role not in (Role.OPERATOR, Role.ENTERPRISE_ADMIN):
+        raise ApiError(403, "forbidden", "没有权限提交备案")
+    if project.status not in EDITABLE:
+        raise ApiError(409, "not_submittable", "只有草稿或退回的项目可以提交备案")
+    if not project.plan_rows:
+        raise ApiError(422, "plan_missing", "请先填写线上培训计划，再提交备案")
+    project.status = ProjectStatus.FILED
+    audit.record(
+        "project.submit",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=project.enterprise_id,
+    )
+
+
+def review_filing(project: Project, decision: str, comment: str, actor: AdminUser) -> None:
+    """A reviewer approves a filed project or returns it with a comment."""
+    if actor.role is not Role.REVIEWER:
+        raise ApiError(403, "forbidden", "只有审核人员可以审核备案")
+    if project.status is not ProjectStatus.FILED:
+        raise ApiError(409, "not_filed", "该项目不在待审核状态")
+    comment = (comment or "").strip()
+    if decision == "returned" and not comment:
+        raise FieldError("comment", 422, "comment_required", "退回时请填写审核意见")
+    if decision not in ("approved", "returned"):
+        raise FieldError("decision", 422, "decision_invalid", "请选择通过或退回")
+    project.status = ProjectStatus(decision)
+    project.review_comment = comment or None
+    project.reviewed_by_id = actor.id
+    project.reviewed_at = now()
+    audit.record(
+        "project.review",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=project.enterprise_id,
+        decision=decision,
+        comment=comment,
+    )

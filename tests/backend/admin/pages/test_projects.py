@@ -1,0 +1,201 @@
+"""Creating, editing, submitting and reviewing the filing data of 附件1 through the pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.models import AuditLog, Enterprise, Institution, Project, ProjectStatus
+from tests import factories
+from tests.backend.admin.pages import world as w
+
+BAD_CHECKSUM = factories.credit_code(7)[:17] + ("0" if factories.credit_code(7)[17] != "0" else "1")
+
+
+def _project_form(token: str, **overrides) -> dict:
+    data = {
+        "csrf_token": token,
+        "name": "新员工岗前培训",
+        "post_trade": "装配工",
+        "training_type": "pre_job",
+        "planned_headcount": "20",
+        "method": "线上培训",
+        "start_date": "2026-04-01",
+        "end_date": "2026-05-31",
+        "planned_class_hours": "16",
+        "person_in_charge": "李经理",
+        "person_mobile": "139 0013 9000",
+        "goal": "熟悉安全规程",
+        "institution-name": "",
+        "institution-credit_code": "",
+        "platform-name": "适岗平台",
+        "platform-server_city": "广州",
+        "plan_rows-0-resource_name": "安全生产",
+        "plan_rows-0-key_content": "规程",
+        "plan_rows-0-resource_form": "video",
+        "plan_rows-0-duration_minutes": "90",
+        "plan_rows-1-resource_name": "",
+        "plan_rows-1-resource_form": "video",
+        "plan_rows-1-duration_minutes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _actions(make, action):
+    return make.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
+
+
+def test_enterprise_admin_creates_project_only_for_own_enterprise(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    form = _project_form(token, enterprise_id=str(world.b.id))
+    response = client.post("/admin/projects/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    project = make.session.scalar(select(Project).where(Project.name == "新员工岗前培训"))
+    assert project.enterprise_id == world.a.id
+    assert project.status is ProjectStatus.DRAFT
+    assert project.person_mobile == "13900139000"
+    assert [r.resource_name for r in project.plan_rows] == ["安全生产"]
+    assert project.platform.name == "适岗平台" and project.institution is None
+    assert len(_actions(make, "project.create")) == 1
+
+
+def test_operator_picks_the_enterprise(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("operator", world, make, admin_login, client)
+    page = client.get("/admin/projects/new").get_data(as_text=True)
+    assert "乙公司" in page and "甲公司" in page
+    response = client.post(
+        "/admin/projects/new", data=_project_form(token, enterprise_id=str(world.b.id))
+    )
+    assert response.status_code == 302
+    project = make.session.scalar(select(Project).where(Project.name == "新员工岗前培训"))
+    assert project.enterprise_id == world.b.id
+
+
+def test_field_errors_are_shown_next_to_the_field(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    form = _project_form(
+        token,
+        person_mobile="12345",
+        end_date="2026-03-01",
+        **{"plan_rows-0-resource_name": "", "plan_rows-0-duration_minutes": "30"},
+    )
+    response = client.post("/admin/projects/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="person_mobile-error">手机号码格式不正确' in page
+    assert 'id="end_date-error">结束日期不能早于开始日期' in page
+    assert "请填写资源名称" in page
+    assert make.session.scalar(select(Project).where(Project.name == "新员工岗前培训")) is None
+
+
+def test_bad_institution_checksum_needs_an_operator_with_a_reason(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    inst = {"institution-name": "某培训学校", "institution-credit_code": BAD_CHECKSUM}
+    response = client.post("/admin/projects/new", data=_project_form(token, **inst))
+    assert response.status_code == 422
+    assert 'id="institution-credit_code-error">统一社会信用代码校验位不正确' in response.get_data(
+        as_text=True
+    )
+    inst["institution-override_reason"] = "试点地区早期代码"
+    response = client.post("/admin/projects/new", data=_project_form(token, **inst))
+    assert "只有平台运营人员可以接受" in response.get_data(as_text=True)
+    assert make.session.scalar(select(Institution)) is None
+
+
+def test_operator_overrides_a_bad_checksum_with_a_reason(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("operator", world, make, admin_login, client)
+    inst = {
+        "institution-name": "某培训学校",
+        "institution-credit_code": BAD_CHECKSUM,
+        "institution-override_reason": "试点地区早期代码",
+    }
+    form = _project_form(token, enterprise_id=str(world.a.id), **inst)
+    assert client.post("/admin/projects/new", data=form).status_code == 302
+    institution = make.session.scalar(select(Institution))
+    assert institution.credit_code == BAD_CHECKSUM
+    assert institution.credit_code_override_reason == "试点地区早期代码"
+    [entry] = _actions(make, "credit_code.override")
+    assert entry.detail["reason"] == "试点地区早期代码"
+
+
+def test_edit_keeps_plan_rows_and_filed_projects_are_locked(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    page = client.get(f"/admin/projects/{world.draft.id}/edit").get_data(as_text=True)
+    assert 'value="甲公司草稿项目"' in page and 'value="安全生产"' in page
+    form = _project_form(token, name="改过的名称")
+    assert client.post(f"/admin/projects/{world.draft.id}/edit", data=form).status_code == 302
+    make.session.refresh(world.draft)
+    assert world.draft.name == "改过的名称"
+    response = client.post(f"/admin/projects/{world.filed.id}/edit", data=form)
+    assert response.status_code == 409
+
+
+def test_submit_then_review(client, make, admin_login, app):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    response = client.post(f"/admin/projects/{world.draft.id}/submit", data={"csrf_token": token})
+    assert response.status_code == 302
+    make.session.refresh(world.draft)
+    assert world.draft.status is ProjectStatus.FILED
+    assert len(_actions(make, "project.submit")) == 1
+
+    reviewer_client = app.test_client()
+    token = w.sign_in_other(reviewer_client, make, "reviewer")
+    queue = reviewer_client.get("/admin/review").get_data(as_text=True)
+    assert "甲公司草稿项目" in queue
+    url = f"/admin/review/{world.draft.id}"
+    response = reviewer_client.post(url, data={"csrf_token": token, "decision": "returned"})
+    assert response.status_code == 422 and "退回时请填写审核意见" in response.get_data(as_text=True)
+    data = {"csrf_token": token, "decision": "returned", "comment": "培训计划时长不足"}
+    assert reviewer_client.post(url, data=data).status_code == 302
+    make.session.refresh(world.draft)
+    assert world.draft.status is ProjectStatus.RETURNED
+    assert world.draft.review_comment == "培训计划时长不足"
+    [entry] = _actions(make, "project.review")
+    assert entry.detail == {"decision": "returned", "comment": "培训计划时长不足"}
+    assert entry.ip == "127.0.0.1"
+    # Returned: the enterprise admin can edit again and sees the comment.
+    page = client.get(f"/admin/projects/{world.draft.id}/edit").get_data(as_text=True)
+    assert "培训计划时长不足" in page
+
+
+def test_operator_creates_enterprise_and_duplicate_code_is_refused(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("operator", world, make, admin_login, client)
+    data = {
+        "csrf_token": token,
+        "name": "丙公司",
+        "credit_code": factories.credit_code(900001).lower(),
+        "contact_phone": "020-1234567",
+    }
+    assert client.post("/admin/enterprises/new", data=data).status_code == 302
+    created = make.session.scalar(select(Enterprise).where(Enterprise.name == "丙公司"))
+    assert created.credit_code == factories.credit_code(900001)
+    assert len(_actions(make, "enterprise.create")) == 1
+    response = client.post("/admin/enterprises/new", data={**data, "name": "丁公司"})
+    assert response.status_code == 422
+    assert "已登记为其他企业" in response.get_data(as_text=True)
+
+
+def test_enterprise_admin_edits_own_enterprise(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    data = {
+        "csrf_token": token,
+        "name": "甲公司（新名）",
+        "credit_code": world.a.credit_code,
+        "legal_representative": "王总",
+    }
+    assert client.post(f"/admin/enterprises/{world.a.id}/edit", data=data).status_code == 302
+    make.session.refresh(world.a)
+    assert world.a.name == "甲公司（新名）" and world.a.legal_representative == "王总"
+    data["credit_code"] = BAD_CHECKSUM
+    data["override_reason"] = "想绕过"
+    response = client.post(f"/admin/enterprises/{world.a.id}/edit", data=data)
+    assert response.status_code == 422 and "只有平台运营人员" in response.get_data(as_text=True)

@@ -1,0 +1,103 @@
+"""Filing rules: who may change, submit and review a filing, and in which state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from backend.errors import ApiError
+from backend.models import AuditLog, ProjectStatus, Role
+from backend.services import filing
+
+
+def _data(**overrides) -> dict:
+    data = {
+        "name": "项目",
+        "post_trade": "装配工",
+        "training_type": "on_job",
+        "planned_headcount": 5,
+        "method": "线上培训",
+        "start_date": date(2026, 4, 1),
+        "end_date": date(2026, 4, 30),
+        "planned_class_hours": 8,
+        "person_in_charge": "李",
+        "person_mobile": "13900139000",
+        "goal": "",
+        "plan_rows": [
+            {"resource_name": "安全", "resource_form": "video", "duration_minutes": 45},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_reviewer_cannot_save_and_other_enterprise_is_hidden(app, make):
+    mine, theirs = make.enterprise(), make.enterprise()
+    with pytest.raises(ApiError) as err:
+        filing.save_project(None, mine, _data(), make.admin(Role.REVIEWER))
+    assert err.value.status == 403
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=mine)
+    with pytest.raises(ApiError) as err:
+        filing.save_project(None, theirs, _data(), hr)
+    assert err.value.status == 404
+    project = filing.save_project(None, mine, _data(), hr)
+    assert project.status is ProjectStatus.DRAFT and len(project.plan_rows) == 1
+
+
+def test_submit_needs_a_plan_and_a_draft(app, make):
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
+    project = make.project(hr.enterprise, status=ProjectStatus.DRAFT)
+    with pytest.raises(ApiError) as err:
+        filing.submit_for_filing(project, hr)
+    assert err.value.code == "plan_missing"
+    make.plan_row(project)
+    make.session.refresh(project)
+    filing.submit_for_filing(project, hr)
+    assert project.status is ProjectStatus.FILED
+    with pytest.raises(ApiError) as err:
+        filing.submit_for_filing(project, hr)
+    assert err.value.status == 409
+    with pytest.raises(ApiError) as err:
+        filing.save_project(project, hr.enterprise, _data(), hr)
+    assert err.value.code == "not_editable"
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.ENTERPRISE_ADMIN])
+def test_only_reviewers_review(app, make, role):
+    enterprise = make.enterprise()
+    project = make.project(enterprise, status=ProjectStatus.FILED)
+    actor = make.admin(role, enterprise=enterprise if role is Role.ENTERPRISE_ADMIN else None)
+    with pytest.raises(ApiError) as err:
+        filing.review_filing(project, "approved", "", actor)
+    assert err.value.status == 403
+    assert project.status is ProjectStatus.FILED
+
+
+def test_review_states_and_audit(app, make):
+    reviewer = make.admin(Role.REVIEWER)
+    project = make.project(status=ProjectStatus.DRAFT)
+    with pytest.raises(ApiError) as err:
+        filing.review_filing(project, "approved", "", reviewer)
+    assert err.value.code == "not_filed"
+    project.status = ProjectStatus.FILED
+    with pytest.raises(filing.FieldError) as err:
+        filing.review_filing(project, "maybe", "", reviewer)
+    assert err.value.field == "decision"
+    filing.review_filing(project, "approved", "  ", reviewer)
+    assert project.status is ProjectStatus.APPROVED and project.review_comment is None
+    assert project.reviewed_by_id == reviewer.id and project.reviewed_at is not None
+    entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "project.review"))
+    assert entry.actor_id == reviewer.id and entry.detail["decision"] == "approved"
+
+
+def test_institutions_are_shared_by_credit_code(app, make):
+    from tests.factories import credit_code
+
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
+    institution = {"name": "培训学校", "credit_code": credit_code(424242)}
+    institution |= {"registered_address": "", "person_in_charge": "", "phone": ""}
+    first = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
+    second = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
+    assert first.institution_id == second.institution_id is not None
