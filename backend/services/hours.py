@@ -202,23 +202,21 @@ def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
     return {tid: [int(x or 0) for x in seconds] for tid, *seconds in db.session.execute(query)}
 
 
-def _hours_by_year(project: Project, seconds_by_year: list[int], policy: SubsidyPolicy):
+def _hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], per_hour: int):
     """[(year, class hours earned that year, subsidizable ones)] from per-year seconds.
 
     Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
     the year in which the running total crossed it, which per-year running sums give exactly.
     """
-    per_hour = policy.seconds_per_class_hour
-    planned = max(project.planned_class_hours, 0)
-    running, hours_before, years = 0, 0, []
-    for (year, _, _), part in zip(_year_windows(project), seconds_by_year, strict=True):
+    running, hours_before, earned = 0, 0, []
+    for year, part in zip(years, seconds_by_year, strict=True):
         running += part
         hours = running // per_hour
         if hours > hours_before:
             subsidizable = min(hours, planned) - min(hours_before, planned)
-            years.append((year, hours - hours_before, subsidizable))
+            earned.append((year, hours - hours_before, subsidizable))
         hours_before = hours
-    return years
+    return earned
 
 
 def _allocate_in_order(
@@ -278,11 +276,16 @@ def yearly_subsidies(
         seconds = (known_seconds or {}).get(project.id)
         if seconds is None:
             seconds = _year_seconds(project, trainee_ids)
+        years = [year for year, _, _ in _year_windows(project)]
+        planned = max(project.planned_class_hours, 0)
+        per_hour = policy.seconds_per_class_hour
         for trainee_id, per_year in seconds.items():
             person = person_of.get(trainee_id)
             if person is None:
                 continue
-            for year, class_hours, subsidizable in _hours_by_year(project, per_year, policy):
+            for year, class_hours, subsidizable in _hours_by_year(
+                years, planned, per_year, per_hour
+            ):
                 record = result[person].setdefault(year, PersonYear(person, year))
                 key = (trainee_id, project.id)
                 share = record.allocations.setdefault(key, Allocation(*key))
