@@ -182,6 +182,7 @@ def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
 
 def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
     """Per trainee: credited seconds in each China-time year of the project (one aggregate)."""
+    windows = _year_windows(project)
     columns = [
         sa.func.sum(
             sa.case(
@@ -192,8 +193,11 @@ def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
                 else_=0,
             )
         )
-        for _, a, b in _year_windows(project)
+        for _, a, b in windows
     ]
+    if len(windows) == 1:
+        # Most projects lie within one year: the project window already selects its spans.
+        columns = [sa.func.sum(CreditedSpan.seconds)]
     query = (
         sa.select(CreditedSpan.trainee_id, *columns)
         .where(_in_window(project), CreditedSpan.trainee_id.in_(trainee_ids))
