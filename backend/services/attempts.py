@@ -23,8 +23,9 @@ from backend.models import (
     Trainee,
 )
 from backend.services import question_bank
+from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
-from backend.services.quizzes import attempts_left, enrolment_or_404
+from backend.services.quizzes import attempts_left
 
 _system_random = random.SystemRandom()
 

@@ -10,7 +10,7 @@ from backend import clock
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import Evaluation, ProjectStatus, Trainee
-from backend.services.quizzes import enrolment_or_404
+from backend.services.enrolments import enrolment_or_404
 
 SCORES = ("overall", "content", "teaching", "platform")
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import (
     Course,
     CreditedSpan,
-    Enrolment,
     LearningSession,
     Lesson,
     Project,
@@ -18,6 +16,7 @@ from backend.models import (
 )
 from backend.policy import current_policy
 from backend.services import live
+from backend.services.enrolments import enrolment_or_404
 
 
 def completion_threshold_s(duration_s: int) -> int:
@@ -58,14 +57,7 @@ def credited_spans(
 
 def enrolled_project(trainee: Trainee, project_id: int) -> Project:
     """The project if the trainee is enrolled in it, else 404."""
-    project = db.session.scalar(
-        sa.select(Project)
-        .join(Enrolment, Enrolment.project_id == Project.id)
-        .where(Project.id == project_id, Enrolment.trainee_id == trainee.id)
-    )
-    if project is None:
-        raise NotFound("未找到你参加的该培训项目")
-    return project
+    return enrolment_or_404(trainee, project_id, message="未找到你参加的该培训项目").project
 
 
 def project_lessons(trainee: Trainee, project_id: int) -> dict:

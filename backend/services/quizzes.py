@@ -18,6 +18,7 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
+from backend.services.enrolments import enrolment_or_404
 
 
 @dataclass
@@ -55,20 +56,6 @@ def project_quizzes(project_id: int) -> list[Quiz]:
     """The quizzes of a project, in the order they were added."""
     query = select(Quiz).where(Quiz.project_id == project_id).order_by(Quiz.id)
     return list(db.session.scalars(query))
-
-
-def enrolment_or_404(trainee: Trainee, project_id: int, *, lock: bool = False) -> Enrolment:
-    """The trainee's enrolment in the project; anyone else gets 404."""
-    query = select(Enrolment).where(
-        Enrolment.project_id == project_id, Enrolment.trainee_id == trainee.id
-    )
-    if lock:
-        # Serializes a trainee's attempt starts in one project, so limits hold under double taps.
-        query = query.with_for_update()
-    enrolment = db.session.scalar(query)
-    if enrolment is None:
-        raise NotFound("培训项目不存在或你未报名该项目")
-    return enrolment
 
 
 def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:

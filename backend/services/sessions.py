@@ -11,7 +11,6 @@ from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import (
     CreditedSpan,
-    Enrolment,
     LearningSession,
     Lesson,
     Project,
@@ -20,6 +19,7 @@ from backend.models import (
 )
 from backend.policy import current_policy
 from backend.services import attention, live
+from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
 from backend.services.progress import (
@@ -109,17 +109,16 @@ def start_live(
     )
 
 
+LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
+
+
 def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
     """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
     lesson = db.session.get(Lesson, lesson_id)
     project = lesson.course.project if lesson is not None else None
-    enrolled = project is not None and db.session.scalar(
-        sa.select(Enrolment.id).where(
-            Enrolment.project_id == project.id, Enrolment.trainee_id == trainee.id
-        )
-    )
-    if not enrolled:
-        raise NotFound("未找到你参加的培训项目中的该课节")
+    if project is None:
+        raise NotFound(LESSON_NOT_FOUND)
+    enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
     if not project.start_date <= today() <= project.end_date:
         raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
     # One check-in of a trainee at a time, so two devices cannot both end up open.
