@@ -20,7 +20,7 @@ run: $(STAMP)
 	SHIGANG_ENV=development $(BIN)/python -m backend.devserver --port $(PORT)
 
 ## make test: the whole suite on PostgreSQL and Redis (override DATABASE_URL=sqlite:// for SQLite).
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	DATABASE_URL=$${DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
