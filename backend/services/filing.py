@@ -13,6 +13,7 @@ from backend.extensions import db
 from backend.models import (
     AdminUser,
     CoursePlanRow,
+    Enrolment,
     Enterprise,
     Institution,
     Platform,
@@ -173,6 +174,11 @@ def _plan_rows(project: Project, rows: list[Mapping]) -> None:
         )
 
 
+def _has_enrolments(project: Project) -> bool:
+    query = select(Enrolment.trainee_id).where(Enrolment.project_id == project.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
 def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
@@ -187,6 +193,11 @@ def save_project(
         db.session.add(project)
     elif project.status not in EDITABLE:
         raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
+    elif project.enterprise_id != enterprise.id and _has_enrolments(project):
+        # Trainees belong to the enterprise: moving their project would show them to another.
+        raise FieldError(
+            "enterprise_id", 409, "project_has_trainees", "项目已有学员报名，不能改为其他企业的项目"
+        )
     for key in PROJECT_FIELDS:
         setattr(project, key, data[key])
     project.training_type = TrainingType(data["training_type"])

@@ -129,3 +129,19 @@ def test_another_enterprise_cannot_rewrite_a_shared_institution(app, make):
     project = filing.save_project(None, mine.enterprise, _data(institution=blanks), mine)
     assert project.institution_id == approved.institution_id
     assert approved.institution.registered_address == "广州"
+
+
+def test_a_project_with_trainees_stays_with_its_enterprise(app, make):
+    operator = make.admin(Role.OPERATOR)
+    first, second = make.enterprise(), make.enterprise()
+    project = make.project(first, status=ProjectStatus.DRAFT)
+    make.enrol(make.trainee(first), project)
+    make.session.commit()
+    with pytest.raises(filing.FieldError) as err:
+        filing.save_project(project, second, _data(), operator)
+    assert err.value.code == "project_has_trainees" and err.value.field == "enterprise_id"
+    make.session.rollback()
+    assert make.session.get(type(project), project.id).enterprise_id == first.id
+    # Without trainees an operator may still correct the enterprise of a draft.
+    empty = make.project(first, status=ProjectStatus.DRAFT)
+    assert filing.save_project(empty, second, _data(), operator).enterprise_id == second.id
