@@ -39,7 +39,7 @@ class BaseConfig:
     ALLOW_EMBEDDED_REDIS = False
     SECRET_KEY: str | None = None
     FIELD_ENCRYPTION_KEY: str | None = None
-    WECHAT_APP_ID = "wx0000000000000000"
+    WECHAT_APP_ID: str | None = None
     WECHAT_APP_SECRET: str | None = None
     WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
     WECHAT_TIMEOUT_S = 5.0

@@ -1,6 +1,9 @@
 """The admin web (server-rendered pages) and the admin JSON API under /api/admin."""
 
-from flask import Flask
+from flask import Flask, request
+
+from backend.errors import ApiError
+from backend.services.plain_text import storable
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +16,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(roster.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(create_api_blueprint())
+    app.before_request(refuse_unstorable_form_text)
+
+
+def refuse_unstorable_form_text() -> None:
+    """Refuse admin-page input no database can hold (NUL), which WTForms fields let through."""
+    # The JSON APIs check their text with pydantic (backend/services/plain_text.py); the pages'
+    # forms and query strings would otherwise reach PostgreSQL and fail there with a 500.
+    if not request.path.startswith("/admin"):
+        return
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if not (storable(key) and storable(value)):
+                raise ApiError(400, "unstorable_text", "输入内容包含无法保存的字符，请删除后重试")

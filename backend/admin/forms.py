@@ -43,6 +43,12 @@ def _mobile(form, field) -> None:
             raise ValidationError(exc.message) from None
 
 
+def _plausible_date(form, field) -> None:
+    """A training date in 2000–2100: far dates would overflow the class-hour windows."""
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError("日期应在2000年至2100年之间")
+
+
 def _text(label: str, max_length: int, required: bool = False, default: str = "") -> StringField:
     first = DataRequired(REQUIRED) if required else Optional()
     return StringField(
@@ -133,11 +139,14 @@ class ProjectForm(FlaskForm):
     post_trade = _text("培训岗位（工种）", 100, required=True)
     training_type = SelectField("培训类型", choices=choices(TRAINING_TYPES))
     planned_headcount = IntegerField(
-        "计划培训人数", [DataRequired(REQUIRED), NumberRange(min=1, message="应为正整数")]
+        "计划培训人数",
+        [DataRequired(REQUIRED), NumberRange(min=1, max=1_000_000, message="应为1至1000000的整数")],
     )
     method = _text("培训方式", 100, required=True, default="线上培训")
-    start_date = DateField("培训开始日期", [DataRequired("请填写日期（年-月-日）")])
-    end_date = DateField("培训结束日期", [DataRequired("请填写日期（年-月-日）")])
+    start_date = DateField(
+        "培训开始日期", [DataRequired("请填写日期（年-月-日）"), _plausible_date]
+    )
+    end_date = DateField("培训结束日期", [DataRequired("请填写日期（年-月-日）"), _plausible_date])
     planned_class_hours = IntegerField(
         "培训课时", [DataRequired(REQUIRED), NumberRange(min=1, max=1000, message="应为正整数")]
     )

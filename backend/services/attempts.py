@@ -142,7 +142,9 @@ def save_answers(attempt: QuizAttempt, answers: list[tuple[int, str]]) -> None:
         checked.append((question, letters))
     saved = {a.question_id: a for a in _answers(attempt)}
     now = clock.now()
-    for question, letters in checked:
+    # A question sent twice in one request: its last answer counts (as two requests would).
+    last = {question.id: (question, letters) for question, letters in checked}
+    for question, letters in last.values():
         existing = saved.get(question.id)
         if not letters:
             if existing is not None:

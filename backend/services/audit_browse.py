@@ -41,8 +41,12 @@ class AuditPage:
         return max(1, -(-self.total // PER_PAGE))
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC) - CST
+def _day_start(day: date, days_after: int = 0) -> datetime | None:
+    """UTC start of the China day ``days_after`` days after ``day``; None out of range."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=days_after) - CST
+    except OverflowError:
+        return None  # before year 1 or after year 9999: no bound at all
 
 
 def actions() -> list[str]:
@@ -57,10 +61,12 @@ def audit_page(query: AuditQuery) -> AuditPage:
         stmt = stmt.where(AuditLog.action == query.action)
     if query.enterprise_id:
         stmt = stmt.where(AuditLog.enterprise_id == query.enterprise_id)
-    if query.date_from:
-        stmt = stmt.where(AuditLog.at >= _day_start(query.date_from))
-    if query.date_to:
-        stmt = stmt.where(AuditLog.at < _day_start(query.date_to + timedelta(days=1)))
+    start = _day_start(query.date_from) if query.date_from else None
+    if start is not None:
+        stmt = stmt.where(AuditLog.at >= start)
+    end = _day_start(query.date_to, days_after=1) if query.date_to else None
+    if end is not None:
+        stmt = stmt.where(AuditLog.at < end)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(query.page, 1), pages)

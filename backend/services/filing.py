@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from backend import audit
 from backend.clock import now
@@ -13,6 +13,7 @@ from backend.extensions import db
 from backend.models import (
     AdminUser,
     CoursePlanRow,
+    Enrolment,
     Enterprise,
     Institution,
     Platform,
@@ -111,9 +112,41 @@ def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> No
     if institution is None:
         institution = Institution(**{k: data[k] for k in INSTITUTION_FIELDS})
         _credit_code(institution, data, "institution-credit_code", actor)
+    elif _in_other_filings(institution, project):
+        # Another enterprise's filing, or one already submitted, shows this institution: its
+        # registered data is kept as is (blank fields take it), and a different value is refused.
+        if any(data[k] and data[k] != getattr(institution, k) for k in INSTITUTION_FIELDS):
+            raise FieldError(
+                "institution-name",
+                409,
+                "institution_shared",
+                "该培训机构已在其他备案中登记，其信息不能在此修改；请按已登记的信息填写，"
+                "或留空由平台带出，如需更正请联系平台运营人员",
+            )
+        project.institution = institution
+        return
     for key in INSTITUTION_FIELDS:
         setattr(institution, key, data[key])
     project.institution = institution
+
+
+def _in_other_filings(institution: Institution, project: Project) -> bool:
+    """Whether a project of another enterprise, or a submitted one, refers to ``institution``."""
+    return (
+        db.session.scalar(
+            select(Project.id)
+            .where(
+                Project.institution_id == institution.id,
+                Project.id != project.id,
+                or_(
+                    Project.enterprise_id != project.enterprise_id,
+                    Project.status.not_in(EDITABLE),
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _platform(project: Project, data: Mapping | None) -> None:
@@ -141,6 +174,11 @@ def _plan_rows(project: Project, rows: list[Mapping]) -> None:
         )
 
 
+def _has_enrolments(project: Project) -> bool:
+    query = select(Enrolment.trainee_id).where(Enrolment.project_id == project.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
 def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
@@ -155,6 +193,11 @@ def save_project(
         db.session.add(project)
     elif project.status not in EDITABLE:
         raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
+    elif project.enterprise_id != enterprise.id and _has_enrolments(project):
+        # Trainees belong to the enterprise: moving their project would show them to another.
+        raise FieldError(
+            "enterprise_id", 409, "project_has_trainees", "项目已有学员报名，不能改为其他企业的项目"
+        )
     for key in PROJECT_FIELDS:
         setattr(project, key, data[key])
     project.training_type = TrainingType(data["training_type"])

@@ -47,7 +47,14 @@ def test_request_id_is_echoed(client):
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APP_SECRET"],
+    [
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WECHAT_APP_ID",
+        "WECHAT_APP_SECRET",
+    ],
 )
 def test_production_refuses_to_start_without_a_secret(monkeypatch, missing):
     env = {

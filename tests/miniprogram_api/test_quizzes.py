@@ -229,3 +229,19 @@ def test_empty_bank_and_closed_project(client, make):
     make.session.commit()
     refused = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "project_closed"
+
+
+def test_the_same_question_twice_in_one_save_keeps_the_last_answer(client, make):
+    _, headers, quiz, bank = setup_bank(make, questions=2, question_count=2)
+    attempt = _start(client, quiz, headers)
+    first = attempt["questions"][0]
+    right = shown_letters(first, bank[first["id"]])
+    # Answered, then cleared, in one request: nothing is saved for it.
+    twice = [{"question_id": first["id"], "letters": right}]
+    twice.append({"question_id": first["id"], "letters": ""})
+    response = _save(client, attempt["id"], twice, headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["answers"] == []
+    # Cleared, then answered: the answer is saved once.
+    response = _save(client, attempt["id"], [twice[1], twice[0]], headers)
+    assert response.get_json()["answers"] == [{"question_id": first["id"], "letters": right}]

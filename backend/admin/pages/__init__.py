@@ -46,9 +46,16 @@ def duration(seconds: int | None) -> str:
 @bp.app_template_global("url_with")
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed (sorting, paging)."""
-    args = request.args.to_dict()
+    view_args = request.view_args or {}
+    # Only the page's own parameters: a path parameter repeated in the query string, or
+    # url_for's own options (_external, _scheme, …), must not reach url_for from a link.
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key not in view_args and not key.startswith("_")
+    }
     args.update({key: value for key, value in changes.items() if value is not None})
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 # Globals rather than context: the macros in _macros.html are imported without context.

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from wtforms import DateField, Form, IntegerField, SelectField
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
 from backend.admin.auth import admin_required
 from backend.admin.forms import choices
+from backend.api import MAX_ID
 from backend.extensions import db
 from backend.models import Enterprise, Role
 from backend.services import audit_browse
@@ -46,7 +47,7 @@ class AuditFilterForm(Form):
     """The audit page's query string."""
 
     action = SelectField(default="")
-    enterprise = IntegerField(validators=[Optional()])
+    enterprise = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     date_from = DateField(validators=[Optional()])
     date_to = DateField(validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional()])

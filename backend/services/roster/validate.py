@@ -10,6 +10,7 @@ from sqlalchemy import select
 from backend import pii
 from backend.extensions import db
 from backend.models import Trainee
+from backend.services.plain_text import storable
 from backend.services.roster.parse import KEY_TO_HEADER, ParsedSheet, RawRow
 from backend.validation import (
     InvalidValue,
@@ -115,6 +116,8 @@ def _check_row(raw: RawRow) -> tuple[CleanRow | None, list[RowError]]:
         fail("name", "姓名不能为空")
     elif len(name) > NAME_MAX:
         fail("name", f"姓名不能超过 {NAME_MAX} 个字")
+    elif not storable(name):
+        fail("name", "姓名包含无法保存的字符")
 
     gender = None
     try:

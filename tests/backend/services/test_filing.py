@@ -101,3 +101,47 @@ def test_institutions_are_shared_by_credit_code(app, make):
     first = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
     second = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
     assert first.institution_id == second.institution_id is not None
+
+
+def test_another_enterprise_cannot_rewrite_a_shared_institution(app, make):
+    from tests.factories import credit_code
+
+    code = credit_code(515151)
+    theirs = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
+    registered = {"name": "培训学校", "credit_code": code, "registered_address": "广州"}
+    registered |= {"person_in_charge": "王", "phone": "020-1"}
+    approved = filing.save_project(None, theirs.enterprise, _data(institution=registered), theirs)
+    approved.status = ProjectStatus.APPROVED
+    make.session.commit()
+    mine = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
+
+    forged = registered | {"name": "篡改", "phone": "020-9"}
+    with pytest.raises(filing.FieldError) as err:
+        filing.save_project(None, mine.enterprise, _data(institution=forged), mine)
+    assert err.value.code == "institution_shared" and err.value.field == "institution-name"
+    make.session.rollback()
+    make.session.refresh(approved)
+    assert approved.institution.name == "培训学校" and approved.institution.phone == "020-1"
+
+    # The registered data, or blanks, link the same institution without changing it.
+    blanks = {"name": "培训学校", "credit_code": code, "registered_address": ""}
+    blanks |= {"person_in_charge": "", "phone": ""}
+    project = filing.save_project(None, mine.enterprise, _data(institution=blanks), mine)
+    assert project.institution_id == approved.institution_id
+    assert approved.institution.registered_address == "广州"
+
+
+def test_a_project_with_trainees_stays_with_its_enterprise(app, make):
+    operator = make.admin(Role.OPERATOR)
+    first, second = make.enterprise(), make.enterprise()
+    project = make.project(first, status=ProjectStatus.DRAFT)
+    make.enrol(make.trainee(first), project)
+    make.session.commit()
+    with pytest.raises(filing.FieldError) as err:
+        filing.save_project(project, second, _data(), operator)
+    assert err.value.code == "project_has_trainees" and err.value.field == "enterprise_id"
+    make.session.rollback()
+    assert make.session.get(type(project), project.id).enterprise_id == first.id
+    # Without trainees an operator may still correct the enterprise of a draft.
+    empty = make.project(first, status=ProjectStatus.DRAFT)
+    assert filing.save_project(empty, second, _data(), operator).enterprise_id == second.id

@@ -285,3 +285,17 @@ def test_upload_and_confirm_need_the_csrf_header(client, hr):
     body = upload(client, csrf, project.id, rosters.csv_bytes([rosters.person(1)])).get_json()
     response = client.post(f"/api/admin/roster-imports/{body['import_id']}/confirm")
     assert response.status_code == 400
+
+
+def test_a_nul_in_a_name_deep_in_a_csv_is_a_row_error(client, make, hr):
+    _, project, csrf = hr
+    rows = [rosters.person(n) for n in range(1, 80)]
+    rows.append(rosters.person(80, name="张\x00三"))
+    data = rosters.csv_bytes(rows)
+    assert b"\x00" not in data[:4096]  # past the sniffing of binary files
+    body = upload(client, csrf, project.id, data).get_json()
+    assert not body["ok"] and body["import_id"] is None
+    assert [(e["column"], e["message"]) for e in body["errors"]] == [
+        ("姓名", "姓名包含无法保存的字符")
+    ]
+    assert trainee_count(make) == 0

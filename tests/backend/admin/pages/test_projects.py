@@ -199,3 +199,18 @@ def test_enterprise_admin_edits_own_enterprise(client, make, admin_login):
     data["override_reason"] = "想绕过"
     response = client.post(f"/admin/enterprises/{world.a.id}/edit", data=data)
     assert response.status_code == 422 and "只有平台运营人员" in response.get_data(as_text=True)
+
+
+def test_out_of_range_numbers_and_dates_are_field_errors(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    cases = {
+        "planned_headcount": ("99999999999", "应为1至1000000的整数"),
+        "start_date": ("0001-01-01", "日期应在2000年至2100年之间"),
+        "end_date": ("9999-12-31", "日期应在2000年至2100年之间"),
+    }
+    for field, (value, fragment) in cases.items():
+        response = client.post("/admin/projects/new", data=_project_form(token, **{field: value}))
+        assert response.status_code == 422, (field, response.status_code)
+        assert fragment in response.get_data(as_text=True)
+    assert make.session.scalar(select(Project).where(Project.name == "新员工岗前培训")) is None

@@ -240,3 +240,17 @@ def test_time_outside_the_project_dates_does_not_count(client, make, admin_login
     url = f"/admin/projects/{world.project.id}/trainees"
     assert "提前学" in _names(client.get(url + "?status=not_started").get_data(as_text=True))
     assert _names(client.get(url + "?status=reached").get_data(as_text=True)) == []
+
+
+def test_table_links_ignore_path_and_url_for_names_in_the_query(client, make, admin_login):
+    world = w.build(make)
+    w.sign_in("hr_a", world, make, admin_login, client)
+    query = "project_id=999&_external=1&_scheme=javascript&_anchor=x&q=张"
+    response = client.get(f"/admin/projects/{world.project.id}/trainees?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    links = re.findall(r'href="([^"]*sort=[^"]*)"', page)
+    assert links and all(
+        link.startswith(f"/admin/projects/{world.project.id}/trainees?") for link in links
+    )
+    assert not any("999" in link or "_anchor" in link or "#" in link for link in links)
