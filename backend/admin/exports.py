@@ -40,5 +40,6 @@ def project_exports(project_id: int):
 @admin_required()
 def download(project_id: int, kind: str, fmt: str):
     """Download one export; ``?full_ids=1`` only for the enterprise's own hours sheet."""
-    full_ids = request.args.get("full_ids") == "1"
+    # The same spellings the JSON API's boolean accepts, so no link silently falls back to masked.
+    full_ids = request.args.get("full_ids", "").lower() in ("1", "true", "yes", "on")
     return export_response(kind, project_id, fmt, full_ids)

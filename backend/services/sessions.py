@@ -14,6 +14,7 @@ from backend.models import (
     LearningSession,
     Lesson,
     Project,
+    ProjectStatus,
     SessionStatus,
     Trainee,
 )
@@ -110,6 +111,7 @@ def start_live(
 
 
 LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
+LEARNING_STATUSES = (ProjectStatus.FILED, ProjectStatus.APPROVED)
 
 
 def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
@@ -119,6 +121,9 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
     if project is None:
         raise NotFound(LESSON_NOT_FOUND)
     enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
+    if project.status not in LEARNING_STATUSES:
+        # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
+        raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
     if not project.start_date <= today() <= project.end_date:
         raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
     # One check-in of a trainee at a time, so two devices cannot both end up open.

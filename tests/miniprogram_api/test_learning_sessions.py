@@ -3,10 +3,11 @@
 from datetime import date
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import CreditedSpan, LearningSession, SessionStatus
+from backend.models import CreditedSpan, LearningSession, ProjectStatus, SessionStatus
 from tests.learning_driver import Learner, enrolled
 
 
@@ -40,6 +41,26 @@ def test_check_in_needs_enrolment_token_and_project_dates(client, make, frozen_c
     )
     error = Learner(client, make, later_trainee).check_in(later_lesson, expect=409)
     assert error["error"]["code"] == "project_not_in_progress"
+
+
+@pytest.mark.parametrize(
+    ("status", "open_"),
+    [
+        (ProjectStatus.DRAFT, False),
+        (ProjectStatus.FILED, True),
+        (ProjectStatus.APPROVED, True),
+        (ProjectStatus.RETURNED, False),
+        (ProjectStatus.CLOSED, False),
+    ],
+)
+def test_only_filed_or_approved_projects_credit_learning(client, make, frozen_clock, status, open_):
+    _, lesson, trainee = enrolled(make, status=status)
+    learner = Learner(client, make, trainee)
+    if open_:
+        assert learner.check_in(lesson)["session_id"]
+    else:
+        error = learner.check_in(lesson, expect=409)
+        assert error["error"]["code"] == "project_not_open"
 
 
 def test_check_out_credits_up_to_now_and_reports_the_lesson(client, make, frozen_clock):

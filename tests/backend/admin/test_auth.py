@@ -93,3 +93,12 @@ def test_scoped_loaders_hide_other_enterprises(app, make):
         get_trainee_or_404(their_trainee.id, hr)
     assert get_project_or_404(their_project.id, reviewer) is their_project
     assert get_project_or_404(make.project(mine).id, hr).enterprise_id == mine.id
+
+
+def test_admin_session_cookie_is_short_lived_and_httponly(client, make, admin_login, app):
+    admin_login(make.admin())
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only
+    lifetime = cookie.expires.timestamp() - __import__("time").time()
+    assert 0 < lifetime <= app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() + 5
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 12 * 3600

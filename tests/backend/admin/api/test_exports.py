@@ -311,6 +311,11 @@ def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin
     sheet = book(download(client, project, "hours", full_ids="true"))
     assert sheet["D5"].value == id_number(1) and sheet["D5"].data_type == "s"
     assert {e.object_id for e in audit(make, "pii.reveal_id_number")} == {t.id for t in setup[1]}
+    # The page download takes the same spelling as the API.
+    page = client.get(f"/admin/projects/{project.id}/exports/hours.xlsx?full_ids=true")
+    assert page.status_code == 200
+    assert book(page.data)["D5"].value == id_number(1)
+    page.close()
 
 
 def test_training_records(client, make, setup, admin_login):
