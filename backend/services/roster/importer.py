@@ -75,7 +75,7 @@ def preview_import(admin: AdminUser, project: Project, filename: str, data: byte
     }
     # The clean file holds full ID numbers: encrypted in Redis too, and gone after the TTL.
     sealed = pii.cipher().encrypt(json.dumps(payload, ensure_ascii=False))
-    redis_store.client.set(_key(result.import_id), sealed, ex=result.expires_in_s)
+    redis_store.client.set(_key(admin.id, result.import_id), sealed, ex=result.expires_in_s)
     return result
 
 
@@ -90,7 +90,8 @@ class Confirmed:
 
 def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
     """Create the stashed trainees and enrol them; the caller commits (one transaction)."""
-    sealed = redis_store.client.getdel(_key(import_id))
+    # Keyed by the uploader: another admin finds nothing and cannot destroy the preview.
+    sealed = redis_store.client.getdel(_key(admin.id, import_id))
     if sealed is None:
         raise ApiError(404, "import_not_found", "导入预览已过期或不存在，请重新上传名册")
     payload = json.loads(pii.cipher().decrypt(sealed))
@@ -166,5 +167,5 @@ def _masked(row: CleanRow) -> dict:
     }
 
 
-def _key(import_id: str) -> str:
-    return redis_store.key("roster_import", import_id)
+def _key(admin_id: int, import_id: str) -> str:
+    return redis_store.key("roster_import", admin_id, import_id)

@@ -259,6 +259,15 @@ def test_confirm_is_bound_to_the_admin_who_uploaded(client, make, hr, admin_logi
     )
     assert response.status_code == 404
     assert trainee_count(make) == 0
+    # The other admin's attempt did not destroy the uploader's preview.
+    client.post("/admin/logout", data={"csrf_token": other_csrf})
+    own_csrf = admin_login(hr[0])
+    response = client.post(
+        f"/api/admin/roster-imports/{body['import_id']}/confirm",
+        headers={"X-CSRFToken": own_csrf},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert trainee_count(make) == 1
 
 
 def test_confirm_rechecks_the_platform(client, make, hr):
