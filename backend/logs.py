@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import Flask, g, has_request_context, request
 
@@ -22,6 +22,9 @@ _REDACTIONS = [
     ),
     (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[id-number]"),
 ]
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def redact(text: str) -> str:
@@ -74,8 +77,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        ok = re.fullmatch(r"[A-Za-z0-9-]{8,64}", incoming)
-        g.request_id = incoming if ok else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
         g.request_started = time.perf_counter()
 
     @app.after_request

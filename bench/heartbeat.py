@@ -80,6 +80,7 @@ def _seed(app, sessions: int) -> tuple[int, list[tuple[int, str]]]:
             start_date=today() - timedelta(days=1),
             end_date=today() + timedelta(days=30),
             planned_class_hours=8,
+            status="approved",  # only filed or approved training is credited
         )
         course = Course(project=project, title="压测课程")
         lesson = Lesson(course=course, title="压测课节", duration_s=8 * 3600)
