@@ -16,7 +16,6 @@ from sqlalchemy import select
 from backend.clock import local_date
 from backend.extensions import db
 from backend.models import Project, Quiz, QuizAttempt, QuizKind
-from backend.policy import current_policy
 from backend.services import evaluations, hours, quizzes
 
 
@@ -38,8 +37,7 @@ def trainee_hours(project: Project, credited_s: int) -> hours.HourFigures:
 
 def reached_planned_seconds(project: Project) -> int:
     """The least credited seconds whose class hours reach the project's planned class hours."""
-    # The inverse of hours.hour_figures: class hours >= planned  <=>  seconds >= planned × hour.
-    return project.planned_class_hours * current_policy().seconds_per_class_hour
+    return hours.seconds_for_class_hours(project.planned_class_hours)
 
 
 def assessment_results(project_id: int) -> tuple[int, int]:

@@ -79,6 +79,11 @@ def hour_figures(
     )
 
 
+def seconds_for_class_hours(class_hours: int, policy: SubsidyPolicy | None = None) -> int:
+    """The least credited seconds that make ``class_hours`` (the inverse of ``hour_figures``)."""
+    return class_hours * (policy or current_policy()).seconds_per_class_hour
+
+
 def project_window(project: Project) -> tuple[datetime, datetime]:
     """The project's dates as [first instant, instant after the last day), in UTC."""
     start = datetime.combine(project.start_date, time(0), LOCAL_TZ)
