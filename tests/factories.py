@@ -126,23 +126,33 @@ class Factories:
         fields.setdefault("kind", QuizKind.PRACTICE)
         return self._add(Quiz(project_id=project.id, **fields))
 
+    def ended_session(
+        self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
+    ) -> LearningSession:
+        """A learning session checked out ``seconds`` after ``start``."""
+        end = start + timedelta(seconds=seconds)
+        fields.setdefault("credited_s", seconds)
+        session = LearningSession(
+            trainee_id=trainee.id,
+            project_id=lesson.course.project_id,
+            lesson_id=lesson.id,
+            started_at=start,
+            last_beat_at=end,
+            ended_at=end,
+            status=SessionStatus.ENDED,
+            **fields,
+        )
+        return self._add(session)
+
     def credited_span(
         self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
     ) -> CreditedSpan:
-        """A credited span (with an ended session to hold it), for hour and subsidy arithmetic."""
+        """A credited span (in ``session=``, else an ended session of its own), for hour and
+        subsidy arithmetic."""
         project_id = lesson.course.project_id
         end = start + timedelta(seconds=seconds)
-        session = fields.pop("session", None) or self._add(
-            LearningSession(
-                trainee_id=trainee.id,
-                project_id=project_id,
-                lesson_id=lesson.id,
-                started_at=start,
-                last_beat_at=end,
-                ended_at=end,
-                status=SessionStatus.ENDED,
-                credited_s=seconds,
-            )
+        session = fields.pop("session", None) or self.ended_session(
+            trainee, lesson, start, seconds, device=fields.get("device", "")
         )
         span = CreditedSpan(
             trainee_id=trainee.id,

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from backend.models import CreditedSpan, Gender, LearningSession
+from backend.models import Gender
 from backend.services.trainee_table import TableParams, trainee_page
 from tests.factories import id_number, mobile
 
 
 def _credit(make, trainee, project, lesson, seconds):
-    start = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    session = LearningSession(trainee_id=trainee.id, project_id=project.id, lesson_id=lesson.id)
-    make.session.add(session)
-    make.session.flush()
-    make.session.add(
-        CreditedSpan(
-            trainee_id=trainee.id,
-            session_id=session.id,
-            lesson_id=lesson.id,
-            project_id=project.id,
-            start_at=start,
-            end_at=start + timedelta(seconds=seconds),
-            seconds=seconds,
-        )
-    )
+    make.credited_span(trainee, lesson, datetime(2026, 3, 2, 1, tzinfo=UTC), seconds)
 
 
 def test_search_filter_sort_and_pages(make):

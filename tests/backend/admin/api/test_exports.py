@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from backend.models import (
     AuditLog,
-    CreditedSpan,
     Institution,
     LearningSession,
     Platform,
@@ -21,7 +20,6 @@ from backend.models import (
     QuizAttempt,
     QuizKind,
     Role,
-    SessionStatus,
     TrainingType,
 )
 from tests.factories import id_number, mobile
@@ -53,32 +51,9 @@ def setup(make):
     second = make.trainee(a, name="=cmd|'/C calc'!A0", gender="female", roster_seq=2)
     for t in (first, second):
         make.enrol(t, project)
-    session = LearningSession(
-        trainee_id=first.id,
-        project_id=project.id,
-        lesson_id=lesson.id,
-        device="iPhone",
-        started_at=T0,
-        last_beat_at=T0 + timedelta(minutes=50),
-        ended_at=T0 + timedelta(minutes=50),
-        status=SessionStatus.ENDED,
-        credited_s=2700 + 600,
-    )
-    make.session.add(session)
-    make.session.flush()
+    session = make.ended_session(first, lesson, T0, 50 * 60, device="iPhone", credited_s=2700 + 600)
     for start, seconds in ((T0, 2700), (T0 + timedelta(minutes=46), 600)):
-        make.session.add(
-            CreditedSpan(
-                trainee_id=first.id,
-                session_id=session.id,
-                lesson_id=lesson.id,
-                project_id=project.id,
-                start_at=start,
-                end_at=start + timedelta(seconds=seconds),
-                seconds=seconds,
-                device="iPhone",
-            )
-        )
+        make.credited_span(first, lesson, start, seconds, session=session, device="iPhone")
     # An open session without credit yet: listed, with no span rows under it.
     make.session.add(
         LearningSession(

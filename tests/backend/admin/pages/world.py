@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from backend.models import (
-    CreditedSpan,
     Enterprise,
-    LearningSession,
     Project,
     ProjectStatus,
     Role,
@@ -61,31 +59,8 @@ def _at(minutes: int) -> datetime:
 def add_span(make, trainee, project, start: datetime, minutes: int, device: str = "iPhone 15"):
     """A closed learning session of ``minutes`` with one credited span."""
     lesson = make.lesson(make.course(project))
-    session = LearningSession(
-        trainee_id=trainee.id,
-        project_id=project.id,
-        lesson_id=lesson.id,
-        device=device,
-        started_at=start,
-        last_beat_at=start + timedelta(minutes=minutes),
-        ended_at=start + timedelta(minutes=minutes),
-        status="ended",
-    )
-    make.session.add(session)
-    make.session.flush()
-    make.session.add(
-        CreditedSpan(
-            trainee_id=trainee.id,
-            session_id=session.id,
-            lesson_id=lesson.id,
-            project_id=project.id,
-            start_at=start,
-            end_at=start + timedelta(minutes=minutes),
-            seconds=minutes * 60,
-            device=device,
-        )
-    )
-    make.session.flush()
+    session = make.ended_session(trainee, lesson, start, minutes * 60, device=device, credited_s=0)
+    make.credited_span(trainee, lesson, start, minutes * 60, session=session, device=device)
     return session
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from backend.models import CreditedSpan, LearningSession
 from backend.services.exports.hours_source import TraineeHours, project_hours
 
 
@@ -15,23 +14,11 @@ def test_figures_per_enrolled_trainee(make):
     make.enrol(learner, project)
     make.enrol(idle, project)
     start = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    session = LearningSession(trainee_id=learner.id, project_id=project.id, lesson_id=lesson.id)
-    make.session.add(session)
-    make.session.flush()
+    session = make.ended_session(learner, lesson, start, 3300)
     for offset, seconds in ((0, 2700), (3000, 600)):
-        at = start + timedelta(seconds=offset)
-        make.session.add(
-            CreditedSpan(
-                trainee_id=learner.id,
-                session_id=session.id,
-                lesson_id=lesson.id,
-                project_id=project.id,
-                start_at=at,
-                end_at=at + timedelta(seconds=seconds),
-                seconds=seconds,
-            )
+        make.credited_span(
+            learner, lesson, start + timedelta(seconds=offset), seconds, session=session
         )
-    make.session.flush()
     rows = sorted(project_hours(project), key=lambda r: r.trainee_id)
     assert rows == [
         TraineeHours(learner.id, 3300, 1, 1, 3000),
