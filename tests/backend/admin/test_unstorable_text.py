@@ -25,7 +25,7 @@ def test_sign_in_with_a_nul_in_the_username_is_a_400(client):
 def test_enterprise_form_with_a_nul_is_a_400(field, client, make, admin_login):
     world = w.build(make)
     w.sign_in("operator", world, make, admin_login, client)
-    data = {"name": "丙公司", "credit_code": "91440300MA5FXXXX0X"}
+    data = {"name": "丙公司", "credit_code": "914403001922038216"}  # valid: only the NUL is wrong
     data[field] = data.get(field, "理由") + "\x00"
     data["csrf_token"] = _token(client, "/admin/enterprises/new")
     assert client.post("/admin/enterprises/new", data=data).status_code == 400
