@@ -60,10 +60,9 @@ def assessment_results(project_id: int) -> tuple[int, int]:
 
 def project_summary(project: Project) -> dict:
     """The dashboard's headline figures for a project."""
-    figures = hours.project_hours(project)
-    allocations = [
-        share for years in hours.project_subsidies(project).values() for share in years.values()
-    ]
+    sheet = hours.project_sheet(project)
+    figures = {trainee_id: f for trainee_id, (f, _) in sheet.items()}
+    allocations = [capped for _, capped in sheet.values()]
     submitted, passed = assessment_results(project.id)
     return {
         "enrolled": len(figures),

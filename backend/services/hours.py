@@ -323,16 +323,17 @@ def yearly_subsidies(
     return dict(result)
 
 
-def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
-    """Per enrolled trainee and year, this project's hours and subsidy after the yearly cap."""
+def project_subsidies(
+    project: Project, seconds: dict[int, list[int]] | None = None
+) -> dict[int, dict[int, Allocation]]:
+    """Per enrolled trainee and year, this project's hours and subsidy after the yearly cap
+    (``seconds``: the project's ``_year_seconds``, when the caller has read them already)."""
     # The cap counts every project of the same person, so other projects are read too.
-    hashes = (
-        sa.select(Trainee.id_number_hash)
-        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
-        .where(Enrolment.project_id == project.id)
-    )
+    enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+    hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
+    known = {project.id: seconds} if seconds is not None else None
     result: dict[int, dict[int, Allocation]] = defaultdict(dict)
-    for years in yearly_subsidies(hashes).values():
+    for years in yearly_subsidies(hashes, known_seconds=known).values():
         for year, record in years.items():
             for (trainee_id, project_id), share in record.allocations.items():
                 if project_id == project.id:
@@ -340,27 +341,26 @@ def project_subsidies(project: Project) -> dict[int, dict[int, Allocation]]:
     return dict(result)
 
 
-def project_sheet(project: Project) -> dict[int, tuple[HourFigures, int]]:
-    """For each enrolled trainee: hour figures and this project's subsidy (fen, all years) after
-    the yearly cap shared with the person's other projects; one pass over the project's spans."""
+def project_sheet(project: Project) -> dict[int, tuple[HourFigures, Allocation]]:
+    """For each enrolled trainee: hour figures, and this project's hours and subsidy summed over
+    the years after the yearly cap shared with the person's other projects; one pass over the
+    project's spans serves both."""
     policy = current_policy()
     enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
     seconds = _year_seconds(project, enrolled)
-    hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
-    subsidy: dict[int, int] = defaultdict(int)
-    years = yearly_subsidies(hashes, policy, known_seconds={project.id: seconds})
-    for person_years in years.values():
-        for record in person_years.values():
-            for (trainee_id, project_id), share in record.allocations.items():
-                if project_id == project.id:
-                    subsidy[trainee_id] += share.subsidy_fen
-    return {
-        trainee_id: (
-            hour_figures(sum(seconds.get(trainee_id, ())), project.planned_class_hours, policy),
-            subsidy.get(trainee_id, 0),
+    per_year = project_subsidies(project, seconds)
+    sheet = {}
+    for trainee_id in db.session.scalars(enrolled):
+        total = Allocation(trainee_id, project.id)
+        for share in per_year.get(trainee_id, {}).values():
+            total.class_hours += share.class_hours
+            total.subsidizable_hours += share.subsidizable_hours
+            total.subsidy_fen += share.subsidy_fen
+        figures = hour_figures(
+            sum(seconds.get(trainee_id, ())), project.planned_class_hours, policy
         )
-        for trainee_id in db.session.scalars(enrolled)
-    }
+        sheet[trainee_id] = (figures, total)
+    return sheet
 
 
 def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:

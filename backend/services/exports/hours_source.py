@@ -45,11 +45,11 @@ def credited_seconds_query(project_id: int):
 
 def project_hours(project: Project) -> Iterator[TraineeHours]:
     """Per-trainee credited time, class hours and subsidy of a project."""
-    for trainee_id, (figure, subsidy_fen) in hours.project_sheet(project).items():
+    for trainee_id, (figure, capped) in hours.project_sheet(project).items():
         yield TraineeHours(
             trainee_id,
             figure.credited_s,
             figure.class_hours,
             figure.subsidizable_hours,
-            subsidy_fen,
+            capped.subsidy_fen,
         )

@@ -169,5 +169,5 @@ def test_project_sheet_agrees_with_hours_and_capped_subsidies(app, make):
     figures = hours.project_hours(b)
     assert {tid: fig for tid, (fig, _) in sheet.items()} == figures
     # The same person's earlier hours in project a used up most of the yearly cap.
-    assert sheet[tb.id][1] == 40_000
-    assert sheet[other.id][1] == 2 * 3000
+    assert sheet[tb.id][1].subsidy_fen == 40_000
+    assert sheet[other.id][1].subsidy_fen == 2 * 3000
