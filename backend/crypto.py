@@ -30,6 +30,7 @@ _TAG_BYTES = 16
 _KEY_BYTES = 32
 # Checked before decoding because the stdlib decoder silently skips characters outside the alphabet.
 _URLSAFE_B64 = re.compile(r"[A-Za-z0-9_\-]*={0,2}")
+_FROM_URLSAFE = str.maketrans("-_", "+/")
 
 # Distinct HKDF labels make the two derived keys independent; changing them breaks stored data.
 _AES_KEY_INFO = b"shigang/field-encryption/aes-256-gcm/v1"
@@ -66,10 +67,12 @@ class FieldCipher:
         if not isinstance(token, str) or not token.startswith(_VERSION_PREFIX):
             raise DecryptionError("unknown or missing token version")
         body = token[len(_VERSION_PREFIX) :]
-        if not _URLSAFE_B64.fullmatch(body):
+        # strict_mode refuses anything outside the alphabet (the lenient decoder skips it);
+        # "+" and "/" belong to the other alphabet, so they are refused before translating.
+        if "+" in body or "/" in body:
             raise DecryptionError("token is not urlsafe base64")
         try:
-            raw = base64.urlsafe_b64decode(body)
+            raw = binascii.a2b_base64(body.translate(_FROM_URLSAFE), strict_mode=True)
         except (binascii.Error, ValueError):
             raise DecryptionError("token is not urlsafe base64") from None
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:

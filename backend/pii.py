@@ -31,9 +31,10 @@ def set_mobile(trainee: Trainee, mobile: str) -> None:
     trainee.mobile_hash = blind_index(mobile)
 
 
-def masked_id_number(trainee: Trainee) -> str:
-    """The ID number as shown on screen, e.g. 440106********1234."""
-    return mask_resident_id(cipher().decrypt(trainee.id_number_enc))
+def masked_id_number(trainee: Trainee, field_cipher: FieldCipher | None = None) -> str:
+    """The ID number as shown on screen, e.g. 440106********1234 (``field_cipher``: the app's,
+    when a caller masking many rows has looked it up once)."""
+    return mask_resident_id((field_cipher or cipher()).decrypt(trainee.id_number_enc))
 
 
 def masked_mobile(trainee: Trainee) -> str:

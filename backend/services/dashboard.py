@@ -60,20 +60,16 @@ def assessment_results(project_id: int) -> tuple[int, int]:
 
 def project_summary(project: Project) -> dict:
     """The dashboard's headline figures for a project."""
-    sheet = hours.project_sheet(project)
-    figures = {trainee_id: f for trainee_id, (f, _) in sheet.items()}
-    allocations = [capped for _, capped in sheet.values()]
+    lines = hours.project_sheet(project).values()
     submitted, passed = assessment_results(project.id)
     return {
-        "enrolled": len(figures),
-        "started": sum(1 for f in figures.values() if f.credited_s > 0),
-        "completed": sum(
-            1 for f in figures.values() if f.class_hours >= project.planned_class_hours
-        ),
-        "class_hours": sum(f.class_hours for f in figures.values()),
+        "enrolled": len(lines),
+        "started": sum(1 for line in lines if line.credited_s > 0),
+        "completed": sum(1 for line in lines if line.class_hours >= project.planned_class_hours),
+        "class_hours": sum(line.class_hours for line in lines),
         # After the yearly cap shared with the person's other projects, as the filing exports.
-        "subsidizable_hours": sum(share.subsidizable_hours for share in allocations),
-        "subsidy_fen": sum(share.subsidy_fen for share in allocations),
+        "subsidizable_hours": sum(line.subsidizable_hours for line in lines),
+        "subsidy_fen": sum(line.subsidy_fen for line in lines),
         "assessment_submitted": submitted,
         "assessment_passed": passed,
         "pass_rate": round(100 * passed / submitted, 1) if submitted else None,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -17,6 +18,7 @@ from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Project, Trainee
 from backend.policy import SubsidyPolicy, current_policy
+from backend.services.rows import plain_rows
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class HourFigures:
     class_hours: int  # floor(credited minutes / 45)
     subsidizable_hours: int  # class hours up to the project's planned class hours
     minutes_to_next_hour: int  # credited minutes still missing for the next class hour
+
+
+class SheetLine(NamedTuple):
+    """One trainee's line of a project sheet: credit, hours and subsidy after the yearly cap."""
+
+    credited_s: int  # credited seconds within the project's dates
+    class_hours: int
+    subsidizable_hours: int  # class hours up to the project's planned class hours
+    subsidy_fen: int  # this project's share of the person's capped yearly subsidy
+
+
+NO_CREDIT = SheetLine(0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -185,8 +199,12 @@ def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
     return windows
 
 
-def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
-    """Per trainee: credited seconds in each China-time year of the project (one aggregate)."""
+def _year_seconds(project: Project, trainee_ids=None) -> dict[int, list[int]]:
+    """Per trainee: credited seconds in each China-time year of the project (one aggregate).
+
+    ``trainee_ids`` (a list or a SELECT) narrows it to some trainees; without it every trainee
+    with credit in the project is summed, aggregating first (no join before the sums).
+    """
     windows = _year_windows(project)
     columns = [
         sa.func.sum(
@@ -203,12 +221,13 @@ def _year_seconds(project: Project, trainee_ids) -> dict[int, list[int]]:
     if len(windows) == 1:
         # Most projects lie within one year: the project window already selects its spans.
         columns = [sa.func.sum(CreditedSpan.seconds)]
-    query = (
-        sa.select(CreditedSpan.trainee_id, *columns)
-        .where(_in_window(project), CreditedSpan.trainee_id.in_(trainee_ids))
-        .group_by(CreditedSpan.trainee_id)
-    )
-    return {tid: [int(x or 0) for x in seconds] for tid, *seconds in db.session.execute(query)}
+    query = sa.select(CreditedSpan.trainee_id, *columns).where(_in_window(project))
+    if trainee_ids is not None:
+        query = query.where(CreditedSpan.trainee_id.in_(trainee_ids))
+    rows = plain_rows(query.group_by(CreditedSpan.trainee_id))
+    if len(windows) == 1:
+        return {tid: [int(seconds)] for tid, seconds in rows}
+    return {tid: [int(x) for x in seconds] for tid, *seconds in rows}
 
 
 def _hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], per_hour: int):
@@ -324,12 +343,14 @@ def yearly_subsidies(
 
 
 def project_subsidies(
-    project: Project, seconds: dict[int, list[int]] | None = None
+    project: Project, seconds: dict[int, list[int]] | None = None, only: set[int] | None = None
 ) -> dict[int, dict[int, Allocation]]:
-    """Per enrolled trainee and year, this project's hours and subsidy after the yearly cap
-    (``seconds``: the project's ``_year_seconds``, when the caller has read them already)."""
+    """Per enrolled trainee (``only``: just these) and year, this project's hours and subsidy
+    after the yearly cap (``seconds``: the project's ``_year_seconds``, when already read)."""
     # The cap counts every project of the same person, so other projects are read too.
     enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+    if only is not None:
+        enrolled = enrolled.where(Enrolment.trainee_id.in_(list(only)))
     hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
     known = {project.id: seconds} if seconds is not None else None
     result: dict[int, dict[int, Allocation]] = defaultdict(dict)
@@ -341,25 +362,69 @@ def project_subsidies(
     return dict(result)
 
 
-def project_sheet(project: Project) -> dict[int, tuple[HourFigures, Allocation]]:
-    """For each enrolled trainee: hour figures, and this project's hours and subsidy summed over
-    the years after the yearly cap shared with the person's other projects; one pass over the
-    project's spans serves both."""
+def _shared_trainees(project: Project) -> set[int]:
+    """Enrolled trainees whose person (resident ID) is also enrolled in another project."""
+    other = sa.orm.aliased(Trainee)
+    elsewhere = (
+        sa.select(Enrolment.id)
+        .join(other, other.id == Enrolment.trainee_id)
+        .where(other.id_number_hash == Trainee.id_number_hash, Enrolment.project_id != project.id)
+        .exists()
+    )
+    return set(
+        db.session.scalars(
+            sa.select(Trainee.id).where(
+                Trainee.id.in_(
+                    sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+                ),
+                elsewhere,
+            )
+        )
+    )
+
+
+def project_sheet(project: Project) -> dict[int, SheetLine]:
+    """For each enrolled trainee: credited time, class hours, and this project's subsidizable
+    hours and subsidy summed over the years after the yearly cap shared with the person's other
+    projects.
+
+    One aggregate over the project's spans serves all of it. Only people enrolled in other
+    projects too go through ``yearly_subsidies``; for everyone else the project is their whole
+    year, so the cap applies to each year's sum directly.
+    """
     policy = current_policy()
+    seconds = _year_seconds(project)
+    shared = _shared_trainees(project)
+    capped = project_subsidies(project, seconds, only=shared) if shared else {}
+    years = [year for year, _, _ in _year_windows(project)]
+    planned = max(project.planned_class_hours, 0)
+    per_hour, rate = policy.seconds_per_class_hour, policy.fen_per_class_hour
+    cap = policy.yearly_cap_fen_per_trainee
+    single_year = len(years) == 1
     enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
-    seconds = _year_seconds(project, enrolled)
-    per_year = project_subsidies(project, seconds)
     sheet = {}
     for trainee_id in db.session.scalars(enrolled):
-        total = Allocation(trainee_id, project.id)
-        for share in per_year.get(trainee_id, {}).values():
-            total.class_hours += share.class_hours
-            total.subsidizable_hours += share.subsidizable_hours
-            total.subsidy_fen += share.subsidy_fen
-        figures = hour_figures(
-            sum(seconds.get(trainee_id, ())), project.planned_class_hours, policy
-        )
-        sheet[trainee_id] = (figures, total)
+        per_year = seconds.get(trainee_id)
+        if per_year is None:
+            sheet[trainee_id] = NO_CREDIT
+            continue
+        class_hours = paid = fen = 0
+        if trainee_id in shared:
+            for share in capped.get(trainee_id, {}).values():
+                class_hours += share.class_hours
+                paid += share.subsidizable_hours
+                fen += share.subsidy_fen
+        elif single_year:
+            # _hours_by_year for one year, inline: this loop runs once per trainee.
+            class_hours = per_year[0] // per_hour
+            paid = min(class_hours, planned)
+            fen = min(paid * rate, cap)
+        else:
+            for _, hours, subsidizable in _hours_by_year(years, planned, per_year, per_hour):
+                class_hours += hours
+                paid += subsidizable
+                fen += min(subsidizable * rate, cap)
+        sheet[trainee_id] = SheetLine(sum(per_year), class_hours, paid, fen)
     return sheet
 
 

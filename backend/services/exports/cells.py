@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 # A spreadsheet treats a cell starting with one of these as a formula (tab and CR too, since
 # some programs strip them first); a leading apostrophe makes it plain text again.
@@ -18,8 +19,10 @@ def neutralise(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def yuan(fen: int) -> Decimal:
     """An integer amount in fen as exact yuan with two decimals (never a float)."""
+    # Cached: a sheet repeats a few amounts thousands of times, and a Decimal is immutable.
     return Decimal(int(fen)).scaleb(-2)
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import IO
 
 from backend import pii
-from backend.extensions import db
 from backend.models import AdminUser, Project
 from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
-from backend.services.exports.hours_source import TraineeHours, project_hours
+from backend.services.exports.hours_source import NO_HOURS, TraineeHours, project_hours
 from backend.services.exports.roster import enrolled_trainees
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 
@@ -30,52 +28,37 @@ COLUMNS = (
 TOTAL_LABEL = "合计"
 
 
-@dataclass
-class _Totals:
-    trainees: int = 0
-    credited_s: int = 0
-    class_hours: int = 0
-    subsidizable_hours: int = 0
-    subsidy_fen: int = 0
-
-    def add(self, hours: TraineeHours) -> None:
-        self.trainees += 1
-        self.credited_s += hours.credited_s
-        self.class_hours += hours.class_hours
-        self.subsidizable_hours += hours.subsidizable_hours
-        self.subsidy_fen += hours.subsidy_fen
-
-    def row(self) -> list:
-        # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
-        return [
-            None,
-            TOTAL_LABEL,
-            f"{self.trainees} 人",
-            None,
-            self.credited_s // 60,
-            self.class_hours,
-            self.subsidizable_hours,
-            yuan(self.subsidy_fen),
-            None,
-        ]
+def _totals_row(figures: dict[int, TraineeHours]) -> list:
+    # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
+    lines = figures.values()
+    return [
+        None,
+        TOTAL_LABEL,
+        f"{len(lines)} 人",
+        None,
+        sum(line.credited_s for line in lines) // 60,
+        sum(line.class_hours for line in lines),
+        sum(line.subsidizable_hours for line in lines),
+        yuan(sum(line.subsidy_fen for line in lines)),
+        None,
+    ]
 
 
 def hours_rows(
-    admin: AdminUser, project: Project, totals: _Totals, *, full_ids: bool = False
+    admin: AdminUser, project: Project, figures: dict[int, TraineeHours], *, full_ids=False
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
-    figures = {h.trainee_id: h for h in project_hours(project)}
     results = assessment_results(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
-    for seq, trainee in enumerate(db.session.execute(enrolled_trainees(project.id)), start=1):
-        hours = figures.get(trainee.id) or TraineeHours(trainee.id, 0, 0, 0, 0)
-        totals.add(hours)
+    cipher = pii.cipher()
+    for seq, trainee in enumerate(enrolled_trainees(project.id), start=1):
+        hours = figures.get(trainee.id, NO_HOURS)
         if full_ids:
             id_number = pii.reveal_id_number(
                 trainee, actor_kind="admin", actor_id=admin.id, purpose=purpose
             )
         else:
-            id_number = pii.masked_id_number(trainee)
+            id_number = pii.masked_id_number(trainee, cipher)
         yield [
             seq,
             trainee.name,
@@ -90,8 +73,9 @@ def hours_rows(
 
 
 def _sheet(admin, project, full_ids) -> tuple[Iterator[list], Callable[[], list]]:
-    totals = _Totals()
-    return hours_rows(admin, project, totals, full_ids=full_ids), totals.row
+    # Every enrolled trainee has a line, so the totals are the sums over all of them.
+    figures = project_hours(project)
+    return hours_rows(admin, project, figures, full_ids=full_ids), lambda: _totals_row(figures)
 
 
 def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=False) -> int:

@@ -1,30 +1,20 @@
 """Where the hours sheet gets its numbers: the class-hour engine, never rules of its own.
 
 Everything about class hours and subsidy belongs to ``backend/services/hours.py`` (issue 4).
-This module is the one seam between that engine and the exports: ``project_hours`` yields one
+This module is the one seam between that engine and the exports: ``project_hours`` gives one
 ``TraineeHours`` a trainee.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from backend.models import CreditedSpan, Enrolment, Project
 from backend.services import hours
 
-
-@dataclass(frozen=True)
-class TraineeHours:
-    """One trainee's figures for one project."""
-
-    trainee_id: int
-    credited_s: int
-    class_hours: int
-    subsidizable_hours: int
-    subsidy_fen: int
+# A trainee's figures: credited seconds, class hours, subsidizable hours, subsidy in fen.
+TraineeHours = hours.SheetLine
+NO_HOURS = hours.NO_CREDIT
 
 
 def credited_seconds_query(project_id: int):
@@ -43,13 +33,6 @@ def credited_seconds_query(project_id: int):
     )
 
 
-def project_hours(project: Project) -> Iterator[TraineeHours]:
-    """Per-trainee credited time, class hours and subsidy of a project."""
-    for trainee_id, (figure, capped) in hours.project_sheet(project).items():
-        yield TraineeHours(
-            trainee_id,
-            figure.credited_s,
-            figure.class_hours,
-            figure.subsidizable_hours,
-            capped.subsidy_fen,
-        )
+def project_hours(project: Project) -> dict[int, TraineeHours]:
+    """Per enrolled trainee: credited time, class hours and subsidy after the yearly cap."""
+    return hours.project_sheet(project)

@@ -167,7 +167,43 @@ def test_project_sheet_agrees_with_hours_and_capped_subsidies(app, make):
     _learn(make, other, lesson_b, MARCH, 2 * HOUR + 100)
     sheet = hours.project_sheet(b)
     figures = hours.project_hours(b)
-    assert {tid: fig for tid, (fig, _) in sheet.items()} == figures
+    assert {tid: (line.credited_s, line.class_hours) for tid, line in sheet.items()} == {
+        tid: (fig.credited_s, fig.class_hours) for tid, fig in figures.items()
+    }
     # The same person's earlier hours in project a used up most of the yearly cap.
-    assert sheet[tb.id][1].subsidy_fen == 40_000
-    assert sheet[other.id][1].subsidy_fen == 2 * 3000
+    assert sheet[tb.id] == hours.SheetLine(20 * HOUR, 20, 20, 40_000)
+    assert sheet[other.id] == hours.SheetLine(2 * HOUR + 100, 2, 2, 2 * 3000)
+
+
+def test_project_sheet_short_cut_agrees_with_the_cross_project_allocation(app, make):
+    """People learning only in this project skip the cross-project allocation; their lines must
+    equal what it gives, over a year boundary and with the yearly cap binding in one project."""
+    window = {"start_date": date(2026, 12, 1), "end_date": date(2027, 2, 28)}
+    (_a, lesson_a, ta), (b, lesson_b, tb) = _person_in_two_enterprises(
+        make, {"planned_class_hours": 30, **window}, {"planned_class_hours": 40, **window}
+    )
+    solo_over_cap, solo_small, idle = (make.trainee(b.enterprise) for _ in range(3))
+    for trainee in (solo_over_cap, solo_small, idle):
+        make.enrol(trainee, b)
+    december = datetime(2026, 12, 20, 1, tzinfo=UTC)
+    _learn(make, ta, lesson_a, december, 25 * HOUR)
+    _learn(make, tb, lesson_b, december + timedelta(days=1), 12 * HOUR)
+    # 36 class hours in December (over the cap) and 10 more in January (a new year's cap).
+    _learn(make, solo_over_cap, lesson_b, december, 36 * HOUR)
+    _learn(make, solo_over_cap, lesson_b, datetime(2027, 1, 5, 1, tzinfo=UTC), 10 * HOUR)
+    _learn(make, solo_small, lesson_b, december, 3 * HOUR + 5)
+    sheet = hours.project_sheet(b)
+    general = hours.project_subsidies(b)
+    figures = hours.project_hours(b)
+    for trainee in (tb, solo_over_cap, solo_small, idle):
+        years = general.get(trainee.id, {}).values()
+        assert sheet[trainee.id] == hours.SheetLine(
+            figures[trainee.id].credited_s,
+            sum(share.class_hours for share in years),
+            sum(share.subsidizable_hours for share in years),
+            sum(share.subsidy_fen for share in years),
+        )
+    # 36 hours of December pay 1000 yuan (the cap), January's four remaining planned hours 120.
+    assert sheet[solo_over_cap.id] == hours.SheetLine(46 * HOUR, 46, 40, 100_000 + 12_000)
+    assert sheet[idle.id] == hours.NO_CREDIT
+    assert sheet[tb.id].subsidy_fen == 100_000 - 25 * 3000  # ta's 25 hours came first

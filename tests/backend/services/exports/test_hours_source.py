@@ -19,8 +19,7 @@ def test_figures_per_enrolled_trainee(make):
         make.credited_span(
             learner, lesson, start + timedelta(seconds=offset), seconds, session=session
         )
-    rows = sorted(project_hours(project), key=lambda r: r.trainee_id)
-    assert rows == [
-        TraineeHours(learner.id, 3300, 1, 1, 3000),
-        TraineeHours(idle.id, 0, 0, 0, 0),
-    ]
+    assert project_hours(project) == {
+        learner.id: TraineeHours(3300, 1, 1, 3000),
+        idle.id: TraineeHours(0, 0, 0, 0),
+    }

@@ -7,10 +7,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from backend.services.exports.cells import Column, Kind, neutralise, yuan
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.exports import xlsx_stream as xs
+from backend.services.exports.cells import Column, Kind, as_text, neutralise, yuan
+from backend.services.exports.writers import _READY_TEXT, write_table_csv, write_table_xlsx
 
 COLUMNS = (
     Column("姓名", Kind.TEXT),
@@ -84,3 +87,34 @@ def test_csv_neutralised_and_exact(tmp_path):
     assert lines[1] == ['\'=HYPERLINK("http://x","y")', "440106199001011234", "45", "30.00"]
     assert lines[2][:2] == ["'+1", "'@SUM(A1)"] and lines[3][:2] == ["'-2", "'\tcmd"]
     assert lines[-1] == ["合计", "", "55", "0.05"]
+
+
+@given(st.text(max_size=40))
+@example("=1+1")
+@example("a&b<c>")
+@example("x\x01y")
+@example("\rx")
+def test_text_taken_as_it_is_needs_no_neutralising_or_escaping(text):
+    """The writer's short cut for ordinary text must write exactly what the full path writes."""
+    if _READY_TEXT(text):
+        assert xs.text_xml(as_text(text)) == text
+
+
+def test_rows_that_do_not_fit_the_template_are_written_cell_by_cell(tmp_path):
+    path = str(tmp_path / "t.xlsx")
+    rows = [
+        ["张三 & 李四 <组>", "a\x01b", 1, yuan(5)],  # escaped and cleaned through the short cut
+        ["", "空", 2, yuan(0)],  # an empty text cell
+        ["王五", "x", "1 人", yuan(7)],  # text in a number column
+        ["赵六", "y", 3, None],  # no amount
+    ]
+    write_table_xlsx(
+        path, sheet_name="表", title="标题", subtitle_lines=[], columns=COLUMNS, rows=rows
+    )
+    sheet = load_workbook(path).active
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert values[0][:3] == ["张三 & 李四 <组>", "ab", 1] and values[0][3] == 0.05
+    assert values[1][:3] == [None, "空", 2] and values[1][3] == 0
+    assert values[2][:3] == ["王五", "x", "1 人"] and sheet["C5"].data_type == "s"
+    assert values[3] == ["赵六", "y", 3, None]
+    assert [row[0].border.left.style for row in sheet.iter_rows(min_row=3)] == ["thin"] * 4
