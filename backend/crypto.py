@@ -30,7 +30,6 @@ _TAG_BYTES = 16
 _KEY_BYTES = 32
 # Checked before decoding because the stdlib decoder silently skips characters outside the alphabet.
 _URLSAFE_B64 = re.compile(r"[A-Za-z0-9_\-]*={0,2}")
-_FROM_URLSAFE = str.maketrans("-_", "+/")
 
 # Distinct HKDF labels make the two derived keys independent; changing them breaks stored data.
 _AES_KEY_INFO = b"shigang/field-encryption/aes-256-gcm/v1"
@@ -72,7 +71,7 @@ class FieldCipher:
         if "+" in body or "/" in body:
             raise DecryptionError("token is not urlsafe base64")
         try:
-            raw = binascii.a2b_base64(body.translate(_FROM_URLSAFE), strict_mode=True)
+            raw = binascii.a2b_base64(body.replace("-", "+").replace("_", "/"), strict_mode=True)
         except (binascii.Error, ValueError):
             raise DecryptionError("token is not urlsafe base64") from None
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:

@@ -166,6 +166,31 @@ class Factories:
         )
         return self._add(span)
 
+    def learning(
+        self, trainee: Trainee, lesson: Lesson, start: datetime, total_s: int, piece_s: int = 1800
+    ) -> datetime:
+        """Credited spans of ``piece_s`` seconds back to back from ``start``; returns their end."""
+        at, left = start, total_s
+        while left:
+            seconds = min(piece_s, left)
+            self.credited_span(trainee, lesson, at, seconds)
+            at += timedelta(seconds=seconds)
+            left -= seconds
+        return at
+
+    def same_person_in_two_enterprises(self, first_fields: dict, second_fields: dict) -> list:
+        """One resident ID as a trainee of two enterprises, each enrolled in a project of its
+        own with one lesson: [(project, lesson, trainee)] twice."""
+        plain_id = id_number(777)
+        rows = []
+        for fields in (first_fields, second_fields):
+            project = self.project(**fields)
+            lesson = self.lesson(self.course(project))
+            trainee = self.trainee(project.enterprise, id_number=plain_id)
+            self.enrol(trainee, project)
+            rows.append((project, lesson, trainee))
+        return rows
+
     def trainee(self, enterprise: Enterprise | None = None, **fields) -> Trainee:
         """A trainee with a valid, encrypted ID number and mobile."""
         n = next(_seq)

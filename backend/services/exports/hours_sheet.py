@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import IO
 
 from backend import pii
-from backend.models import AdminUser, Project
+from backend.models import AdminUser, Project, Trainee
 from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
-from backend.services.exports.hours_source import NO_HOURS, TraineeHours, project_hours
-from backend.services.exports.roster import enrolled_trainees
+from backend.services.exports.hours_source import trainees_with_hours
+from backend.services.exports.roster import ROSTER_ORDER
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 
 TITLE = "企业职工线上适岗技能提升培训课时及补贴明细表"
@@ -28,31 +28,52 @@ COLUMNS = (
 TOTAL_LABEL = "合计"
 
 
-def _totals_row(figures: dict[int, TraineeHours]) -> list:
-    # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
-    lines = figures.values()
-    return [
-        None,
-        TOTAL_LABEL,
-        f"{len(lines)} 人",
-        None,
-        sum(line.credited_s for line in lines) // 60,
-        sum(line.class_hours for line in lines),
-        sum(line.subsidizable_hours for line in lines),
-        yuan(sum(line.subsidy_fen for line in lines)),
-        None,
-    ]
+# What each row needs of the trainee (backend.pii reads id, enterprise_id and id_number_enc).
+TRAINEE_COLUMNS = (
+    Trainee.id,
+    Trainee.enterprise_id,
+    Trainee.name,
+    Trainee.account,
+    Trainee.id_number_enc,
+)
+
+
+class _Totals:
+    """Sums of the rows written, for the totals row."""
+
+    def __init__(self) -> None:
+        self.trainees = self.credited_s = self.class_hours = self.paid = self.fen = 0
+
+    def row(self) -> list:
+        # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
+        return [
+            None,
+            TOTAL_LABEL,
+            f"{self.trainees} 人",
+            None,
+            self.credited_s // 60,
+            self.class_hours,
+            self.paid,
+            yuan(self.fen),
+            None,
+        ]
 
 
 def hours_rows(
-    admin: AdminUser, project: Project, figures: dict[int, TraineeHours], *, full_ids=False
+    admin: AdminUser, project: Project, totals: _Totals, *, full_ids: bool = False
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
     results = assessment_results(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     cipher = pii.cipher()
-    for seq, trainee in enumerate(enrolled_trainees(project.id), start=1):
-        hours = figures.get(trainee.id, NO_HOURS)
+    rows = trainees_with_hours(project, TRAINEE_COLUMNS, ROSTER_ORDER)
+    for seq, (trainee, hours) in enumerate(rows, start=1):
+        credited_s, class_hours, paid, fen = hours
+        totals.trainees = seq
+        totals.credited_s += credited_s
+        totals.class_hours += class_hours
+        totals.paid += paid
+        totals.fen += fen
         if full_ids:
             id_number = pii.reveal_id_number(
                 trainee, actor_kind="admin", actor_id=admin.id, purpose=purpose
@@ -64,18 +85,17 @@ def hours_rows(
             trainee.name,
             trainee.account,
             id_number,
-            hours.credited_s // 60,
-            hours.class_hours,
-            hours.subsidizable_hours,
-            yuan(hours.subsidy_fen),
+            credited_s // 60,
+            class_hours,
+            paid,
+            yuan(fen),
             results.get(trainee.id, NO_ASSESSMENT),
         ]
 
 
 def _sheet(admin, project, full_ids) -> tuple[Iterator[list], Callable[[], list]]:
-    # Every enrolled trainee has a line, so the totals are the sums over all of them.
-    figures = project_hours(project)
-    return hours_rows(admin, project, figures, full_ids=full_ids), lambda: _totals_row(figures)
+    totals = _Totals()
+    return hours_rows(admin, project, totals, full_ids=full_ids), totals.row
 
 
 def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=False) -> int:

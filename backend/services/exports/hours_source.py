@@ -2,14 +2,16 @@
 
 Everything about class hours and subsidy belongs to ``backend/services/hours.py`` (issue 4).
 This module is the one seam between that engine and the exports: ``project_hours`` gives one
-``TraineeHours`` a trainee.
+``TraineeHours`` a trainee, ``trainees_with_hours`` streams them beside the trainees' columns.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterator
 
-from backend.models import CreditedSpan, Enrolment, Project
+from sqlalchemy import Row
+
+from backend.models import Project
 from backend.services import hours
 
 # A trainee's figures: credited seconds, class hours, subsidizable hours, subsidy in fen.
@@ -17,22 +19,11 @@ TraineeHours = hours.SheetLine
 NO_HOURS = hours.NO_CREDIT
 
 
-def credited_seconds_query(project_id: int):
-    """The bare SQL aggregate the sheet needs (credited seconds per enrolled trainee): the
-    report benchmark's reference, not used to compute anything here."""
-    credited = (
-        select(CreditedSpan.trainee_id, func.sum(CreditedSpan.seconds).label("seconds"))
-        .where(CreditedSpan.project_id == project_id)
-        .group_by(CreditedSpan.trainee_id)
-        .subquery()
-    )
-    return (
-        select(Enrolment.trainee_id, func.coalesce(credited.c.seconds, 0))
-        .outerjoin(credited, credited.c.trainee_id == Enrolment.trainee_id)
-        .where(Enrolment.project_id == project_id)
-    )
-
-
 def project_hours(project: Project) -> dict[int, TraineeHours]:
     """Per enrolled trainee: credited time, class hours and subsidy after the yearly cap."""
     return hours.project_sheet(project)
+
+
+def trainees_with_hours(project: Project, columns, order_by) -> Iterator[tuple[Row, TraineeHours]]:
+    """Each enrolled trainee's ``columns`` with their figures, streamed in ``order_by`` order."""
+    return hours.sheet_rows(project, columns, order_by)

@@ -25,6 +25,7 @@ COLUMNS = (
 )
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
 BATCH = 1000
+ROSTER_ORDER = (Trainee.roster_seq, Trainee.id)
 
 
 def enrolled_trainees(project_id: int):
@@ -44,7 +45,7 @@ def enrolled_trainees(project_id: int):
         )
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
         .where(Enrolment.project_id == project_id)
-        .order_by(Trainee.roster_seq, Trainee.id)
+        .order_by(*ROSTER_ORDER)
         .execution_options(yield_per=BATCH)
     )
     # Batch by batch: iterating a list is cheaper than fetching rows one at a time.

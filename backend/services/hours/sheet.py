@@ -1,0 +1,128 @@
+"""A project's sheet: every enrolled trainee's credit, class hours and capped subsidy in one
+pass over the project's spans, as the dashboard and the hours export need it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import Enrolment, Project, Trainee
+from backend.policy import current_policy
+from backend.services.hours.subsidy import (
+    _hours_by_year,
+    _year_sums,
+    _year_windows,
+    project_subsidies,
+)
+from backend.services.rows import plain_rows
+
+
+class SheetLine(NamedTuple):
+    """One trainee's line of a project sheet: credit, hours and subsidy after the yearly cap."""
+
+    credited_s: int  # credited seconds within the project's dates
+    class_hours: int
+    subsidizable_hours: int  # class hours up to the project's planned class hours
+    subsidy_fen: int  # this project's share of the person's capped yearly subsidy
+
+
+NO_CREDIT = SheetLine(0, 0, 0, 0)
+
+
+def _shared_trainees(project: Project) -> set[int]:
+    """Enrolled trainees whose person (resident ID) is also enrolled in another project."""
+    other = sa.orm.aliased(Trainee)
+    elsewhere = (
+        sa.select(Enrolment.id)
+        .join(other, other.id == Enrolment.trainee_id)
+        .where(other.id_number_hash == Trainee.id_number_hash, Enrolment.project_id != project.id)
+        .exists()
+    )
+    return set(
+        db.session.scalars(
+            sa.select(Trainee.id).where(
+                Trainee.id.in_(
+                    sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+                ),
+                elsewhere,
+            )
+        )
+    )
+
+
+def sheet_query(project: Project, columns: Sequence = (), order_by: Sequence = ()) -> sa.Select:
+    """SELECT each enrolled trainee's id, ``columns`` (of Trainee) and credited seconds in each
+    China-time year of the project; alone, the aggregate the whole sheet rests on.
+
+    The spans are summed first and the sums joined to the enrolments, so the aggregate runs once
+    over the project's spans with no join inside it."""
+    sums = _year_sums(project).subquery()
+    query = (
+        sa.select(
+            Enrolment.trainee_id, *columns, *(sa.func.coalesce(c, 0) for c in list(sums.c)[1:])
+        )
+        .outerjoin(sums, sums.c.trainee_id == Enrolment.trainee_id)
+        .where(Enrolment.project_id == project.id)
+    )
+    if columns or order_by:
+        query = query.join(Trainee, Trainee.id == Enrolment.trainee_id)
+    return query.order_by(*order_by)
+
+
+def sheet_rows(
+    project: Project, columns: Sequence = (), order_by: Sequence = (), batch: int = 2000
+) -> Iterator[tuple[sa.Row, SheetLine]]:
+    """Each enrolled trainee's ``columns`` (of Trainee) with their sheet line, streamed in
+    ``order_by`` order: credited time, class hours, and this project's subsidizable hours and
+    subsidy summed over the years after the yearly cap shared with the person's other projects.
+
+    One statement (``sheet_query``) reads it all. Only people enrolled in other projects too
+    go through ``project_subsidies``; for everyone else this project is their whole year, so the
+    cap applies to each year's sum directly.
+    """
+    policy = current_policy()
+    shared = _shared_trainees(project)
+    capped = project_subsidies(project, only=shared) if shared else {}
+    windows = _year_windows(project)
+    years = [year for year, _, _ in windows]
+    planned = max(project.planned_class_hours, 0)
+    per_hour, rate = policy.seconds_per_class_hour, policy.fen_per_class_hour
+    cap = policy.yearly_cap_fen_per_trainee
+    query = sheet_query(project, columns, order_by)
+    first_year = 1 + len(columns)
+    single_year = len(years) == 1
+    # A client-side result (about 150 bytes a trainee, held by libpq) rather than a server-side
+    # cursor: PostgreSQL never runs a cursor's query in parallel, and the aggregate needs it.
+    for row in chain.from_iterable(plain_rows(query).partitions(batch)):
+        trainee_id = row[0]
+        if single_year:
+            # _hours_by_year for one year, inline: this runs once per trainee.
+            credited_s = row[first_year]
+            class_hours = credited_s // per_hour
+            paid = min(class_hours, planned)
+            fen = min(paid * rate, cap)
+        else:
+            per_year = list(row[first_year:])
+            credited_s = sum(per_year)
+            class_hours = paid = fen = 0
+            for _, hours, subsidizable in _hours_by_year(years, planned, per_year, per_hour):
+                class_hours += hours
+                paid += subsidizable
+                fen += min(subsidizable * rate, cap)
+        if trainee_id in shared:
+            class_hours = paid = fen = 0
+            for share in capped.get(trainee_id, {}).values():
+                class_hours += share.class_hours
+                paid += share.subsidizable_hours
+                fen += share.subsidy_fen
+        line = SheetLine(credited_s, class_hours, paid, fen) if credited_s else NO_CREDIT
+        yield row, line
+
+
+def project_sheet(project: Project) -> dict[int, SheetLine]:
+    """Per enrolled trainee id: the sheet line (see ``sheet_rows``)."""
+    return {row[0]: line for row, line in sheet_rows(project)}

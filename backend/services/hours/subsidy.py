@@ -1,0 +1,232 @@
+"""The subsidy: class hours paid per person (resident ID) and China-time year, up to the cap,
+shared across all of a person's projects in the order the hours were earned."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from backend.clock import LOCAL_TZ, local_date
+from backend.extensions import db
+from backend.models import CreditedSpan, Enrolment, Project, Trainee
+from backend.policy import SubsidyPolicy, current_policy
+from backend.services.hours.figures import EarnedHour, _in_window, earned_hours, project_window
+from backend.services.rows import plain_rows
+
+
+@dataclass
+class Allocation:
+    """The part of one person-year's subsidy that falls on one trainee row in one project."""
+
+    trainee_id: int
+    project_id: int
+    class_hours: int = 0
+    subsidizable_hours: int = 0
+    subsidy_fen: int = 0
+
+
+@dataclass
+class PersonYear:
+    """One person's (resident ID's) class hours and subsidy in one China-time calendar year."""
+
+    id_number_hash: str
+    year: int
+    class_hours: int = 0
+    subsidizable_hours: int = 0
+    subsidy_fen: int = 0
+    allocations: dict[tuple[int, int], Allocation] = field(default_factory=dict)
+
+
+def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
+    """The project's dates cut at China-time new years: (year, start, end) in UTC."""
+    start, end = project_window(project)
+    windows = []
+    for year in range(project.start_date.year, project.end_date.year + 1):
+        new_year = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        next_year = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        windows.append((year, max(start, new_year), min(end, next_year)))
+    return windows
+
+
+def _year_sums(project: Project, trainee_ids=None):
+    """SELECT trainee_id, credited seconds in each China-time year of the project."""
+    windows = _year_windows(project)
+    columns = [
+        sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(CreditedSpan.start_at >= a, CreditedSpan.start_at < b),
+                    CreditedSpan.seconds,
+                ),
+                else_=0,
+            )
+        )
+        for _, a, b in windows
+    ]
+    if len(windows) == 1:
+        # Most projects lie within one year: the project window already selects its spans.
+        columns = [sa.func.sum(CreditedSpan.seconds)]
+    query = sa.select(CreditedSpan.trainee_id, *columns).where(_in_window(project))
+    if trainee_ids is not None:
+        query = query.where(CreditedSpan.trainee_id.in_(trainee_ids))
+    return query.group_by(CreditedSpan.trainee_id)
+
+
+def _year_seconds(project: Project, trainee_ids=None) -> dict[int, list[int]]:
+    """Per trainee with credit: seconds in each China-time year of the project (one aggregate);
+    ``trainee_ids`` (a list or a SELECT) narrows it to some trainees."""
+    return {
+        tid: [int(x) for x in seconds]
+        for tid, *seconds in plain_rows(_year_sums(project, trainee_ids))
+    }
+
+
+def _hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], per_hour: int):
+    """[(year, class hours earned that year, subsidizable ones)] from per-year seconds.
+
+    Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
+    the year in which the running total crossed it, which per-year running sums give exactly.
+    """
+    running, hours_before, earned = 0, 0, []
+    for year, part in zip(years, seconds_by_year, strict=True):
+        running += part
+        hours = running // per_hour
+        if hours > hours_before:
+            subsidizable = min(hours, planned) - min(hours_before, planned)
+            earned.append((year, hours - hours_before, subsidizable))
+        hours_before = hours
+    return earned
+
+
+def _allocate_in_order(
+    result: dict[str, dict[int, PersonYear]], earned: list[EarnedHour], person_of, policy
+) -> None:
+    """Pay hours in the order they were earned until each person-year's cap is reached."""
+    earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
+    for hour in earned:
+        person = person_of[hour.trainee_id]
+        year = local_date(hour.earned_at).year
+        record = result[person].setdefault(year, PersonYear(person, year))
+        key = (hour.trainee_id, hour.project_id)
+        share = record.allocations.setdefault(key, Allocation(*key))
+        record.class_hours += 1
+        share.class_hours += 1
+        if not hour.subsidizable:
+            continue
+        fen = min(policy.fen_per_class_hour, policy.yearly_cap_fen_per_trainee - record.subsidy_fen)
+        record.subsidizable_hours += 1
+        record.subsidy_fen += fen
+        share.subsidizable_hours += 1
+        share.subsidy_fen += fen
+
+
+def yearly_subsidies(
+    id_number_hashes,
+    policy: SubsidyPolicy | None = None,
+    known_seconds: dict[int, dict[int, list[int]]] | None = None,
+) -> dict[str, dict[int, PersonYear]]:
+    """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
+    class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
+
+    The subsidy is rate x subsidizable hours, capped per person per year; when one person learns
+    in several projects the hours are paid in the order they were earned, and an hour belongs to
+    the China-time year of the moment it was earned. Where the cap does not bind, the order does
+    not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
+    ``known_seconds`` (project id → ``_year_seconds`` result) spares a caller's repeated query.
+    """
+    policy = policy or current_policy()
+    hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
+    person_of = dict(
+        db.session.execute(
+            sa.select(Trainee.id, Trainee.id_number_hash).where(Trainee.id_number_hash.in_(hashes))
+        ).all()
+    )
+    trainee_ids = sa.select(Trainee.id).where(Trainee.id_number_hash.in_(hashes))
+    projects = db.session.scalars(
+        sa.select(Project).where(
+            Project.id.in_(
+                sa.select(Enrolment.project_id).where(Enrolment.trainee_id.in_(trainee_ids))
+            )
+        )
+    ).all()
+
+    result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
+    for project in projects:
+        seconds = (known_seconds or {}).get(project.id)
+        if seconds is None:
+            seconds = _year_seconds(project, trainee_ids)
+        years = [year for year, _, _ in _year_windows(project)]
+        planned = max(project.planned_class_hours, 0)
+        per_hour = policy.seconds_per_class_hour
+        for trainee_id, per_year in seconds.items():
+            person = person_of.get(trainee_id)
+            if person is None:
+                continue
+            for year, class_hours, subsidizable in _hours_by_year(
+                years, planned, per_year, per_hour
+            ):
+                record = result[person].setdefault(year, PersonYear(person, year))
+                key = (trainee_id, project.id)
+                share = record.allocations.setdefault(key, Allocation(*key))
+                fen = subsidizable * policy.fen_per_class_hour
+                record.class_hours += class_hours
+                record.subsidizable_hours += subsidizable
+                record.subsidy_fen += fen
+                share.class_hours += class_hours
+                share.subsidizable_hours += subsidizable
+                share.subsidy_fen += fen
+
+    over_cap = {
+        person
+        for person, years in result.items()
+        if any(r.subsidy_fen > policy.yearly_cap_fen_per_trainee for r in years.values())
+    }
+    if over_cap:
+        # The cap binds: which hours are paid depends on the order they were earned.
+        over_ids = [tid for tid, person in person_of.items() if person in over_cap]
+        earned: list[EarnedHour] = []
+        for project in projects:
+            earned += earned_hours(project, over_ids, policy)
+        for person in over_cap:
+            result[person] = {}
+        _allocate_in_order(result, earned, person_of, policy)
+    return dict(result)
+
+
+def project_subsidies(
+    project: Project, seconds: dict[int, list[int]] | None = None, only: set[int] | None = None
+) -> dict[int, dict[int, Allocation]]:
+    """Per enrolled trainee (``only``: just these) and year, this project's hours and subsidy
+    after the yearly cap (``seconds``: the project's ``_year_seconds``, when already read)."""
+    # The cap counts every project of the same person, so other projects are read too.
+    enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
+    if only is not None:
+        enrolled = enrolled.where(Enrolment.trainee_id.in_(list(only)))
+    hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
+    known = {project.id: seconds} if seconds is not None else None
+    result: dict[int, dict[int, Allocation]] = defaultdict(dict)
+    for years in yearly_subsidies(hashes, known_seconds=known).values():
+        for year, record in years.items():
+            for (trainee_id, project_id), share in record.allocations.items():
+                if project_id == project.id:
+                    result[trainee_id][year] = share
+    return dict(result)
+
+
+def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:
+    """Per year, this trainee row's class hours and subsidy after the person's yearly cap."""
+    years = yearly_subsidies([trainee.id_number_hash]).get(trainee.id_number_hash, {})
+    result = []
+    for year in sorted(years):
+        mine = Allocation(trainee.id, 0)
+        for (trainee_id, _), share in years[year].allocations.items():
+            if trainee_id == trainee.id:
+                mine.class_hours += share.class_hours
+                mine.subsidizable_hours += share.subsidizable_hours
+                mine.subsidy_fen += share.subsidy_fen
+        if mine.class_hours:
+            result.append((year, mine))
+    return result
