@@ -64,7 +64,7 @@ def project_window(project: Project) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _in_window(project: Project):
+def in_window(project: Project):
     start, end = project_window(project)
     # Spans never cross a China-time midnight, so selecting by start is exact.
     return sa.and_(
@@ -77,7 +77,7 @@ def _in_window(project: Project):
 def project_credit_seconds(project: Project, trainee_ids: Iterable[int] | None = None):
     """Credited seconds within the project's dates per trainee id (one SQL aggregate)."""
     query = sa.select(CreditedSpan.trainee_id, sa.func.sum(CreditedSpan.seconds)).where(
-        _in_window(project)
+        in_window(project)
     )
     if trainee_ids is not None:
         query = query.where(CreditedSpan.trainee_id.in_(list(trainee_ids)))
@@ -128,7 +128,7 @@ def earned_hours(project: Project, trainee_ids=None, policy=None) -> list[Earned
     )
     inner = sa.select(
         CreditedSpan.trainee_id, CreditedSpan.start_at, CreditedSpan.seconds, running
-    ).where(_in_window(project))
+    ).where(in_window(project))
     if trainee_ids is not None:
         ids = trainee_ids if isinstance(trainee_ids, sa.Select) else list(trainee_ids)
         inner = inner.where(CreditedSpan.trainee_id.in_(ids))

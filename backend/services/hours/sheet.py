@@ -13,10 +13,10 @@ from backend.extensions import db
 from backend.models import Enrolment, Project, Trainee
 from backend.policy import current_policy
 from backend.services.hours.subsidy import (
-    _hours_by_year,
-    _year_sums,
-    _year_windows,
+    hours_by_year,
     project_subsidies,
+    year_sums_query,
+    year_windows,
 )
 from backend.services.rows import plain_rows
 
@@ -60,7 +60,7 @@ def sheet_query(project: Project, columns: Sequence = (), order_by: Sequence = (
 
     The spans are summed first and the sums joined to the enrolments, so the aggregate runs once
     over the project's spans with no join inside it."""
-    sums = _year_sums(project).subquery()
+    sums = year_sums_query(project).subquery()
     query = (
         sa.select(
             Enrolment.trainee_id, *columns, *(sa.func.coalesce(c, 0) for c in list(sums.c)[1:])
@@ -87,7 +87,7 @@ def sheet_rows(
     policy = current_policy()
     shared = _shared_trainees(project)
     capped = project_subsidies(project, only=shared) if shared else {}
-    windows = _year_windows(project)
+    windows = year_windows(project)
     years = [year for year, _, _ in windows]
     planned = max(project.planned_class_hours, 0)
     per_hour, rate = policy.seconds_per_class_hour, policy.fen_per_class_hour
@@ -100,7 +100,7 @@ def sheet_rows(
     for row in chain.from_iterable(plain_rows(query).partitions(batch)):
         trainee_id = row[0]
         if single_year:
-            # _hours_by_year for one year, inline: this runs once per trainee.
+            # hours_by_year for one year, inline: this runs once per trainee.
             credited_s = row[first_year]
             class_hours = credited_s // per_hour
             paid = min(class_hours, planned)
@@ -109,7 +109,7 @@ def sheet_rows(
             per_year = list(row[first_year:])
             credited_s = sum(per_year)
             class_hours = paid = fen = 0
-            for _, hours, subsidizable in _hours_by_year(years, planned, per_year, per_hour):
+            for _, hours, subsidizable in hours_by_year(years, planned, per_year, per_hour):
                 class_hours += hours
                 paid += subsidizable
                 fen += min(subsidizable * rate, cap)

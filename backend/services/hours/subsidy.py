@@ -13,7 +13,7 @@ from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Project, Trainee
 from backend.policy import SubsidyPolicy, current_policy
-from backend.services.hours.figures import EarnedHour, _in_window, earned_hours, project_window
+from backend.services.hours.figures import EarnedHour, earned_hours, in_window, project_window
 from backend.services.rows import plain_rows
 
 
@@ -40,7 +40,7 @@ class PersonYear:
     allocations: dict[tuple[int, int], Allocation] = field(default_factory=dict)
 
 
-def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
+def year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
     """The project's dates cut at China-time new years: (year, start, end) in UTC."""
     start, end = project_window(project)
     windows = []
@@ -51,9 +51,9 @@ def _year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
     return windows
 
 
-def _year_sums(project: Project, trainee_ids=None):
+def year_sums_query(project: Project, trainee_ids=None):
     """SELECT trainee_id, credited seconds in each China-time year of the project."""
-    windows = _year_windows(project)
+    windows = year_windows(project)
     columns = [
         sa.func.sum(
             sa.case(
@@ -69,7 +69,7 @@ def _year_sums(project: Project, trainee_ids=None):
     if len(windows) == 1:
         # Most projects lie within one year: the project window already selects its spans.
         columns = [sa.func.sum(CreditedSpan.seconds)]
-    query = sa.select(CreditedSpan.trainee_id, *columns).where(_in_window(project))
+    query = sa.select(CreditedSpan.trainee_id, *columns).where(in_window(project))
     if trainee_ids is not None:
         query = query.where(CreditedSpan.trainee_id.in_(trainee_ids))
     return query.group_by(CreditedSpan.trainee_id)
@@ -80,11 +80,11 @@ def _year_seconds(project: Project, trainee_ids=None) -> dict[int, list[int]]:
     ``trainee_ids`` (a list or a SELECT) narrows it to some trainees."""
     return {
         tid: [int(x) for x in seconds]
-        for tid, *seconds in plain_rows(_year_sums(project, trainee_ids))
+        for tid, *seconds in plain_rows(year_sums_query(project, trainee_ids))
     }
 
 
-def _hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], per_hour: int):
+def hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], per_hour: int):
     """[(year, class hours earned that year, subsidizable ones)] from per-year seconds.
 
     Spans never cross a China-time midnight, so each lies wholly in one year; an hour belongs to
@@ -124,9 +124,7 @@ def _allocate_in_order(
 
 
 def yearly_subsidies(
-    id_number_hashes,
-    policy: SubsidyPolicy | None = None,
-    known_seconds: dict[int, dict[int, list[int]]] | None = None,
+    id_number_hashes, policy: SubsidyPolicy | None = None
 ) -> dict[str, dict[int, PersonYear]]:
     """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
     class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
@@ -135,7 +133,6 @@ def yearly_subsidies(
     in several projects the hours are paid in the order they were earned, and an hour belongs to
     the China-time year of the moment it was earned. Where the cap does not bind, the order does
     not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
-    ``known_seconds`` (project id → ``_year_seconds`` result) spares a caller's repeated query.
     """
     policy = policy or current_policy()
     hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
@@ -155,17 +152,15 @@ def yearly_subsidies(
 
     result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
     for project in projects:
-        seconds = (known_seconds or {}).get(project.id)
-        if seconds is None:
-            seconds = _year_seconds(project, trainee_ids)
-        years = [year for year, _, _ in _year_windows(project)]
+        seconds = _year_seconds(project, trainee_ids)
+        years = [year for year, _, _ in year_windows(project)]
         planned = max(project.planned_class_hours, 0)
         per_hour = policy.seconds_per_class_hour
         for trainee_id, per_year in seconds.items():
             person = person_of.get(trainee_id)
             if person is None:
                 continue
-            for year, class_hours, subsidizable in _hours_by_year(
+            for year, class_hours, subsidizable in hours_by_year(
                 years, planned, per_year, per_hour
             ):
                 record = result[person].setdefault(year, PersonYear(person, year))
@@ -197,18 +192,17 @@ def yearly_subsidies(
 
 
 def project_subsidies(
-    project: Project, seconds: dict[int, list[int]] | None = None, only: set[int] | None = None
+    project: Project, only: set[int] | None = None
 ) -> dict[int, dict[int, Allocation]]:
     """Per enrolled trainee (``only``: just these) and year, this project's hours and subsidy
-    after the yearly cap (``seconds``: the project's ``_year_seconds``, when already read)."""
+    after the yearly cap."""
     # The cap counts every project of the same person, so other projects are read too.
     enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
     if only is not None:
         enrolled = enrolled.where(Enrolment.trainee_id.in_(list(only)))
     hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
-    known = {project.id: seconds} if seconds is not None else None
     result: dict[int, dict[int, Allocation]] = defaultdict(dict)
-    for years in yearly_subsidies(hashes, known_seconds=known).values():
+    for years in yearly_subsidies(hashes).values():
         for year, record in years.items():
             for (trainee_id, project_id), share in record.allocations.items():
                 if project_id == project.id:
