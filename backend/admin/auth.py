@@ -70,7 +70,10 @@ def login():
     if request.method == "POST":
         try:
             admin = admin_auth.authenticate(
-                request.form.get("username", ""), request.form.get("password", "")
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                # The same "from where" as the audit log records (the peer address).
+                request.remote_addr or "",
             )
         except ApiError as exc:
             db.session.commit()  # keep the failed-attempt audit entry

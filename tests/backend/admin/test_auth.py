@@ -8,6 +8,7 @@ from sqlalchemy import select
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.errors import NotFound
 from backend.models import AuditLog, Role
+from tests.factories import ADMIN_PASSWORD
 
 
 def _csrf(client) -> str:
@@ -32,23 +33,71 @@ def test_pages_redirect_and_api_401_when_signed_out(client):
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
+def _sign_in(client, username: str, password: str, ip: str = "127.0.0.1"):
+    data = {"username": username, "password": password, "csrf_token": _csrf(client)}
+    return client.post("/admin/login", data=data, environ_base={"REMOTE_ADDR": ip})
+
+
 def test_wrong_password_then_lockout(client, make, app):
     admin = make.admin()
     make.session.commit()
     limit = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
     for _ in range(limit):
-        data = {"username": admin.username, "password": "wrong", "csrf_token": _csrf(client)}
-        response = client.post("/admin/login", data=data)
+        response = _sign_in(client, admin.username, "wrong", "203.0.113.7")
         assert response.status_code == 401
         assert "用户名或密码不正确" in response.get_data(as_text=True)
-    good = {"username": admin.username, "password": "correct-horse-battery"}
-    response = client.post("/admin/login", data={**good, "csrf_token": _csrf(client)})
+    response = _sign_in(client, admin.username, ADMIN_PASSWORD, "203.0.113.7")
     assert response.status_code == 429
-    assert "锁定" in response.get_data(as_text=True)
+    assert "登录失败次数过多，账号已临时锁定，请稍后再试" in response.get_data(as_text=True)
     failures = make.session.scalars(
         select(AuditLog).where(AuditLog.action == "admin.login_failed")
     ).all()
     assert len(failures) == limit
+    assert {entry.ip for entry in failures} == {"203.0.113.7"}
+
+
+def test_a_locked_address_does_not_lock_the_owner_elsewhere(client, make, app):
+    admin = make.admin()
+    make.session.commit()
+    for _ in range(app.config["LOGIN_LOCKOUT_ATTEMPTS"]):
+        assert _sign_in(client, admin.username, "wrong", "203.0.113.7").status_code == 401
+    assert _sign_in(client, admin.username, ADMIN_PASSWORD, "198.51.100.2").status_code == 302
+    assert client.get("/api/admin/me").get_json()["username"] == admin.username
+    # The attacker's address stays locked, even with the right password.
+    assert _sign_in(client, admin.username, ADMIN_PASSWORD, "203.0.113.7").status_code == 429
+
+
+def test_the_per_username_ceiling_locks_every_address(client, make, app):
+    app.config.update(LOGIN_LOCKOUT_ATTEMPTS=2, LOGIN_LOCKOUT_USER_ATTEMPTS=5)
+    admin = make.admin()
+    make.session.commit()
+    for ip in ("203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2"):
+        assert _sign_in(client, admin.username, "wrong", ip).status_code == 401
+    # Four failures in all: below the ceiling, the owner still gets in from a fresh address.
+    assert _sign_in(client, admin.username, ADMIN_PASSWORD, "198.51.100.2").status_code == 302
+    assert _sign_in(client, admin.username, "wrong", "203.0.113.3").status_code == 401
+    for ip in ("198.51.100.2", "192.0.2.9"):
+        response = _sign_in(client, admin.username, ADMIN_PASSWORD, ip)
+        assert response.status_code == 429
+        assert "账号已临时锁定" in response.get_data(as_text=True)
+    # Other usernames are untouched.
+    other = make.admin()
+    make.session.commit()
+    assert _sign_in(client, other.username, ADMIN_PASSWORD, "203.0.113.1").status_code == 302
+
+
+def test_lockout_ends_after_the_window(client, make, app, redis_client):
+    app.config.update(LOGIN_LOCKOUT_ATTEMPTS=1, LOGIN_LOCKOUT_S=1)
+    admin = make.admin()
+    make.session.commit()
+    assert _sign_in(client, admin.username, "wrong").status_code == 401
+    assert _sign_in(client, admin.username, ADMIN_PASSWORD).status_code == 429
+    # Redis expires both counts; deleting them stands in for the 15 minutes of production.
+    prefix = app.config["REDIS_PREFIX"]
+    keys = list(redis_client.scan_iter(match=prefix + "admin-login-fail*"))
+    assert len(keys) == 2 and all(0 < redis_client.pttl(key) <= 1000 for key in keys)
+    redis_client.delete(*keys)
+    assert _sign_in(client, admin.username, ADMIN_PASSWORD).status_code == 302
 
 
 def test_login_without_csrf_token_is_refused(client, make):
