@@ -1,6 +1,7 @@
-"""Admin sign-in, lockout, CSRF, security headers and tenant scoping."""
+"""Admin sign-in, lockout, sessions, CSRF, security headers and tenant scoping."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -151,3 +152,78 @@ def test_admin_session_cookie_is_short_lived_and_httponly(client, make, admin_lo
     lifetime = cookie.expires.timestamp() - __import__("time").time()
     assert 0 < lifetime <= app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() + 5
     assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 12 * 3600
+
+
+def _copy_of_cookie(app, client):
+    """Another browser holding a copy of ``client``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(app, client, make, admin_login):
+    admin = make.admin()
+    make.session.commit()
+    token = admin_login(admin)
+    thief = _copy_of_cookie(app, client)
+    assert thief.get("/api/admin/me").get_json()["username"] == admin.username
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    page = thief.get("/admin/projects")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/admin/login")
+    api = thief.get("/api/admin/me")
+    assert api.status_code == 401 and api.get_json()["error"]["code"] == "unauthorized"
+    # Signing in again opens a new session; the copy of the old one stays dead.
+    admin_login(admin)
+    assert client.get("/api/admin/me").status_code == 200
+    assert thief.get("/api/admin/me").status_code == 401
+
+
+def _session_keys(app, redis_client) -> list[str]:
+    return list(redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "admin-sess:*"))
+
+
+def test_each_sign_in_has_its_own_session(app, client, make, admin_login, redis_client):
+    admin = make.admin()
+    make.session.commit()
+    token = admin_login(admin)
+    other_browser = app.test_client()
+    assert _sign_in(other_browser, admin.username, ADMIN_PASSWORD).status_code == 302
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    keys = _session_keys(app, redis_client)
+    assert len(keys) == 2 and all(0 < redis_client.ttl(key) <= lifetime for key in keys)
+    # Signing in again in the same browser replaces that browser's session.
+    stale = _copy_of_cookie(app, other_browser)
+    assert _sign_in(other_browser, admin.username, ADMIN_PASSWORD).status_code == 302
+    assert len(_session_keys(app, redis_client)) == 2
+    assert stale.get("/api/admin/me").status_code == 401
+    assert other_browser.get("/api/admin/me").status_code == 200
+    # Signing out in one browser leaves the other signed in.
+    client.post("/admin/logout", data={"csrf_token": token})
+    assert client.get("/api/admin/me").status_code == 401
+    assert other_browser.get("/api/admin/me").status_code == 200
+
+
+def test_using_a_session_keeps_it_open(app, client, make, admin_login, redis_client):
+    admin_login(make.admin())
+    [key] = _session_keys(app, redis_client)
+    redis_client.expire(key, 60)
+    assert client.get("/admin/projects").status_code == 200
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    assert lifetime - 5 <= redis_client.ttl(key) <= lifetime
+    cookie = client.get_cookie("session")
+    assert cookie.expires.timestamp() - time.time() > lifetime - 5
+
+
+def test_a_session_id_counts_only_for_its_own_admin(app, client, make, admin_login):
+    mine, theirs = make.admin(), make.admin()
+    make.session.commit()
+    admin_login(mine)
+    cookie = client.get_cookie("session")
+    serializer = app.session_interface.get_signing_serializer(app)
+    session_id = serializer.loads(cookie.value)["admin_sid"]
+    # Even a validly signed cookie (a leaked SECRET_KEY) cannot pair that id with another admin.
+    forged = serializer.dumps({"admin_id": theirs.id, "admin_sid": session_id})
+    other = app.test_client()
+    other.set_cookie("session", forged)
+    assert other.get("/api/admin/me").status_code == 401
+    assert client.get("/api/admin/me").get_json()["username"] == mine.username
