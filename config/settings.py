@@ -57,7 +57,10 @@ class BaseConfig:
     BIND_RATE_WINDOW_S = 900
     # How long an activation code an admin hands to a trainee stays usable.
     ACTIVATION_CODE_TTL_S = 7 * 24 * 3600
+    # Admin sign-in: failures lock one (username, client IP) pair; failures from every address
+    # together lock the username at a much higher count (a guess spread over many addresses).
     LOGIN_LOCKOUT_ATTEMPTS = 5
+    LOGIN_LOCKOUT_USER_ATTEMPTS = 50
     LOGIN_LOCKOUT_S = 900
     LOG_LEVEL = "INFO"
     SESSION_COOKIE_HTTPONLY = True

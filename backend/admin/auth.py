@@ -19,7 +19,7 @@ from backend import audit
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.models import AdminUser, Role
-from backend.services import admin_auth
+from backend.services import admin_auth, admin_sessions
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
@@ -28,6 +28,9 @@ def current_admin() -> AdminUser | None:
     """The signed-in admin of this request, if any."""
     if "admin" not in g:
         admin_id = session.get("admin_id")
+        # The signed cookie alone is not enough: its session must still be open in Redis.
+        if admin_id and admin_sessions.admin_of(session.get("admin_sid")) != admin_id:
+            admin_id = None
         admin = db.session.get(AdminUser, admin_id) if admin_id else None
         g.admin = admin if admin is not None and admin.active else None
     return g.admin
@@ -70,14 +73,19 @@ def login():
     if request.method == "POST":
         try:
             admin = admin_auth.authenticate(
-                request.form.get("username", ""), request.form.get("password", "")
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                # The same "from where" as the audit log records (the peer address).
+                request.remote_addr or "",
             )
         except ApiError as exc:
             db.session.commit()  # keep the failed-attempt audit entry
             flash(exc.message, "error")
             return render_template("admin/login.html"), exc.status
+        admin_sessions.end(session.get("admin_sid"))
         session.clear()
         session["admin_id"] = admin.id
+        session["admin_sid"] = admin_sessions.start(admin.id)
         session.permanent = True
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
@@ -90,5 +98,6 @@ def logout():
     """Sign out."""
     audit.record("admin.logout", actor_kind="admin", actor_id=current_admin().id)
     db.session.commit()
+    admin_sessions.end(session.get("admin_sid"))
     session.clear()
     return redirect(url_for("admin_auth.login"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,37 +18,62 @@ from backend.models import AdminUser
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def _fail_key(username: str) -> str:
-    return redis_store.key("admin-login-fail", username.lower())
+def _user_part(username: str) -> str:
+    # Quoted so that no username can contain the ":" that separates it from the IP in a key.
+    return quote(username.lower(), safe="")
 
 
-def is_locked(username: str) -> bool:
-    """Whether sign-in for ``username`` is locked after too many failures."""
-    failures = redis_store.client.get(_fail_key(username))
-    return int(failures or 0) >= current_app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+def _pair_key(username: str, ip: str) -> str:
+    return redis_store.key("admin-login-fail", _user_part(username), ip)
 
 
-def authenticate(username: str, password: str) -> AdminUser:
+def _user_key(username: str) -> str:
+    return redis_store.key("admin-login-fail-all", _user_part(username))
+
+
+def is_locked(username: str, ip: str) -> bool:
+    """Whether sign-in as ``username`` from ``ip`` is locked after too many failures."""
+    # Per (username, IP), so a stranger who knows a username cannot lock its owner out; the
+    # much higher per-username ceiling still stops guessing spread over many addresses.
+    pair, everywhere = redis_store.client.mget(_pair_key(username, ip), _user_key(username))
+    config = current_app.config
+    return (
+        int(pair or 0) >= config["LOGIN_LOCKOUT_ATTEMPTS"]
+        or int(everywhere or 0) >= config["LOGIN_LOCKOUT_USER_ATTEMPTS"]
+    )
+
+
+def _count_failure(username: str, ip: str) -> tuple[int, int]:
+    window = current_app.config["LOGIN_LOCKOUT_S"]
+    pipe = redis_store.client.pipeline()
+    for key in (_pair_key(username, ip), _user_key(username)):
+        pipe.incr(key)
+        pipe.expire(key, window)
+    pair, _, everywhere, _ = pipe.execute()
+    return pair, everywhere
+
+
+def authenticate(username: str, password: str, ip: str) -> AdminUser:
     """Return the active admin with these credentials, counting failures towards a lockout."""
     username = (username or "").strip()
-    if is_locked(username):
+    if is_locked(username, ip):
         raise ApiError(429, "account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试")
     admin = db.session.scalar(select(AdminUser).where(AdminUser.username == username))
     ok = check_password_hash(admin.password_hash if admin else _DUMMY_HASH, password or "")
     if not (admin and ok and admin.active):
-        pipe = redis_store.client.pipeline()
-        pipe.incr(_fail_key(username))
-        pipe.expire(_fail_key(username), current_app.config["LOGIN_LOCKOUT_S"])
-        failures, _ = pipe.execute()
+        failures, username_failures = _count_failure(username, ip)
         audit.record(
             "admin.login_failed",
             actor_kind="admin",
             actor_id=admin.id if admin else None,
             username=username[:64],
             failures=failures,
+            username_failures=username_failures,
         )
         raise ApiError(401, "invalid_credentials", "用户名或密码不正确")
-    redis_store.client.delete(_fail_key(username))
+    # Only this address's count: clearing the per-username one would let a distributed guesser
+    # start afresh every time the owner signs in.
+    redis_store.client.delete(_pair_key(username, ip))
     admin.last_login_at = now()
     audit.record("admin.login", actor_kind="admin", actor_id=admin.id)
     return admin

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from backend import audit
 from backend.clock import now
@@ -66,11 +68,36 @@ def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
         )
     )
     if clash is not None and model is Enterprise:
-        raise FieldError(field, 409, "credit_code_taken", "该统一社会信用代码已登记为其他企业")
+        raise _credit_code_taken(field)
     try:
         set_credit_code(holder, code, actor=actor, override_reason=data.get("override_reason"))
     except ApiError as exc:
         raise FieldError(field, exc.status, exc.code, exc.message) from None
+
+
+def _credit_code_taken(field: str) -> FieldError:
+    return FieldError(field, 409, "credit_code_taken", "该统一社会信用代码已登记为其他企业")
+
+
+@contextmanager
+def _enterprise_code_race(field: str) -> Iterator[None]:
+    """Write the enterprise at the end; losing a race for its credit code is the pre-check's 409."""
+    # The pre-check cannot see another admin's uncommitted enterprise with the same code: the
+    # unique constraint decides, and the loser's transaction is rolled back whole.
+    try:
+        yield
+        db.session.flush()
+    except IntegrityError as exc:
+        if not _is_enterprise_code_clash(exc):
+            raise
+        db.session.rollback()
+        raise _credit_code_taken(field) from None
+
+
+def _is_enterprise_code_clash(exc: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite only names the column.
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return constraint == "uq_enterprise_credit_code" or "enterprise.credit_code" in str(exc.orig)
 
 
 def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
@@ -78,9 +105,9 @@ def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
     if actor.role is not Role.OPERATOR:
         raise ApiError(403, "forbidden", "只有平台运营人员可以新建企业")
     enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS})
-    _credit_code(enterprise, data, "credit_code", actor)
-    db.session.add(enterprise)
-    db.session.flush()
+    with _enterprise_code_race("credit_code"):
+        _credit_code(enterprise, data, "credit_code", actor)
+        db.session.add(enterprise)
     audit.record(
         "enterprise.create",
         actor_kind="admin",
@@ -97,7 +124,8 @@ def update_enterprise(enterprise: Enterprise, data: Mapping, actor: AdminUser) -
     for key in ENTERPRISE_FIELDS:
         setattr(enterprise, key, data[key])
     if data["credit_code"].strip().upper() != enterprise.credit_code:
-        _credit_code(enterprise, data, "credit_code", actor)
+        with _enterprise_code_race("credit_code"):
+            _credit_code(enterprise, data, "credit_code", actor)
 
 
 def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> None:

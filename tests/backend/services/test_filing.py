@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from backend.errors import ApiError
-from backend.models import AuditLog, ProjectStatus, Role
+from backend.models import AuditLog, Enterprise, ProjectStatus, Role
 from backend.services import filing
+from tests import factories
+from tests.rival_transaction import rival_commits_when_we_wait
 
 
 def _data(**overrides) -> dict:
@@ -145,3 +147,21 @@ def test_a_project_with_trainees_stays_with_its_enterprise(app, make):
     # Without trainees an operator may still correct the enterprise of a draft.
     empty = make.project(first, status=ProjectStatus.DRAFT)
     assert filing.save_project(empty, second, _data(), operator).enterprise_id == second.id
+
+
+def test_losing_the_race_for_a_changed_credit_code_writes_nothing(app, make):
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise(name="甲公司"))
+    make.session.commit()
+    enterprise, before = hr.enterprise, hr.enterprise.credit_code
+    code = factories.credit_code(900004)
+    data = {"name": "甲公司（新名）", "credit_code": code, "registered_address": "广州"}
+    data |= {"legal_representative": "王", "contact_phone": "", "received_affected_subsidy": False}
+    other_admin = insert(Enterprise).values(name="乙公司", credit_code=code)
+    with rival_commits_when_we_wait(other_admin) as rival, pytest.raises(filing.FieldError) as err:
+        filing.update_enterprise(enterprise, data, hr)
+    assert rival.blocked_us, "the update never met the other admin's row"
+    assert (err.value.field, err.value.status) == ("credit_code", 409)
+    assert err.value.code == "credit_code_taken"
+    # Rolled back whole: neither the code nor the other fields of the same save were written.
+    make.session.refresh(enterprise)
+    assert (enterprise.name, enterprise.credit_code) == ("甲公司", before)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select
 
 from backend.models import AuditLog, Enterprise, Institution, Project, ProjectStatus
 from tests import factories
 from tests.backend.admin.pages import world as w
+from tests.rival_transaction import rival_commits_when_we_wait
 
 BAD_CHECKSUM = factories.credit_code(7)[:17] + ("0" if factories.credit_code(7)[17] != "0" else "1")
 
@@ -181,6 +183,35 @@ def test_operator_creates_enterprise_and_duplicate_code_is_refused(client, make,
     response = client.post("/admin/enterprises/new", data={**data, "name": "丁公司"})
     assert response.status_code == 422
     assert "已登记为其他企业" in response.get_data(as_text=True)
+
+
+def _with_bad_checksum(code: str) -> str:
+    return code[:17] + ("0" if code[17] != "0" else "1")
+
+
+@pytest.mark.parametrize("checksum", ["valid", "overridden"])
+def test_losing_the_race_for_a_new_credit_code_is_a_form_error(client, make, admin_login, checksum):
+    world = w.build(make)
+    token = w.sign_in("operator", world, make, admin_login, client)
+    code = factories.credit_code(900002)
+    data = {"csrf_token": token, "name": "丙公司", "credit_code": code, "contact_phone": "1"}
+    if checksum == "overridden":
+        # The override path writes the new enterprise early, to name it in the audit log.
+        data |= {"credit_code": _with_bad_checksum(code), "override_reason": "试点代码"}
+        code = data["credit_code"]
+    other_admin = insert(Enterprise).values(name="丁公司", credit_code=code)
+    with rival_commits_when_we_wait(other_admin) as rival:
+        response = client.post("/admin/enterprises/new", data=data)
+    assert rival.blocked_us, "the page's write never met the other admin's row"
+    assert response.status_code == 422
+    assert "该统一社会信用代码已登记为其他企业" in response.get_data(as_text=True)
+    holders = make.session.scalars(select(Enterprise.name).where(Enterprise.credit_code == code))
+    assert holders.all() == ["丁公司"]
+    assert _actions(make, "enterprise.create") == []
+    assert _actions(make, "credit_code.override") == []
+    # The operator carries on: the next save goes through.
+    data["credit_code"] = factories.credit_code(900003)
+    assert client.post("/admin/enterprises/new", data=data).status_code == 302
 
 
 def test_enterprise_admin_edits_own_enterprise(client, make, admin_login):

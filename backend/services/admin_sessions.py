@@ -1,0 +1,40 @@
+"""Server-side ids of admin sessions: a signed cookie counts only while its id lives in Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app
+
+from backend.extensions import redis_store
+
+
+def _key(session_id: str) -> str:
+    # Only a hash of the id is stored, so a Redis dump does not hand out sessions.
+    return redis_store.key("admin-sess", hashlib.sha256(session_id.encode()).hexdigest())
+
+
+def _lifetime_s() -> int:
+    return int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+
+
+def start(admin_id: int) -> str:
+    """Open a session for an admin who just signed in; return its id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    redis_store.client.set(_key(session_id), admin_id, ex=_lifetime_s())
+    return session_id
+
+
+def admin_of(session_id: str | None) -> int | None:
+    """The admin a live session belongs to, or None; each use extends its life like the cookie's."""
+    if not session_id:
+        return None
+    value = redis_store.client.getex(_key(session_id), ex=_lifetime_s())
+    return int(value) if value is not None else None
+
+
+def end(session_id: str | None) -> None:
+    """End a session (sign-out): its cookie is refused from now on, wherever it was copied to."""
+    if session_id:
+        redis_store.client.delete(_key(session_id))
