@@ -12,6 +12,12 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
     app.json.ensure_ascii = False
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a load balancer the peer is the balancer; the client is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     @app.before_request
     def fresh_request_globals():

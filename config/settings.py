@@ -26,6 +26,7 @@ _ENV_OVERRIDES: dict[str, type] = {
     "BIND_RATE_WINDOW_S": int,
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
+    "TRUSTED_PROXY_HOPS": int,
 }
 
 
@@ -46,6 +47,9 @@ class BaseConfig:
     WECHAT_TIMEOUT_S = 5.0
     SUBSIDY_POLICY = "guangdong_2020"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe. 0 trusts none:
+    # a client could otherwise forge its address, which the audit log and sign-in lockout use.
+    TRUSTED_PROXY_HOPS = 0
     # Roster uploads: at most this many bytes and rows; a clean preview waits this long in Redis.
     ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
     ROSTER_IMPORT_MAX_ROWS = 10_000

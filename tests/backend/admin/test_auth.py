@@ -227,3 +227,26 @@ def test_a_session_id_counts_only_for_its_own_admin(app, client, make, admin_log
     other.set_cookie("session", forged)
     assert other.get("/api/admin/me").status_code == 401
     assert client.get("/api/admin/me").get_json()["username"] == mine.username
+
+
+@pytest.mark.parametrize(("hops", "recorded"), [(0, "10.0.0.2"), (1, "203.0.113.50")])
+def test_the_client_address_comes_from_trusted_proxies_only(app_factory, make, hops, recorded):
+    """Behind TRUSTED_PROXY_HOPS proxies the audit log and the lockout see the real client;
+    without it a forged X-Forwarded-For is ignored."""
+    app = app_factory(TRUSTED_PROXY_HOPS=hops)
+    client = app.test_client()
+    admin = make.admin()
+    make.session.commit()
+    with app.app_context():
+        data = {"username": admin.username, "password": "wrong", "csrf_token": _csrf(client)}
+        response = client.post(
+            "/admin/login",
+            data=data,
+            headers={"X-Forwarded-For": "203.0.113.50"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
+    assert response.status_code == 401
+    entry = make.session.scalars(
+        select(AuditLog).where(AuditLog.action == "admin.login_failed")
+    ).one()
+    assert entry.ip == recorded
