@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from types import SimpleNamespace
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +53,8 @@ PROJECT_FIELDS = (
     "person_mobile",
     "goal",
 )
+CREDIT_CODE_FIELDS = ("credit_code", "credit_code_override_reason")
+PLAN_ROW_FIELDS = ("resource_name", "key_content", "resource_form", "duration_minutes")
 
 
 class FieldError(ApiError):
@@ -255,6 +261,9 @@ def submit_for_filing(project: Project, actor: AdminUser) -> None:
     if not project.plan_rows:
         raise ApiError(422, "plan_missing", "请先填写线上培训计划，再提交备案")
     project.status = ProjectStatus.FILED
+    # A resubmit after a return replaces the snapshot of the previous submit.
+    project.filing_snapshot = filing_form(project)
+    project.filed_at = now()
     audit.record(
         "project.submit",
         actor_kind="admin",
@@ -263,6 +272,71 @@ def submit_for_filing(project: Project, actor: AdminUser) -> None:
         object_id=project.id,
         enterprise_id=project.enterprise_id,
     )
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _pick(holder: object | None, fields: tuple[str, ...]) -> dict | None:
+    if holder is None:
+        return None
+    return {key: _json(getattr(holder, key)) for key in fields}
+
+
+def filing_form(project: Project) -> dict:
+    """Everything 附件1 shows of ``project``, read from its live rows, as JSON-ready data."""
+    return {
+        "enterprise": _pick(project.enterprise, (*CREDIT_CODE_FIELDS, *ENTERPRISE_FIELDS)),
+        "institution": _pick(project.institution, (*CREDIT_CODE_FIELDS, *INSTITUTION_FIELDS)),
+        "platform": _pick(project.platform, PLATFORM_FIELDS),
+        "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
+        "plan_rows": [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
+    }
+
+
+@dataclass(frozen=True)
+class ShownFiling:
+    """附件1 as the export and the pages show it; ``filed_at`` is set when it is the snapshot."""
+
+    enterprise: SimpleNamespace
+    institution: SimpleNamespace | None
+    platform: SimpleNamespace | None
+    project: SimpleNamespace
+    plan_rows: list[SimpleNamespace]
+    filed_at: datetime | None
+
+
+def shown_filing(project: Project) -> ShownFiling:
+    """附件1 of ``project``: as submitted once filed, approved or closed; live before that."""
+    snapshot = None if project.status in EDITABLE else project.filing_snapshot
+    # Projects filed before snapshots existed have none: they show their live rows, as before.
+    data = snapshot or filing_form(project)
+    fields = data["project"]
+    shown_project = fields | {
+        "training_type": TrainingType(fields["training_type"]),
+        "start_date": date.fromisoformat(fields["start_date"]),
+        "end_date": date.fromisoformat(fields["end_date"]),
+    }
+    rows = [
+        row | {"resource_form": ResourceForm(row["resource_form"])} for row in data["plan_rows"]
+    ]
+    return ShownFiling(
+        enterprise=SimpleNamespace(**data["enterprise"]),
+        institution=_namespace(data["institution"]),
+        platform=_namespace(data["platform"]),
+        project=SimpleNamespace(**shown_project),
+        plan_rows=[SimpleNamespace(**row) for row in rows],
+        filed_at=project.filed_at if snapshot else None,
+    )
+
+
+def _namespace(fields: dict | None) -> SimpleNamespace | None:
+    return None if fields is None else SimpleNamespace(**fields)
 
 
 def review_filing(project: Project, decision: str, comment: str, actor: AdminUser) -> None:

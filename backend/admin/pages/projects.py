@@ -138,4 +138,5 @@ def register(bp: Blueprint) -> None:
     def project_filing(project_id: int):
         """The project's filing data as filed (read-only)."""
         project = get_project_or_404(project_id, current_admin())
-        return render_template("admin/project_filing.html", project=project)
+        shown = filing.shown_filing(project)
+        return render_template("admin/project_filing.html", project=project, shown=shown)

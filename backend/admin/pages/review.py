@@ -55,4 +55,5 @@ def register(bp: Blueprint) -> None:
                 flash("审核结果已保存", "success")
                 return redirect(url_for("admin_pages.review_queue"))
         status = 422 if form.errors else 200
-        return render_template("admin/review.html", project=project, form=form), status
+        shown = filing.shown_filing(project)
+        return render_template("admin/review.html", project=project, form=form, shown=shown), status

@@ -7,6 +7,7 @@ import xlsxwriter
 from backend.models import Project, ResourceForm, TrainingType
 from backend.services.exports.cells import as_text
 from backend.services.exports.writers import print_setup
+from backend.services.filing import shown_filing
 
 TITLE = "企业职工线上适岗技能提升培训备案表"
 TRAINING_TYPES = (
@@ -97,14 +98,16 @@ class _Form:
 
 
 def write_filing_xlsx(path: str, project: Project) -> None:
-    """Write 附件1 for ``project``: sections, field order and labels as in the notice."""
+    """Write 附件1 for ``project`` (as submitted, once filed): the notice's sections and labels."""
     workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet("备案表")
     for col, width in enumerate((22, 28, 18, 28)):
         sheet.set_column(col, col, width)
     print_setup(sheet)
     form = _Form(workbook, sheet)
-    enterprise, institution, platform = project.enterprise, project.institution, project.platform
+    shown = shown_filing(project)
+    enterprise, institution, platform = shown.enterprise, shown.institution, shown.platform
+    details = shown.project
 
     form.caption("附件1")
     form.heading(TITLE)
@@ -138,18 +141,18 @@ def write_filing_xlsx(path: str, project: Project) -> None:
     form.wide("IP地址及服务器放置城市名称", where)
 
     form.section_row("培训项目基本情况")
-    form.pair("培训项目名称", project.name, "培训岗位（工种）", project.post_trade)
-    types = "  ".join(f"{_box(project.training_type == t)}{label}" for t, label in TRAINING_TYPES)
+    form.pair("培训项目名称", details.name, "培训岗位（工种）", details.post_trade)
+    types = "  ".join(f"{_box(details.training_type == t)}{label}" for t, label in TRAINING_TYPES)
     form.wide("培训类型", types)
-    form.pair("培训计划人数", project.planned_headcount, "培训方式", project.method)
-    period = f"{_date(project.start_date)}至{_date(project.end_date)}"
-    form.pair("培训起止时间", period, "培训课时", project.planned_class_hours)
-    form.pair("培训负责人", project.person_in_charge, "联系手机", project.person_mobile)
-    form.wide("培训目标", project.goal, height=48)
+    form.pair("培训计划人数", details.planned_headcount, "培训方式", details.method)
+    period = f"{_date(details.start_date)}至{_date(details.end_date)}"
+    form.pair("培训起止时间", period, "培训课时", details.planned_class_hours)
+    form.pair("培训负责人", details.person_in_charge, "联系手机", details.person_mobile)
+    form.wide("培训目标", details.goal, height=48)
 
     form.section_row("线上培训计划(此栏目内容可根据实际情况增加)")
     form.cells(["课程资源名称", "内容要点", "资源形式", "培训时长"], form.label)
-    for plan in project.plan_rows:
+    for plan in shown.plan_rows:
         form.cells(
             [
                 plan.resource_name,

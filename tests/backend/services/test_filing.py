@@ -165,3 +165,65 @@ def test_losing_the_race_for_a_changed_credit_code_writes_nothing(app, make):
     # Rolled back whole: neither the code nor the other fields of the same save were written.
     make.session.refresh(enterprise)
     assert (enterprise.name, enterprise.credit_code) == ("甲公司", before)
+
+
+def _enterprise_data(enterprise, **changes) -> dict:
+    data = {key: getattr(enterprise, key) for key in filing.ENTERPRISE_FIELDS}
+    return data | {"credit_code": enterprise.credit_code} | changes
+
+
+def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, frozen_clock):
+    from tests.factories import credit_code
+
+    enterprise = make.enterprise(name="甲公司", registered_address="广州市天河区1号")
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise)
+    platform = {"name": "适岗平台", "icp_number": "粤ICP备1号", "url_or_package": ""}
+    platform |= {"ip_address": "", "server_city": "广州"}
+    project = filing.save_project(None, enterprise, _data(platform=platform), hr)
+    filing.submit_for_filing(project, hr)
+    make.session.commit()
+    filed_code = enterprise.credit_code
+    assert project.filed_at == frozen_clock.now()
+    assert project.filing_snapshot == filing.filing_form(project)
+    assert project.filing_snapshot["project"]["start_date"] == "2026-04-01"
+    assert project.filing_snapshot["plan_rows"][0]["resource_form"] == "video"
+
+    new_code = credit_code(626262)
+    changes = {"name": "甲公司（新名）", "credit_code": new_code, "registered_address": "深圳"}
+    filing.update_enterprise(enterprise, _enterprise_data(enterprise, **changes), hr)
+    make.session.commit()
+    make.session.expire_all()
+    shown = filing.shown_filing(project)
+    assert (shown.enterprise.name, shown.enterprise.credit_code) == ("甲公司", filed_code)
+    assert shown.enterprise.registered_address == "广州市天河区1号"
+    assert shown.platform.name == "适岗平台" and shown.institution is None
+    assert shown.project.start_date == date(2026, 4, 1)
+    assert shown.filed_at == frozen_clock.now()
+
+    # Returned: the enterprise sees and edits its live data; the snapshot waits for a resubmit.
+    filing.review_filing(project, "returned", "请补充", make.admin(Role.REVIEWER))
+    assert filing.shown_filing(project).enterprise.name == "甲公司（新名）"
+    assert filing.shown_filing(project).filed_at is None
+    assert project.filing_snapshot["enterprise"]["name"] == "甲公司"
+    filing.save_project(project, enterprise, _data(name="改过的项目"), hr)
+    frozen_clock.advance(hours=1)
+    filing.submit_for_filing(project, hr)
+    make.session.commit()
+    make.session.expire_all()
+    shown = filing.shown_filing(project)
+    assert (shown.enterprise.name, shown.enterprise.credit_code) == ("甲公司（新名）", new_code)
+    assert shown.project.name == "改过的项目" and shown.platform is None
+    assert project.filed_at == frozen_clock.now()
+    submits = make.session.scalars(select(AuditLog).where(AuditLog.action == "project.submit"))
+    assert len(submits.all()) == 2
+
+
+def test_a_project_filed_before_snapshots_shows_its_live_rows(app, make):
+    project = make.project(make.enterprise(name="甲公司"), status=ProjectStatus.APPROVED)
+    make.plan_row(project, resource_name="质量管理")
+    make.session.commit()
+    assert project.filing_snapshot is None
+    project.enterprise.name = "甲公司（新名）"
+    shown = filing.shown_filing(project)
+    assert shown.enterprise.name == "甲公司（新名）" and shown.filed_at is None
+    assert [row.resource_name for row in shown.plan_rows] == ["质量管理"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from backend.models import AuditLog, Enterprise, Institution, Project, ProjectStatus
@@ -165,6 +168,59 @@ def test_submit_then_review(client, make, admin_login, app):
     # Returned: the enterprise admin can edit again and sees the comment.
     page = client.get(f"/admin/projects/{world.draft.id}/edit").get_data(as_text=True)
     assert "培训计划时长不足" in page
+
+
+def _filed_form(client, project_id: int) -> tuple[str, dict]:
+    """The filing page and the 附件1 xlsx's values by label (columns B and D)."""
+    page = client.get(f"/admin/projects/{project_id}/filing").get_data(as_text=True)
+    response = client.get(f"/admin/projects/{project_id}/exports/filing.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    response.close()
+    cells = {row[0].value: (row[1].value, row[3].value) for row in sheet.iter_rows()}
+    return page, cells
+
+
+def test_a_filed_form_keeps_what_was_submitted(client, make, admin_login, app):
+    world = w.build(make)
+    world.a.registered_address = "广州市天河区1号"
+    make.session.commit()
+    filed_code, new_code = world.a.credit_code, factories.credit_code(737373)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    submit = f"/admin/projects/{world.draft.id}/submit"
+    assert client.post(submit, data={"csrf_token": token}).status_code == 302
+    changes = {"name": "甲公司（新名）", "credit_code": new_code, "registered_address": "深圳市"}
+    response = client.post(
+        f"/admin/enterprises/{world.a.id}/edit", data={"csrf_token": token, **changes}
+    )
+    assert response.status_code == 302
+
+    page, cells = _filed_form(client, world.draft.id)
+    assert "<dd>甲公司</dd>" in page and filed_code in page and "广州市天河区1号" in page
+    assert "甲公司（新名）" not in page and new_code not in page and "深圳市" not in page
+    assert "提交备案时的内容" in page
+    assert cells["企业名称"] == ("甲公司", filed_code)
+    assert cells["注册地址"][0] == "广州市天河区1号"
+    reviewer = app.test_client()
+    reviewer_token = w.sign_in_other(reviewer, make, "reviewer")
+    url = f"/admin/review/{world.draft.id}"
+    page = reviewer.get(url).get_data(as_text=True)
+    assert "<dd>甲公司</dd>" in page and "甲公司（新名）" not in page and new_code not in page
+
+    # Returned, edited and submitted again: the new submit is what the filing shows now.
+    data = {"csrf_token": reviewer_token, "decision": "returned", "comment": "请更新企业信息"}
+    assert reviewer.post(url, data=data).status_code == 302
+    page, _ = _filed_form(client, world.draft.id)
+    assert "甲公司（新名）" in page and "提交备案时的内容" not in page
+    form = _project_form(token, name="改过的项目名称")
+    assert client.post(f"/admin/projects/{world.draft.id}/edit", data=form).status_code == 302
+    assert client.post(submit, data={"csrf_token": token}).status_code == 302
+    page, cells = _filed_form(client, world.draft.id)
+    assert "<dd>甲公司（新名）</dd>" in page and "<dd>改过的项目名称</dd>" in page
+    assert cells["企业名称"] == ("甲公司（新名）", new_code)
+    assert cells["注册地址"][0] == "深圳市"
+    assert cells["培训项目名称"][0] == "改过的项目名称"
+    assert len(_actions(make, "project.submit")) == 2
 
 
 def test_operator_creates_enterprise_and_duplicate_code_is_refused(client, make, admin_login):
