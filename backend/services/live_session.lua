@@ -196,7 +196,13 @@ if op == 'beat' then
   if kind == 'batch' then
     if now - s.last > s.win then return reply({r = 'batch_too_late'}) end
     for _, b in ipairs(beats) do
-      if b[2] < s.t0 - s.tol or b[2] > now + s.tol then return reply({r = 'batch_clock_skew'}) end
+      if b[2] < s.t0 - s.tol or b[2] > now + s.tol then
+        -- The refused batch's numbers count as used: sent again once its future-dated beats
+        -- have come to look plausible, it is a replay and credits nothing.
+        s.seq = beats[#beats][1]
+        save(s)
+        return reply({r = 'batch_clock_skew'})
+      end
       b[2] = math.min(math.max(b[2], s.t0), now)
     end
   end

@@ -112,6 +112,28 @@ def test_an_early_batch_is_rejected_whole(client, make, frozen_clock):
     assert me.beat()["credited_s"] == 90
 
 
+def test_a_batch_refused_for_future_beats_credits_nothing_when_sent_again(
+    client, make, frozen_clock
+):
+    me, _ = _learner(client, make)
+    me.play(30)
+    beats = [
+        {"seq": me.seq + n, "client_ts": me.client_ts(at), "position_s": 0, "playing": True}
+        for n, at in ((1, 20), (2, 50), (3, 200))
+    ]
+    url = f"/api/v1/sessions/{me.session_id}/heartbeats"
+    refused = client.post(url, json={"beats": beats}, headers=me.headers)
+    assert refused.get_json()["error"]["code"] == "batch_clock_skew"
+    # Five minutes on, the beats no longer lie in the future; the same batch is still refused
+    # credit (a replay), and later beats carry on from it.
+    frozen_clock.advance(300)
+    again = client.post(url, json={"beats": beats}, headers=me.headers)
+    assert again.status_code == 200 and again.get_json()["credited_s"] == 30
+    me.seq += 3
+    me.play(60)  # the first beat after the pause restarts the count, the next credits 30 s
+    assert me.end()["credited_s"] == 30 + 30
+
+
 def test_a_batch_needs_increasing_seq(client, make, frozen_clock):
     me, _ = _learner(client, make)
     frozen_clock.advance(61)  # past the allowed gap, so that check-out adds nothing either

@@ -31,6 +31,8 @@ REPLAY_AFTER_PAUSE = [
     ("replay", 1),
     (("tick", 30), True),
 ]
+# A batch refused for a beat 130 s in the future, sent again once that time has passed.
+RESEND_AFTER_FUTURE_BATCH = [("batch", [4, 130]), ("wait", 217), ("replay", 0)]
 
 
 class Device:
@@ -101,6 +103,7 @@ def _spans(trainee_id):
 )
 @given(stream=st.lists(steps, min_size=1, max_size=30), duration=st.sampled_from([300, 36000]))
 @example(stream=REPLAY_AFTER_PAUSE, duration=36000)
+@example(stream=RESEND_AFTER_FUTURE_BATCH, duration=36000)
 def test_random_beat_streams(client, make, stream, duration):
     clock.freeze(START)
     project = make.project(attention_checks_enabled=False)
