@@ -1,8 +1,8 @@
 """Where the hours sheet gets its numbers: the class-hour engine, never rules of its own.
 
-Everything about class hours and subsidy belongs to ``backend/services/hours.py`` (issue 4).
-This module is the one seam between that engine and the exports: ``project_hours`` gives one
-``TraineeHours`` a trainee, ``trainees_with_hours`` streams them beside the trainees' columns.
+Everything about class hours and subsidy belongs to ``backend/services/hours/`` (issue 4).
+This module is the one seam between that engine and the exports: ``trainees_with_hours``
+streams one ``TraineeHours`` a trainee beside the trainee's columns.
 """
 
 from __future__ import annotations
@@ -16,12 +16,6 @@ from backend.services import hours
 
 # A trainee's figures: credited seconds, class hours, subsidizable hours, subsidy in fen.
 TraineeHours = hours.SheetLine
-NO_HOURS = hours.NO_CREDIT
-
-
-def project_hours(project: Project) -> dict[int, TraineeHours]:
-    """Per enrolled trainee: credited time, class hours and subsidy after the yearly cap."""
-    return hours.project_sheet(project)
 
 
 def trainees_with_hours(project: Project, columns, order_by) -> Iterator[tuple[Row, TraineeHours]]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from backend.services.exports.hours_source import TraineeHours, project_hours
+from backend.models import Trainee
+from backend.services.exports.hours_source import TraineeHours, trainees_with_hours
 
 
-def test_figures_per_enrolled_trainee(make):
+def test_figures_per_enrolled_trainee_in_the_asked_order(make):
     project = make.project(planned_class_hours=8)
     lesson = make.lesson(make.course(project))
-    learner, idle = make.trainee(project.enterprise), make.trainee(project.enterprise)
+    learner = make.trainee(project.enterprise, roster_seq=2)
+    idle = make.trainee(project.enterprise, roster_seq=1)
     make.enrol(learner, project)
     make.enrol(idle, project)
     start = datetime(2026, 3, 2, 1, tzinfo=UTC)
@@ -19,7 +21,8 @@ def test_figures_per_enrolled_trainee(make):
         make.credited_span(
             learner, lesson, start + timedelta(seconds=offset), seconds, session=session
         )
-    assert project_hours(project) == {
-        learner.id: TraineeHours(3300, 1, 1, 3000),
-        idle.id: TraineeHours(0, 0, 0, 0),
-    }
+    rows = trainees_with_hours(project, (Trainee.account,), (Trainee.roster_seq,))
+    assert [(row.account, hours) for row, hours in rows] == [
+        (idle.account, TraineeHours(0, 0, 0, 0)),
+        (learner.account, TraineeHours(3300, 1, 1, 3000)),
+    ]
