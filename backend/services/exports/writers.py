@@ -32,7 +32,7 @@ _STYLE = {Kind.TEXT: xs.TEXT, Kind.INT: xs.INT, Kind.MONEY: xs.MONEY}
 # Text that needs neither neutralising nor XML escaping (nearly all of it) is written as it is;
 # one match instead of both steps keeps large tables fast.
 _READY_TEXT = re.compile(
-    f"(?![{re.escape(''.join(FORMULA_TRIGGERS))}])[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]*"
+    f"(?![{re.escape(''.join(FORMULA_TRIGGERS))}])[^{xs.NEEDS_WORK}]*"
 ).fullmatch
 
 

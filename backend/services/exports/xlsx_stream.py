@@ -17,8 +17,11 @@ from xml.sax.saxutils import escape, quoteattr
 TEXT, INT, MONEY, HEADER, TITLE, PLAIN = 1, 2, 3, 4, 5, 6
 BATCH_ROWS = 500
 # XML 1.0 forbids these control characters; tab, LF and CR stay.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_PLAIN = re.compile("[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]*")
+ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+_ILLEGAL = re.compile(f"[{ILLEGAL_CHARS}]")
+# Text without these needs no escaping or cleaning inside <t>.
+NEEDS_WORK = "&<>" + ILLEGAL_CHARS
+_PLAIN = re.compile(f"[^{NEEDS_WORK}]*")
 
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _PKG = "http://schemas.openxmlformats.org/package/2006/"

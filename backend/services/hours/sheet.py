@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.models import Enrolment, Project, Trainee
 from backend.policy import current_policy
 from backend.services.hours.subsidy import (
-    hours_by_year,
+    one_project_totals,
     project_subsidies,
     year_sums_query,
     year_windows,
@@ -87,40 +87,30 @@ def sheet_rows(
     policy = current_policy()
     shared = _shared_trainees(project)
     capped = project_subsidies(project, only=shared) if shared else {}
-    windows = year_windows(project)
-    years = [year for year, _, _ in windows]
+    years = [year for year, _, _ in year_windows(project)]
     planned = max(project.planned_class_hours, 0)
-    per_hour, rate = policy.seconds_per_class_hour, policy.fen_per_class_hour
-    cap = policy.yearly_cap_fen_per_trainee
-    query = sheet_query(project, columns, order_by)
     first_year = 1 + len(columns)
-    single_year = len(years) == 1
+    query = sheet_query(project, columns, order_by)
     # A client-side result (about 150 bytes a trainee, held by libpq) rather than a server-side
     # cursor: PostgreSQL never runs a cursor's query in parallel, and the aggregate needs it.
     for row in chain.from_iterable(plain_rows(query).partitions(batch)):
-        trainee_id = row[0]
-        if single_year:
-            # hours_by_year for one year, inline: this runs once per trainee.
-            credited_s = row[first_year]
-            class_hours = credited_s // per_hour
-            paid = min(class_hours, planned)
-            fen = min(paid * rate, cap)
+        per_year = row[first_year:]
+        credited_s = sum(per_year)
+        if not credited_s:
+            yield row, NO_CREDIT
+        elif row[0] in shared:
+            shares = capped.get(row[0], {}).values()
+            yield (
+                row,
+                SheetLine(
+                    credited_s,
+                    sum(share.class_hours for share in shares),
+                    sum(share.subsidizable_hours for share in shares),
+                    sum(share.subsidy_fen for share in shares),
+                ),
+            )
         else:
-            per_year = list(row[first_year:])
-            credited_s = sum(per_year)
-            class_hours = paid = fen = 0
-            for _, hours, subsidizable in hours_by_year(years, planned, per_year, per_hour):
-                class_hours += hours
-                paid += subsidizable
-                fen += min(subsidizable * rate, cap)
-        if trainee_id in shared:
-            class_hours = paid = fen = 0
-            for share in capped.get(trainee_id, {}).values():
-                class_hours += share.class_hours
-                paid += share.subsidizable_hours
-                fen += share.subsidy_fen
-        line = SheetLine(credited_s, class_hours, paid, fen) if credited_s else NO_CREDIT
-        yield row, line
+            yield row, SheetLine(credited_s, *one_project_totals(years, planned, per_year, policy))
 
 
 def project_sheet(project: Project) -> dict[int, SheetLine]:

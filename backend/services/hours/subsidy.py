@@ -101,6 +101,29 @@ def hours_by_year(years: list[int], planned: int, seconds_by_year: list[int], pe
     return earned
 
 
+def one_project_totals(
+    years: list[int], planned: int, seconds_by_year: list[int], policy: SubsidyPolicy
+) -> tuple[int, int, int]:
+    """(class hours, subsidizable hours, subsidy in fen) of a person who learns in this one
+    project only: each year's subsidizable hours are paid up to that year's cap, in any order."""
+    per_hour, rate, cap = (
+        policy.seconds_per_class_hour,
+        policy.fen_per_class_hour,
+        policy.yearly_cap_fen_per_trainee,
+    )
+    if len(years) == 1:
+        # Most projects lie within one year: the same arithmetic without building the list.
+        hours = seconds_by_year[0] // per_hour
+        paid = min(hours, planned)
+        return hours, paid, min(paid * rate, cap)
+    class_hours = paid = fen = 0
+    for _, hours, subsidizable in hours_by_year(years, planned, seconds_by_year, per_hour):
+        class_hours += hours
+        paid += subsidizable
+        fen += min(subsidizable * rate, cap)
+    return class_hours, paid, fen
+
+
 def _allocate_in_order(
     result: dict[str, dict[int, PersonYear]], earned: list[EarnedHour], person_of, policy
 ) -> None:
