@@ -86,9 +86,17 @@ def _admin_template_globals(app: Flask) -> None:
 
     role_names = {"operator": "平台运营", "enterprise_admin": "企业管理员", "reviewer": "审核人员"}
 
+    from backend.kernel.permissions import Permission, can
+
     @app.context_processor
     def inject_admin():
-        return {"current_admin": current_admin(), "role_names": role_names}
+        admin = current_admin()
+        return {
+            "current_admin": admin,
+            "role_names": role_names,
+            "can": lambda permission: can(admin, Permission(permission)),
+            "Permission": Permission,
+        }
 
 
 def _migrations_dir():

@@ -7,6 +7,8 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from backend.kernel.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 # Chinese messages for the HTTP errors Flask raises by itself (routing, size limits).
@@ -87,6 +89,13 @@ def register_error_handlers(app: Flask) -> None:
         from backend.extensions import db
 
         # A refused request leaves nothing behind: whatever it had staged is discarded.
+        db.session.rollback()
+        return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        from backend.extensions import db
+
         db.session.rollback()
         return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
 

@@ -18,6 +18,7 @@ from flask import (
 from backend import audit
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Role
 from backend.services import admin_auth, admin_sessions
 
@@ -55,6 +56,27 @@ def admin_required(*roles: Role):
                 raise ApiError(403, "forbidden", "没有权限执行此操作")
             return view(*args, **kwargs)
 
+        return wrapper
+
+    return decorate
+
+
+def require_permission(permission: Permission):
+    """Require a signed-in admin holding ``permission`` (the one table: kernel/permissions.py)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            admin = current_admin()
+            if admin is None:
+                if _is_json_request():
+                    raise ApiError(401, "unauthorized", "请先登录管理后台")
+                return redirect(url_for("admin_auth.login", next=request.full_path))
+            if not can(admin, permission):
+                raise ApiError(403, "forbidden", "没有权限执行此操作")
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission
         return wrapper
 
     return decorate
