@@ -86,6 +86,7 @@ def _admin_template_globals(app: Flask) -> None:
 
     role_names = {"operator": "平台运营", "enterprise_admin": "企业管理员", "reviewer": "审核人员"}
 
+    from backend.kernel.lifecycle import Activity, allows
     from backend.kernel.permissions import Permission, can
 
     @app.context_processor
@@ -96,6 +97,7 @@ def _admin_template_globals(app: Flask) -> None:
             "role_names": role_names,
             "can": lambda permission: can(admin, Permission(permission)),
             "Permission": Permission,
+            "allows": lambda project, activity: allows(project, Activity(activity)),
         }
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from backend.kernel.errors import DomainError
+from backend.kernel.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,9 @@ HTTP_MESSAGES = {
 }
 
 
-class ApiError(Exception):
-    """A failure with an HTTP status, a snake_case code and a Chinese message."""
+class ApiError(DomainError):
+    """A failure of the web layer with an HTTP status, a code and a Chinese message (services
+    raise ``DomainError`` with a code of the kernel's table instead)."""
 
     def __init__(
         self,
@@ -40,7 +41,8 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
         details: list | None = None,
     ) -> None:
-        super().__init__(code)
+        Exception.__init__(self, code)
+        self.params = {}
         self.status = status
         self.code = code
         self.message = message
@@ -48,11 +50,7 @@ class ApiError(Exception):
         self.details = details
 
 
-class NotFound(ApiError):
-    """The object does not exist or the caller may not see it."""
-
-    def __init__(self, message: str = "请求的资源不存在") -> None:
-        super().__init__(404, "not_found", message)
+NotFound = NotFoundError
 
 
 def error_body(code: str, message: str, details: list | None = None) -> dict:
@@ -84,18 +82,11 @@ def _render(status: int, code: str, message: str, headers=None, details=None) ->
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn every failure into a clear answer."""
 
-    @app.errorhandler(ApiError)
-    def handle_api_error(exc: ApiError):
-        from backend.extensions import db
-
-        # A refused request leaves nothing behind: whatever it had staged is discarded.
-        db.session.rollback()
-        return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
-
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         from backend.extensions import db
 
+        # A refused request leaves nothing behind: whatever it had staged is discarded.
         db.session.rollback()
         return _render(exc.status, exc.code, exc.message, exc.headers, exc.details)
 

@@ -6,8 +6,8 @@ from flask import Blueprint, g
 from pydantic import Field, RootModel, model_validator
 
 from backend.api import RequestModel, ResponseModel, endpoint
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.services import signin, tokens
 from miniprogram_api.schemas import TraineeBriefOut
 
@@ -96,7 +96,7 @@ def register(bp: Blueprint) -> None:
             signin.record_failed_bind(exc, body.account, proof.method)
             db.session.commit()
             raise
-        except ApiError:
+        except DomainError:
             db.session.rollback()
             raise
         db.session.commit()

@@ -9,8 +9,8 @@ from flask import Blueprint, g
 from pydantic import Field
 
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.services import attempts, enrolments, quizzes
 
 QuestionId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -153,7 +153,7 @@ def register(bp: Blueprint) -> None:
         attempt = attempts.attempt_for_trainee(g.trainee, attempt_id, lock=True)
         try:
             attempts.save_answers(attempt, [(a.question_id, a.letters) for a in body.answers])
-        except ApiError:
+        except DomainError:
             # A refused save writes nothing, but an attempt scored at its deadline stays scored.
             if attempt.submitted_at is not None:
                 db.session.commit()

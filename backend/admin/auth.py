@@ -18,8 +18,9 @@ from flask import (
 from backend import audit
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission, can
-from backend.models import AdminUser, Role
+from backend.models import AdminUser
 from backend.services import admin_auth, admin_sessions
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
@@ -41,8 +42,8 @@ def _is_json_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def admin_required(*roles: Role):
-    """Require a signed-in admin, optionally with one of ``roles``."""
+def admin_required():
+    """Require a signed-in admin (what they may do: ``require_permission``)."""
 
     def decorate(view):
         @wraps(view)
@@ -52,8 +53,6 @@ def admin_required(*roles: Role):
                 if _is_json_request():
                     raise ApiError(401, "unauthorized", "请先登录管理后台")
                 return redirect(url_for("admin_auth.login", next=request.full_path))
-            if roles and admin.role not in roles:
-                raise ApiError(403, "forbidden", "没有权限执行此操作")
             return view(*args, **kwargs)
 
         return wrapper
@@ -100,7 +99,7 @@ def login():
                 # The same "from where" as the audit log records (the peer address).
                 request.remote_addr or "",
             )
-        except ApiError as exc:
+        except DomainError as exc:
             db.session.commit()  # keep the failed-attempt audit entry
             flash(exc.message, "error")
             return render_template("admin/login.html"), exc.status

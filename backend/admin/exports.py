@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from backend.admin.api.exports import export_response
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
-from backend.models import Role
+from backend.kernel.permissions import Permission, can
 from backend.services.exports.roster import shows_full_numbers
 from backend.services.exports.run import KINDS
 
@@ -21,7 +21,7 @@ LABELS = {
 
 
 @bp.get("/projects/<id:project_id>/exports")
-@admin_required()
+@require_permission(Permission.VIEW_PROJECT)
 def project_exports(project_id: int):
     """The downloads of a project (linked from the dashboard)."""
     admin = current_admin()
@@ -32,12 +32,12 @@ def project_exports(project_id: int):
         project=project,
         items=items,
         full_numbers=shows_full_numbers(admin, project),
-        can_import=admin.role in (Role.OPERATOR, Role.ENTERPRISE_ADMIN),
+        can_import=can(admin, Permission.IMPORT_ROSTER),
     )
 
 
 @bp.get("/projects/<id:project_id>/exports/<kind>.<fmt>")
-@admin_required()
+@require_permission(Permission.VIEW_PROJECT)
 def download(project_id: int, kind: str, fmt: str):
     """Download one export; ``?full_ids=1`` only for the enterprise's own hours sheet."""
     # The same spellings the JSON API's boolean accepts, so no link silently falls back to masked.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from backend.admin.api.roster_imports import IMPORTERS, commit_import
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.api.roster_imports import commit_import
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload, too_large
 from backend.errors import ApiError
+from backend.kernel.errors import DomainError
+from backend.kernel.permissions import Permission
 from backend.services.roster.importer import preview_import
 
 bp = Blueprint("admin_roster", __name__, url_prefix="/admin")
@@ -28,14 +30,14 @@ def upload_too_large(_exc):
 
 
 @bp.get("/projects/<id:project_id>/roster/import")
-@admin_required(*IMPORTERS)
+@require_permission(Permission.IMPORT_ROSTER)
 def import_form(project_id: int):
     """The upload form."""
     return _form(get_project_or_404(project_id, current_admin()))
 
 
 @bp.post("/projects/<id:project_id>/roster/import")
-@admin_required(*IMPORTERS)
+@require_permission(Permission.IMPORT_ROSTER)
 def import_preview(project_id: int):
     """Validate the upload and show its errors, or a clean summary to confirm."""
     admin = current_admin()
@@ -43,14 +45,14 @@ def import_preview(project_id: int):
     try:
         filename, data = read_upload()
         result = preview_import(admin, project, filename, data)
-    except ApiError as exc:
+    except DomainError as exc:
         return _form(project, exc)
     status = 200 if result.ok else 422
     return render_template("admin/roster/preview.html", project=project, result=result), status
 
 
 @bp.post("/roster/imports/<import_id>/confirm")
-@admin_required(*IMPORTERS)
+@require_permission(Permission.IMPORT_ROSTER)
 def import_confirm(import_id: str):
     """Create the previewed trainees in one transaction."""
     result = commit_import(current_admin(), import_id)

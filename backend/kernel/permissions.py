@@ -17,7 +17,7 @@ class Permission(enum.StrEnum):
     MANAGE_TRAINEES = "manage_trainees"  # edit, deactivate, unbind WeChat, activation codes
     EDIT_ID_NUMBER = "edit_id_number"  # change a trainee's ID number (with a reason)
     ERASE_PERSON = "erase_person"  # PIPL erasure after the retention period
-    REVEAL_PII = "reveal_pii"  # full ID numbers and mobiles of one's own enterprise
+    REVEAL_PII = "reveal_pii"  # a full ID number or mobile (exports: of one's own enterprise only)
     MANAGE_CONTENT = "manage_content"  # courses, lessons, media, question banks, quizzes
     ANSWER_SUPPORT = "answer_support"
     VIEW_SUPPORT = "view_support"
@@ -38,7 +38,7 @@ class Permission(enum.StrEnum):
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OPERATOR: frozenset(Permission) - {P.REVIEW_FILING, P.REVIEW_CLAIM, P.REVEAL_PII},
+    Role.OPERATOR: frozenset(Permission) - {P.REVIEW_FILING, P.REVIEW_CLAIM},
     Role.ENTERPRISE_ADMIN: frozenset(
         {
             P.VIEW_PROJECT,

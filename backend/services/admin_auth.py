@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend import audit
 from backend.clock import now
-from backend.errors import ApiError
 from backend.extensions import db, redis_store
+from backend.kernel.errors import DomainError
 from backend.models import AdminUser
 
 # Checked against when the username is unknown, so both cases cost the same time.
@@ -57,7 +57,7 @@ def authenticate(username: str, password: str, ip: str) -> AdminUser:
     """Return the active admin with these credentials, counting failures towards a lockout."""
     username = (username or "").strip()
     if is_locked(username, ip):
-        raise ApiError(429, "account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试")
+        raise DomainError("account_locked")
     admin = db.session.scalar(select(AdminUser).where(AdminUser.username == username))
     ok = check_password_hash(admin.password_hash if admin else _DUMMY_HASH, password or "")
     if not (admin and ok and admin.active):
@@ -70,7 +70,7 @@ def authenticate(username: str, password: str, ip: str) -> AdminUser:
             failures=failures,
             username_failures=username_failures,
         )
-        raise ApiError(401, "invalid_credentials", "用户名或密码不正确")
+        raise DomainError("invalid_credentials")
     # Only this address's count: clearing the per-username one would let a distributed guesser
     # start afresh every time the owner signs in.
     redis_store.client.delete(_pair_key(username, ip))

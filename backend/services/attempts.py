@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from backend import clock
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError
+from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     AttemptAnswer,
     Course,
-    ProjectStatus,
     Question,
     QuestionKind,
     Quiz,
@@ -62,8 +62,7 @@ def start_attempt(
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
         return open_attempt, True
-    if enrolment.project.status is ProjectStatus.CLOSED:
-        raise ApiError(409, "project_closed", "培训项目已结束，不能再作答")
+    ensure(enrolment.project, Activity.TAKE_QUIZ)
     used = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.quiz_id == quiz.id, QuizAttempt.trainee_id == trainee.id
@@ -71,10 +70,10 @@ def start_attempt(
     )
     if attempts_left(quiz, used) == 0:
         message = f"该考核最多可作答{quiz.attempt_limit}次，已用完"
-        raise ApiError(409, "attempt_limit_reached", message)
+        raise DomainError("attempt_limit_reached", message)
     pool = quiz_pool(quiz)
     if not pool:
-        raise ApiError(409, "quiz_bank_empty", "该测验的题库还没有题目，请稍后再来")
+        raise DomainError("quiz_bank_empty")
     drawn = rng.sample(pool, min(quiz.question_count, len(pool)))
     orders = {}
     for question in drawn:
@@ -105,7 +104,7 @@ def attempt_for_trainee(trainee: Trainee, attempt_id: int, *, lock: bool = False
         query = query.with_for_update()
     attempt = db.session.scalar(query)
     if attempt is None:
-        raise NotFound("作答记录不存在")
+        raise NotFoundError("作答记录不存在")
     return attempt
 
 
@@ -113,7 +112,7 @@ def _shown_to_bank(attempt: QuizAttempt, question_id: int, shown: str) -> str:
     order = attempt.option_orders[str(question_id)]
     letters = normalize_letters(shown)
     if any(letter not in LETTERS[: len(order)] for letter in letters):
-        raise ApiError(422, "answer_invalid", f"答案“{shown}”不是该题的选项")
+        raise DomainError("answer_invalid", f"答案“{shown}”不是该题的选项")
     return "".join(sorted(LETTERS[order[LETTERS.index(letter)]] for letter in letters))
 
 
@@ -126,19 +125,19 @@ def bank_to_shown(attempt: QuizAttempt, question_id: int, bank_letters: str) -> 
 def save_answers(attempt: QuizAttempt, answers: list[tuple[int, str]]) -> None:
     """Save (question id, shown letters) pairs; an empty answer clears a saved one."""
     if attempt.submitted_at is not None:
-        raise ApiError(409, "attempt_submitted", "本次作答已交卷，不能再修改答案")
+        raise DomainError("attempt_submitted")
     if finish_if_expired(attempt):
-        raise ApiError(409, "attempt_time_up", "作答时间已到，已按时保存的答案计分")
+        raise DomainError("attempt_time_up")
     questions = {q.id: q for q in _questions(attempt)}
     # Check every answer before writing any, so a refused request changes nothing.
     checked = []
     for question_id, shown in answers:
         question = questions.get(question_id)
         if question is None:
-            raise ApiError(422, "question_not_in_attempt", "该题不在本次作答中")
+            raise DomainError("question_not_in_attempt")
         letters = _shown_to_bank(attempt, question_id, shown)
         if question.kind is not QuestionKind.MULTIPLE and len(letters) > 1:
-            raise ApiError(422, "answer_invalid", "单选题和判断题只能选一个答案")
+            raise DomainError("answer_invalid")
         checked.append((question, letters))
     saved = {a.question_id: a for a in _answers(attempt)}
     now = clock.now()

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.models import Question
 from backend.services import question_bank
 from backend.services.question_bank import KIND_NAMES, LETTERS, QuestionInvalid
@@ -66,23 +66,23 @@ def export_bank(questions: list[Question]) -> bytes:
 def parse_bank(content: bytes) -> list[question_bank.QuestionData]:
     """Read an uploaded bank; any bad row refuses the whole file with every row's error."""
     if len(content) > MAX_FILE_BYTES:
-        raise ApiError(413, "file_too_large", f"文件不能超过{MAX_FILE_BYTES // 1024}KB")
+        raise DomainError("file_too_large", f"文件不能超过{MAX_FILE_BYTES // 1024}KB")
     if not content.startswith(b"PK"):
-        raise ApiError(400, "not_xlsx", "请上传 Excel 2007 及以上格式（.xlsx）的题库文件")
-    unreadable = ApiError(400, "not_xlsx", "文件无法读取，请使用题库导入模板（.xlsx）")
+        raise DomainError("not_xlsx")
+    unreadable = DomainError("not_xlsx", "文件无法读取，请使用题库导入模板（.xlsx）")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         # A small upload can unpack to gigabytes (a zip bomb); a real bank never does.
         if unpacked > MAX_UNPACKED_BYTES:
-            raise ApiError(413, "file_too_large", "文件解压后过大，请检查是否为题库导入模板")
+            raise DomainError("file_too_large")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise unreadable from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise ApiError(400, "not_xlsx", "文件中没有工作表")
+            raise DomainError("not_xlsx", "文件中没有工作表")
         # One row past the limit is read only to tell that the file has too many.
         rows = sheet.iter_rows(max_col=len(HEADERS), max_row=MAX_ROWS + 2, values_only=True)
         header = next(rows, None)
@@ -93,7 +93,7 @@ def parse_bank(content: bytes) -> list[question_bank.QuestionData]:
             if not any(c.strip() for c in cells):
                 continue
             if number > MAX_ROWS + 1:
-                raise ApiError(400, "too_many_rows", f"一次最多导入{MAX_ROWS}道题，请分批导入")
+                raise DomainError("too_many_rows", f"一次最多导入{MAX_ROWS}道题，请分批导入")
             try:
                 questions.append(_row_question(cells))
             except QuestionInvalid as exc:
@@ -102,11 +102,11 @@ def parse_bank(content: bytes) -> list[question_bank.QuestionData]:
         workbook.close()
     if errors:
         details = [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
-        raise ApiError(
-            422, "import_rows_invalid", f"有{len(errors)}行不正确，未导入任何题目", details=details
+        raise DomainError(
+            "import_rows_invalid", f"有{len(errors)}行不正确，未导入任何题目", details=details
         )
     if not questions:
-        raise ApiError(422, "import_empty", "文件中没有题目")
+        raise DomainError("import_empty")
     return questions
 
 
@@ -114,7 +114,7 @@ def _check_header(header) -> None:
     cells = [_cell_text(v).strip() for v in (header or ())]
     if cells[: len(HEADERS)] != HEADERS:
         expected = " | ".join(HEADERS)
-        raise ApiError(422, "import_header_invalid", f"第1行表头应为：{expected}")
+        raise DomainError("import_header_invalid", f"第1行表头应为：{expected}")
 
 
 def _row_question(cells: list[str]) -> question_bank.QuestionData:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import audit, pii
 from backend.clock import now
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import ActivationCode, AdminUser, Trainee
 from backend.services import tokens
 
@@ -25,16 +25,14 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 60 bits; guessing is further limited by the bind rate limit
 
 
-def account_already_bound() -> ApiError:
+def account_already_bound() -> DomainError:
     """409: the roster account is bound to another WeChat user."""
-    return ApiError(
-        409, "account_already_bound", "该账号已绑定其他微信，请联系企业管理员解绑后再试"
-    )
+    return DomainError("account_already_bound")
 
 
-def wechat_already_bound() -> ApiError:
+def wechat_already_bound() -> DomainError:
     """409: this WeChat user is already bound to another trainee."""
-    return ApiError(409, "wechat_already_bound", "该微信已绑定其他学员账号，请联系企业管理员")
+    return DomainError("wechat_already_bound")
 
 
 def trainee_by_openid(openid: str) -> Trainee | None:
@@ -53,14 +51,15 @@ def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: s
         raise account_already_bound()
     # Conditional update: of two concurrent binds of one account only one can win.
     try:
-        result = db.session.execute(
-            update(Trainee)
-            .where(Trainee.id == trainee.id, Trainee.wx_openid.is_(None))
-            .values(wx_openid=openid, wx_unionid=unionid, bound_at=now())
-        )
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Trainee)
+                .where(Trainee.id == trainee.id, Trainee.wx_openid.is_(None))
+                .values(wx_openid=openid, wx_unionid=unionid, bound_at=now())
+            )
     except IntegrityError:
-        # The unique openid index: the same WeChat user won a race for another trainee.
-        db.session.rollback()
+        # The unique openid index: the same WeChat user won a race for another trainee (only
+        # the savepoint is undone; the caller owns the transaction).
         raise wechat_already_bound() from None
     if result.rowcount != 1:
         raise account_already_bound()
@@ -78,7 +77,7 @@ def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: s
 def unbind_wechat(trainee: Trainee, actor: AdminUser) -> None:
     """Remove the trainee's WeChat binding and revoke every token of the trainee."""
     if trainee.wx_openid is None:
-        raise ApiError(409, "wechat_not_bound", "该学员尚未绑定微信")
+        raise DomainError("wechat_not_bound")
     trainee.wx_openid = None
     trainee.wx_unionid = None
     trainee.bound_at = None
@@ -114,9 +113,7 @@ def _code_hash(code: str) -> str:
 def issue_activation_code(trainee: Trainee, actor: AdminUser) -> tuple[str, datetime]:
     """A new one-time code for the trainee (earlier unused ones stop working); returned once."""
     if trainee.wx_openid is not None:
-        raise ApiError(
-            409, "account_already_bound", "该学员已绑定微信，如需更换请先解绑再生成激活码"
-        )
+        raise DomainError("account_already_bound", "该学员已绑定微信，如需更换请先解绑再生成激活码")
     at = now()
     db.session.execute(
         update(ActivationCode)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from backend import audit
-from backend.errors import ApiError
 from backend.extensions import db
-from backend.models import AdminUser, Enterprise, Institution, Role
+from backend.kernel.errors import DomainError, register
+from backend.kernel.permissions import Permission, can
+from backend.models import AdminUser, Enterprise, Institution
 from backend.validation import InvalidValue, normalize_credit_code, validate_credit_code
+
+register("credit_code_format", 422, "统一社会信用代码格式不正确，应为18位")
+register("credit_code_checksum", 422, "统一社会信用代码校验位不正确，请核对后重新输入")
 
 
 def set_credit_code(
@@ -23,14 +27,13 @@ def set_credit_code(
         return
     except InvalidValue as exc:
         if exc.code != "credit_code_checksum":
-            raise ApiError(422, exc.code, exc.message) from None
+            raise DomainError(exc.code, exc.message) from None
         if not (override_reason and override_reason.strip()):
-            raise ApiError(
-                422, exc.code, exc.message + "（平台运营人员可填写理由后接受）"
-            ) from None
-        if actor.role is not Role.OPERATOR:
+            message = exc.message + "（平台运营人员可填写理由后接受）"
+            raise DomainError(exc.code, message) from None
+        if not can(actor, Permission.OVERRIDE_CHECKSUM):
             message = "只有平台运营人员可以接受校验位不符的代码"
-            raise ApiError(403, "override_not_allowed", message) from None
+            raise DomainError("override_not_allowed", message) from None
     holder.credit_code = normalize_credit_code(code)
     holder.credit_code_override_reason = override_reason.strip()
     if holder.id is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.errors import NotFound
 from backend.extensions import db
+from backend.kernel.errors import NotFoundError
 from backend.models import Enrolment, Project, Trainee
 
 
@@ -32,5 +32,5 @@ def enrolment_or_404(
         query = query.with_for_update(of=Enrolment)
     enrolment = db.session.scalar(query)
     if enrolment is None:
-        raise NotFound(message)
+        raise NotFoundError(message)
     return enrolment

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from backend import clock
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.models import Evaluation, ProjectStatus, Trainee
+from backend.kernel.errors import NotFoundError
+from backend.kernel.lifecycle import Activity, ensure
+from backend.models import Evaluation, Trainee
 from backend.services.enrolments import enrolment_or_404
 
 SCORES = ("overall", "content", "teaching", "platform")
@@ -29,8 +30,7 @@ class Ratings:
 def save_evaluation(trainee: Trainee, project_id: int, ratings: Ratings) -> tuple[Evaluation, bool]:
     """Create or change the trainee's evaluation; True when it was created."""
     enrolment = enrolment_or_404(trainee, project_id, lock=True)
-    if enrolment.project.status is ProjectStatus.CLOSED:
-        raise ApiError(409, "project_closed", "培训项目已结束，评价不能再提交或修改")
+    ensure(enrolment.project, Activity.EVALUATE)
     evaluation = own_evaluation(trainee.id, project_id)
     created = evaluation is None
     if created:
@@ -57,7 +57,7 @@ def evaluation_for_trainee(trainee: Trainee, project_id: int) -> Evaluation:
     enrolment_or_404(trainee, project_id)
     evaluation = own_evaluation(trainee.id, project_id)
     if evaluation is None:
-        raise NotFound("你还没有评价该培训项目")
+        raise NotFoundError("你还没有评价该培训项目")
     return evaluation
 
 

@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import audit
 from backend.clock import now
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError, register
+from backend.kernel.lifecycle import Activity, allows, ensure, statuses_allowing
+from backend.kernel.scope import get_scoped
 from backend.models import (
     AdminUser,
     CoursePlanRow,
@@ -26,12 +28,10 @@ from backend.models import (
     Project,
     ProjectStatus,
     ResourceForm,
-    Role,
     TrainingType,
 )
 from backend.services.credit_codes import set_credit_code
 
-EDITABLE = (ProjectStatus.DRAFT, ProjectStatus.RETURNED)
 ENTERPRISE_FIELDS = (
     "name",
     "registered_address",
@@ -57,12 +57,20 @@ CREDIT_CODE_FIELDS = ("credit_code", "credit_code_override_reason")
 PLAN_ROW_FIELDS = ("resource_name", "key_content", "resource_form", "duration_minutes")
 
 
-class FieldError(ApiError):
+class FieldError(DomainError):
     """A rejected value of one form field, shown next to that field."""
 
     def __init__(self, field: str, status: int, code: str, message: str) -> None:
-        super().__init__(status, code, message)
+        super().__init__(code, message)
+        self.status = status
         self.field = field
+
+
+register("institution_shared", 409, "该培训机构已在其他备案中登记，其信息不能在此修改")
+register("credit_code_taken", 409, "该统一社会信用代码已登记为其他企业")
+register("project_has_trainees", 409, "项目已有学员报名，不能改为其他企业的项目")
+register("comment_required", 422, "退回时请填写审核意见")
+register("decision_invalid", 422, "请选择通过或退回")
 
 
 def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
@@ -77,7 +85,7 @@ def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
         raise _credit_code_taken(field)
     try:
         set_credit_code(holder, code, actor=actor, override_reason=data.get("override_reason"))
-    except ApiError as exc:
+    except DomainError as exc:
         raise FieldError(field, exc.status, exc.code, exc.message) from None
 
 
@@ -89,15 +97,21 @@ def _credit_code_taken(field: str) -> FieldError:
 def _enterprise_code_race(field: str) -> Iterator[None]:
     """Write the enterprise at the end; losing a race for its credit code is the pre-check's 409."""
     # The pre-check cannot see another admin's uncommitted enterprise with the same code: the
-    # unique constraint decides, and the loser's transaction is rolled back whole.
+    # unique constraint decides. Only the savepoint is undone here; the view, which owns the
+    # transaction, rolls the loser's save back whole.
+    savepoint = db.session.begin_nested()
     try:
         yield
         db.session.flush()
     except IntegrityError as exc:
+        savepoint.rollback()
         if not _is_enterprise_code_clash(exc):
             raise
-        db.session.rollback()
         raise _credit_code_taken(field) from None
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
 
 
 def _is_enterprise_code_clash(exc: IntegrityError) -> bool:
@@ -108,8 +122,6 @@ def _is_enterprise_code_clash(exc: IntegrityError) -> bool:
 
 def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
     """Register an enterprise (operators only)."""
-    if actor.role is not Role.OPERATOR:
-        raise ApiError(403, "forbidden", "只有平台运营人员可以新建企业")
     enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS})
     with _enterprise_code_race("credit_code"):
         _credit_code(enterprise, data, "credit_code", actor)
@@ -174,7 +186,7 @@ def _in_other_filings(institution: Institution, project: Project) -> bool:
                 Project.id != project.id,
                 or_(
                     Project.enterprise_id != project.enterprise_id,
-                    Project.status.not_in(EDITABLE),
+                    Project.status.not_in(statuses_allowing(Activity.EDIT_FILING)),
                 ),
             )
             .limit(1)
@@ -217,17 +229,15 @@ def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
     """Create or change a project's filing data; only a draft or returned filing can change."""
-    if actor.role not in (Role.OPERATOR, Role.ENTERPRISE_ADMIN):
-        raise ApiError(403, "forbidden", "没有权限修改备案信息")
-    if actor.role is Role.ENTERPRISE_ADMIN and enterprise.id != actor.enterprise_id:
-        raise ApiError(404, "not_found", "请求的资源不存在")
+    # The enterprise must be one the actor may see (a 404 otherwise, never a hint).
+    get_scoped(Enterprise, enterprise.id, actor)
     created = project is None
     if project is None:
         project = Project(enterprise=enterprise, status=ProjectStatus.DRAFT)
         db.session.add(project)
-    elif project.status not in EDITABLE:
-        raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
-    elif project.enterprise_id != enterprise.id and _has_enrolments(project):
+    else:
+        ensure(project, Activity.EDIT_FILING)
+    if not created and project.enterprise_id != enterprise.id and _has_enrolments(project):
         # Trainees belong to the enterprise: moving their project would show them to another.
         raise FieldError(
             "enterprise_id", 409, "project_has_trainees", "项目已有学员报名，不能改为其他企业的项目"
@@ -254,12 +264,9 @@ def save_project(
 
 def submit_for_filing(project: Project, actor: AdminUser) -> None:
     """Submit a draft (or returned) project for filing: draft → filed."""
-    if actor.role not in (Role.OPERATOR, Role.ENTERPRISE_ADMIN):
-        raise ApiError(403, "forbidden", "没有权限提交备案")
-    if project.status not in EDITABLE:
-        raise ApiError(409, "not_submittable", "只有草稿或退回的项目可以提交备案")
+    ensure(project, Activity.SUBMIT)
     if not project.plan_rows:
-        raise ApiError(422, "plan_missing", "请先填写线上培训计划，再提交备案")
+        raise DomainError("plan_missing")
     project.status = ProjectStatus.FILED
     # A resubmit after a return replaces the snapshot of the previous submit.
     project.filing_snapshot = filing_form(project)
@@ -315,7 +322,7 @@ class ShownFiling:
 
 def shown_filing(project: Project) -> ShownFiling:
     """附件1 of ``project``: as submitted once filed, approved or closed; live before that."""
-    snapshot = None if project.status in EDITABLE else project.filing_snapshot
+    snapshot = None if allows(project, Activity.EDIT_FILING) else project.filing_snapshot
     # Projects filed before snapshots existed have none: they show their live rows, as before.
     data = snapshot or filing_form(project)
     fields = data["project"]
@@ -343,10 +350,7 @@ def _namespace(fields: dict | None) -> SimpleNamespace | None:
 
 def review_filing(project: Project, decision: str, comment: str, actor: AdminUser) -> None:
     """A reviewer approves a filed project or returns it with a comment."""
-    if actor.role is not Role.REVIEWER:
-        raise ApiError(403, "forbidden", "只有审核人员可以审核备案")
-    if project.status is not ProjectStatus.FILED:
-        raise ApiError(409, "not_filed", "该项目不在待审核状态")
+    ensure(project, Activity.REVIEW)
     comment = (comment or "").strip()
     if decision == "returned" and not comment:
         raise FieldError("comment", 422, "comment_required", "退回时请填写审核意见")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from backend.clock import now
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError, register
 from backend.models import LearningSession, SessionStatus
 from backend.services import attention, sessions, tokens
 from backend.services.live import LiveReply, beat, epoch_s
@@ -21,6 +21,8 @@ BATCH_ERRORS = {
     ),
     "batch_too_late": (409, "离线心跳上传太晚（距上次心跳超过允许的时长），本批未计时"),
 }
+for _code, (_status, _message) in BATCH_ERRORS.items():
+    register(_code, _status, _message)
 _CLOSED = {status.value for status in SessionStatus if status is not SessionStatus.ACTIVE}
 
 
@@ -77,9 +79,7 @@ def receive(
 def _trainee_of(token: str) -> int:
     trainee_id = tokens.resolve_token(token)
     if trainee_id is None:
-        raise ApiError(
-            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise DomainError("invalid_token", headers={"WWW-Authenticate": "Bearer"})
     return trainee_id
 
 
@@ -99,10 +99,9 @@ def _refused(
     if reply.r == "unauthorized":
         _trainee_of(token)  # raises 401 when the token is not live
     if reply.r in BATCH_ERRORS:
-        status, message = BATCH_ERRORS[reply.r]
-        raise ApiError(status, reply.r, message)
+        raise DomainError(reply.r)
     if reply.r == "not_found":
-        raise NotFound("学习会话不存在")
+        raise NotFoundError("学习会话不存在")
     if reply.r in _CLOSED:
         raise sessions.closed_error(SessionStatus(reply.r))
     if reply.r != "missing":
@@ -111,7 +110,7 @@ def _refused(
     trainee_id = _trainee_of(token)
     session = db.session.get(LearningSession, session_id)
     if session is None or session.trainee_id != trainee_id:
-        raise NotFound("学习会话不存在")
+        raise NotFoundError("学习会话不存在")
     if session.status is not SessionStatus.ACTIVE:
         raise sessions.closed_error(session.status)
     last = beats[-1]

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError
+from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     Course,
     Enrolment,
     Project,
-    ProjectStatus,
     Quiz,
     QuizAttempt,
     QuizKind,
@@ -40,12 +40,11 @@ def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
     if settings.course_id is not None:
         course = db.session.get(Course, settings.course_id)
         if course is None or course.project_id != project.id:
-            raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
+            raise DomainError("course_not_in_project")
     if settings.kind is QuizKind.PRACTICE and (settings.attempt_limit or settings.time_limit_s):
         message = "练习不限次数、不限时间，请不要设置次数或时间限制"
-        raise ApiError(422, "practice_unlimited", message)
-    if project.status is ProjectStatus.CLOSED:
-        raise ApiError(409, "project_closed", "培训项目已结束，不能再添加测验")
+        raise DomainError("practice_unlimited", message)
+    ensure(project, Activity.MANAGE_CONTENT)
     quiz = Quiz(project_id=project.id, **vars(settings))
     db.session.add(quiz)
     db.session.flush()
@@ -62,7 +61,7 @@ def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:
     """A quiz of a project the trainee is enrolled in, else 404."""
     quiz = db.session.get(Quiz, quiz_id)
     if quiz is None:
-        raise NotFound("测验不存在")
+        raise NotFoundError("测验不存在")
     enrolment_or_404(trainee, quiz.project_id)
     return quiz
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from backend.errors import ApiError
 from backend.extensions import redis_store
+from backend.kernel.errors import DomainError
 
 
 def _key(scope: str, subject: str) -> str:
@@ -30,8 +30,7 @@ def hit(subjects: list[tuple[str, str]], *, limit: int, window_s: int) -> None:
             retry_after = max(retry_after, ttl if ttl > 0 else window_s)
     if retry_after:
         minutes = max(1, -(-retry_after // 60))
-        raise ApiError(
-            429,
+        raise DomainError(
             "too_many_attempts",
             f"尝试次数过多，请 {minutes} 分钟后再试",
             headers={"Retry-After": str(retry_after)},

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from backend.clock import LOCAL_TZ, now, today
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError, register
+from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     CreditedSpan,
     LearningSession,
     Lesson,
     Project,
-    ProjectStatus,
     SessionStatus,
     Trainee,
 )
@@ -36,10 +36,13 @@ CLOSED_ERRORS = {
 }
 
 
-def closed_error(status: SessionStatus) -> ApiError:
+for _code, _message in CLOSED_ERRORS.values():
+    register(_code, 409, _message)
+
+
+def closed_error(status: SessionStatus) -> DomainError:
     """The 409 for a beat or check-out of a session that is no longer open."""
-    code, message = CLOSED_ERRORS[status]
-    return ApiError(409, code, message)
+    return DomainError(CLOSED_ERRORS[status][0])
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,6 @@ def start_live(
 
 
 LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
-LEARNING_STATUSES = (ProjectStatus.FILED, ProjectStatus.APPROVED)
 
 
 def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
@@ -119,13 +121,12 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
     lesson = db.session.get(Lesson, lesson_id)
     project = lesson.course.project if lesson is not None else None
     if project is None:
-        raise NotFound(LESSON_NOT_FOUND)
+        raise NotFoundError(LESSON_NOT_FOUND)
     enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
-    if project.status not in LEARNING_STATUSES:
-        # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
-        raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
+    # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
+    ensure(project, Activity.LEARN)
     if not project.start_date <= today() <= project.end_date:
-        raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
+        raise DomainError("project_not_in_progress")
     # One check-in of a trainee at a time, so two devices cannot both end up open.
     db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
     at = now()
@@ -300,7 +301,7 @@ def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
     # Ending an ended session again answers the same (a retried check-out).
     session = _locked_session(session_id)
     if session is None or session.trainee_id != trainee_id:
-        raise NotFound("学习会话不存在")
+        raise NotFoundError("学习会话不存在")
     if session.status is SessionStatus.ACTIVE:
         close(session, SessionStatus.ENDED, epoch_s(now()), tail=True, position_s=position_s)
     if session.status is not SessionStatus.ENDED:

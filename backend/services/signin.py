@@ -8,8 +8,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend import audit, pii
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import Trainee
 from backend.services import bind_tickets, binding, rate_limit, tokens, wechat_calls
 from backend.validation import InvalidValue, validate_mobile
@@ -52,11 +52,11 @@ class Proof:
         return "activation_code"
 
 
-class BindFailed(ApiError):
+class BindFailed(DomainError):
     """The account and proof do not fit together; the trainee is not told which part is wrong."""
 
     def __init__(self, reason: str, trainee: Trainee | None) -> None:
-        super().__init__(400, "bind_failed", "绑定失败：账号或验证信息不正确，请核对后重试")
+        super().__init__("bind_failed")
         self.reason = reason
         self.trainee_id = trainee.id if trainee is not None else None
         self.enterprise_id = trainee.enterprise_id if trainee is not None else None
@@ -75,7 +75,7 @@ def wx_login(code: str) -> SignedIn | BindRequired:
         )
         return BindRequired(ticket, ttl)
     if not trainee.active:
-        raise ApiError(403, "account_disabled", "该学员账号已停用，请联系企业管理员")
+        raise DomainError("account_disabled")
     if session["unionid"] and trainee.wx_unionid != session["unionid"]:
         trainee.wx_unionid = session["unionid"]
     token, ttl = tokens.issue_token(trainee.id)
@@ -86,7 +86,7 @@ def bind(ticket_value: str, account: str, proof: Proof) -> SignedIn:
     """Bind the ticket's WeChat user to the roster account if the proof fits; return a token."""
     ticket = bind_tickets.take(ticket_value)
     if ticket is None:
-        raise ApiError(400, "invalid_bind_ticket", "绑定凭证无效或已过期，请重新登录")
+        raise DomainError("invalid_bind_ticket")
     account = account.strip()
     config = current_app.config
     rate_limit.hit(

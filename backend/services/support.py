@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from backend import audit, clock
 from backend.admin.scope import scoped
-from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError
 from backend.models import AdminUser, SupportMessage, SupportThread, Trainee
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
@@ -29,7 +29,7 @@ def create_thread(trainee: Trainee, subject: str, body: str) -> SupportThread:
         )
     )
     if recent >= THREADS_PER_DAY:
-        raise ApiError(429, "too_many_threads", "今天提交的问题较多，请在已有的问题中继续留言")
+        raise DomainError("too_many_threads")
     now = clock.now()
     thread = SupportThread(
         enterprise_id=trainee.enterprise_id,
@@ -63,14 +63,14 @@ def thread_for_trainee(trainee: Trainee, thread_id: int, *, lock: bool = False) 
     )
     thread = db.session.scalar(query.with_for_update() if lock else query)
     if thread is None:
-        raise NotFound("问题不存在")
+        raise NotFoundError("问题不存在")
     return thread
 
 
 def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
     """The trainee adds to their thread, which reopens it for the admins."""
     if thread.status == CLOSED:
-        raise ApiError(409, "thread_closed", "该问题已关闭，如有新问题请重新提交")
+        raise DomainError("thread_closed")
     message = _add_message(thread, "trainee", None, body)
     thread.status = OPEN
     return message
@@ -97,14 +97,14 @@ def thread_for_admin(admin: AdminUser, thread_id: int, *, lock: bool = False) ->
     )
     thread = db.session.scalar(query.with_for_update() if lock else query)
     if thread is None:
-        raise NotFound("问题不存在")
+        raise NotFoundError("问题不存在")
     return thread
 
 
 def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMessage:
     """An admin answers a thread."""
     if thread.status == CLOSED:
-        raise ApiError(409, "thread_closed", "该问题已关闭")
+        raise DomainError("thread_closed", "该问题已关闭")
     message = _add_message(thread, "admin", admin.id, body)
     thread.status = ANSWERED
     audit.record(
@@ -149,7 +149,7 @@ def _add_message(
         select(func.count(SupportMessage.id)).where(SupportMessage.thread_id == thread.id)
     )
     if count >= MESSAGES_PER_THREAD:
-        raise ApiError(409, "thread_full", "该问题的留言已达上限，请重新提交新问题")
+        raise DomainError("thread_full")
     now = clock.now()
     message = SupportMessage(
         thread_id=thread.id,

@@ -6,7 +6,7 @@ import logging
 
 from flask import current_app
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.wechat import WeChatError, WeChatGateway, WeChatUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,33 +35,25 @@ def gateway() -> WeChatGateway:
     return current_app.extensions["wechat"]
 
 
-def unavailable() -> ApiError:
+def unavailable() -> DomainError:
     """503 with Retry-After: WeChat is busy, slow or unreachable."""
-    return ApiError(
-        503,
-        "wechat_unavailable",
-        "微信服务暂时不可用，请稍后再试",
-        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+    return DomainError(
+        "wechat_unavailable", headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
     )
 
 
-def api_error(exc: WeChatError, context: str = "login") -> ApiError:
+def api_error(exc: WeChatError, context: str = "login") -> DomainError:
     """The answer for a failed WeChat call; ``context`` is "login" or "phone"."""
     if isinstance(exc, WeChatUnavailable):
         return unavailable()
     if exc.errcode == INVALID_CODE:
-        return ApiError(400, "invalid_code", _INVALID_CODE_MESSAGES[context])
+        return DomainError("invalid_code", _INVALID_CODE_MESSAGES[context])
     if exc.errcode == CODE_USED:
-        return ApiError(400, "code_used", _USED_CODE_MESSAGES[context])
+        return DomainError("code_used", _USED_CODE_MESSAGES[context])
     if exc.errcode == QUOTA_EXCEEDED:
-        return ApiError(
-            429,
-            "wechat_rate_limited",
-            "微信接口调用过于频繁，请稍后再试",
-            headers={"Retry-After": str(RETRY_AFTER_QUOTA_S)},
-        )
+        return DomainError("wechat_rate_limited", headers={"Retry-After": str(RETRY_AFTER_QUOTA_S)})
     if exc.errcode == USER_BLOCKED:
-        return ApiError(403, "wechat_user_blocked", "该微信账号存在风险，已被微信限制登录")
+        return DomainError("wechat_user_blocked")
     # Anything else (bad app id or secret, unexpected codes) is our side's problem, not the
     # user's: say "try later" and make it loud in the log.
     log.error("unexpected WeChat error %s on %s call", exc.errcode, context)

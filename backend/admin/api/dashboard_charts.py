@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.api import ResponseModel, endpoint
+from backend.kernel.permissions import Permission
 from backend.services import dashboard
 
 
@@ -28,7 +29,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects/<id:project_id>/charts")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="项目看板图表数据", response=DashboardChartsOut, auth=None)
     def project_charts(project_id: int):
         project = get_project_or_404(project_id, current_admin())

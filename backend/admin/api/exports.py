@@ -6,11 +6,12 @@ from typing import Literal
 
 from flask import Blueprint
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.downloads import stream_export
 from backend.admin.scope import get_project_or_404
 from backend.api import RequestModel, endpoint
 from backend.extensions import db
+from backend.kernel.permissions import Permission
 from backend.services.exports.run import run_export
 
 
@@ -34,7 +35,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects/<id:project_id>/exports/<kind>")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(
         summary="导出文件（kind: filing 附件1、roster 附件2、hours 课时补贴、records 培训记录）",
         query=ExportQuery,

@@ -10,16 +10,15 @@ from pydantic import Field
 from sqlalchemy import select
 
 from backend import audit
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import scoped
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.models import AdminUser, Course, Project, QuestionKind, Role
+from backend.kernel.permissions import Permission
+from backend.models import AdminUser, Course, Project, QuestionKind
 from backend.services import bank_xlsx, question_bank
 from backend.services.question_bank import QuestionInvalid
-
-EDITORS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
 
 class QuestionOut(ResponseModel):
@@ -83,13 +82,13 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/courses/<id:course_id>/questions")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="课程题库", response=QuestionListOut, auth=None)
     def list_questions(course_id: int):
         return _bank_out(course_or_404(course_id, current_admin()))
 
     @bp.post("/courses/<id:course_id>/questions")
-    @admin_required(*EDITORS)
+    @require_permission(Permission.MANAGE_CONTENT)
     @endpoint(summary="添加题目", body=QuestionIn, response=QuestionOut, status=201, auth=None)
     def add_question(course_id: int, body: QuestionIn):
         admin = current_admin()
@@ -115,7 +114,7 @@ def register(bp: Blueprint) -> None:
         return out
 
     @bp.get("/courses/<id:course_id>/questions.xlsx")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="导出题库（xlsx，与导入模板同格式）", auth=None)
     def export_questions(course_id: int):
         course = course_or_404(course_id, current_admin())
@@ -128,7 +127,7 @@ def register(bp: Blueprint) -> None:
         )
 
     @bp.post("/courses/<id:course_id>/questions/import")
-    @admin_required(*EDITORS)
+    @require_permission(Permission.MANAGE_CONTENT)
     @endpoint(summary="导入题库（xlsx）", response=ImportOut, status=201, auth=None)
     def import_questions(course_id: int):
         admin = current_admin()

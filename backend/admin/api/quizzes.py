@@ -10,16 +10,15 @@ from pydantic import Field
 from sqlalchemy import select
 
 from backend import audit
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404, scoped
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.models import AdminUser, Project, Quiz, QuizKind, Role
+from backend.kernel.permissions import Permission
+from backend.models import AdminUser, Project, Quiz, QuizKind
 from backend.services import evaluations, quiz_reports, quizzes
 from backend.services.plain_text import user_text
-
-EDITORS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
 
 class QuizIn(RequestModel):
@@ -152,14 +151,14 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects/<id:project_id>/quizzes")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="项目的测验", response=QuizListOut, auth=None)
     def admin_list_quizzes(project_id: int):
         project = get_project_or_404(project_id, current_admin())
         return QuizListOut(quizzes=quizzes.project_quizzes(project.id))
 
     @bp.post("/projects/<id:project_id>/quizzes")
-    @admin_required(*EDITORS)
+    @require_permission(Permission.MANAGE_CONTENT)
     @endpoint(summary="新建练习或考核", body=QuizIn, response=QuizOut, status=201, auth=None)
     def admin_create_quiz(project_id: int, body: QuizIn):
         admin = current_admin()
@@ -178,7 +177,7 @@ def register(bp: Blueprint) -> None:
         return out
 
     @bp.get("/quizzes/<id:quiz_id>/statistics")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
     def admin_quiz_statistics(quiz_id: int):
         statistics = quiz_reports.quiz_statistics(quiz_or_404(quiz_id, current_admin()))
@@ -186,7 +185,7 @@ def register(bp: Blueprint) -> None:
         return statistics
 
     @bp.get("/projects/<id:project_id>/quiz-report")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="学员测验与评价情况", response=ProjectQuizReportOut, auth=None)
     def admin_project_quiz_report(project_id: int):
         project = get_project_or_404(project_id, current_admin())
@@ -199,7 +198,7 @@ def register(bp: Blueprint) -> None:
         return report
 
     @bp.get("/projects/<id:project_id>/evaluations")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="培训评价汇总", response=EvaluationReportOut, auth=None)
     def admin_project_evaluations(project_id: int):
         project = get_project_or_404(project_id, current_admin())

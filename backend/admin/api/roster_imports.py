@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload
 from backend.api import ResponseModel, endpoint
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.models import Role
+from backend.kernel.permissions import Permission
 from backend.services.roster.importer import confirm_import, preview_import
-
-IMPORTERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
 
 class RowErrorOut(ResponseModel):
@@ -78,7 +76,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.post("/projects/<id:project_id>/roster-imports")
-    @admin_required(*IMPORTERS)
+    @require_permission(Permission.IMPORT_ROSTER)
     @endpoint(summary="上传学员名册并预览（multipart，字段 file）", response=PreviewOut, auth=None)
     def admin_roster_preview(project_id: int):
         admin = current_admin()
@@ -88,7 +86,7 @@ def register(bp: Blueprint) -> None:
         return PreviewOut(ok=result.ok, **_fields(result))
 
     @bp.post("/roster-imports/<import_id>/confirm")
-    @admin_required(*IMPORTERS)
+    @require_permission(Permission.IMPORT_ROSTER)
     @endpoint(summary="确认导入已通过校验的学员名册", response=ConfirmedOut, status=201, auth=None)
     def admin_roster_confirm(import_id: str):
         return commit_import(current_admin(), import_id)

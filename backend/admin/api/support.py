@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
-from backend.models import Role, SupportThread, Trainee
+from backend.kernel.permissions import Permission
+from backend.models import SupportThread, Trainee
 from backend.services import support
 from backend.services.plain_text import user_text
-
-ANSWERERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
 
 class MessageOut(ResponseModel):
@@ -81,20 +80,20 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/support/threads")
-    @admin_required()
+    @require_permission(Permission.VIEW_SUPPORT)
     @endpoint(summary="学员问题列表", query=ThreadQuery, response=ThreadListOut, auth=None)
     def admin_support_threads(query: ThreadQuery):
         threads = support.admin_threads(current_admin(), query.status, query.page)
         return ThreadListOut(threads=[thread_out(t) for t in threads])
 
     @bp.get("/support/threads/<id:thread_id>")
-    @admin_required()
+    @require_permission(Permission.VIEW_SUPPORT)
     @endpoint(summary="查看学员问题", response=ThreadOut, auth=None)
     def admin_support_thread(thread_id: int):
         return thread_out(support.thread_for_admin(current_admin(), thread_id))
 
     @bp.post("/support/threads/<id:thread_id>/messages")
-    @admin_required(*ANSWERERS)
+    @require_permission(Permission.ANSWER_SUPPORT)
     @endpoint(summary="回复学员", body=ReplyIn, response=ThreadOut, status=201, auth=None)
     def admin_support_reply(thread_id: int, body: ReplyIn):
         admin = current_admin()
@@ -105,7 +104,7 @@ def register(bp: Blueprint) -> None:
         return out
 
     @bp.post("/support/threads/<id:thread_id>/close")
-    @admin_required(*ANSWERERS)
+    @require_permission(Permission.ANSWER_SUPPORT)
     @endpoint(summary="关闭问题", response=ThreadOut, auth=None)
     def admin_support_close(thread_id: int):
         admin = current_admin()

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import Blueprint
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_trainee_or_404
 from backend.api import ResponseModel, endpoint
 from backend.extensions import db
-from backend.models import Role
+from backend.kernel.permissions import Permission
 from backend.services import binding
 
 
@@ -34,7 +34,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.post("/trainees/<id:trainee_id>/wechat/unbind")
-    @admin_required(Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+    @require_permission(Permission.MANAGE_TRAINEES)
     @endpoint(summary="解绑学员微信", response=TraineeWechatOut, auth=None)
     def unbind_trainee_wechat(trainee_id: int):
         trainee = get_trainee_or_404(trainee_id, current_admin())
@@ -43,7 +43,7 @@ def register(bp: Blueprint) -> None:
         return TraineeWechatOut(trainee_id=trainee.id, wx_bound=False, bound_at=None)
 
     @bp.post("/trainees/<id:trainee_id>/activation-codes")
-    @admin_required(Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+    @require_permission(Permission.MANAGE_TRAINEES)
     @endpoint(summary="生成微信绑定激活码", response=ActivationCodeOut, status=201, auth=None)
     def issue_activation_code(trainee_id: int):
         trainee = get_trainee_or_404(trainee_id, current_admin())

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from wtforms import DateField, Form, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from backend.admin.auth import admin_required
+from backend.admin.auth import require_permission
 from backend.admin.forms import choices
 from backend.api import MAX_ID
 from backend.extensions import db
-from backend.models import Enterprise, Role
+from backend.kernel.permissions import Permission
+from backend.models import Enterprise
 from backend.services import audit_browse
 
 ACTION_NAMES = {
@@ -72,7 +73,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/audit")
-    @admin_required(Role.OPERATOR)
+    @require_permission(Permission.VIEW_AUDIT_LOG)
     def audit_log():
         """Browse the audit log (operators)."""
         actions = audit_browse.actions()

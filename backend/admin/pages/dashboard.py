@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.scope import get_project_or_404
+from backend.kernel.permissions import Permission
 from backend.services import dashboard
 
 
@@ -14,7 +15,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects/<id:project_id>")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     def project_dashboard(project_id: int):
         """A project's dashboard."""
         project = get_project_or_404(project_id, current_admin())

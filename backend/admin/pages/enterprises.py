@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import EnterpriseForm
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_enterprise_or_404
 from backend.extensions import db
-from backend.models import Enterprise, Role
+from backend.kernel.permissions import Permission, can
+from backend.models import Enterprise
 from backend.services import filing
 
 
@@ -29,7 +30,7 @@ def _save(form: EnterpriseForm, enterprise: Enterprise | None):
         show_field_error(form, exc)
         return None
     flash("企业信息已保存", "success")
-    if admin.role is Role.OPERATOR:
+    if can(admin, Permission.CREATE_ENTERPRISE):
         return redirect(url_for("admin_pages.enterprises"))
     return redirect(url_for("admin_pages.projects"))
 
@@ -44,14 +45,14 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/enterprises")
-    @admin_required(Role.OPERATOR)
+    @require_permission(Permission.CREATE_ENTERPRISE)
     def enterprises():
         """Every enterprise (operators)."""
         rows = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
         return render_template("admin/enterprises.html", enterprises=list(rows))
 
     @bp.route("/enterprises/new", methods=["GET", "POST"])
-    @admin_required(Role.OPERATOR)
+    @require_permission(Permission.CREATE_ENTERPRISE)
     def enterprise_new():
         """Register an enterprise (operators)."""
         form = EnterpriseForm()
@@ -60,7 +61,7 @@ def register(bp: Blueprint) -> None:
         return _render(form, None)
 
     @bp.route("/enterprises/<id:enterprise_id>/edit", methods=["GET", "POST"])
-    @admin_required(Role.OPERATOR, Role.ENTERPRISE_ADMIN)
+    @require_permission(Permission.EDIT_ENTERPRISE)
     def enterprise_edit(enterprise_id: int):
         """Change an enterprise's filing data."""
         enterprise = get_enterprise_or_404(enterprise_id, current_admin())

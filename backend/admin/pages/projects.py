@@ -5,22 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_enterprise_or_404, get_project_or_404, scoped
-from backend.errors import ApiError
 from backend.extensions import db
-from backend.models import Enterprise, Project, ProjectStatus, Role
+from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.permissions import Permission, sees_all_enterprises
+from backend.models import Enterprise, Project, ProjectStatus
 from backend.services import filing
 
-MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 EXTRA_PLAN_ROWS = 2
 
 
 def _enterprise_choices(form: ProjectForm) -> None:
     admin = current_admin()
-    if admin.role is Role.OPERATOR:
+    if sees_all_enterprises(admin):
         enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
         form.enterprise_id.choices = choices((e.id, e.name) for e in enterprises)
     else:
@@ -83,7 +83,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     def projects():
         """Projects the admin may see, newest first."""
         admin = current_admin()
@@ -97,7 +97,7 @@ def register(bp: Blueprint) -> None:
         )
 
     @bp.route("/projects/new", methods=["GET", "POST"])
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.EDIT_PROJECT)
     def project_new():
         """Create a project (enterprise admins: for their own enterprise only)."""
         form = ProjectForm()
@@ -109,12 +109,11 @@ def register(bp: Blueprint) -> None:
         return _render_form(form, None)
 
     @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.EDIT_PROJECT)
     def project_edit(project_id: int):
         """Change a draft or returned project's filing data."""
         project = get_project_or_404(project_id, current_admin())
-        if project.status not in filing.EDITABLE:
-            raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
+        ensure(project, Activity.EDIT_FILING)
         form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
         _enterprise_choices(form)
         if request.method == "POST":
@@ -124,7 +123,7 @@ def register(bp: Blueprint) -> None:
         return _render_form(form, project)
 
     @bp.post("/projects/<id:project_id>/submit")
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.EDIT_PROJECT)
     def project_submit(project_id: int):
         """Submit the project for filing (draft → filed)."""
         project = get_project_or_404(project_id, current_admin())
@@ -134,7 +133,7 @@ def register(bp: Blueprint) -> None:
         return redirect(url_for("admin_pages.projects"))
 
     @bp.get("/projects/<id:project_id>/filing")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     def project_filing(project_id: int):
         """The project's filing data as filed (read-only)."""
         project = get_project_or_404(project_id, current_admin())

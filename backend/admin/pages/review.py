@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ReviewForm
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_project_or_404
 from backend.extensions import db
-from backend.models import Project, ProjectStatus, Role
+from backend.kernel.lifecycle import Activity, statuses_allowing
+from backend.kernel.permissions import Permission
+from backend.models import Project
 from backend.services import filing
 
 
@@ -18,12 +20,12 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/review")
-    @admin_required(Role.REVIEWER)
+    @require_permission(Permission.REVIEW_FILING)
     def review_queue():
         """Filed projects waiting for review, and those reviewed lately."""
         waiting = db.session.scalars(
             select(Project)
-            .where(Project.status == ProjectStatus.FILED)
+            .where(Project.status.in_(statuses_allowing(Activity.REVIEW)))
             .order_by(Project.created_at, Project.id)
         )
         reviewed = db.session.scalars(
@@ -37,7 +39,7 @@ def register(bp: Blueprint) -> None:
         )
 
     @bp.route("/review/<id:project_id>", methods=["GET", "POST"])
-    @admin_required(Role.REVIEWER)
+    @require_permission(Permission.REVIEW_FILING)
     def review_project(project_id: int):
         """A filing with the reviewer's decision form."""
         project = get_project_or_404(project_id, current_admin())

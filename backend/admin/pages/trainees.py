@@ -7,14 +7,13 @@ from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
 
 from backend import pii
-from backend.admin.auth import admin_required, current_admin
+from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
-from backend.models import Role, Trainee
+from backend.kernel.permissions import Permission, can
+from backend.models import Trainee
 from backend.services import binding, dashboard, trainee_detail, trainee_table
-
-MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
 
 class TraineeFilterForm(Form):
@@ -82,7 +81,7 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
         revealed=revealed_id is not None,
         activation_code=code[0] if code else None,
         activation_expires=code[1] if code else None,
-        can_manage=admin.role in MANAGERS,
+        can_manage=can(admin, Permission.MANAGE_TRAINEES),
         action_form=ActionForm(),
     )
     # A page holding a full ID number or a fresh activation code must not be cached.
@@ -93,7 +92,7 @@ def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
     @bp.get("/projects/<id:project_id>/trainees")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     def project_trainees(project_id: int):
         """The project's trainees: search, filter, sort and pages on the server."""
         project = get_project_or_404(project_id, current_admin())
@@ -105,13 +104,13 @@ def register(bp: Blueprint) -> None:
         )
 
     @bp.get("/trainees/<id:trainee_id>")
-    @admin_required()
+    @require_permission(Permission.VIEW_PROJECT)
     def trainee(trainee_id: int):
         """A trainee's sessions, spans, devices, checks, quizzes and evaluation."""
         return _detail(get_trainee_or_404(trainee_id, current_admin()))
 
     @bp.post("/trainees/<id:trainee_id>/reveal-id")
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.REVEAL_PII)
     def trainee_reveal_id(trainee_id: int):
         """Show the full ID number once; the reveal is audit-logged."""
         admin = current_admin()
@@ -123,7 +122,7 @@ def register(bp: Blueprint) -> None:
         return _detail(trainee, revealed_id=full)
 
     @bp.post("/trainees/<id:trainee_id>/unbind")
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.MANAGE_TRAINEES)
     def trainee_unbind(trainee_id: int):
         """Unbind the trainee's WeChat."""
         trainee = get_trainee_or_404(trainee_id, current_admin())
@@ -133,7 +132,7 @@ def register(bp: Blueprint) -> None:
         return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
 
     @bp.post("/trainees/<id:trainee_id>/activation-code")
-    @admin_required(*MANAGERS)
+    @require_permission(Permission.MANAGE_TRAINEES)
     def trainee_activation_code(trainee_id: int):
         """Issue an activation code and show it once."""
         trainee = get_trainee_or_404(trainee_id, current_admin())

@@ -9,7 +9,8 @@ from typing import IO
 from sqlalchemy import select
 
 from backend import pii
-from backend.models import AdminUser, Enrolment, Gender, Project, Role, Trainee
+from backend.kernel.permissions import Permission, can
+from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
 from backend.services.exports.cells import Column, Kind
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 from backend.services.rows import plain_rows
@@ -54,7 +55,7 @@ def enrolled_trainees(project_id: int):
 
 def shows_full_numbers(admin: AdminUser, project: Project) -> bool:
     """Full ID numbers and mobiles go only into the enterprise's own filing export."""
-    return admin.role == Role.ENTERPRISE_ADMIN and admin.enterprise_id == project.enterprise_id
+    return can(admin, Permission.REVEAL_PII) and admin.enterprise_id == project.enterprise_id
 
 
 def roster_rows(admin: AdminUser, project: Project) -> Iterator[list]:

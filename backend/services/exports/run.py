@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from backend import audit
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.models import AdminUser, Project, Role
 from backend.services.exports import filing, hours_sheet, records, roster
 from backend.services.exports.writers import CSV_MIME, FORMATS, XLSX_MIME
@@ -39,12 +39,12 @@ def run_export(
 ) -> ExportFile:
     """Write the export to a temporary file and add its audit entry (the view commits)."""
     if kind not in KINDS:
-        raise ApiError(404, "not_found", "没有这种导出")
+        raise DomainError("not_found", "没有这种导出")
     stem, formats = KINDS[kind]
     if fmt not in formats:
-        raise ApiError(404, "not_found", f"该导出只提供 {'、'.join(formats)} 格式")
+        raise DomainError("not_found", f"该导出只提供 {'、'.join(formats)} 格式")
     if full_ids and not (kind == "hours" and roster.shows_full_numbers(admin, project)):
-        raise ApiError(403, "forbidden", "只有本企业管理员可以导出完整身份证号码")
+        raise DomainError("forbidden", "只有本企业管理员可以导出完整身份证号码")
     fd, path = tempfile.mkstemp(prefix="shigang-export-", suffix="." + fmt)
     try:
         with collector_paused():

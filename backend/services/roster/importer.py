@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from backend import audit, pii
 from backend.crypto import mask_mobile, mask_resident_id
-from backend.errors import ApiError
 from backend.extensions import db, redis_store
-from backend.models import AdminUser, Enrolment, Gender, Project, ProjectStatus, Trainee
+from backend.kernel.errors import DomainError
+from backend.kernel.lifecycle import Activity, ensure
+from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
 from backend.services.roster.parse import read_roster
 from backend.services.roster.validate import (
     CleanRow,
@@ -93,18 +94,17 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
     # Keyed by the uploader: another admin finds nothing and cannot destroy the preview.
     sealed = redis_store.client.getdel(_key(admin.id, import_id))
     if sealed is None:
-        raise ApiError(404, "import_not_found", "导入预览已过期或不存在，请重新上传名册")
+        raise DomainError("import_not_found")
     payload = json.loads(pii.cipher().decrypt(sealed))
     if payload["admin_id"] != admin.id:
         # Bound to the admin who uploaded it; to anyone else it does not exist.
-        raise ApiError(404, "import_not_found", "导入预览已过期或不存在，请重新上传名册")
+        raise DomainError("import_not_found")
     project = load_project(payload["project_id"], admin)
     _check_project_open(project)
     rows = [CleanRow(**r) for r in payload["rows"]]
     errors = recheck_platform(rows, project.enterprise_id)
     if errors:
-        raise ApiError(
-            409,
+        raise DomainError(
             "roster_conflict",
             "预览后平台数据已变化：" + _first_messages(errors) + "，请重新上传名册",
             details=errors_as_dicts(errors[:MAX_ERRORS_SHOWN]),
@@ -148,8 +148,7 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
 
 
 def _check_project_open(project: Project) -> None:
-    if project.status == ProjectStatus.CLOSED:
-        raise ApiError(409, "project_closed", "该培训项目已结束，不能再导入学员")
+    ensure(project, Activity.IMPORT_ROSTER)
 
 
 def _first_messages(errors: list[RowError]) -> str:

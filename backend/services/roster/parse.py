@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 
 # The official column order of 附件2 and the keys used for them in code.
 COLUMNS = (
@@ -48,7 +48,7 @@ class ParsedSheet:
 
 
 def read_roster(filename: str, data: bytes, *, max_rows: int) -> ParsedSheet:
-    """Parse an xlsx or csv roster; a file that is neither raises a 400 ApiError."""
+    """Parse an xlsx or csv roster; a file that is neither raises a 400 domain error."""
     kind = _kind_of(filename, data)
     if not data.strip():
         return ParsedSheet(problems=["文件是空的，请使用附件2学员名册模板填写后上传"])
@@ -67,14 +67,12 @@ def _kind_of(filename: str, data: bytes) -> str:
             raise _not_spreadsheet()
         return "csv"
     if name.endswith(".xls"):
-        raise ApiError(
-            400, "unsupported_file", "不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 .csv 后上传"
-        )
+        raise DomainError("unsupported_file")
     raise _not_spreadsheet()
 
 
-def _not_spreadsheet() -> ApiError:
-    return ApiError(400, "unsupported_file", "只能上传 Excel（.xlsx）或 CSV（.csv）格式的学员名册")
+def _not_spreadsheet() -> DomainError:
+    return DomainError("unsupported_file", "只能上传 Excel（.xlsx）或 CSV（.csv）格式的学员名册")
 
 
 def _xlsx_lines(data: bytes, max_rows: int):
@@ -82,15 +80,15 @@ def _xlsx_lines(data: bytes, max_rows: int):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
-            raise ApiError(413, "file_too_large", "文件解压后过大，请检查是否为学员名册")
+            raise DomainError("file_too_large", "文件解压后过大，请检查是否为学员名册")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ApiError(
-            400, "unreadable_file", "Excel 文件已损坏或无法读取，请重新保存后上传"
+        raise DomainError(
+            "unreadable_file", "Excel 文件已损坏或无法读取，请重新保存后上传"
         ) from None
     try:
         if not workbook.worksheets:
-            raise ApiError(400, "unreadable_file", "Excel 文件中没有工作表")
+            raise DomainError("unreadable_file")
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         for number, values in enumerate(rows, start=1):
@@ -112,7 +110,7 @@ def _csv_lines(data: bytes, max_rows: int):
                 return
             yield number, list(values)
     except csv.Error:
-        raise ApiError(400, "unreadable_file", "CSV 文件格式不正确，无法读取") from None
+        raise DomainError("unreadable_file", "CSV 文件格式不正确，无法读取") from None
 
 
 def _decode(data: bytes) -> str:
@@ -122,7 +120,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ApiError(400, "unreadable_file", "CSV 文件编码无法识别，请保存为 UTF-8 编码后上传")
+    raise DomainError("unreadable_file", "CSV 文件编码无法识别，请保存为 UTF-8 编码后上传")
 
 
 def _header_key(value: object) -> str | None:

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import update
 
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import Role, Trainee
 from backend.services import binding
 
@@ -16,7 +16,7 @@ def test_concurrent_bind_of_the_same_account_loses_with_409(app, make):
     # Another worker binds it meanwhile, on its own connection.
     with db.engine.begin() as conn:
         conn.execute(update(Trainee).where(Trainee.id == trainee.id).values(wx_openid="oOther"))
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(DomainError) as info:
         binding.bind_wechat(trainee, "oMine", None, method="phone_code")
     assert info.value.code == "account_already_bound"
 
@@ -26,7 +26,7 @@ def test_wechat_bound_elsewhere_is_409(app, make):
     make.session.commit()
     with db.engine.begin() as conn:
         conn.execute(update(Trainee).where(Trainee.id == first.id).values(wx_openid="oSame"))
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(DomainError) as info:
         binding.bind_wechat(second, "oSame", None, method="phone_code")
     assert info.value.code == "wechat_already_bound"
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.models import AuditLog, Role
 from backend.services.credit_codes import set_credit_code
 
@@ -20,7 +20,7 @@ def test_valid_code_is_accepted_without_reason(app, make):
 
 def test_bad_format_is_refused_even_for_operator(app, make):
     enterprise = make.enterprise()
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         set_credit_code(enterprise, "91440300192203821I", actor=make.admin(), override_reason="x")
     assert err.value.code == "credit_code_format"
 
@@ -29,7 +29,7 @@ def test_bad_format_is_refused_even_for_operator(app, make):
 def test_checksum_override_refused_for_non_operators(app, make, role):
     enterprise = make.enterprise()
     admin = make.admin(role, enterprise=enterprise if role is Role.ENTERPRISE_ADMIN else None)
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         set_credit_code(enterprise, BAD_CHECKSUM, actor=admin, override_reason="试点地区早期代码")
     assert err.value.status == 403
     assert enterprise.credit_code != BAD_CHECKSUM
@@ -37,7 +37,7 @@ def test_checksum_override_refused_for_non_operators(app, make, role):
 
 def test_checksum_override_needs_a_reason(app, make):
     enterprise = make.enterprise()
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         set_credit_code(enterprise, BAD_CHECKSUM, actor=make.admin(), override_reason="  ")
     assert err.value.code == "credit_code_checksum"
 
