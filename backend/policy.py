@@ -29,6 +29,14 @@ class SubsidyPolicy:
     attention_check_interval_s: int
     attention_check_window_s: int
     checkpoint_every_s: int
+    # Face checks (人脸核身), projects may override: at check-in ("every_session",
+    # "first_of_day", "never"), about every so many seconds of learning (0: none), and how long
+    # an issued check stays open.
+    face_check_at_check_in: str
+    face_check_interval_s: int
+    face_check_window_s: int
+    # The most credited time per trainee per China-time day, across projects.
+    daily_credit_cap_s: int
 
     @property
     def seconds_per_class_hour(self) -> int:
