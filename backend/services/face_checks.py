@@ -29,7 +29,7 @@ from backend.models import (
     Project,
     Trainee,
 )
-from backend.policy import current_policy
+from backend.policy import policy_for
 from backend.services import live
 from backend.services.live import at_second, epoch_s
 from backend.wechat import WeChatError, WeChatUnavailable
@@ -54,13 +54,13 @@ _CANCELLED_RETS = frozenset(range(90002, 90007)) | {90024}
 
 def at_check_in(project: Project) -> FaceCheckAt:
     """When the project asks for a face check at check-in."""
-    return FaceCheckAt(project.face_check_at_check_in or current_policy().face_check_at_check_in)
+    return FaceCheckAt(project.face_check_at_check_in or policy_for(project).face_check_at_check_in)
 
 
 def interval_s(project: Project) -> int:
     """About how often a random face check comes during learning (0: never)."""
     value = project.face_check_interval_s
-    return current_policy().face_check_interval_s if value is None else value
+    return policy_for(project).face_check_interval_s if value is None else value
 
 
 def enabled(project: Project) -> bool:
@@ -131,7 +131,8 @@ def start(session: LearningSession, trigger: FaceCheckTrigger, now_s: int) -> Fa
         raise DomainError("face_check_unavailable") from None
     if "|" in started["verify_id"]:  # the live state's beat answer is "|"-separated
         raise _unavailable()
-    window = min(current_policy().face_check_window_s, started["expires_in"])
+    project = db.session.get(Project, session.project_id)
+    window = min(policy_for(project).face_check_window_s, started["expires_in"])
     check = FaceCheck(
         trainee_id=trainee.id,
         project_id=session.project_id,
