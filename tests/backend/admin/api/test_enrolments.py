@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from backend.models import AuditLog, Enrolment, ProjectStatus, Role, Trainee
 from tests import rosters
-from tests.learning_driver import Learner
 from tests.factories import mobile
+from tests.learning_driver import Learner
 
 LONG = 40 * 2700
 
