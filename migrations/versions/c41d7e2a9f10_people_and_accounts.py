@@ -1,7 +1,7 @@
 """people and accounts: withdrawn enrolments, privacy consent, erasure, forced password change
 
 Revision ID: c41d7e2a9f10
-Revises: be214a914246
+Revises: c4a1d2e3f5b6
 Create Date: 2026-12-01 20:50:00
 
 """
@@ -14,7 +14,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = "c41d7e2a9f10"
-down_revision = "be214a914246"
+down_revision = "c4a1d2e3f5b6"
 branch_labels = None
 depends_on = None
 
