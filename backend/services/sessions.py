@@ -21,7 +21,7 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import get_policy, policy_for
-from backend.services import attention, face_checks, live, record_chain
+from backend.services import attention, enrolling, face_checks, live, record_chain
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
@@ -155,7 +155,7 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
     project = lesson.course.project if lesson is not None else None
     if project is None:
         raise NotFound(LESSON_NOT_FOUND)
-    enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
+    enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
     if project.status not in LEARNING_STATUSES:
         # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
         raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
