@@ -64,7 +64,8 @@ def test_course_library_revision_moves_existing_courses_to_their_enterprise(
                 conn.execute(
                     text(
                         "INSERT INTO enterprise (id, name, credit_code, registered_address, "
-                        "legal_representative, contact_phone, received_affected_subsidy, created_at) "
+                        "legal_representative, contact_phone, received_affected_subsidy, "
+                        "created_at) "
                         "VALUES (7, '企业', '914403001922038216', '', '', '', false, "
                         "CURRENT_TIMESTAMP)"
                     )
