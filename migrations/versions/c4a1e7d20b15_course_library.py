@@ -2,7 +2,7 @@
 lessons get a kind, media fields and retirement; projects may require lessons in order
 
 Revision ID: c4a1e7d20b15
-Revises: be214a914246
+Revises: c41d7e2a9f10
 Create Date: 2026-12-01 20:50:00
 
 """
@@ -15,7 +15,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = "c4a1e7d20b15"
-down_revision = "be214a914246"
+down_revision = "c41d7e2a9f10"
 branch_labels = None
 depends_on = None
 

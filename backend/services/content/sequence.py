@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.models import CreditedSpan, Lesson, Project
+from backend.policy import policy_for
 from backend.services.content.catalog import project_lesson_rows
 from backend.services.progress import completion_threshold_s
 
@@ -37,5 +38,5 @@ def ensure_unlocked(trainee_id: int, project: Project, lesson: Lesson) -> None:
             CreditedSpan.lesson_id == previous.id,
         )
     )
-    if int(credited) < completion_threshold_s(previous.duration_s):
+    if int(credited) < completion_threshold_s(previous.duration_s, policy_for(project)):
         raise DomainError("lesson_locked", previous=previous.title)
