@@ -1,7 +1,7 @@
 """face checks, record chain, attention pool
 
 Revision ID: 483ea21aba0b
-Revises: c41d7e2a9f10
+Revises: c4a1e7d20b15
 Create Date: 2026-12-01 20:42:12.296107
 
 """
@@ -13,7 +13,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = '483ea21aba0b'
-down_revision = 'c41d7e2a9f10'
+down_revision = 'c4a1e7d20b15'
 branch_labels = None
 depends_on = None
 

@@ -167,7 +167,7 @@ def test_another_trainees_check_is_not_found(client, make, frozen_clock, wechat_
 
 
 def test_a_random_check_mid_lesson(client, make, frozen_clock, wechat_simulator):
-    me, lesson, _ = _learner(client, make, face_check_interval_s=600)
+    me, lesson, project = _learner(client, make, face_check_interval_s=600)
     assert me.check_in(lesson)["face_check"] is None
     check = None
     for _ in range(40):
@@ -189,7 +189,7 @@ def test_a_random_check_mid_lesson(client, make, frozen_clock, wechat_simulator)
     assert {span.face_check_id for span in spans} == {None, check["id"]}
     covered = sum(s.seconds for s in spans if s.face_check_id == check["id"])
     assert covered == 90
-    coverage = face_checks.trainee_coverage(me.trainee.id, lesson.course.project_id)
+    coverage = face_checks.trainee_coverage(me.trainee.id, project.id)
     assert (coverage["credited_s"], coverage["covered_s"]) == (credited + 90, 90)
     assert coverage["checks"]["passed"] == 1
 
