@@ -12,6 +12,7 @@ from backend.clock import now
 from backend.extensions import db
 from backend.models.org import Enterprise, Institution, Platform
 from backend.models.types import UTCDateTime, enum_column
+from backend.policy import choose_policy_id
 
 
 class TrainingType(enum.StrEnum):
@@ -76,6 +77,8 @@ class Project(db.Model):
     # Seconds between attention checks; None means the policy's default.
     attention_check_interval_s: Mapped[int | None]
     assessment_required: Mapped[bool] = mapped_column(default=False)
+    # The subsidy policy (config/policies/<id>.json) chosen at creation; see backend.policy.
+    policy_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: choose_policy_id())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     enterprise: Mapped[Enterprise] = relationship()

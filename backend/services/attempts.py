@@ -23,7 +23,7 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
-from backend.services import question_bank
+from backend.services import enrolling, question_bank
 from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
 from backend.services.quizzes import attempts_left
@@ -60,6 +60,7 @@ def start_attempt(
     """Start an attempt, or return the trainee's open one; the flag says whether it resumed."""
     rng = rng or _system_random
     enrolment = enrolment_or_404(trainee, quiz.project_id, lock=True)
+    enrolling.ensure_not_withdrawn(enrolment)
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
         return open_attempt, True

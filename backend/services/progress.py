@@ -14,14 +14,14 @@ from backend.models import (
     SessionStatus,
     Trainee,
 )
-from backend.policy import current_policy
+from backend.policy import SubsidyPolicy, policy_for
 from backend.services import live
 from backend.services.enrolments import enrolment_or_404
 
 
-def completion_threshold_s(duration_s: int) -> int:
+def completion_threshold_s(duration_s: int, policy: SubsidyPolicy) -> int:
     """Credited seconds at which a lesson counts as completed (a share of its duration)."""
-    share = current_policy().completion_share_percent
+    share = policy.completion_share_percent
     return -(-duration_s * share // 100)
 
 
@@ -89,6 +89,7 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
             unsaved = max(state[0] - session.credited_s, 0)
             credit[session.lesson_id] = int(credit.get(session.lesson_id) or 0) + unsaved
             position[session.lesson_id] = state[1]
+    policy = policy_for(project)
     lessons = []
     for lesson, course in rows:
         credited = int(credit.get(lesson.id) or 0)
@@ -103,7 +104,7 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
                 "resource_form": lesson.resource_form.value,
                 "media_url": lesson.media_url,
                 "credited_s": credited,
-                "completed": credited >= completion_threshold_s(lesson.duration_s),
+                "completed": credited >= completion_threshold_s(lesson.duration_s, policy),
                 "resume_position_s": position.get(lesson.id, 0),
             }
         )
