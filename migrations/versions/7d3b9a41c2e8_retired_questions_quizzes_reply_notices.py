@@ -1,7 +1,7 @@
 """retired questions and quizzes; the WeChat notice of a support reply
 
-Revision ID: c4a1d2e3f5b6
-Revises: be214a914246
+Revision ID: 7d3b9a41c2e8
+Revises: c41d7e2a9f10
 Create Date: 2026-12-01 20:45:00
 
 """
@@ -13,8 +13,8 @@ import backend.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "c4a1d2e3f5b6"
-down_revision = "be214a914246"
+revision = "7d3b9a41c2e8"
+down_revision = "c41d7e2a9f10"
 branch_labels = None
 depends_on = None
 
