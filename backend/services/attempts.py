@@ -14,7 +14,6 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.models import (
     AttemptAnswer,
-    Course,
     ProjectStatus,
     Question,
     QuestionKind,
@@ -24,6 +23,7 @@ from backend.models import (
     Trainee,
 )
 from backend.services import enrolling, question_bank
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
 from backend.services.quizzes import attempts_left
@@ -36,9 +36,7 @@ def quiz_pool(quiz: Quiz) -> list[Question]:
     if quiz.course_id is not None:
         course_ids = [quiz.course_id]
     else:
-        course_ids = list(
-            db.session.scalars(select(Course.id).where(Course.project_id == quiz.project_id))
-        )
+        course_ids = catalog.course_ids(quiz.project_id)
     return question_bank.bank(course_ids)
 
 

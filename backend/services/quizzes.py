@@ -11,7 +11,6 @@ from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.models import (
-    Course,
     Enrolment,
     Project,
     ProjectStatus,
@@ -20,6 +19,7 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 
 register("quiz_retired", 409, "该测验已停用，不能再作答")
@@ -41,10 +41,8 @@ class QuizSettings:
 
 
 def _check_settings(project: Project, settings: QuizSettings) -> None:
-    if settings.course_id is not None:
-        course = db.session.get(Course, settings.course_id)
-        if course is None or course.project_id != project.id:
-            raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
+    if settings.course_id is not None and settings.course_id not in catalog.course_ids(project.id):
+        raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
     if settings.kind is QuizKind.PRACTICE and (settings.attempt_limit or settings.time_limit_s):
         message = "练习不限次数、不限时间，请不要设置次数或时间限制"
         raise ApiError(422, "practice_unlimited", message)

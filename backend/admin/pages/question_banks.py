@@ -12,9 +12,10 @@ from backend.admin.forms import ActionForm
 from backend.admin.practice_forms import QuestionForm
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
-from backend.models import Course, Question, QuestionKind
+from backend.models import Course, Project, Question, QuestionKind
 from backend.services import bank_xlsx, question_bank
 from backend.services.question_bank import KIND_NAMES, QuestionInvalid
 
@@ -30,7 +31,7 @@ def _audit(action: str, course: Course, object_type: str, object_id: int, **deta
         actor_id=current_admin().id,
         object_type=object_type,
         object_id=object_id,
-        enterprise_id=course.project.enterprise_id,
+        enterprise_id=course.enterprise_id,
         **detail,
     )
 
@@ -54,13 +55,30 @@ def _validated(form: QuestionForm):
         return None
 
 
+def _project_arg() -> Project | None:
+    """The project the admin came from (``?project=``), for the way back; a course is shared."""
+    project_id = request.args.get("project", type=int)
+    if project_id is None:
+        return None
+    try:
+        return get_scoped(Project, project_id, current_admin())
+    except DomainError:
+        return None
+
+
+def _back(course: Course) -> str:
+    project = _project_arg()
+    args = {"project": project.id} if project else {}
+    return url_for("admin_pages.course_questions", course_id=course.id, **args)
+
+
 def _bank_page(course: Course, import_errors: list | None = None, import_message: str = ""):
     questions = question_bank.bank([course.id], retired=True)
     status = 422 if import_message else 200
     return render_template(
         "admin/practice/bank.html",
         course=course,
-        project=course.project,
+        project=_project_arg(),
         questions=questions,
         active=sum(1 for q in questions if q.retired_at is None),
         kind_names=KIND_NAMES,
@@ -73,7 +91,11 @@ def _bank_page(course: Course, import_errors: list | None = None, import_message
 def _form_page(form: QuestionForm, course: Course, question: Question | None):
     code = 422 if request.method == "POST" else 200
     return render_template(
-        "admin/practice/question_form.html", form=form, course=course, question=question
+        "admin/practice/question_form.html",
+        form=form,
+        course=course,
+        question=question,
+        back=_back(course),
     ), code
 
 
@@ -100,7 +122,7 @@ def register(bp: Blueprint) -> None:
         _audit("question.create", course, "question", question.id)
         db.session.commit()
         flash("题目已添加", "success")
-        return redirect(url_for("admin_pages.course_questions", course_id=course.id))
+        return redirect(_back(course))
 
     @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
     @require_permission(Permission.MANAGE_CONTENT)
@@ -118,7 +140,7 @@ def register(bp: Blueprint) -> None:
         _audit("question.update", course, "question", question.id)
         db.session.commit()
         flash("题目已保存", "success")
-        return redirect(url_for("admin_pages.course_questions", course_id=course.id))
+        return redirect(_back(course))
 
     @bp.post("/questions/<id:question_id>/retire")
     @require_permission(Permission.MANAGE_CONTENT)
@@ -130,7 +152,7 @@ def register(bp: Blueprint) -> None:
         _audit("question.retire", course, "question", question.id)
         db.session.commit()
         flash("题目已停用：不再抽取，已作答的记录保留", "success")
-        return redirect(url_for("admin_pages.course_questions", course_id=course.id))
+        return redirect(_back(course))
 
     @bp.post("/questions/<id:question_id>/restore")
     @require_permission(Permission.MANAGE_CONTENT)
@@ -142,7 +164,7 @@ def register(bp: Blueprint) -> None:
         _audit("question.restore", course, "question", question.id)
         db.session.commit()
         flash("题目已恢复使用", "success")
-        return redirect(url_for("admin_pages.course_questions", course_id=course.id))
+        return redirect(_back(course))
 
     @bp.post("/courses/<id:course_id>/questions/import")
     @require_permission(Permission.MANAGE_CONTENT)
@@ -165,7 +187,7 @@ def register(bp: Blueprint) -> None:
         _audit("question.import", course, "course", course.id, count=len(rows))
         db.session.commit()
         flash(f"已导入 {len(rows)} 道题目", "success")
-        return redirect(url_for("admin_pages.course_questions", course_id=course.id))
+        return redirect(_back(course))
 
     @bp.get("/courses/<id:course_id>/questions.xlsx")
     @require_permission(Permission.VIEW_PROJECT)
@@ -177,7 +199,7 @@ def register(bp: Blueprint) -> None:
             io.BytesIO(content),
             mimetype=bank_xlsx.XLSX_MIMETYPE,
             as_attachment=True,
-            download_name=f"题库-{course.title}.xlsx",
+            download_name=f"题库-{course.name}.xlsx",
         )
 
     @bp.get("/question-bank-template.xlsx")

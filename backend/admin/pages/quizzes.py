@@ -14,7 +14,7 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
-from backend.models import Course, Project, Question, Quiz, QuizKind
+from backend.models import Course, Project, ProjectCourse, Question, Quiz, QuizKind
 from backend.services import quiz_analysis, quizzes
 
 _FIELD_OF_CODE = {"course_not_in_project": "course_id", "practice_unlimited": "attempt_limit"}
@@ -29,8 +29,9 @@ def _courses(project: Project) -> list[tuple[Course, int]]:
     )
     rows = db.session.execute(
         select(Course, active)
-        .where(Course.project_id == project.id)
-        .order_by(Course.position, Course.id)
+        .join(ProjectCourse, ProjectCourse.course_id == Course.id)
+        .where(ProjectCourse.project_id == project.id)
+        .order_by(ProjectCourse.position, Course.id)
     )
     return [(course, count) for course, count in rows]
 
@@ -67,7 +68,7 @@ def _settings(form: QuizForm) -> quizzes.QuizSettings:
 def _form(project: Project, quiz: Quiz | None) -> QuizForm:
     form = QuizForm(data=QuizForm.data_of(quiz) if quiz and request.method == "GET" else None)
     form.course_id.choices = choices(
-        [(0, "本项目全部课程的题库"), *((c.id, f"课程：{c.title}") for c, _ in _courses(project))]
+        [(0, "本项目全部课程的题库"), *((c.id, f"课程：{c.name}") for c, _ in _courses(project))]
     )
     return form
 
@@ -114,7 +115,7 @@ def register(bp: Blueprint) -> None:
             project=project,
             courses=_courses(project),
             quizzes=items,
-            course_titles={c.id: c.title for c, _ in _courses(project)},
+            course_titles={c.id: c.name for c, _ in _courses(project)},
             action_form=ActionForm(),
         )
 

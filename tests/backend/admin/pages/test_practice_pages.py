@@ -18,7 +18,7 @@ MANAGE_SCOPED = {"operator": OK, "hr_a": OK, "hr_b": 404, "reviewer": 403, "anon
 
 
 def _bank(make, world, n: int = 4):
-    course = make.course(world.project, title="安全生产")
+    course = make.course(world.project, name="安全生产")
     questions = [make.question(course) for _ in range(n)]
     make.session.commit()
     return course, questions
