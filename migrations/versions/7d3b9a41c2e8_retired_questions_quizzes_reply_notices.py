@@ -1,7 +1,7 @@
 """retired questions and quizzes; the WeChat notice of a support reply
 
 Revision ID: 7d3b9a41c2e8
-Revises: c41d7e2a9f10
+Revises: c4a1e7d20b15
 Create Date: 2026-12-01 20:45:00
 
 """
@@ -14,7 +14,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = "7d3b9a41c2e8"
-down_revision = "c41d7e2a9f10"
+down_revision = "c4a1e7d20b15"
 branch_labels = None
 depends_on = None
 
