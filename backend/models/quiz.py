@@ -38,6 +38,9 @@ class Question(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     # A retired question is drawn no more but stays in the attempts that drew it.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept for attention checks (随机弹题): practice and quizzes never show these questions, so
+    # their answers cannot be learnt there.
+    attention_pool: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class QuizKind(enum.StrEnum):

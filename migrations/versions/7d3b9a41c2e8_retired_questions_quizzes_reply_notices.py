@@ -1,7 +1,7 @@
 """retired questions and quizzes; the WeChat notice of a support reply
 
 Revision ID: 7d3b9a41c2e8
-Revises: c4a1e7d20b15
+Revises: 483ea21aba0b
 Create Date: 2026-12-01 20:45:00
 
 """
@@ -14,7 +14,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = "7d3b9a41c2e8"
-down_revision = "c4a1e7d20b15"
+down_revision = "483ea21aba0b"
 branch_labels = None
 depends_on = None
 
