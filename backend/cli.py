@@ -98,3 +98,12 @@ def register_commands(app: Flask) -> None:
         )
         click.echo(f"记录链已被改动（前 {verdict.checked} 条完好）。{where}{verdict.problem}")
         raise SystemExit(1)
+
+    @app.cli.command("retry-support-notices")
+    def retry_support_notices_command():
+        """Send again the WeChat notices of support replies that failed to go out."""
+        from backend.services.support_notice import retry_failed_notices
+
+        sent = retry_failed_notices()
+        db.session.commit()
+        click.echo(f"已补发 {sent} 条回复通知")
