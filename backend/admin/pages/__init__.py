@@ -94,6 +94,7 @@ def _register_page_modules() -> None:
         dashboard,
         enterprises,
         evaluations,
+        integrity,
         projects,
         question_banks,
         quizzes,
@@ -104,7 +105,7 @@ def _register_page_modules() -> None:
 
     for module in (projects, enterprises, dashboard, trainees, review, audit_log):
         module.register(bp)
-    for module in (question_banks, quizzes, evaluations, support):
+    for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
 
 
