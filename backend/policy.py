@@ -29,6 +29,11 @@ class SubsidyPolicy:
     attention_check_interval_s: int
     attention_check_window_s: int
     checkpoint_every_s: int
+    # Claim rules (services/claims): where a project requires the assessment, only trainees who
+    # passed it count; an enterprise whose filing says it received the affected-enterprise
+    # training subsidy (受影响企业培训补助) may not claim this one.
+    claim_only_passed_when_assessment_required: bool = True
+    claim_barred_by_affected_subsidy: bool = False
 
     @property
     def seconds_per_class_hour(self) -> int:

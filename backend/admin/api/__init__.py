@@ -6,6 +6,7 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        claims,
         dashboard_charts,
         exports,
         question_banks,
@@ -18,6 +19,6 @@ def create_api_blueprint() -> Blueprint:
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, exports, dashboard_charts):
+    for module in (*modules, exports, dashboard_charts, claims):
         module.register(bp)
     return bp
