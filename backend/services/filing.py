@@ -29,6 +29,7 @@ from backend.models import (
     Role,
     TrainingType,
 )
+from backend.policy import choose_policy_id
 from backend.services.credit_codes import set_credit_code
 
 EDITABLE = (ProjectStatus.DRAFT, ProjectStatus.RETURNED)
@@ -224,6 +225,8 @@ def save_project(
     created = project is None
     if project is None:
         project = Project(enterprise=enterprise, status=ProjectStatus.DRAFT)
+        # A city with its own policy file (e.g. Shenzhen) gets it from the start.
+        project.policy_id = choose_policy_id(project)
         db.session.add(project)
     elif project.status not in EDITABLE:
         raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
@@ -296,6 +299,8 @@ def filing_form(project: Project) -> dict:
         "platform": _pick(project.platform, PLATFORM_FIELDS),
         "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
         "plan_rows": [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
+        # The filed rules stay the rules of the project (backend.policy.policy_for).
+        "policy_id": project.policy_id,
     }
 
 

@@ -8,6 +8,7 @@ def create_api_blueprint() -> Blueprint:
     from backend.admin.api import (
         claims,
         dashboard_charts,
+        enrolments,
         exports,
         question_banks,
         quizzes,
@@ -19,6 +20,6 @@ def create_api_blueprint() -> Blueprint:
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, exports, dashboard_charts, claims):
+    for module in (*modules, enrolments, exports, dashboard_charts, claims):
         module.register(bp)
     return bp

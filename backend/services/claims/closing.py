@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import AdminUser, Claim, LearningSession, Project, ProjectStatus, SessionStatus
-from backend.policy import current_policy
+from backend.policy import policy_for
 from backend.services import sessions
 from backend.services.claims.snapshot import freeze
 from backend.services.live import epoch_s
@@ -47,7 +47,7 @@ def close_project(project: Project, actor: AdminUser, reason: str | None = None)
     at = now()
     closed_sessions = close_open_sessions(project, epoch_s(at))
     project.status = ProjectStatus.CLOSED
-    claim = freeze(project, current_policy(), actor, reason, at)
+    claim = freeze(project, policy_for(project), actor, reason, at)
     audit.record(
         "project.close",
         actor_kind="admin",

@@ -36,12 +36,8 @@ ROSTER_ORDER = (Trainee.roster_seq, Trainee.id)
 
 def withdrawn_trainees(project: Project) -> set[int]:
     """Trainees whose enrolment in the project was withdrawn (已退出)."""
-    withdrawn_at = getattr(Enrolment, "withdrawn_at", None)
-    if withdrawn_at is None:
-        # Enrolments cannot be withdrawn yet: nobody has left.
-        return set()
     query = sa.select(Enrolment.trainee_id).where(
-        Enrolment.project_id == project.id, withdrawn_at.is_not(None)
+        Enrolment.project_id == project.id, Enrolment.withdrawn_at.is_not(None)
     )
     return set(db.session.scalars(query))
 

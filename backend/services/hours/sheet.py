@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Claim, ClaimLine, Enrolment, Project, Trainee
-from backend.policy import current_policy
+from backend.policy import policy_for
 from backend.services.hours.subsidy import (
     one_project_totals,
     project_subsidies,
@@ -92,7 +92,7 @@ def sheet_rows(
         ):
             yield row, frozen.get(row[0], NO_CREDIT)
         return
-    policy = current_policy()
+    policy = policy_for(project)
     shared = _shared_trainees(project)
     capped = project_subsidies(project, only=shared) if shared else {}
     years = [year for year, _, _ in year_windows(project)]
