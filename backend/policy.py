@@ -39,6 +39,14 @@ class SubsidyPolicy:
     attention_check_interval_s: int
     attention_check_window_s: int
     checkpoint_every_s: int
+    # Face checks (人脸核身), projects may override: at check-in ("every_session",
+    # "first_of_day", "never"), about every so many seconds of learning (0: none), and how long
+    # an issued check stays open.
+    face_check_at_check_in: str
+    face_check_interval_s: int
+    face_check_window_s: int
+    # The most credited time per trainee per China-time day, across projects.
+    daily_credit_cap_s: int
     # Claim rules (services/claims): where a project requires the assessment, only trainees who
     # passed it count; an enterprise whose filing says it received the affected-enterprise
     # training subsidy (受影响企业培训补助) may not claim this one.
@@ -57,6 +65,8 @@ class SubsidyPolicy:
 
 
 KEYS = {f.name for f in fields(SubsidyPolicy)}
+TEXT_KEYS = {"id", "title", "face_check_at_check_in"}
+FACE_CHECK_AT = ("every_session", "first_of_day", "never")  # models.FaceCheckAt
 # Yes/no rules are JSON booleans; every other number is an integer (money in fen).
 BOOL_KEYS = {f.name for f in fields(SubsidyPolicy) if f.type in ("bool", bool)}
 
@@ -85,9 +95,11 @@ def load_policy(name: str, base: str | None = None, directory: Path = POLICY_DIR
     for key in BOOL_KEYS:
         if not isinstance(data[key], bool):
             raise ValueError(f"{key} of subsidy policy {name!r} must be true or false")
-    for key in KEYS - {"id", "title"} - BOOL_KEYS:
+    for key in KEYS - TEXT_KEYS - BOOL_KEYS:
         if not isinstance(data[key], int) or isinstance(data[key], bool):
             raise ValueError(f"{key} of subsidy policy {name!r} must be an integer")
+    if data["face_check_at_check_in"] not in FACE_CHECK_AT:
+        raise ValueError(f"face_check_at_check_in of {name!r} must be one of {FACE_CHECK_AT}")
     return SubsidyPolicy(**data)
 
 

@@ -9,6 +9,13 @@ from backend.models.claim import (
     ClaimLine,
     ClaimStatus,
 )
+from backend.models.integrity import (
+    FaceCheck,
+    FaceCheckAt,
+    FaceCheckOutcome,
+    FaceCheckTrigger,
+    RecordChainHead,
+)
 from backend.models.learning import (
     AttentionCheck,
     CheckKind,
@@ -62,6 +69,10 @@ __all__ = [
     "Enrolment",
     "Enterprise",
     "Evaluation",
+    "FaceCheck",
+    "FaceCheckAt",
+    "FaceCheckOutcome",
+    "FaceCheckTrigger",
     "Gender",
     "Institution",
     "LearningSession",
@@ -76,6 +87,7 @@ __all__ = [
     "Quiz",
     "QuizAttempt",
     "QuizKind",
+    "RecordChainHead",
     "ResourceForm",
     "Role",
     "SessionStatus",

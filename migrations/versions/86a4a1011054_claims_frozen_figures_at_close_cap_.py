@@ -1,7 +1,7 @@
 """claims: frozen figures at close, cap allocations, review steps, regions, bureau API keys
 
 Revision ID: 86a4a1011054
-Revises: c4a1e7d20b15
+Revises: 7d3b9a41c2e8
 Create Date: 2026-12-01 20:41:26.464627
 
 """
@@ -13,7 +13,7 @@ import backend.models.types
 
 # revision identifiers, used by Alembic.
 revision = '86a4a1011054'
-down_revision = 'c4a1e7d20b15'
+down_revision = '7d3b9a41c2e8'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,9 @@ from backend.models import (
     ClaimAllocation,
     ClaimEvent,
     ClaimLine,
+    CreditedSpan,
     Enrolment,
+    FaceCheck,
     Project,
     Trainee,
 )
@@ -43,9 +45,20 @@ def withdrawn_trainees(project: Project) -> set[int]:
 
 
 def face_check_coverage(project: Project) -> dict[int, int]:
-    """Per trainee: the share of face checks passed in percent ({} while there are none)."""
-    # The face-check service provides this figure once it exists; lines then record it.
-    return {}
+    """Per trainee: the share of credited seconds covered by a passed face check, in percent
+    (rounded down); {} for a project that never asked a face check."""
+    asked = db.session.scalar(
+        sa.select(FaceCheck.id).where(FaceCheck.project_id == project.id).limit(1)
+    )
+    if asked is None:
+        return {}
+    covered = sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds), else_=0)
+    rows = db.session.execute(
+        sa.select(CreditedSpan.trainee_id, sa.func.sum(CreditedSpan.seconds), sa.func.sum(covered))
+        .where(CreditedSpan.project_id == project.id)
+        .group_by(CreditedSpan.trainee_id)
+    )
+    return {tid: int(part) * 100 // int(total) for tid, total, part in rows if total}
 
 
 def received_affected_subsidy(project: Project) -> bool:
