@@ -29,6 +29,7 @@ from backend.models import (
     Role,
     TrainingType,
 )
+from backend.policy import choose_policy_id
 from backend.services.credit_codes import set_credit_code
 
 EDITABLE = (ProjectStatus.DRAFT, ProjectStatus.RETURNED)
@@ -233,6 +234,8 @@ def save_project(
     created = project is None
     if project is None:
         project = Project(enterprise=enterprise, status=ProjectStatus.DRAFT)
+        # A city with its own policy file (e.g. Shenzhen) gets it from the start.
+        project.policy_id = choose_policy_id(project)
         db.session.add(project)
     elif project.status not in EDITABLE:
         raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
