@@ -108,6 +108,7 @@ def _register_page_modules() -> None:
         dashboard,
         enterprises,
         evaluations,
+        integrity,
         projects,
         question_banks,
         quizzes,
@@ -118,7 +119,7 @@ def _register_page_modules() -> None:
 
     for module in (projects, enterprises, dashboard, trainees, review, audit_log):
         module.register(bp)
-    for module in (question_banks, quizzes, evaluations, support):
+    for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
 
 
