@@ -15,10 +15,11 @@ def create_api_blueprint() -> Blueprint:
         session_info,
         support,
         trainee_wechat,
+        trainees,
     )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, enrolments, exports, dashboard_charts):
+    for module in (*modules, enrolments, trainees, exports, dashboard_charts):
         module.register(bp)
     return bp

@@ -80,9 +80,17 @@ def index():
 
 
 def _register_page_modules() -> None:
-    from backend.admin.pages import audit_log, dashboard, enterprises, projects, review, trainees
+    from backend.admin.pages import (
+        audit_log,
+        dashboard,
+        enterprises,
+        projects,
+        review,
+        trainee_accounts,
+        trainees,
+    )
 
-    for module in (projects, enterprises, dashboard, trainees, review, audit_log):
+    for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
         module.register(bp)
 
 

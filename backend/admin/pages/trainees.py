@@ -12,7 +12,7 @@ from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
 from backend.models import Role, Trainee
-from backend.services import binding, dashboard, trainee_detail, trainee_table
+from backend.services import binding, dashboard, enrolling, trainee_detail, trainee_table
 
 MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
@@ -83,6 +83,7 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
         activation_code=code[0] if code else None,
         activation_expires=code[1] if code else None,
         can_manage=admin.role in MANAGERS,
+        withdrawn=enrolling.withdrawn(trainee.id, project.id) if project else False,
         action_form=ActionForm(),
     )
     # A page holding a full ID number or a fresh activation code must not be cached.
@@ -101,7 +102,13 @@ def register(bp: Blueprint) -> None:
         params = form.to_params()
         page = trainee_table.trainee_page(project, params)
         return render_template(
-            "admin/trainees.html", project=project, form=form, params=params, page=page
+            "admin/trainees.html",
+            project=project,
+            form=form,
+            params=params,
+            page=page,
+            targets=enrolling.enrol_targets(project),
+            action_form=ActionForm(),
         )
 
     @bp.get("/trainees/<id:trainee_id>")
