@@ -20,6 +20,7 @@ from backend.models import (
 )
 from backend.policy import get_policy, policy_for
 from backend.services import attention, enrolling, live
+from backend.services.content import catalog, sequence
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
@@ -114,18 +115,20 @@ LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
 LEARNING_STATUSES = (ProjectStatus.FILED, ProjectStatus.APPROVED)
 
 
-def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
+def check_in(
+    trainee: Trainee, lesson_id: int, client_ts: int, device: str, project_id: int | None = None
+) -> CheckIn:
     """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
-    lesson = db.session.get(Lesson, lesson_id)
-    project = lesson.course.project if lesson is not None else None
-    if project is None:
-        raise NotFound(LESSON_NOT_FOUND)
+    lesson, project = catalog.lesson_for_trainee(
+        trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
+    )
     enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
     if project.status not in LEARNING_STATUSES:
         # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
         raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
     if not project.start_date <= today() <= project.end_date:
         raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
+    sequence.ensure_unlocked(trainee.id, project, lesson)
     # One check-in of a trainee at a time, so two devices cannot both end up open.
     db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
     at = now()
