@@ -79,3 +79,12 @@ def register_commands(app: Flask) -> None:
             if result.examined < batch_size:
                 break
         click.echo(f"已检查 {examined} 个长时间无心跳的学习会话，关闭 {closed} 个")
+
+    @app.cli.command("retry-support-notices")
+    def retry_support_notices_command():
+        """Send again the WeChat notices of support replies that failed to go out."""
+        from backend.services.support_notice import retry_failed_notices
+
+        sent = retry_failed_notices()
+        db.session.commit()
+        click.echo(f"已补发 {sent} 条回复通知")

@@ -19,6 +19,7 @@ _ENV_OVERRIDES: dict[str, type] = {
     "WECHAT_APP_ID": str,
     "WECHAT_APP_SECRET": str,
     "WECHAT_API_BASE_URL": str,
+    "WECHAT_SUPPORT_REPLY_TEMPLATE": str,
     "SUBSIDY_POLICY": str,
     "TOKEN_TTL_S": int,
     "BIND_TICKET_TTL_S": int,
@@ -45,6 +46,10 @@ class BaseConfig:
     WECHAT_APP_SECRET: str | None = None
     WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
     WECHAT_TIMEOUT_S = 5.0
+    # The subscribe-message template (mini-program console, 订阅消息) telling a trainee that
+    # support answered; its keywords: thing1 subject, thing2 reply, time3 reply time. Empty:
+    # no notice is sent (the reply is still there in the mini-program).
+    WECHAT_SUPPORT_REPLY_TEMPLATE = ""
     SUBSIDY_POLICY = "guangdong_2020"
     # Where the policy files are (None: config/policies).
     SUBSIDY_POLICY_DIR: str | None = None
@@ -89,6 +94,7 @@ class DevelopmentConfig(BaseConfig):
     FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
     WECHAT_APP_ID = "wxdemo00000000000"
     WECHAT_APP_SECRET = "dev-wechat-secret"  # noqa: S105
+    WECHAT_SUPPORT_REPLY_TEMPLATE = "demo-support-reply"
 
 
 class TestConfig(DevelopmentConfig):

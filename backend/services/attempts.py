@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from backend import clock
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import (
     AttemptAnswer,
     ProjectStatus,
@@ -63,6 +64,8 @@ def start_attempt(
         return open_attempt, True
     if enrolment.project.status is ProjectStatus.CLOSED:
         raise ApiError(409, "project_closed", "培训项目已结束，不能再作答")
+    if quiz.retired_at is not None:
+        raise DomainError("quiz_retired")
     used = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.quiz_id == quiz.id, QuizAttempt.trainee_id == trainee.id

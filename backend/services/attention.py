@@ -65,7 +65,11 @@ def issue(session_id: int, trainee_id: int, now_s: int) -> dict | None:
     """Record a new check for a session whose live state claimed one; return what to show."""
     session = db.session.get(LearningSession, session_id)
     lesson = db.session.get(Lesson, session.lesson_id)
-    ids = db.session.scalars(sa.select(Question.id).where(Question.course_id == lesson.course_id))
+    ids = db.session.scalars(
+        sa.select(Question.id).where(
+            Question.course_id == lesson.course_id, Question.retired_at.is_(None)
+        )
+    )
     ids = list(ids)
     question = db.session.get(Question, random.choice(ids)) if ids else None
     window = policy_for(db.session.get(Project, session.project_id)).attention_check_window_s

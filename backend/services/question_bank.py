@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from backend import clock
 from backend.extensions import db
 from backend.models import Question, QuestionKind
 from backend.services.plain_text import storable
@@ -174,8 +175,8 @@ def next_position(course_id: int) -> int:
     return 0 if last is None else last + 1
 
 
-def bank(course_ids: list[int]) -> list[Question]:
-    """The questions of the given courses' banks, in bank order."""
+def bank(course_ids: list[int], *, retired: bool = False) -> list[Question]:
+    """The questions of the given courses' banks in bank order (retired ones only if asked)."""
     if not course_ids:
         return []
     query = (
@@ -183,7 +184,26 @@ def bank(course_ids: list[int]) -> list[Question]:
         .where(Question.course_id.in_(course_ids))
         .order_by(Question.course_id, Question.position, Question.id)
     )
+    if not retired:
+        query = query.where(Question.retired_at.is_(None))
     return list(db.session.scalars(query))
+
+
+def update_question(question: Question, data: QuestionData) -> None:
+    """Change a question; attempts already scored keep their result."""
+    for name, value in vars(data).items():
+        setattr(question, name, value)
+
+
+def retire_question(question: Question) -> None:
+    """Draw the question no more; attempts that drew it still show it."""
+    if question.retired_at is None:
+        question.retired_at = clock.now()
+
+
+def restore_question(question: Question) -> None:
+    """Put a retired question back into the bank."""
+    question.retired_at = None
 
 
 def check_answer(question: Question, letters: str) -> bool:
@@ -198,6 +218,7 @@ def pick_attention_question(course_id: int, rng: random.Random) -> Question | No
         .where(
             Question.course_id == course_id,
             Question.kind.in_([QuestionKind.SINGLE, QuestionKind.TRUE_FALSE]),
+            Question.retired_at.is_(None),
         )
         .order_by(Question.id)
     ).all()

@@ -58,6 +58,15 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **view_args, **args)
 
 
+@bp.app_template_global("support_awaiting")
+def support_awaiting() -> int:
+    """Support threads awaiting a reply that the signed-in admin may see (the nav's badge)."""
+    from backend.services import support
+
+    admin = current_admin()
+    return support.awaiting_reply(admin) if admin is not None else 0
+
+
 # Globals rather than context: the macros in _macros.html are imported without context.
 bp.add_app_template_global(STATUS_NAMES, "status_names")
 bp.add_app_template_global(TRAINING_TYPE_NAMES, "training_type_names")
@@ -84,13 +93,19 @@ def _register_page_modules() -> None:
         audit_log,
         dashboard,
         enterprises,
+        evaluations,
         projects,
+        question_banks,
+        quizzes,
         review,
+        support,
         trainee_accounts,
         trainees,
     )
 
     for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
+        module.register(bp)
+    for module in (question_banks, quizzes, evaluations, support):
         module.register(bp)
 
 
