@@ -37,7 +37,8 @@ def quiz_pool(quiz: Quiz) -> list[Question]:
         course_ids = [quiz.course_id]
     else:
         course_ids = catalog.course_ids(quiz.project_id)
-    return question_bank.bank(course_ids)
+    # Questions kept for attention checks are never drawn: practice would reveal their answers.
+    return [q for q in question_bank.bank(course_ids) if not q.attention_pool]
 
 
 def _open_attempt(trainee: Trainee, quiz: Quiz) -> QuizAttempt | None:

@@ -211,17 +211,23 @@ def check_answer(question: Question, letters: str) -> bool:
     return bool(letters) and normalize_letters(letters) == question.answer
 
 
+def _attention_pool(course_id: int):
+    return select(Question.id).where(
+        Question.course_id == course_id,
+        Question.attention_pool.is_(True),
+        Question.kind.in_([QuestionKind.SINGLE, QuestionKind.TRUE_FALSE]),
+        Question.retired_at.is_(None),
+    )
+
+
+def has_attention_questions(course_id: int) -> bool:
+    """Whether the course's attention pool has a question to ask."""
+    return db.session.scalar(_attention_pool(course_id).limit(1)) is not None
+
+
 def pick_attention_question(course_id: int, rng: random.Random) -> Question | None:
-    """A random single-choice or true/false question of the course's bank, if it has any."""
-    ids = db.session.scalars(
-        select(Question.id)
-        .where(
-            Question.course_id == course_id,
-            Question.kind.in_([QuestionKind.SINGLE, QuestionKind.TRUE_FALSE]),
-            Question.retired_at.is_(None),
-        )
-        .order_by(Question.id)
-    ).all()
+    """A random single-choice or true/false question of the course's attention pool, if any."""
+    ids = db.session.scalars(_attention_pool(course_id).order_by(Question.id)).all()
     if not ids:
         return None
     return db.session.get(Question, rng.choice(ids))

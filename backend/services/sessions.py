@@ -107,7 +107,7 @@ def start_live(
         tol=policy.offline_offset_tolerance_s,
         win=policy.offline_window_s,
         cs="none",
-        cnext=attention.next_check_s(project, now_s),
+        cnext=attention.next_check_s(project, now_s, lesson.course_id),
         cid=0,
         cexp=0,
         cjson="",
