@@ -47,6 +47,11 @@ class SubsidyPolicy:
     face_check_window_s: int
     # The most credited time per trainee per China-time day, across projects.
     daily_credit_cap_s: int
+    # Integrity flags: credit at the daily maximum on at least so many days; at least so many
+    # failed or cancelled face checks; an assessment passed in under so many seconds a question.
+    flag_cap_days: int
+    flag_face_failures: int
+    flag_assessment_s_per_question: int
 
     @property
     def seconds_per_class_hour(self) -> int:

@@ -28,6 +28,15 @@ _ENV_OVERRIDES: dict[str, type] = {
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
     "TRUSTED_PROXY_HOPS": int,
+    "MEDIA_STORAGE": str,
+    "MEDIA_ROOT": str,
+    "MEDIA_MAX_BYTES": int,
+    "MEDIA_URL_TTL_S": int,
+    "S3_ENDPOINT_URL": str,
+    "S3_BUCKET": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
 }
 
 
@@ -61,6 +70,18 @@ class BaseConfig:
     ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
     ROSTER_IMPORT_MAX_ROWS = 10_000
     ROSTER_IMPORT_TTL_S = 1800
+    # Lesson media: "filesystem" (under MEDIA_ROOT, default instance/media) or "s3" (any
+    # S3-compatible object storage: Tencent COS, Aliyun OSS, MinIO).
+    MEDIA_STORAGE = "filesystem"
+    MEDIA_ROOT: str | None = None
+    MEDIA_MAX_BYTES = 2 * 1024**3
+    # How long a trainee's signed media URL works.
+    MEDIA_URL_TTL_S = 7200
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_REGION = "us-east-1"
+    S3_ACCESS_KEY_ID: str | None = None
+    S3_SECRET_ACCESS_KEY: str | None = None
     JSON_AS_ASCII = False
     TOKEN_TTL_S = 7 * 24 * 3600
     BIND_TICKET_TTL_S = 300

@@ -43,6 +43,20 @@ def duration(seconds: int | None) -> str:
     return f"{minutes // 60}小时{minutes % 60:02d}分" if minutes >= 60 else f"{minutes}分钟"
 
 
+@bp.app_template_filter("yuan_plain")
+def yuan_plain(fen: int | None) -> str:
+    """An amount in fen in yuan without trailing zeros, for rules: 3000 → 30, 3050 → 30.5."""
+    return f"{(fen or 0) / 100:.2f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_global("policy_for")
+def template_policy_for(project):
+    """The project's subsidy policy, so that pages explain figures in its numbers."""
+    from backend.policy import policy_for
+
+    return policy_for(project)
+
+
 @bp.app_template_global("url_with")
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed (sorting, paging)."""
@@ -94,6 +108,7 @@ def _register_page_modules() -> None:
         dashboard,
         enterprises,
         evaluations,
+        integrity,
         projects,
         question_banks,
         quizzes,
@@ -105,7 +120,7 @@ def _register_page_modules() -> None:
 
     for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
         module.register(bp)
-    for module in (question_banks, quizzes, evaluations, support):
+    for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
 
 
