@@ -17,8 +17,10 @@ from backend.models import (
     Enrolment,
     Enterprise,
     Lesson,
+    LessonKind,
     Platform,
     Project,
+    ProjectCourse,
     ProjectStatus,
     Question,
     QuestionKind,
@@ -88,29 +90,32 @@ def seed_demo() -> dict:
         person_mobile="13900139000",
         goal="掌握岗位安全操作规程与质量标准",
         status=ProjectStatus.APPROVED,
+        # Face checks: at the first check-in of each day and about every 45 minutes.
+        face_check_at_check_in="first_of_day",
+        face_check_interval_s=45 * 60,
     )
     plan = [
         ("安全生产基础", "安全操作规程、事故案例", ResourceForm.VIDEO, 180),
         ("质量管理入门", "质量标准与检验方法", ResourceForm.VIDEO, 180),
     ]
     for position, (name, content, form, minutes) in enumerate(plan):
-        row = CoursePlanRow(
-            position=position,
-            resource_name=name,
-            key_content=content,
-            resource_form=form,
-            duration_minutes=minutes,
+        project.plan_rows.append(
+            CoursePlanRow(
+                position=position,
+                resource_name=name,
+                key_content=content,
+                resource_form=form,
+                duration_minutes=minutes,
+            )
         )
-        project.plan_rows.append(row)
-        course = Course(title=name, description=content, position=position)
+        course = Course(enterprise=enterprise, name=name, summary=content)
         course.lessons = [
-            Lesson(title=f"{name}（{n}）", position=n, duration_s=45 * 60) for n in range(1, 5)
+            Lesson(title=f"{name}（{n}）", position=n, kind=LessonKind.VIDEO, duration_s=45 * 60)
+            for n in range(1, 5)
         ]
-        project.courses.append(course)
+        project.course_links.append(ProjectCourse(course=course, position=position))
     db.session.add(project)
     db.session.flush()
-    for row, course in zip(project.plan_rows, project.courses, strict=True):
-        course.plan_row_id = row.id
 
     _seed_questions(project)
 
@@ -168,6 +173,17 @@ _QUESTIONS = [
 ]
 
 
+_ATTENTION = [
+    (
+        QuestionKind.SINGLE,
+        "本课节刚讲到的是哪类安全要求？",
+        ["着装与防护", "财务报销", "考勤", "食堂"],
+        "A",
+    ),
+    (QuestionKind.TRUE_FALSE, "本课节要求离开工位前关闭设备电源。", ["正确", "错误"], "A"),
+]
+
+
 def _seed_questions(project: Project) -> None:
     """A small question bank on the first course, a practice quiz and an assessment."""
     course = project.courses[0]
@@ -183,6 +199,11 @@ def _seed_questions(project: Project) -> None:
                 position=position,
             )
         )
+    # The attention pool: asked by 随机弹题 only, never in practice (which shows answers).
+    for position, (kind, stem, options, answer) in enumerate(_ATTENTION, len(_QUESTIONS)):
+        question = Question(course_id=course.id, kind=kind, stem=stem, options=options)
+        question.answer, question.position, question.attention_pool = answer, position, True
+        db.session.add(question)
     db.session.add_all(
         [
             Quiz(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, RootModel
@@ -30,6 +31,29 @@ class CheckInRequest(RequestModel):
         pattern=PLAIN_TEXT,
         description="What the device says it is (e.g. wx.getDeviceInfo brand and model).",
     )
+    project_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The project to learn the lesson in, when a course is shared by several "
+        "projects the trainee is enrolled in; by default a project open for learning.",
+    )
+
+
+class FaceCheckOut(ResponseModel):
+    """An open face check (人脸核身): run wx.requestFacialVerify({verifyId}), then ask for the
+    result with POST /face-checks/{id}/result. Until it passes, no time counts."""
+
+    id: int
+    verify_id: str = Field(description="WeChat's verifyId for wx.requestFacialVerify.")
+    expires_in: int = Field(description="Seconds left to pass it; after that the time is lost.")
+
+
+class Notice(ResponseModel):
+    """Why time has stopped counting (e.g. the daily maximum, an expired face check)."""
+
+    code: str
+    message: str
 
 
 class CheckInResponse(ResponseModel):
@@ -38,6 +62,9 @@ class CheckInResponse(ResponseModel):
     session_id: int
     heartbeat_interval_s: int = Field(description="Send a heartbeat this often while open.")
     server_ts: int = Field(description="Server time in epoch milliseconds.")
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="A face check due at check-in: no time counts until it passes."
+    )
 
 
 class ChallengeAnswer(RequestModel):
@@ -102,6 +129,20 @@ class HeartbeatResponse(ResponseModel):
     credited_s: int = Field(description="Seconds credited to this session so far.")
     acked_seq: int = Field(description="The highest beat sequence number accepted.")
     challenge: Challenge | None = None
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="An open face check (one falls due at random moments)."
+    )
+    notice: Notice | None = None
+
+
+class FaceCheckResult(ResponseModel):
+    """How a face check went. A failed or expired one forfeits the time since it was issued."""
+
+    passed: bool
+    reason: str | None = Field(default=None, description="Why it did not pass (Chinese).")
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="The new face check that replaces a failed one."
+    )
 
 
 class EndRequest(RequestModel):
@@ -124,12 +165,23 @@ class LessonProgress(ResponseModel):
 
     lesson_id: int
     course_id: int
-    course_title: str
+    course_name: str
+    course_title: str = Field(description="The same as course_name (kept for older clients).")
     title: str
     position: int
-    duration_s: int
-    resource_form: str
-    media_url: str
+    kind: Literal["video", "audio", "document"]
+    duration_s: int = Field(
+        description="Video and audio: read from the file; document: the set reading time."
+    )
+    page_count: int | None = Field(description="Pages of a document; null otherwise.")
+    resource_form: str = Field(description="The same as kind (kept for older clients).")
+    media_url: str | None = Field(
+        description="Signed URL of the file (HTTP Range supported); null when there is none."
+    )
+    media_expires_at: datetime | None = Field(description="When media_url stops working.")
+    locked: bool = Field(
+        description="In a sequential project: the previous lesson is not completed yet."
+    )
     credited_s: int
     completed: bool
     resume_position_s: int = Field(description="Where to resume playback, seconds.")

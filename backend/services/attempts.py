@@ -14,7 +14,6 @@ from backend.kernel.errors import DomainError, NotFoundError
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     AttemptAnswer,
-    Course,
     Question,
     QuestionKind,
     Quiz,
@@ -22,7 +21,8 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
-from backend.services import question_bank
+from backend.services import enrolling, question_bank
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
 from backend.services.quizzes import attempts_left
@@ -35,10 +35,9 @@ def quiz_pool(quiz: Quiz) -> list[Question]:
     if quiz.course_id is not None:
         course_ids = [quiz.course_id]
     else:
-        course_ids = list(
-            db.session.scalars(select(Course.id).where(Course.project_id == quiz.project_id))
-        )
-    return question_bank.bank(course_ids)
+        course_ids = catalog.course_ids(quiz.project_id)
+    # Questions kept for attention checks are never drawn: practice would reveal their answers.
+    return [q for q in question_bank.bank(course_ids) if not q.attention_pool]
 
 
 def _open_attempt(trainee: Trainee, quiz: Quiz) -> QuizAttempt | None:
@@ -59,10 +58,13 @@ def start_attempt(
     """Start an attempt, or return the trainee's open one; the flag says whether it resumed."""
     rng = rng or _system_random
     enrolment = enrolment_or_404(trainee, quiz.project_id, lock=True)
+    enrolling.ensure_not_withdrawn(enrolment)
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
         return open_attempt, True
     ensure(enrolment.project, Activity.TAKE_QUIZ)
+    if quiz.retired_at is not None:
+        raise DomainError("quiz_retired")
     used = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.quiz_id == quiz.id, QuizAttempt.trainee_id == trainee.id

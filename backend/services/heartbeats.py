@@ -9,8 +9,8 @@ from typing import Protocol
 from backend.clock import now
 from backend.extensions import db
 from backend.kernel.errors import DomainError, NotFoundError, register
-from backend.models import LearningSession, SessionStatus
-from backend.services import attention, sessions, tokens
+from backend.models import FaceCheckTrigger, LearningSession, SessionStatus
+from backend.services import attention, face_checks, sessions, trainee_auth
 from backend.services.live import LiveReply, beat, epoch_s
 
 BATCH_ERRORS = {
@@ -42,6 +42,8 @@ class BeatResult:
     credited_s: int  # the session's credited seconds so far
     acked_seq: int  # the highest sequence number the server has accepted
     challenge: dict | None = None  # an open attention check to show
+    face_check: dict | None = None  # an open face check to pass
+    notice: dict | None = None  # why time has stopped counting, if it has
 
 
 def receive(
@@ -71,16 +73,38 @@ def receive(
         attention.expire_open_checks(session_id)
     if reply.due:
         challenge = attention.issue(session_id, trainee_id, now_s) or challenge
+    face_check, notice = _face_check(reply, session_id, now_s)
+    if reply.capped:
+        notice = DAILY_CAP_NOTICE
     if reply.ckpt:
         sessions.checkpoint(session_id, now_s)
-    return BeatResult(reply.cred, reply.seq, challenge)
+    return BeatResult(reply.cred, reply.seq, challenge, face_check, notice)
+
+
+DAILY_CAP_NOTICE = {
+    "code": "daily_cap_reached",
+    "message": "今日有效学时已达每日上限，今天继续学习不再计入有效学时",
+}
+
+
+def _face_check(reply: LiveReply, session_id: int, now_s: int) -> tuple[dict | None, dict | None]:
+    """The open face check to show, issuing one when due, and why the last one failed."""
+    notice = None
+    if reply.fexpired:
+        face_checks.expire(reply.fexpired, now_s)
+        notice = {"code": "face_check_expired", "message": face_checks.EXPIRED_REASON}
+    if reply.fdue:
+        trigger = FaceCheckTrigger.RETRY if reply.fexpired else FaceCheckTrigger.RANDOM
+        return face_checks.issue(session_id, trigger, now_s), notice
+    if reply.fid:
+        open_check = {"id": reply.fid, "verify_id": reply.fvid, "expires_in": reply.fexp - now_s}
+        return open_check, notice
+    return None, notice
 
 
 def _trainee_of(token: str) -> int:
-    trainee_id = tokens.resolve_token(token)
-    if trainee_id is None:
-        raise DomainError("invalid_token", headers={"WWW-Authenticate": "Bearer"})
-    return trainee_id
+    # 401 for a lapsed token, 403 account_disabled once an admin has deactivated the trainee.
+    return trainee_auth.trainee_for_token(token).id
 
 
 def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:

@@ -48,6 +48,12 @@ class LiveReply:
     st: str | None = None
     ended: int | None = None
     chk: str | None = None
+    fdue: int = 0  # a face check is due: issue one
+    fexpired: int | None = None  # this face check's window passed without a result
+    fid: int = 0  # the open face check, its expiry and WeChat verify_id
+    fexp: int = 0
+    fvid: str = ""
+    capped: int = 0  # the daily maximum of credited time stopped the credit
     spans: list[tuple[int, int]] = field(default_factory=list)
 
     @classmethod
@@ -62,10 +68,10 @@ class LiveReply:
     @classmethod
     def parse_beat(cls, raw: str) -> LiveReply:
         """Read a beat's compact answer (see the script)."""
-        parts = raw.split("|", 7)
+        parts = raw.split("|", 13)
         if len(parts) == 1:
             return cls(raw)
-        r, tr, cred, seq, due, ckpt, expired, chk = parts
+        r, tr, cred, seq, due, ckpt, expired, fdue, fexpired, fid, fexp, fvid, capped, chk = parts
         return cls(
             r,
             tr=int(tr),
@@ -74,6 +80,12 @@ class LiveReply:
             due=int(due),
             ckpt=int(ckpt),
             expired=int(expired) or None,
+            fdue=int(fdue),
+            fexpired=int(fexpired) or None,
+            fid=int(fid),
+            fexp=int(fexp),
+            fvid=fvid,
+            capped=int(capped),
             chk=chk or None,
         )
 

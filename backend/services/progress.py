@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    Course,
     CreditedSpan,
     LearningSession,
     Lesson,
@@ -16,6 +15,7 @@ from backend.models import (
 )
 from backend.policy import SubsidyPolicy, policy_for
 from backend.services import live
+from backend.services.content import catalog, delivery
 from backend.services.enrolments import enrolment_or_404
 
 
@@ -64,12 +64,7 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
     """The project's lessons in course order with the trainee's credit and resume position."""
     # An open session's credit since its last checkpoint is included (read from Redis).
     project = enrolled_project(trainee, project_id)
-    rows = db.session.execute(
-        sa.select(Lesson, Course)
-        .join(Course, Lesson.course_id == Course.id)
-        .where(Course.project_id == project.id)
-        .order_by(Course.position, Course.id, Lesson.position, Lesson.id)
-    ).all()
+    rows = catalog.project_lesson_rows(project.id)
     credit = dict(
         db.session.execute(
             sa.select(CreditedSpan.lesson_id, sa.func.sum(CreditedSpan.seconds))
@@ -91,21 +86,36 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
             position[session.lesson_id] = state[1]
     policy = policy_for(project)
     lessons = []
+    previous_done = True
     for lesson, course in rows:
         credited = int(credit.get(lesson.id) or 0)
+        completed = credited >= completion_threshold_s(lesson.duration_s, policy)
         lessons.append(
             {
                 "lesson_id": lesson.id,
                 "course_id": course.id,
-                "course_title": course.title,
+                "course_name": course.name,
+                "course_title": course.name,
                 "title": lesson.title,
                 "position": lesson.position,
+                "kind": lesson.kind.value,
                 "duration_s": lesson.duration_s,
-                "resource_form": lesson.resource_form.value,
-                "media_url": lesson.media_url,
+                "page_count": lesson.page_count,
+                "resource_form": lesson.kind.value,
                 "credited_s": credited,
-                "completed": credited >= completion_threshold_s(lesson.duration_s, policy),
+                "completed": completed,
+                "locked": project.sequential and not previous_done,
                 "resume_position_s": position.get(lesson.id, 0),
+                **media_link(lesson),
             }
         )
+        previous_done = completed
     return {"project_id": project.id, "lessons": lessons}
+
+
+def media_link(lesson: Lesson) -> dict:
+    """The lesson's signed media URL and its expiry, or nulls when it has no file."""
+    if not lesson.media_key:
+        return {"media_url": None, "media_expires_at": None}
+    url, expires_at = delivery.signed_url(lesson)
+    return {"media_url": url, "media_expires_at": expires_at}

@@ -12,6 +12,8 @@ from backend.kernel.errors import DomainError, NotFoundError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     CreditedSpan,
+    FaceCheck,
+    FaceCheckTrigger,
     LearningSession,
     Lesson,
     Project,
@@ -19,7 +21,8 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import get_policy, policy_for
-from backend.services import attention, live
+from backend.services import attention, enrolling, face_checks, live, record_chain
+from backend.services.content import catalog, sequence
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
@@ -33,6 +36,7 @@ CLOSED_ERRORS = {
     SessionStatus.ENDED: ("session_ended", "本次学习已结束，请重新进入课节"),
     SessionStatus.SUPERSEDED: ("session_superseded", "你已在其他设备上开始学习，本次学习已停止"),
     SessionStatus.ABANDONED: ("session_abandoned", "学习中断过久，本次学习已关闭，请重新进入"),
+    SessionStatus.PROJECT_CLOSED: ("project_closed", "培训项目已结束，不能再学习"),
 }
 
 
@@ -52,6 +56,7 @@ class CheckIn:
     session_id: int
     heartbeat_interval_s: int
     server_ts: int  # epoch milliseconds
+    face_check: dict | None = None  # a face check to pass before any time counts
 
 
 def _locked_session(session_id: int) -> LearningSession | None:
@@ -71,9 +76,11 @@ def start_live(
     seq: int = 0,
     playing: bool = True,
     position_s: int | None = None,
+    face_check: FaceCheck | None = None,
 ) -> LiveReply:
     """Write a session's live state from the database (at check-in, or after Redis lost it)."""
     # After a loss this moment is a fresh start: nothing before it is credited again.
+    tz = int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds())
     lesson = db.session.get(Lesson, session.lesson_id)
     project = db.session.get(Project, session.project_id)
     policy = policy_for(project)
@@ -91,7 +98,7 @@ def start_live(
         t0=epoch_s(session.started_at),
         off=session.client_offset_ms,
         **{"from": epoch_s(window_start), "until": epoch_s(window_end)},
-        tz=int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds()),
+        tz=tz,
         last=now_s,
         seq=max(seq, session.last_seq),
         play=playing,
@@ -104,29 +111,61 @@ def start_live(
         tol=policy.offline_offset_tolerance_s,
         win=policy.offline_window_s,
         cs="none",
-        cnext=attention.next_check_s(project, now_s),
+        cnext=attention.next_check_s(project, now_s, lesson.course_id),
         cid=0,
         cexp=0,
         cjson="",
         cclaim=0,
         ended=0,
+        **_face_fields(session, project, now_s, face_check, rebuild),
+        cap=policy.daily_credit_cap_s,
+        dday=(now_s + tz) // 86400,
+        dused=credited_on_day_s(session.trainee_id, now_s, tz),
     )
+
+
+def _face_fields(
+    session: LearningSession, project: Project, now_s: int, check: FaceCheck | None, rebuild: bool
+) -> dict:
+    if check is not None:
+        fields = {"fs": "pending", "fid": check.id, "fexp": epoch_s(check.expires_at)}
+        return {**fields, "fvid": check.verify_id, "fnext": 0, "fclaim": 0}
+    fields = {"fs": "none", "fid": 0, "fexp": 0, "fvid": "", "fclaim": 0}
+    if rebuild and face_checks.expire_open(session.id, at_second(now_s)):
+        # Redis lost an open face check: a new one is claimed by the next beat, time waits.
+        return {**fields, "fs": "issuing", "fclaim": now_s - 31, "fnext": 0}
+    return {**fields, "fnext": face_checks.next_random_s(project, now_s)}
+
+
+def credited_on_day_s(trainee_id: int, now_s: int, tz: int) -> int:
+    """Seconds credited to a trainee so far on the China-time day of ``now_s`` (all projects)."""
+    day_start = (now_s + tz) // 86400 * 86400 - tz
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CreditedSpan.seconds), 0)).where(
+            CreditedSpan.trainee_id == trainee_id,
+            CreditedSpan.start_at >= at_second(day_start),
+            CreditedSpan.start_at < at_second(day_start + 86400),
+        )
+    )
+    return int(total)
 
 
 LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
 
 
-def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
+def check_in(
+    trainee: Trainee, lesson_id: int, client_ts: int, device: str, project_id: int | None = None
+) -> CheckIn:
     """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
-    lesson = db.session.get(Lesson, lesson_id)
-    project = lesson.course.project if lesson is not None else None
-    if project is None:
-        raise NotFoundError(LESSON_NOT_FOUND)
-    enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
+    lesson, project = catalog.lesson_for_trainee(
+        trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
+    )
+    enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
     # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
     ensure(project, Activity.LEARN)
     if not project.start_date <= today() <= project.end_date:
         raise DomainError("project_not_in_progress")
+    sequence.ensure_unlocked(trainee.id, project, lesson)
     # One check-in of a trainee at a time, so two devices cannot both end up open.
     db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
     at = now()
@@ -154,9 +193,16 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
     )
     db.session.add(session)
     db.session.flush()
-    start_live(session, now_s)
-    interval_s = policy_for(project).heartbeat_interval_s
-    return CheckIn(session.id, interval_s, int(at.timestamp() * 1000))
+    check = None
+    if face_checks.due_at_check_in(trainee.id, project, at):
+        check = face_checks.start(session, FaceCheckTrigger.CHECK_IN, now_s)
+    start_live(session, now_s, face_check=check)
+    return CheckIn(
+        session.id,
+        policy_for(project).heartbeat_interval_s,
+        int(at.timestamp() * 1000),
+        face_checks.payload(check, now_s) if check is not None else None,
+    )
 
 
 def close_open_sessions(trainee_id: int, now_s: int) -> None:
@@ -198,32 +244,39 @@ def _shortest_offline_window_s() -> int:
 
 def persist_spans(session: LearningSession, spans: list[tuple[int, int]]) -> int:
     """Write the session's credited spans that the database does not have yet; return seconds."""
+    # The project's chain head is locked before the spans are inserted, so span ids follow the
+    # chain (see record_chain).
+    head = record_chain.lock_head(session.project_id)
     done = db.session.scalar(
         sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.session_id == session.id)
     )
     done_s = epoch_s(done) if done is not None else 0
-    added = 0
+    added: list[CreditedSpan] = []
+    coverage = face_checks.coverage_points(session.trainee_id, session.project_id)
     for start, end in spans:
         # A span already written may since have grown: write only its new tail.
         start = max(start, done_s)
         if end <= start:
             continue
-        db.session.add(
-            CreditedSpan(
+        for a, b, check_id in face_checks.split_by_coverage(start, end, coverage):
+            span = CreditedSpan(
                 trainee_id=session.trainee_id,
                 session_id=session.id,
                 lesson_id=session.lesson_id,
                 project_id=session.project_id,
-                start_at=at_second(start),
-                end_at=at_second(end),
-                seconds=end - start,
+                start_at=at_second(a),
+                end_at=at_second(b),
+                seconds=b - a,
                 device=session.device,
+                face_check_id=check_id,
             )
-        )
-        added += end - start
+            db.session.add(span)
+            added.append(span)
         done_s = end
-    session.credited_s += added
-    return added
+    seconds = sum(span.seconds for span in added)
+    record_chain.append(head, added)
+    session.credited_s += seconds
+    return seconds
 
 
 def _apply_state(session: LearningSession, reply: LiveReply) -> None:
@@ -258,6 +311,7 @@ def close(
     if reply.r == "alive":
         return reply
     attention.expire_open_checks(session.id)
+    face_checks.expire_open(session.id, at_second(now_s))
     if reply.r == "missing":
         if cutoff_s and epoch_s(session.last_beat_at) >= cutoff_s:
             return LiveReply("alive")

@@ -19,6 +19,7 @@ def test_check_in_opens_a_session(client, make, frozen_clock):
         "session_id": body["session_id"],
         "heartbeat_interval_s": 30,
         "server_ts": int(frozen_clock.now().timestamp() * 1000),
+        "face_check": None,
     }
     session = db.session.get(LearningSession, body["session_id"])
     assert session.status is SessionStatus.ACTIVE
@@ -147,12 +148,17 @@ def test_the_lesson_list_shows_progress_and_where_to_resume(client, make, frozen
     assert listed[1] == {
         "lesson_id": second.id,
         "course_id": lesson.course_id,
-        "course_title": lesson.course.title,
+        "course_name": lesson.course.name,
+        "course_title": lesson.course.name,
         "title": "第二课",
         "position": 1,
+        "kind": "video",
         "duration_s": 2700,
+        "page_count": None,
         "resource_form": "video",
-        "media_url": "",
+        "media_url": None,
+        "media_expires_at": None,
+        "locked": False,
         "credited_s": 0,
         "completed": False,
         "resume_position_s": 0,

@@ -6,18 +6,27 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        claims,
+        courses,
         dashboard_charts,
+        docs,
+        enrolments,
         exports,
+        lessons,
         question_banks,
         quizzes,
         roster_imports,
         session_info,
         support,
         trainee_wechat,
+        trainees,
     )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, exports, dashboard_charts):
+    content = (courses, lessons, docs)
+    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims):
         module.register(bp)
+    # People and accounts.
+    trainees.register(bp)
     return bp

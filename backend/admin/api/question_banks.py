@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Annotated
 
 from flask import Blueprint, request, send_file
@@ -16,7 +17,7 @@ from backend.api import RequestModel, ResponseModel, endpoint
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.models import AdminUser, Course, Project, QuestionKind
+from backend.models import AdminUser, Course, QuestionKind
 from backend.services import bank_xlsx, question_bank
 from backend.services.question_bank import QuestionInvalid
 
@@ -33,6 +34,7 @@ class QuestionOut(ResponseModel):
     explanation: str
     difficulty: int
     position: int
+    retired_at: datetime | None = None
 
 
 class QuestionListOut(ResponseModel):
@@ -61,18 +63,16 @@ class ImportOut(ResponseModel):
 
 
 def course_or_404(course_id: int, admin: AdminUser) -> Course:
-    """A course of a project the admin may see, else 404."""
-    query = select(Course).join(Project, Project.id == Course.project_id)
-    course = db.session.scalar(
-        scoped(query.where(Course.id == course_id), admin, Project.enterprise_id)
-    )
+    """A course of the libraries the admin may see, else 404."""
+    query = select(Course).where(Course.id == course_id)
+    course = db.session.scalar(scoped(query, admin, Course.enterprise_id))
     if course is None:
         raise NotFound("课程不存在")
     return course
 
 
 def _bank_out(course: Course) -> QuestionListOut:
-    questions = question_bank.bank([course.id])
+    questions = question_bank.bank([course.id], retired=True)
     return QuestionListOut(
         course_id=course.id, questions=[QuestionOut.model_validate(q) for q in questions]
     )
@@ -107,7 +107,7 @@ def register(bp: Blueprint) -> None:
             actor_id=admin.id,
             object_type="question",
             object_id=question.id,
-            enterprise_id=course.project.enterprise_id,
+            enterprise_id=course.enterprise_id,
         )
         out = QuestionOut.model_validate(question)
         db.session.commit()
@@ -123,7 +123,7 @@ def register(bp: Blueprint) -> None:
             io.BytesIO(content),
             mimetype=bank_xlsx.XLSX_MIMETYPE,
             as_attachment=True,
-            download_name=f"题库-{course.title}.xlsx",
+            download_name=f"题库-{course.name}.xlsx",
         )
 
     @bp.post("/courses/<id:course_id>/questions/import")
@@ -147,7 +147,7 @@ def register(bp: Blueprint) -> None:
             actor_id=admin.id,
             object_type="course",
             object_id=course.id,
-            enterprise_id=course.project.enterprise_id,
+            enterprise_id=course.enterprise_id,
             count=len(rows),
         )
         db.session.commit()

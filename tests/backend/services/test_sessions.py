@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, SessionStatus
 from backend.services import sessions
 from backend.services.live import epoch_s
-from tests.learning_driver import Learner, enrolled
+from tests.learning_driver import QUIET, Learner, enrolled
 
 
 def _learner(client, make, **fields):
@@ -67,7 +67,7 @@ def test_losing_redis_mid_lesson_loses_only_the_credit_since_the_checkpoint(
     me.reauth()
     flushed_at = frozen_clock.now()
     # Rebuilt from the database; this beat is a fresh start and earns nothing.
-    assert me.beat() == {"credited_s": 300, "acked_seq": 16, "challenge": None}
+    assert me.beat() == {"credited_s": 300, "acked_seq": 16, "challenge": None, **QUIET}
     me.play(3000)
     result = me.end()
     # The lesson still yields at most its duration, and no second twice.
