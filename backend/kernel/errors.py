@@ -81,7 +81,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "plan_missing": E(422, "请先填写线上培训计划，再提交备案"),
     "account_already_bound": E(409, "该账号已绑定其他微信，请联系企业管理员解绑后再试"),
     "wechat_already_bound": E(409, "该微信已绑定其他学员账号，请联系企业管理员"),
-    "wechat_not_bound": E(409, "该学员尚未绑定微信"),
+    "wechat_not_bound": E(409, "请先用微信登录并绑定账号，再进行人脸核身"),
     "too_many_threads": E(429, "今天提交的问题较多，请在已有的问题中继续留言"),
     "thread_closed": E(409, "该问题已关闭，如有新问题请重新提交"),
     "thread_full": E(409, "该问题的留言已达上限，请重新提交新问题"),
@@ -104,7 +104,10 @@ ERRORS: dict[str, ErrorSpec] = {
 
 def register(code: str, status: int, message: str) -> None:
     """Add a code to the table (feature modules call this at import time for their codes)."""
+    # One code, one status; a second module may word the message its own way at the raise.
     existing = ERRORS.get(code)
-    if existing is not None and existing != ErrorSpec(status, message):
-        raise ValueError(f"domain error {code!r} is already registered differently")
+    if existing is not None:
+        if existing.status != status:
+            raise ValueError(f"domain error {code!r} is already registered with {existing.status}")
+        return
     ERRORS[code] = ErrorSpec(status, message)

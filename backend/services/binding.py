@@ -77,7 +77,7 @@ def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: s
 def unbind_wechat(trainee: Trainee, actor: AdminUser) -> None:
     """Remove the trainee's WeChat binding and revoke every token of the trainee."""
     if trainee.wx_openid is None:
-        raise DomainError("wechat_not_bound")
+        raise DomainError("wechat_not_bound", "该学员尚未绑定微信")
     trainee.wx_openid = None
     trainee.wx_unionid = None
     trainee.bound_at = None
