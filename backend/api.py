@@ -19,9 +19,10 @@ MAX_ID = 2**31 - 1
 
 
 class RequestModel(BaseModel):
-    """Base for request bodies: unknown fields are an error, not silently dropped."""
+    """Base for request bodies: unknown fields are an error, not silently dropped, and JSON
+    types are taken as they are (``false`` is no number, ``1`` no boolean)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ResponseModel(BaseModel):
@@ -85,20 +86,29 @@ def _validation_error(exc: ValidationError) -> ApiError:
     return ApiError(422, "validation_error", f"请求参数不正确：{fields}", details=details)
 
 
+INVALID_JSON = ("invalid_json", "请求体不是合法的 JSON")
+
+
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
-    """Validate the request's JSON body against ``model``."""
-    if not request.get_data(cache=True):
-        raw: Any = {}
-    else:
+    """Validate the request's JSON body against ``model`` (JSON parsed by pydantic itself,
+    whose parser bounds nesting depth: a 1000-deep body is a 400, never a RecursionError)."""
+    data = request.get_data(cache=True)
+    try:
+        if not data:
+            return model.model_validate({}, strict=False)
         if not request.is_json:
             raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 application/json")
-        raw = request.get_json(silent=True)
-        if raw is None:
-            raise ApiError(400, "invalid_json", "请求体不是合法的 JSON")
-    try:
-        return model.model_validate(raw)
+        return model.model_validate_json(data)
     except ValidationError as exc:
+        if any(err["type"] in ("json_invalid", "recursion_loop") for err in exc.errors()):
+            raise ApiError(400, *INVALID_JSON) from None
         raise _validation_error(exc) from None
+
+
+def refuse_body() -> None:
+    """A route that takes no body refuses one rather than silently drop what was sent."""
+    if request.content_length or request.get_data(cache=True):
+        raise ApiError(422, "validation_error", "该接口不接受请求体")
 
 
 def parse_form(model: type[BaseModel]) -> BaseModel:
@@ -108,7 +118,7 @@ def parse_form(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 multipart/form-data")
     raw = {key: value for key, value in request.form.items() if value != ""}
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw, strict=False)
     except ValidationError as exc:
         raise _validation_error(exc) from None
 
@@ -116,7 +126,7 @@ def parse_form(model: type[BaseModel]) -> BaseModel:
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Validate the query string against ``model``."""
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate(request.args.to_dict(), strict=False)
     except ValidationError as exc:
         raise _validation_error(exc) from None
 
@@ -150,6 +160,8 @@ def endpoint(
                 kwargs["form"] = parse_form(form)
             elif body is not None:
                 kwargs["body"] = parse_json_body(body)
+            else:
+                refuse_body()
             if query is not None:
                 kwargs["query"] = parse_query(query)
             result = view(**kwargs)

@@ -18,6 +18,9 @@ def register_commands(app: Flask) -> None:
         """Create the demo enterprise, project, lessons, roster and admin users."""
         from backend.demo import DEMO_PASSWORD, seed_demo
 
+        if app.config["ENV_NAME"] == "production":
+            # The demo admins' password is in the source: never on a real platform.
+            raise click.ClickException("seed-demo 不能在生产环境运行（SHIGANG_ENV=production）")
         result = seed_demo()
         db.session.commit()
         if result["created"]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import redis
+import sqlalchemy.exc
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +28,15 @@ HTTP_MESSAGES = {
     500: ("internal_error", "服务器内部错误，请稍后再试"),
     503: ("service_unavailable", "服务暂不可用，请稍后再试"),
 }
+
+
+SERVICE_UNAVAILABLE = "服务暂不可用，请稍后再试"
+RETRY_AFTER_OUTAGE_S = 5
+OUTAGE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    "<title>服务暂不可用</title></head><body><h1>服务暂不可用</h1><p>{message}</p>"
+    '<p><a href="">刷新重试</a></p></body></html>'
+)
 
 
 class ApiError(DomainError):
@@ -65,14 +76,20 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(status: int, code: str, message: str, headers=None, details=None) -> Response:
+def _render(
+    status: int, code: str, message: str, headers=None, details=None, *, plain: bool = False
+) -> Response:
     if _wants_json():
         response = jsonify(error_body(code, message, details))
     else:
-        response = Response(
-            render_template("error.html", status=status, code=code, message=message),
-            mimetype="text/html",
+        # plain: the page template asks the database and Redis who is signed in, so an outage
+        # page is rendered without it.
+        html = (
+            OUTAGE_PAGE.format(message=message)
+            if plain
+            else render_template("error.html", status=status, code=code, message=message)
         )
+        response = Response(html, mimetype="text/html")
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -97,6 +114,27 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         return _render(exc.code or 500, code, message, headers)
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def handle_outage(exc: Exception):
+        from backend.extensions import db
+
+        # Redis or PostgreSQL is down or hung: say so, and when to try again.
+        log.error("service unavailable: %s", type(exc).__name__)
+        try:
+            db.session.rollback()
+        except Exception:
+            db.session.close()
+        return _render(
+            503,
+            "service_unavailable",
+            SERVICE_UNAVAILABLE,
+            {"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
+            plain=True,
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -42,7 +42,14 @@ class RedisExtension:
         """Connect to ``REDIS_URL`` or, where allowed, start an in-process stand-in."""
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis.Redis.from_url(url, decode_responses=True)
+            # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker.
+            timeout = app.config.get("REDIS_SOCKET_TIMEOUT_S", 2.0)
+            client = redis.Redis.from_url(
+                url,
+                decode_responses=True,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+            )
             embedded = False
         elif app.config.get("ALLOW_EMBEDDED_REDIS"):
             import fakeredis

@@ -16,8 +16,19 @@ from backend import clock
 # Whatever a message says, these never reach the log: bearer tokens, WeChat secrets, ID numbers.
 _REDACTIONS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
+    # key=value and "key": "value" always carry a value; after "key:" or "key " only what
+    # looks like one does (8+ token characters, or a digit), so "unclosed token: line 1" stays.
     (
-        re.compile(r"(?i)(session_key|access_token|secret|token|password)([\"'=:\s]+)[^\s\"'&,]+"),
+        re.compile(
+            r"(?i)\b(session_key|access_token|secret|token|password)(=|\"\s*:\s*\")[^\s\"'&,]+"
+        ),
+        r"\1\2[redacted]",
+    ),
+    (
+        re.compile(
+            r"(?i)\b(session_key|access_token|secret|token|password)(\"?\s*[:\s]\s*\"?)"
+            r"(?=[A-Za-z0-9._~+/=-]*\d|[A-Za-z0-9._~+/=-]{8})[A-Za-z0-9._~+/=-]+"
+        ),
         r"\1\2[redacted]",
     ),
     (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[id-number]"),
@@ -49,6 +60,9 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
+        if isinstance(entry.get("path"), str):
+            # A path can carry what a message must not (an ID number typed into a URL).
+            entry["path"] = redact(entry["path"])
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

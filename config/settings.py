@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,8 @@ class BaseConfig:
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     REDIS_PREFIX = "shigang:"
+    # Seconds to wait for Redis to connect or answer before the request answers 503.
+    REDIS_SOCKET_TIMEOUT_S = 2.0
     # Only a newcomer's first run may fall back to an in-process Redis stand-in.
     ALLOW_EMBEDDED_REDIS = False
     SECRET_KEY: str | None = None
@@ -191,8 +195,23 @@ def _check_production(settings: dict) -> None:
         raise ConfigError("production refuses to start on SQLite; set DATABASE_URL to PostgreSQL")
     if settings.get("ALLOW_EMBEDDED_REDIS"):
         raise ConfigError("production refuses the embedded Redis stand-in")
-    if (
-        "127.0.0.1" in settings["WECHAT_API_BASE_URL"]
-        or "localhost" in settings["WECHAT_API_BASE_URL"]
-    ):
+    if _is_local_url(settings["WECHAT_API_BASE_URL"]):
         raise ConfigError("production refuses a local WeChat simulator as WECHAT_API_BASE_URL")
+
+
+def _is_local_url(url: str) -> bool:
+    """Whether the URL's host is loopback, private, link-local or unspecified (or no host)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: resolved by DNS in production, never a literal local address
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+    )

@@ -87,8 +87,28 @@ def test_production_refuses_sqlite_and_local_wechat(monkeypatch):
     with pytest.raises(ConfigError, match="SQLite"):
         load_config(base)
     base["DATABASE_URL"] = "postgresql://db.internal/shigang"
-    with pytest.raises(ConfigError, match="simulator"):
-        load_config({**base, "WECHAT_API_BASE_URL": "http://127.0.0.1:9999/"})
+    for url in (
+        "http://127.0.0.1:9999/",
+        "http://127.0.0.2:9999/",
+        "http://localhost/",
+        "http://[::1]:80/",
+        "http://10.1.2.3/",
+        "http://192.168.0.9/",
+        "http://169.254.169.254/",
+        "http://0.0.0.0/",
+    ):
+        with pytest.raises(ConfigError, match="simulator"):
+            load_config({**base, "WECHAT_API_BASE_URL": url})
+    # A public host whose name merely contains "localhost" or "127.0.0.1" is not local.
+    load_config({**base, "WECHAT_API_BASE_URL": "https://api.weixin.qq.com/"})
+    load_config({**base, "WECHAT_API_BASE_URL": "https://localhost.example.com/"})
+
+
+def test_seed_demo_refuses_in_production(app):
+    app.config["ENV_NAME"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "生产环境" in result.output
 
 
 def test_environment_overrides_class_defaults(monkeypatch):
@@ -105,14 +125,28 @@ def test_logs_never_carry_tokens_or_id_numbers(client, caplog):
     logger = logging.getLogger("shigang.test")
     with caplog.at_level(logging.INFO):
         logger.info("bind with Authorization: Bearer abc.def-123 for 11010519491231002X")
-        logger.info("session_key=tiihtNczf5v6AKRyjwEUhQ== token: zzz")
+        logger.info("session_key=tiihtNczf5v6AKRyjwEUhQ== token: zz9")
+        logger.info('reply {"access_token": "ab", "password" : "hunter2"} secret 0123abcdEF')
+        logger.info("unclosed token: line 1")
     lines = [JsonFormatter().format(r) for r in caplog.records]
     text = "\n".join(lines)
     assert "abc.def-123" not in text
     assert "11010519491231002X" not in text
     assert "tiihtNczf5v6AKRyjwEUhQ" not in text
-    assert "zzz" not in text
+    assert "zz9" not in text
+    assert '"ab"' not in text and "hunter2" not in text and "0123abcdEF" not in text
     assert "[id-number]" in text
+    assert "unclosed token: line 1" in text
+
+
+def test_the_access_log_redacts_the_path(app, client, caplog):
+    from backend.logs import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="shigang.access"):
+        client.get("/api/v1/trainees/11010519491231002X")
+    out = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert "11010519491231002X" not in out
+    assert "/api/v1/trainees/[id-number]" in out
 
 
 def test_quiet_views_log_success_at_debug_and_failures_at_info(app, client, caplog):

@@ -1,0 +1,161 @@
+"""Redis down or hung and PostgreSQL down: 503 service_unavailable with Retry-After, never a 500.
+
+Each test runs its own redis-server on a private socket (never the shared one), or points the
+app at a PostgreSQL port where nothing listens."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from backend.clock import clock
+from backend.services import tokens
+from tests.learning_driver import enrolled
+
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of our own on a Unix socket; yields (url, process)."""
+    sock = tmp_path / "redis.sock"
+    proc = subprocess.Popen(  # noqa: S603 - our own fixed command line
+        [
+            shutil.which("redis-server"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"unix://{sock}"
+    for _ in range(200):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except (redis.ConnectionError, FileNotFoundError):
+            time.sleep(0.02)
+    yield url, proc
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def outage_app(app_factory, private_redis, make):
+    """The app under test on the private Redis; the test database as usual."""
+    url, proc = private_redis
+    built = app_factory(REDIS_URL=url, REDIS_SOCKET_TIMEOUT_S=0.5)
+    return built, proc
+
+
+def _assert_503(response):
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"].isdigit()
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+def _learner_on(app, make):
+    """A trainee checked in to a lesson through ``app`` (whose Redis is the private one)."""
+    clock.freeze(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    _, lesson, trainee = enrolled(make, attention_checks_enabled=False)
+    make.session.commit()
+    lesson_id, trainee_id = lesson.id, trainee.id
+    client = app.test_client()
+    with app.app_context():
+        token = tokens.issue_token(trainee_id)[0]
+        headers = {"Authorization": f"Bearer {token}"}
+        checked_in = client.post(
+            f"/api/v1/lessons/{lesson_id}/sessions",
+            json={"client_ts": int(clock.now().timestamp() * 1000), "device": "iPhone"},
+            headers=headers,
+        )
+    assert checked_in.status_code == 201, checked_in.get_json()
+    return client, headers, checked_in.get_json()["session_id"]
+
+
+def _beat(client, headers, session_id):
+    body = {"seq": 1, "client_ts": int(clock.now().timestamp() * 1000), "position_s": 1}
+    return client.post(
+        f"/api/v1/sessions/{session_id}/heartbeats", json={**body, "playing": True}, headers=headers
+    )
+
+
+@pytest.mark.parametrize("fault", ["down", "hung"])
+def test_beats_checkout_and_checkin_answer_503_when_redis_fails(outage_app, make, fault):
+    app, proc = outage_app
+    client, headers, session_id = _learner_on(app, make)
+    if fault == "down":
+        proc.terminate()
+        proc.wait(10)
+    else:
+        os.kill(proc.pid, signal.SIGSTOP)
+    with app.app_context():
+        _assert_503(_beat(client, headers, session_id))
+        ended = client.post(
+            f"/api/v1/sessions/{session_id}/end", json={"position_s": 3}, headers=headers
+        )
+        _assert_503(ended)
+
+
+def _csrf(client) -> str:
+    page = client.get("/admin/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_the_admin_page_is_readable_when_redis_is_down(outage_app, make):
+    app, proc = outage_app
+    client = app.test_client()
+    with app.app_context():
+        token = _csrf(client)
+    proc.terminate()
+    proc.wait(10)
+    with app.app_context():
+        form = {"username": "x", "password": "y", "csrf_token": token}
+        response = client.post("/admin/login", data=form)
+    assert response.status_code == 503
+    assert "服务暂不可用" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"].isdigit()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_postgresql_down_is_503_on_the_api_and_a_readable_admin_page(app_factory, redis_url):
+    dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/nothing"
+    app = app_factory(DATABASE_URL=dead)
+    client = app.test_client()
+    with app.app_context():
+        _assert_503(client.post("/api/v1/auth/wx-login", json={"code": "zhangwei.1"}))
+        beat = client.post(
+            "/api/v1/sessions/1/heartbeats",
+            json={"seq": 1, "client_ts": 1, "position_s": 0, "playing": True},
+            headers={"Authorization": "Bearer nope"},
+        )
+        assert beat.status_code in (401, 503)
+        page = client.get("/admin/projects")
+    assert page.status_code in (302, 503)
+    with app.app_context():
+        form = {"username": "x", "password": "y", "csrf_token": _csrf(client)}
+        page = client.post("/admin/login", data=form)
+    assert page.status_code == 503
+    assert "服务暂不可用" in page.get_data(as_text=True)
