@@ -106,8 +106,12 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
 
 
 def refuse_body() -> None:
-    """A route that takes no body refuses one rather than silently drop what was sent."""
-    if request.content_length or request.get_data(cache=True):
+    """A route that takes no body refuses one rather than silently drop what was sent (an
+    upload route reads its multipart files itself; an empty JSON object is no content)."""
+    if request.mimetype.startswith("multipart/"):
+        return
+    data = request.get_data(cache=True)
+    if data and data.strip() not in (b"{}", b""):
         raise ApiError(422, "validation_error", "该接口不接受请求体")
 
 
@@ -184,7 +188,7 @@ def endpoint(
 _PATH_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
-def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+def openapi_path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in _PATH_PARAM.findall(rule):
         if converter in ("id", "int"):
@@ -216,7 +220,7 @@ def build_openapi(
 
     paths: dict[str, dict] = {}
     for rule, spec in views:
-        path, params = _openapi_path(rule.rule)
+        path, params = openapi_path(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {
                 "operationId": f"{rule.endpoint}_{method.lower()}",
@@ -233,7 +237,8 @@ def build_openapi(
                     "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
                 }
             if spec.form:
-                multipart = _multipart_body(refs[(spec.form, "validation")], spec.files)
+                form_ref = refs[(spec.form, "validation")]["$ref"].rsplit("/", 1)[-1]
+                multipart = _multipart_body(defs["$defs"][form_ref], spec.files)
                 if spec.body:
                     op["requestBody"]["content"].update(multipart["content"])
                 else:
@@ -268,11 +273,14 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
     ]
 
 
-def _multipart_body(fields_ref: dict, files: tuple[str, ...]) -> dict:
-    # A name ending in "?" is an optional file.
+def _multipart_body(fields: dict, files: tuple[str, ...]) -> dict:
+    # One object of the text fields and the files (the fields' model forbids other keys, so an
+    # allOf of the two could never be satisfied). A name ending in "?" is an optional file.
     binary = {"type": "string", "format": "binary"}
     names = [name.rstrip("?") for name in files]
-    required = [name for name in files if not name.endswith("?")]
-    properties = {"type": "object", "properties": dict.fromkeys(names, binary)}
-    schema = {"allOf": [fields_ref, {**properties, "required": required}]}
+    schema = {
+        **fields,
+        "properties": {**fields.get("properties", {}), **dict.fromkeys(names, binary)},
+        "required": [*fields.get("required", []), *(n for n in files if not n.endswith("?"))],
+    }
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

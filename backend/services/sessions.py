@@ -46,7 +46,8 @@ for _code, _message in CLOSED_ERRORS.values():
 
 def closed_error(status: SessionStatus) -> DomainError:
     """The 409 for a beat or check-out of a session that is no longer open."""
-    return DomainError(CLOSED_ERRORS[status][0])
+    code, message = CLOSED_ERRORS[status]
+    return DomainError(code, message)
 
 
 @dataclass(frozen=True)
