@@ -28,7 +28,6 @@ class SubsidyPolicy:
     offline_window_s: int
     attention_check_interval_s: int
     attention_check_window_s: int
-    checkpoint_every_s: int
 
     @property
     def seconds_per_class_hour(self) -> int:
