@@ -17,8 +17,10 @@ from backend.models import (
     Enrolment,
     Enterprise,
     Lesson,
+    LessonKind,
     Platform,
     Project,
+    ProjectCourse,
     ProjectStatus,
     Question,
     QuestionKind,
@@ -94,23 +96,23 @@ def seed_demo() -> dict:
         ("质量管理入门", "质量标准与检验方法", ResourceForm.VIDEO, 180),
     ]
     for position, (name, content, form, minutes) in enumerate(plan):
-        row = CoursePlanRow(
-            position=position,
-            resource_name=name,
-            key_content=content,
-            resource_form=form,
-            duration_minutes=minutes,
+        project.plan_rows.append(
+            CoursePlanRow(
+                position=position,
+                resource_name=name,
+                key_content=content,
+                resource_form=form,
+                duration_minutes=minutes,
+            )
         )
-        project.plan_rows.append(row)
-        course = Course(title=name, description=content, position=position)
+        course = Course(enterprise=enterprise, name=name, summary=content)
         course.lessons = [
-            Lesson(title=f"{name}（{n}）", position=n, duration_s=45 * 60) for n in range(1, 5)
+            Lesson(title=f"{name}（{n}）", position=n, kind=LessonKind.VIDEO, duration_s=45 * 60)
+            for n in range(1, 5)
         ]
-        project.courses.append(course)
+        project.course_links.append(ProjectCourse(course=course, position=position))
     db.session.add(project)
     db.session.flush()
-    for row, course in zip(project.plan_rows, project.courses, strict=True):
-        course.plan_row_id = row.id
 
     _seed_questions(project)
 

@@ -1,20 +1,30 @@
-"""The subsidy policy: numbers from a data file in config/policies, never from code."""
+"""The subsidy policy: numbers from data files in config/policies, never from code.
+
+Each project records the id of its policy (``Project.policy_id``), chosen when it is created
+(``choose_policy_id``) and frozen in its filing snapshot; ``policy_for(project)`` reads it. The
+deployment's default policy (``SUBSIDY_POLICY``) states every key; any other policy file states
+only what differs from it and is merged over it.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
+
+if TYPE_CHECKING:
+    from backend.models import Project
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "config" / "policies"
 
 
 @dataclass(frozen=True)
 class SubsidyPolicy:
-    """One province's rules for class hours, subsidy and learning-time checks."""
+    """One province's (or city's) rules for class hours, subsidy and learning-time checks."""
 
     id: str
     title: str
@@ -40,19 +50,63 @@ class SubsidyPolicy:
         return self.heartbeat_interval_s * self.max_gap_factor
 
 
-@cache
-def load_policy(name: str) -> SubsidyPolicy:
-    """Read ``config/policies/<name>.json``."""
-    path = POLICY_DIR / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"subsidy policy {name!r} not found in {POLICY_DIR}")
+KEYS = {f.name for f in fields(SubsidyPolicy)}
+
+
+def _read(name: str, directory: Path) -> dict:
+    path = directory / f"{name}.json"
+    if not path.is_file() or path.parent != directory:
+        raise FileNotFoundError(f"subsidy policy {name!r} not found in {directory}")
     data = json.loads(path.read_text(encoding="utf-8"))
-    for key in ("fen_per_class_hour", "yearly_cap_fen_per_trainee"):
-        if not isinstance(data[key], int):
-            raise ValueError(f"{key} must be an integer amount in fen")
+    unknown = set(data) - KEYS
+    if unknown:
+        raise ValueError(f"subsidy policy {name!r} has unknown keys: {sorted(unknown)}")
+    return data
+
+
+@cache
+def load_policy(name: str, base: str | None = None, directory: Path = POLICY_DIR) -> SubsidyPolicy:
+    """Read ``<directory>/<name>.json`` merged over the ``base`` policy (complete itself)."""
+    data = _read(name, directory)
+    if base is not None and base != name:
+        data = {**_read(base, directory), **data}
+    data["id"] = name
+    missing = KEYS - set(data)
+    if missing:
+        raise ValueError(f"subsidy policy {name!r} lacks {sorted(missing)} and has no base")
+    for key in KEYS - {"id", "title"}:
+        if not isinstance(data[key], int) or isinstance(data[key], bool):
+            raise ValueError(f"{key} of subsidy policy {name!r} must be an integer")
     return SubsidyPolicy(**data)
 
 
-def current_policy() -> SubsidyPolicy:
-    """The policy configured for the running app."""
-    return load_policy(current_app.config["SUBSIDY_POLICY"])
+def default_policy_id() -> str:
+    """The deployment's default policy (``SUBSIDY_POLICY``)."""
+    return current_app.config["SUBSIDY_POLICY"]
+
+
+def get_policy(policy_id: str) -> SubsidyPolicy:
+    """The policy ``policy_id``, merged over the deployment's default."""
+    directory = Path(current_app.config.get("SUBSIDY_POLICY_DIR") or POLICY_DIR)
+    return load_policy(policy_id, default_policy_id(), directory)
+
+
+def default_policy() -> SubsidyPolicy:
+    """The deployment's default policy: for figures that belong to no single project."""
+    return get_policy(default_policy_id())
+
+
+def choose_policy_id(project: Project | None = None) -> str:
+    """The policy a new project records: the deployment's default (regions may override it)."""
+    return default_policy_id()
+
+
+def project_policy_id(project: Project) -> str:
+    """The policy id in force for a project: its filing snapshot's once filed, else its own."""
+    snapshot = project.filing_snapshot or {}
+    return snapshot.get("policy_id") or project.policy_id or default_policy_id()
+
+
+def policy_for(project: Project) -> SubsidyPolicy:
+    """The subsidy policy of ``project``."""
+    return get_policy(project_policy_id(project))

@@ -67,7 +67,15 @@ def _seed(app, sessions: int) -> tuple[int, list[tuple[int, str]]]:
     from backend.clock import today
     from backend.demo import demo_id_number
     from backend.extensions import db
-    from backend.models import Course, Enrolment, Enterprise, Lesson, Project, Trainee
+    from backend.models import (
+        Course,
+        Enrolment,
+        Enterprise,
+        Lesson,
+        Project,
+        ProjectCourse,
+        Trainee,
+    )
     from backend.services import tokens
 
     with app.app_context():
@@ -82,7 +90,8 @@ def _seed(app, sessions: int) -> tuple[int, list[tuple[int, str]]]:
             planned_class_hours=8,
             status="approved",  # only filed or approved training is credited
         )
-        course = Course(project=project, title="压测课程")
+        course = Course(enterprise=enterprise, name="压测课程")
+        project.course_links.append(ProjectCourse(course=course))
         lesson = Lesson(course=course, title="压测课节", duration_s=8 * 3600)
         db.session.add_all([enterprise, project, course, lesson])
         people = []

@@ -69,7 +69,16 @@ def seed(bench_url: str) -> dict:
     """Create the schema and the data set; returns the ids the measurements need."""
     from backend import pii
     from backend.extensions import db
-    from backend.models import AdminUser, Course, Enterprise, Lesson, Project, Role, TrainingType
+    from backend.models import (
+        AdminUser,
+        Course,
+        Enterprise,
+        Lesson,
+        Project,
+        ProjectCourse,
+        Role,
+        TrainingType,
+    )
     from tests.factories import credit_code, id_number, mobile
 
     app = _app(bench_url)
@@ -84,7 +93,8 @@ def seed(bench_url: str) -> dict:
             end_date=date(2026, 12, 31),
             planned_class_hours=8,
         )
-        course = Course(project=project, title="课程")
+        course = Course(enterprise=enterprise, name="课程")
+        project.course_links.append(ProjectCourse(course=course))
         course.lessons = [Lesson(title=f"课节{n}", duration_s=2700) for n in range(LESSONS)]
         admin = AdminUser(username="bench", password_hash="x", role=Role.OPERATOR)
         db.session.add_all([project, admin])

@@ -46,6 +46,8 @@ class BaseConfig:
     WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
     WECHAT_TIMEOUT_S = 5.0
     SUBSIDY_POLICY = "guangdong_2020"
+    # Where the policy files are (None: config/policies).
+    SUBSIDY_POLICY_DIR: str | None = None
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe. 0 trusts none:
     # a client could otherwise forge its address, which the audit log and sign-in lockout use.

@@ -40,7 +40,9 @@ def register(bp: Blueprint) -> None:
         tags=TAGS,
     )
     def check_in(lesson_id, body):
-        result = sessions.check_in(g.trainee, lesson_id, body.client_ts, body.device)
+        result = sessions.check_in(
+            g.trainee, lesson_id, body.client_ts, body.device, body.project_id
+        )
         db.session.commit()
         return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, RootModel
@@ -29,6 +30,13 @@ class CheckInRequest(RequestModel):
         max_length=120,
         pattern=PLAIN_TEXT,
         description="What the device says it is (e.g. wx.getDeviceInfo brand and model).",
+    )
+    project_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The project to learn the lesson in, when a course is shared by several "
+        "projects the trainee is enrolled in; by default a project open for learning.",
     )
 
 
@@ -124,12 +132,23 @@ class LessonProgress(ResponseModel):
 
     lesson_id: int
     course_id: int
-    course_title: str
+    course_name: str
+    course_title: str = Field(description="The same as course_name (kept for older clients).")
     title: str
     position: int
-    duration_s: int
-    resource_form: str
-    media_url: str
+    kind: Literal["video", "audio", "document"]
+    duration_s: int = Field(
+        description="Video and audio: read from the file; document: the set reading time."
+    )
+    page_count: int | None = Field(description="Pages of a document; null otherwise.")
+    resource_form: str = Field(description="The same as kind (kept for older clients).")
+    media_url: str | None = Field(
+        description="Signed URL of the file (HTTP Range supported); null when there is none."
+    )
+    media_expires_at: datetime | None = Field(description="When media_url stops working.")
+    locked: bool = Field(
+        description="In a sequential project: the previous lesson is not completed yet."
+    )
     credited_s: int
     completed: bool
     resume_position_s: int = Field(description="Where to resume playback, seconds.")

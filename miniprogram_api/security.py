@@ -6,9 +6,7 @@ from flask import Blueprint, g, request
 
 from backend.api import set_auth_hook
 from backend.errors import ApiError
-from backend.extensions import db
-from backend.models import Trainee
-from backend.services import tokens
+from backend.services import trainee_auth
 
 
 def bearer_token() -> str | None:
@@ -25,13 +23,7 @@ def authenticate_trainee() -> None:
     token = bearer_token()
     if token is None:
         raise ApiError(401, "unauthorized", "请先登录", headers={"WWW-Authenticate": "Bearer"})
-    trainee_id = tokens.resolve_token(token)
-    trainee = db.session.get(Trainee, trainee_id) if trainee_id is not None else None
-    if trainee is None or not trainee.active:
-        raise ApiError(
-            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
-        )
-    g.trainee = trainee
+    g.trainee = trainee_auth.trainee_for_token(token)
     g.token = token
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from backend import pii
@@ -18,7 +19,9 @@ from backend.models import (
     Enterprise,
     LearningSession,
     Lesson,
+    LessonKind,
     Project,
+    ProjectCourse,
     ProjectStatus,
     Question,
     QuestionKind,
@@ -99,14 +102,29 @@ class Factories:
         return self._add(CoursePlanRow(project=project, **fields))
 
     def course(self, project: Project | None = None, **fields) -> Course:
-        """A course of a project."""
-        fields.setdefault("title", f"课程{next(_seq)}")
-        return self._add(Course(project=project or self.project(), **fields))
+        """A course of an enterprise's library, attached at the end of ``project`` (default: a
+        new project's); ``project=None`` with ``enterprise=`` leaves it unattached."""
+        fields.setdefault("name", f"课程{next(_seq)}")
+        if project is None and "enterprise" not in fields:
+            project = self.project()
+        fields.setdefault("enterprise", project.enterprise if project else None)
+        course = self._add(Course(**fields))
+        if project is not None:
+            self.attach(project, course)
+        return course
+
+    def attach(self, project: Project, course: Course) -> ProjectCourse:
+        """Attach a course at the end of a project's course list."""
+        link = ProjectCourse(course=course, position=len(project.course_links))
+        project.course_links.append(link)
+        self.session.flush()
+        return link
 
     def lesson(self, course: Course | None = None, **fields) -> Lesson:
-        """A 45-minute lesson."""
+        """A 45-minute video lesson (without a file)."""
         fields.setdefault("title", f"课节{next(_seq)}")
         fields.setdefault("duration_s", 45 * 60)
+        fields.setdefault("kind", LessonKind.VIDEO)
         return self._add(Lesson(course=course or self.course(), **fields))
 
     def question(self, course: Course, **fields) -> Question:
@@ -132,9 +150,10 @@ class Factories:
         """A learning session checked out ``seconds`` after ``start``."""
         end = start + timedelta(seconds=seconds)
         fields.setdefault("credited_s", seconds)
+        project_id = fields.pop("project_id", None) or self.project_of(lesson)
         session = LearningSession(
             trainee_id=trainee.id,
-            project_id=lesson.course.project_id,
+            project_id=project_id,
             lesson_id=lesson.id,
             started_at=start,
             last_beat_at=end,
@@ -144,15 +163,23 @@ class Factories:
         )
         return self._add(session)
 
+    def project_of(self, lesson: Lesson) -> int:
+        """The id of the first project the lesson's course is attached to."""
+        return self.session.scalars(
+            select(ProjectCourse.project_id)
+            .where(ProjectCourse.course_id == lesson.course_id)
+            .order_by(ProjectCourse.project_id)
+        ).first()
+
     def credited_span(
         self, trainee: Trainee, lesson: Lesson, start: datetime, seconds: int, **fields
     ) -> CreditedSpan:
         """A credited span (in ``session=``, else an ended session of its own), for hour and
         subsidy arithmetic."""
-        project_id = lesson.course.project_id
+        project_id = fields.pop("project_id", None) or self.project_of(lesson)
         end = start + timedelta(seconds=seconds)
         session = fields.pop("session", None) or self.ended_session(
-            trainee, lesson, start, seconds, device=fields.get("device", "")
+            trainee, lesson, start, seconds, device=fields.get("device", ""), project_id=project_id
         )
         span = CreditedSpan(
             trainee_id=trainee.id,

@@ -49,3 +49,62 @@ def test_upgrade_to_head_matches_models(request, target, redis_url):
             db.engine.dispose()
     finally:
         app.extensions["redis"].close()
+
+
+def test_course_library_revision_moves_existing_courses_to_their_enterprise(
+    empty_database_url, redis_url
+):
+    app = create_app(
+        {"ENV_NAME": "test", "DATABASE_URL": empty_database_url, "REDIS_URL": redis_url}
+    )
+    try:
+        with app.app_context():
+            upgrade(revision="be214a914246")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO enterprise (id, name, credit_code, registered_address, "
+                        "legal_representative, contact_phone, received_affected_subsidy, "
+                        "created_at) "
+                        "VALUES (7, '企业', '914403001922038216', '', '', '', false, "
+                        "CURRENT_TIMESTAMP)"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO project (id, enterprise_id, name, post_trade, training_type, "
+                        "planned_headcount, method, start_date, end_date, planned_class_hours, "
+                        "person_in_charge, person_mobile, goal, status, "
+                        "attention_checks_enabled, assessment_required, created_at) VALUES "
+                        "(3, 7, '项目', '', 'on_job', 1, '线上', '2026-03-01', '2026-06-30', 8, "
+                        "'', '', '', 'approved', true, false, CURRENT_TIMESTAMP)"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO course (id, project_id, title, description, position) "
+                        "VALUES (11, 3, '安全生产', '规程', 2)"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO lesson (id, course_id, title, position, duration_s, "
+                        "resource_form, media_url) VALUES (21, 11, '第一课', 0, 2700, 'live', '')"
+                    )
+                )
+            upgrade()
+            with db.engine.connect() as conn:
+                course = conn.execute(
+                    text("SELECT enterprise_id, name, summary, retired FROM course")
+                ).one()
+                link = conn.execute(
+                    text("SELECT project_id, course_id, position FROM project_course")
+                ).one()
+                lesson = conn.execute(text("SELECT kind, duration_s, retired FROM lesson")).one()
+            assert tuple(course) == (7, "安全生产", "规程", False)
+            assert tuple(link) == (3, 11, 2)
+            assert tuple(lesson) == ("video", 2700, False)
+            downgrade(revision="base")
+            db.engine.dispose()
+    finally:
+        app.extensions["redis"].close()

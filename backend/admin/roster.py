@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.admin.api.roster_imports import IMPORTERS, commit_import
 from backend.admin.auth import admin_required, current_admin
@@ -53,6 +53,12 @@ def import_preview(project_id: int):
 @admin_required(*IMPORTERS)
 def import_confirm(import_id: str):
     """Create the previewed trainees in one transaction."""
-    result = commit_import(current_admin(), import_id)
-    flash(f"已导入 {result.created} 名学员并报名该培训项目", "success")
+    accepted = [int(v) for v in request.form.getlist("accept_row") if v.isdigit()]
+    result = commit_import(current_admin(), import_id, accepted)
+    message = f"已导入 {result.created} 名学员并报名该培训项目"
+    if result.enrolled or result.already:
+        message += f"；名册中已有的 {result.enrolled} 人已报名，{result.already} 人此前已报名"
+    if result.updated:
+        message += f"；按名册更新了 {result.updated} 人的信息"
+    flash(message, "success")
     return redirect(url_for("admin_exports.project_exports", project_id=result.project_id))

@@ -24,6 +24,7 @@ from backend.models import (
     LearningSession,
     Lesson,
     Project,
+    ProjectCourse,
     Question,
     Quiz,
     QuizAttempt,
@@ -64,18 +65,15 @@ ENTERPRISE_PATHS: dict[type, Path] = {
     Quiz: _via_project(Quiz.project_id),
     Evaluation: _via_project(Evaluation.project_id),
     LearningSession: _via_project(LearningSession.project_id),
-    Course: _via_project(Course.project_id),
+    # Courses are an enterprise's library, shared by its projects.
+    Course: _own(Course.enterprise_id),
     Lesson: lambda query: (
-        query.join(Course, Course.id == Lesson.course_id).join(
-            Project, Project.id == Course.project_id
-        ),
-        Project.enterprise_id,
+        query.join(Course, Course.id == Lesson.course_id),
+        Course.enterprise_id,
     ),
     Question: lambda query: (
-        query.join(Course, Course.id == Question.course_id).join(
-            Project, Project.id == Course.project_id
-        ),
-        Project.enterprise_id,
+        query.join(Course, Course.id == Question.course_id),
+        Course.enterprise_id,
     ),
     QuizAttempt: _via_trainee(QuizAttempt.trainee_id),
     AttentionCheck: _via_trainee(AttentionCheck.trainee_id),
@@ -118,15 +116,29 @@ def get_scoped(model: type[M], object_id: int, actor: AdminUser, *, lock: bool =
 TraineePath = Callable[[Select, Trainee], Select]
 
 
+def enrolled_projects(trainee: Trainee) -> Select:
+    """The ids of the projects of the trainee's own enterprise the trainee is enrolled in."""
+    return (
+        select(Enrolment.project_id)
+        .join(Project, Project.id == Enrolment.project_id)
+        .where(
+            Enrolment.trainee_id == trainee.id,
+            # A stray enrolment in another enterprise's project must not open its data.
+            Project.enterprise_id == trainee.enterprise_id,
+        )
+    )
+
+
 def _enrolled_in(project_column) -> TraineePath:
+    return lambda query, trainee: query.where(project_column.in_(enrolled_projects(trainee)))
+
+
+def _course_attached(course_column) -> TraineePath:
+    """A course attached to a project the trainee is enrolled in."""
     return lambda query, trainee: query.where(
-        project_column.in_(
-            select(Enrolment.project_id)
-            .join(Project, Project.id == Enrolment.project_id)
-            .where(
-                Enrolment.trainee_id == trainee.id,
-                # A stray enrolment in another enterprise's project must not open its data.
-                Project.enterprise_id == trainee.enterprise_id,
+        course_column.in_(
+            select(ProjectCourse.course_id).where(
+                ProjectCourse.project_id.in_(enrolled_projects(trainee))
             )
         )
     )
@@ -139,10 +151,8 @@ def _owned_by(trainee_column) -> TraineePath:
 TRAINEE_PATHS: dict[type, TraineePath] = {
     Project: _enrolled_in(Project.id),
     Quiz: _enrolled_in(Quiz.project_id),
-    Course: _enrolled_in(Course.project_id),
-    Lesson: lambda query, trainee: _enrolled_in(Course.project_id)(
-        query.join(Course, Course.id == Lesson.course_id), trainee
-    ),
+    Course: _course_attached(Course.id),
+    Lesson: _course_attached(Lesson.course_id),
     QuizAttempt: _owned_by(QuizAttempt.trainee_id),
     LearningSession: _owned_by(LearningSession.trainee_id),
     SupportThread: _owned_by(SupportThread.trainee_id),

@@ -36,6 +36,9 @@ class AdminUser(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A password set by someone else (a reset) must be replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise: Mapped[Enterprise | None] = relationship(foreign_keys=[enterprise_id])
 

@@ -1,4 +1,5 @@
-"""Training projects, their course plan, courses and lessons (附件1 sections four and five)."""
+"""Training projects, their course plan, the course library and lessons (附件1 sections four
+and five)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from backend.clock import now
 from backend.extensions import db
 from backend.models.org import Enterprise, Institution, Platform
 from backend.models.types import UTCDateTime, enum_column
+from backend.policy import choose_policy_id
 
 
 class TrainingType(enum.StrEnum):
@@ -76,6 +78,10 @@ class Project(db.Model):
     # Seconds between attention checks; None means the policy's default.
     attention_check_interval_s: Mapped[int | None]
     assessment_required: Mapped[bool] = mapped_column(default=False)
+    # Whether a lesson opens only once the previous one of the project is completed.
+    sequential: Mapped[bool] = mapped_column(default=False)
+    # The subsidy policy (config/policies/<id>.json) chosen at creation; see backend.policy.
+    policy_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: choose_policy_id())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     enterprise: Mapped[Enterprise] = relationship()
@@ -84,9 +90,14 @@ class Project(db.Model):
     plan_rows: Mapped[list[CoursePlanRow]] = relationship(
         back_populates="project", order_by="CoursePlanRow.position", cascade="all, delete-orphan"
     )
-    courses: Mapped[list[Course]] = relationship(
-        back_populates="project", order_by="Course.position", cascade="all, delete-orphan"
+    course_links: Mapped[list[ProjectCourse]] = relationship(
+        back_populates="project", order_by="ProjectCourse.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def courses(self) -> list[Course]:
+        """The attached courses in the project's order."""
+        return [link.course for link in self.course_links]
 
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),)
 
@@ -107,22 +118,49 @@ class CoursePlanRow(db.Model):
     project: Mapped[Project] = relationship(back_populates="plan_rows")
 
 
+class LessonKind(enum.StrEnum):
+    """What a lesson's file is: the kind decides how its length is known."""
+
+    VIDEO = "video"  # duration read from the file
+    AUDIO = "audio"  # duration read from the file
+    DOCUMENT = "document"  # a PDF: pages read from the file, reading time set by the admin
+
+
 class Course(db.Model):
-    """A course of a project (课程); its lessons are what trainees open."""
+    """A course (课程) of an enterprise's library, attached to any of its projects."""
 
     __tablename__ = "course"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
-    plan_row_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course_plan_row.id"))
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # A retired course can no longer be attached; projects that have it keep it.
+    retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    enterprise: Mapped[Enterprise] = relationship()
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="[Lesson.position, Lesson.id]"
+    )
+
+    @property
+    def live_lessons(self) -> list[Lesson]:
+        """The lessons trainees can open, in order."""
+        return [lesson for lesson in self.lessons if not lesson.retired]
+
+
+class ProjectCourse(db.Model):
+    """A course attached to a project, at a position in the project's course list."""
+
+    __tablename__ = "project_course"
+
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(default=0)
 
-    project: Mapped[Project] = relationship(back_populates="courses")
-    lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
-    )
+    project: Mapped[Project] = relationship(back_populates="course_links")
+    course: Mapped[Course] = relationship()
 
 
 class Lesson(db.Model):
@@ -134,11 +172,18 @@ class Lesson(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[LessonKind] = mapped_column(enum_column(LessonKind), default=LessonKind.VIDEO)
+    # Video and audio: read from the file. Documents: the reading time the admin sets.
     duration_s: Mapped[int]
-    resource_form: Mapped[ResourceForm] = mapped_column(
-        enum_column(ResourceForm), default=ResourceForm.VIDEO
-    )
-    media_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    page_count: Mapped[int | None]
+    # Where the file is in media storage (backend/services/media); empty for none.
+    media_key: Mapped[str] = mapped_column(sa.String(300), default="")
+    media_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    media_content_type: Mapped[str] = mapped_column(sa.String(100), default="")
+    media_filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    # A lesson someone learned is retired, never deleted: its spans keep pointing at it.
+    retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     course: Mapped[Course] = relationship(back_populates="lessons")
 

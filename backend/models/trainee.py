@@ -43,6 +43,11 @@ class Trainee(db.Model):
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The privacy notice version the trainee accepted at their first bind (PIPL consent).
+    privacy_version: Mapped[str | None] = mapped_column(sa.String(32))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an operator erased the person's data: the row stays for the figures it carries.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise: Mapped[Enterprise] = relationship()
 
@@ -61,6 +66,8 @@ class Enrolment(db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
     trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Withdrawn (已退出) after earning credit: no more learning, the figures stay.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship()
     trainee: Mapped[Trainee] = relationship()

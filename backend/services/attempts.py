@@ -13,7 +13,6 @@ from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import (
     AttemptAnswer,
-    Course,
     ProjectStatus,
     Question,
     QuestionKind,
@@ -22,7 +21,8 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
-from backend.services import question_bank
+from backend.services import enrolling, question_bank
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
 from backend.services.quizzes import attempts_left
@@ -35,9 +35,7 @@ def quiz_pool(quiz: Quiz) -> list[Question]:
     if quiz.course_id is not None:
         course_ids = [quiz.course_id]
     else:
-        course_ids = list(
-            db.session.scalars(select(Course.id).where(Course.project_id == quiz.project_id))
-        )
+        course_ids = catalog.course_ids(quiz.project_id)
     return question_bank.bank(course_ids)
 
 
@@ -59,6 +57,7 @@ def start_attempt(
     """Start an attempt, or return the trainee's open one; the flag says whether it resumed."""
     rng = rng or _system_random
     enrolment = enrolment_or_404(trainee, quiz.project_id, lock=True)
+    enrolling.ensure_not_withdrawn(enrolment)
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
         return open_attempt, True

@@ -19,7 +19,7 @@ from backend.models import (
     Question,
     QuestionKind,
 )
-from backend.policy import current_policy
+from backend.policy import policy_for
 from backend.services import live
 from backend.services.live import LiveReply, at_second
 
@@ -28,7 +28,7 @@ def next_check_s(project: Project, after_s: int) -> int:
     """When the next check of a session is due (0: the project has checks off)."""
     if not project.attention_checks_enabled:
         return 0
-    interval = project.attention_check_interval_s or current_policy().attention_check_interval_s
+    interval = project.attention_check_interval_s or policy_for(project).attention_check_interval_s
     # Random around the interval, so that nobody can predict the moment.
     return after_s + max(1, round(interval * random.uniform(0.5, 1.5)))
 
@@ -68,7 +68,7 @@ def issue(session_id: int, trainee_id: int, now_s: int) -> dict | None:
     ids = db.session.scalars(sa.select(Question.id).where(Question.course_id == lesson.course_id))
     ids = list(ids)
     question = db.session.get(Question, random.choice(ids)) if ids else None
-    window = current_policy().attention_check_window_s
+    window = policy_for(db.session.get(Project, session.project_id)).attention_check_window_s
     check = AttentionCheck(
         session_id=session_id,
         trainee_id=trainee_id,

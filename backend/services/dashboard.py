@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backend.clock import local_date
 from backend.extensions import db
 from backend.models import Project, Quiz, QuizAttempt, QuizKind
+from backend.policy import policy_for
 from backend.services import evaluations, hours, quizzes
 
 
@@ -32,12 +33,12 @@ def credited_seconds_by_trainee(
 
 def trainee_hours(project: Project, credited_s: int) -> hours.HourFigures:
     """A trainee's class hours in the project for their credited seconds."""
-    return hours.hour_figures(credited_s, project.planned_class_hours)
+    return hours.hour_figures(credited_s, project.planned_class_hours, policy_for(project))
 
 
 def reached_planned_seconds(project: Project) -> int:
     """The least credited seconds whose class hours reach the project's planned class hours."""
-    return hours.seconds_for_class_hours(project.planned_class_hours)
+    return hours.seconds_for_class_hours(project.planned_class_hours, policy_for(project))
 
 
 def assessment_results(project_id: int) -> tuple[int, int]:

@@ -296,6 +296,8 @@ def filing_form(project: Project) -> dict:
         "platform": _pick(project.platform, PLATFORM_FIELDS),
         "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
         "plan_rows": [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
+        # The filed rules stay the rules of the project (backend.policy.policy_for).
+        "policy_id": project.policy_id,
     }
 
 

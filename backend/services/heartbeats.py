@@ -11,7 +11,7 @@ from backend.clock import now
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import LearningSession, SessionStatus
-from backend.services import attention, sessions, tokens
+from backend.services import attention, sessions, trainee_auth
 from backend.services.live import LiveReply, beat, epoch_s
 
 BATCH_ERRORS = {
@@ -74,12 +74,8 @@ def receive(
 
 
 def _trainee_of(token: str) -> int:
-    trainee_id = tokens.resolve_token(token)
-    if trainee_id is None:
-        raise ApiError(
-            401, "invalid_token", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return trainee_id
+    # 401 for a lapsed token, 403 account_disabled once an admin has deactivated the trainee.
+    return trainee_auth.trainee_for_token(token).id
 
 
 def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    Course,
     CreditedSpan,
     LearningSession,
     Lesson,
@@ -14,14 +13,15 @@ from backend.models import (
     SessionStatus,
     Trainee,
 )
-from backend.policy import current_policy
+from backend.policy import SubsidyPolicy, policy_for
 from backend.services import live
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 
 
-def completion_threshold_s(duration_s: int) -> int:
+def completion_threshold_s(duration_s: int, policy: SubsidyPolicy) -> int:
     """Credited seconds at which a lesson counts as completed (a share of its duration)."""
-    share = current_policy().completion_share_percent
+    share = policy.completion_share_percent
     return -(-duration_s * share // 100)
 
 
@@ -35,16 +35,17 @@ def lesson_credit_s(trainee_id: int, lesson_id: int) -> int:
     return int(total or 0)
 
 
-def live_lesson_credit_s(trainee_id: int, lesson_id: int) -> int:
+def live_lesson_credit_s(trainee_id: int, lesson_id: int, project_id: int | None = None) -> int:
     """Seconds of a lesson credited to a trainee, including credit still on its way to the DB."""
     # Each session counts what the database has of it, or what Redis has if that is more (the
     # drain is at most a few seconds behind); one statement, so a drain commit between two
     # reads cannot be counted twice.
-    rows = db.session.execute(
-        sa.select(LearningSession.id, LearningSession.credited_s).where(
-            LearningSession.trainee_id == trainee_id, LearningSession.lesson_id == lesson_id
-        )
-    ).all()
+    query = sa.select(LearningSession.id, LearningSession.credited_s).where(
+        LearningSession.trainee_id == trainee_id, LearningSession.lesson_id == lesson_id
+    )
+    if project_id is not None:
+        query = query.where(LearningSession.project_id == project_id)
+    rows = db.session.execute(query).all()
     states = live.peek_many([session_id for session_id, _ in rows])
     return sum(
         max(saved, states[session_id].cred if session_id in states else 0)
@@ -82,12 +83,7 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
     # Credit still on its way to the database is included (read from Redis), as is the
     # position of an open session.
     project = enrolled_project(trainee, project_id)
-    rows = db.session.execute(
-        sa.select(Lesson, Course)
-        .join(Course, Lesson.course_id == Course.id)
-        .where(Course.project_id == project.id)
-        .order_by(Course.position, Course.id, Lesson.position, Lesson.id)
-    ).all()
+    rows = catalog.project_lesson_rows(project.id)
     credit: dict[int, int] = {}
     position: dict[int, int] = {}
     sessions = db.session.execute(
@@ -108,22 +104,40 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
         credit[row.lesson_id] = credit.get(row.lesson_id, 0) + seconds
         live_position = state is not None and row.status is SessionStatus.ACTIVE
         position[row.lesson_id] = state.pos if live_position else row.last_position_s
+    policy = policy_for(project)
     lessons = []
+    previous_done = True
     for lesson, course in rows:
         credited = int(credit.get(lesson.id) or 0)
+        completed = credited >= completion_threshold_s(lesson.duration_s, policy)
         lessons.append(
             {
                 "lesson_id": lesson.id,
                 "course_id": course.id,
-                "course_title": course.title,
+                "course_name": course.name,
+                "course_title": course.name,
                 "title": lesson.title,
                 "position": lesson.position,
+                "kind": lesson.kind.value,
                 "duration_s": lesson.duration_s,
-                "resource_form": lesson.resource_form.value,
-                "media_url": lesson.media_url,
+                "page_count": lesson.page_count,
+                "resource_form": lesson.kind.value,
                 "credited_s": credited,
-                "completed": credited >= completion_threshold_s(lesson.duration_s),
+                "completed": completed,
+                "locked": project.sequential and not previous_done,
                 "resume_position_s": position.get(lesson.id, 0),
+                **media_link(lesson),
             }
         )
+        previous_done = completed
     return {"project_id": project.id, "lessons": lessons}
+
+
+def media_link(lesson: Lesson) -> dict:
+    """The lesson's signed media URL and its expiry, or nulls when it has no file."""
+    if not lesson.media_key:
+        return {"media_url": None, "media_expires_at": None}
+    from backend.services.content import delivery
+
+    url, expires_at = delivery.signed_url(lesson)
+    return {"media_url": url, "media_expires_at": expires_at}

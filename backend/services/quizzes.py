@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import (
-    Course,
     Enrolment,
     Project,
     ProjectStatus,
@@ -18,6 +17,7 @@ from backend.models import (
     QuizKind,
     Trainee,
 )
+from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
 
 
@@ -37,10 +37,8 @@ class QuizSettings:
 
 def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
     """Add a quiz to a project; practice quizzes have neither attempt nor time limit."""
-    if settings.course_id is not None:
-        course = db.session.get(Course, settings.course_id)
-        if course is None or course.project_id != project.id:
-            raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
+    if settings.course_id is not None and settings.course_id not in catalog.course_ids(project.id):
+        raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
     if settings.kind is QuizKind.PRACTICE and (settings.attempt_limit or settings.time_limit_s):
         message = "练习不限次数、不限时间，请不要设置次数或时间限制"
         raise ApiError(422, "practice_unlimited", message)

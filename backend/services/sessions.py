@@ -17,8 +17,9 @@ from backend.models import (
     SessionStatus,
     Trainee,
 )
-from backend.policy import current_policy
-from backend.services import attention, live
+from backend.policy import get_policy, policy_for
+from backend.services import attention, enrolling, live
+from backend.services.content import catalog, sequence
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
@@ -70,9 +71,9 @@ def start_live(
 ) -> LiveReply:
     """Write a session's live state from the database (at check-in, or after Redis lost it)."""
     # After a loss this moment is a fresh start: nothing before it is credited again.
-    policy = current_policy()
     lesson = db.session.get(Lesson, session.lesson_id)
     project = db.session.get(Project, session.project_id)
+    policy = policy_for(project)
     window_start, window_end = project_window(project)
     # After a loss Redis holds none of the other sessions: the database alone is then the truth.
     remaining = lesson.duration_s - live_lesson_credit_s(session.trainee_id, lesson.id)
@@ -114,18 +115,20 @@ LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
 LEARNING_STATUSES = (ProjectStatus.FILED, ProjectStatus.APPROVED)
 
 
-def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> CheckIn:
+def check_in(
+    trainee: Trainee, lesson_id: int, client_ts: int, device: str, project_id: int | None = None
+) -> CheckIn:
     """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
-    lesson = db.session.get(Lesson, lesson_id)
-    project = lesson.course.project if lesson is not None else None
-    if project is None:
-        raise NotFound(LESSON_NOT_FOUND)
-    enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND)
+    lesson, project = catalog.lesson_for_trainee(
+        trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
+    )
+    enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
     if project.status not in LEARNING_STATUSES:
         # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
         raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
     if not project.start_date <= today() <= project.end_date:
         raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
+    sequence.ensure_unlocked(trainee.id, project, lesson)
     # One check-in of a trainee at a time, so two devices cannot both end up open.
     db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
     at = now()
@@ -154,13 +157,13 @@ def check_in(trainee: Trainee, lesson_id: int, client_ts: int, device: str) -> C
     db.session.add(session)
     db.session.flush()
     start_live(session, now_s)
-    return CheckIn(session.id, current_policy().heartbeat_interval_s, int(at.timestamp() * 1000))
+    interval_s = policy_for(project).heartbeat_interval_s
+    return CheckIn(session.id, interval_s, int(at.timestamp() * 1000))
 
 
 def close_open_sessions(trainee_id: int, now_s: int) -> None:
     """Close a trainee's open sessions at their last accepted beat (superseded or abandoned)."""
     # Abandoned when idle past the offline window: no beat could have earned credit since.
-    cutoff_s = now_s - current_policy().offline_window_s
     open_sessions = db.session.scalars(
         sa.select(LearningSession)
         .where(
@@ -170,8 +173,29 @@ def close_open_sessions(trainee_id: int, now_s: int) -> None:
         .with_for_update()
     ).all()
     for session in open_sessions:
+        cutoff_s = now_s - _offline_window_s(session)
         if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r == "alive":
             close(session, SessionStatus.SUPERSEDED, now_s)
+
+
+def _offline_window_s(session: LearningSession) -> int:
+    return policy_for(db.session.get(Project, session.project_id)).offline_window_s
+
+
+def _shortest_offline_window_s() -> int:
+    # The sweep selects by the shortest window in use, then checks each session's own.
+    ids = db.session.scalars(
+        sa.select(Project.policy_id)
+        .where(
+            Project.id.in_(
+                sa.select(LearningSession.project_id).where(
+                    LearningSession.status == SessionStatus.ACTIVE
+                )
+            )
+        )
+        .distinct()
+    ).all()
+    return min((get_policy(policy_id).offline_window_s for policy_id in ids), default=0)
 
 
 def _apply_state(session: LearningSession, reply: LiveReply) -> None:
@@ -239,7 +263,10 @@ def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
         "session_id": session.id,
         "credited_s": max(live_state[0], session.credited_s) if live_state else session.credited_s,
         "lesson_credited_s": total,
-        "completed": total >= completion_threshold_s(lesson.duration_s),
+        "completed": total
+        >= completion_threshold_s(
+            lesson.duration_s, policy_for(db.session.get(Project, session.project_id))
+        ),
     }
 
 
@@ -255,12 +282,14 @@ def sweep_abandoned(limit: int = 200) -> SweepResult:
     """Close one batch of sessions idle past the offline window, at their last accepted beat."""
     # Rows another host is sweeping are skipped (SKIP LOCKED), so hosts can sweep at once.
     now_s = epoch_s(now())
-    cutoff_s = now_s - current_policy().offline_window_s
+    shortest_s = _shortest_offline_window_s()
+    if not shortest_s:
+        return SweepResult(0, 0)
     sessions = db.session.scalars(
         sa.select(LearningSession)
         .where(
             LearningSession.status == SessionStatus.ACTIVE,
-            LearningSession.last_beat_at < at_second(cutoff_s),
+            LearningSession.last_beat_at < at_second(now_s - shortest_s),
         )
         .order_by(LearningSession.id)
         .limit(limit)
@@ -268,6 +297,7 @@ def sweep_abandoned(limit: int = 200) -> SweepResult:
     ).all()
     closed = 0
     for session in sessions:
+        cutoff_s = now_s - _offline_window_s(session)
         reply = close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s)
         if reply.r == "alive":
             # Still beating (paused videos send no credit to the drain): record how far it got.

@@ -54,8 +54,25 @@ def revoke_token(token: str) -> None:
     pipe.execute()
 
 
+def _revoked_key(token_key: str) -> str:
+    return redis_store.key("tok-revoked", token_key.rsplit(":", 1)[-1])
+
+
 def revoke_all(trainee_id: int) -> None:
     """Revoke every token of a trainee (on unbind or deactivation)."""
     set_key = _trainee_set_key(trainee_id)
-    keys = list(redis_store.client.smembers(set_key))
-    redis_store.client.delete(set_key, *keys)
+    keys = [k.decode() if isinstance(k, bytes) else k for k in redis_store.client.smembers(set_key)]
+    ttl = int(current_app.config["TOKEN_TTL_S"])
+    pipe = redis_store.client.pipeline()
+    pipe.delete(set_key, *keys)
+    for key in keys:
+        # Who a revoked token belonged to, for as long as it could have lived: its next use
+        # can then say "account disabled" instead of a bare "signed out".
+        pipe.set(_revoked_key(key), trainee_id, ex=ttl)
+    pipe.execute()
+
+
+def revoked_owner(token: str) -> int | None:
+    """The trainee a token belonged to before revoke_all revoked it, or None."""
+    value = redis_store.client.get(_revoked_key(_token_key(token)))
+    return int(value) if value is not None else None

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
 import re
 import threading
@@ -192,7 +194,7 @@ class _GatewayClient(WeChatClient):
 
 
 class WeChatGateway:
-    """Calls the WeChat server API for the mini-program: login, phone number, notifications."""
+    """Calls the WeChat server API: login, phone number, notifications, face verification."""
 
     def __init__(
         self,
@@ -281,6 +283,39 @@ class WeChatGateway:
             lambda: self._client.wxa.send_subscribe_message(openid, template_id, dict(data), page),
         )
 
+    def get_verify_id(
+        self, out_seq_no: str, cert_name: str, cert_no: str, openid: str
+    ) -> dict[str, Any]:
+        """Start a face verification (人脸核身 2.0) of a resident ID: {verify_id, expires_in}."""
+        url = self.api_base_url + "cityservice/face/identify/getverifyid"
+        body = {
+            "out_seq_no": out_seq_no,
+            "cert_info": {"cert_type": CERT_TYPE, "cert_name": cert_name, "cert_no": cert_no},
+            "openid": openid,
+        }
+        result = self._call("getverifyid", lambda: self._client.post(url, data=body))
+        verify_id = result.get("verify_id")
+        if not verify_id:
+            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed getverifyid response")
+        return {"verify_id": str(verify_id), "expires_in": int(result.get("expires_in") or 3600)}
+
+    def query_verify_info(
+        self, verify_id: str, out_seq_no: str, cert_name: str, cert_no: str, openid: str
+    ) -> int:
+        """The face verification's verify_ret (10000: passed); WeChatError if WeChat refuses."""
+        url = self.api_base_url + "cityservice/face/identify/queryverifyinfo"
+        body = {
+            "verify_id": verify_id,
+            "out_seq_no": out_seq_no,
+            "cert_hash": cert_hash(CERT_TYPE, cert_name, cert_no),
+            "openid": openid,
+        }
+        result = self._call("queryverifyinfo", lambda: self._client.post(url, data=body))
+        verify_ret = result.get("verify_ret")
+        if not isinstance(verify_ret, int):
+            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed queryverifyinfo response")
+        return verify_ret
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> dict[str, Any]:
@@ -319,6 +354,19 @@ class WeChatGateway:
             logger.info("WeChat rejected the access token (errcode=%s); refreshing", exc.errcode)
         self._client.refresh_access_token(stale)
         return fn()
+
+
+CERT_TYPE = "IDENTITY_CARD"
+
+
+def cert_hash(cert_type: str, cert_name: str, cert_no: str) -> str:
+    """WeChat's digest of cert_info: SHA-256 (lower hex) of "cert_type=…&cert_name=…&cert_no=…"
+    with each value in standard base64 of its UTF-8."""
+    b64 = [
+        base64.b64encode(v.encode("utf-8")).decode("ascii") for v in (cert_type, cert_name, cert_no)
+    ]
+    joined = f"cert_type={b64[0]}&cert_name={b64[1]}&cert_no={b64[2]}"
+    return hashlib.sha256(joined.encode("ascii")).hexdigest()
 
 
 def _map_client_exception(exc: WeChatClientException) -> WeChatError:

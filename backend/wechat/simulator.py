@@ -15,6 +15,9 @@ follow the real API:
 * ``POST wxa/business/getuserphonenumber?access_token=`` ``{code}`` -> ``phone_info``; phone
   codes must be registered and work once (unknown -> 40029).
 * ``POST cgi-bin/message/subscribe/send?access_token=`` -> ``{errcode: 0}``; recorded.
+* ``POST cityservice/face/identify/getverifyid`` and ``.../queryverifyinfo?access_token=``:
+  face verification (人脸核身 2.0) with scripted outcomes, see
+  :mod:`backend.wechat.simulator_face`.
 * Unknown or expired access tokens -> 40001.
 
 Control endpoints for driving a running demo with curl (JSON in, JSON out)::
@@ -28,6 +31,9 @@ Control endpoints for driving a running demo with curl (JSON in, JSON out)::
     # make the next call to a path fail, or expire every access token
     curl -X POST $SIM/_sim/fail-next -d '{"path": "sns/jscode2session", "errcode": 45011}'
     curl -X POST $SIM/_sim/expire-tokens
+    # the user's face verification: passed (10000), 10003 ID mismatch, 90002 cancelled...
+    curl -X POST $SIM/_sim/face/complete -d '{"verify_id": "vf...", "verify_ret": 10000}'
+    curl -X POST $SIM/_sim/face/expire -d '{"verify_id": "vf..."}'
     # counters and recorded subscribe messages
     curl $SIM/_sim/state
 
@@ -169,6 +175,11 @@ class SimulatorServer:
     def last_login(self, openid: str | None = None) -> dict[str, Any] | None:
         """Latest login overall (or of one openid)."""
         return self.app.last_login(openid)
+
+    @property
+    def face(self):
+        """The face-verification state: ``complete(verify_id, verify_ret)``, ``expire(...)``."""
+        return self.app.face
 
     @property
     def token_fetches(self) -> int:

@@ -18,6 +18,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from backend.wechat.simulator_face import FaceVerifySim
+
 DEFAULT_APP_ID = "wx5h1gang5imu1at0"
 # A public placeholder the simulator accepts; real secrets come from configuration only.
 DEFAULT_SECRET = "simulator-secret-not-a-real-one"  # noqa: S105
@@ -82,7 +84,14 @@ class WeChatSimulatorApp:
         self.token_fetches = 0
         self.calls: Counter[str] = Counter()  # requests per WeChat path, e.g. "cgi-bin/token"
         self.sent_messages: list[dict[str, Any]] = []
+        self.face = FaceVerifySim()
         self._routes = {
+            ("POST", "cityservice/face/identify/getverifyid"): self._face(self.face.get_verify_id),
+            ("POST", "cityservice/face/identify/queryverifyinfo"): self._face(
+                self.face.query_verify_info
+            ),
+            ("POST", "_sim/face/complete"): self._ctl_face_complete,
+            ("POST", "_sim/face/expire"): self._ctl_face_expire,
             ("GET", "sns/jscode2session"): self._jscode2session,
             ("GET", "cgi-bin/token"): self._token,
             ("POST", "cgi-bin/stable_token"): self._stable_token_endpoint,
@@ -300,7 +309,22 @@ class WeChatSimulatorApp:
             self.sent_messages.append(body)
         return {"errcode": 0, "errmsg": "ok"}
 
+    def _face(self, endpoint):
+        def handler(request: Request) -> dict[str, Any]:
+            return self._check_token(request) or endpoint(_body(request))
+
+        return handler
+
     # -- /_sim control endpoints ------------------------------------------------------------
+
+    def _ctl_face_complete(self, request: Request) -> dict[str, Any]:
+        body = _body(request)
+        self.face.complete(str(body["verify_id"]), int(body.get("verify_ret") or 10000))
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _ctl_face_expire(self, request: Request) -> dict[str, Any]:
+        self.face.expire(str(_body(request)["verify_id"]))
+        return {"errcode": 0, "errmsg": "ok"}
 
     def _ctl_phone_code(self, request: Request) -> dict[str, Any]:
         body = _body(request)

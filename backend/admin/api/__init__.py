@@ -7,6 +7,7 @@ def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
         dashboard_charts,
+        enrolments,
         exports,
         question_banks,
         quizzes,
@@ -18,6 +19,6 @@ def create_api_blueprint() -> Blueprint:
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, exports, dashboard_charts):
+    for module in (*modules, enrolments, exports, dashboard_charts):
         module.register(bp)
     return bp

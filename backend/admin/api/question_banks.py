@@ -15,7 +15,7 @@ from backend.admin.scope import scoped
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.models import AdminUser, Course, Project, QuestionKind, Role
+from backend.models import AdminUser, Course, QuestionKind, Role
 from backend.services import bank_xlsx, question_bank
 from backend.services.question_bank import QuestionInvalid
 
@@ -62,11 +62,9 @@ class ImportOut(ResponseModel):
 
 
 def course_or_404(course_id: int, admin: AdminUser) -> Course:
-    """A course of a project the admin may see, else 404."""
-    query = select(Course).join(Project, Project.id == Course.project_id)
-    course = db.session.scalar(
-        scoped(query.where(Course.id == course_id), admin, Project.enterprise_id)
-    )
+    """A course of the libraries the admin may see, else 404."""
+    query = select(Course).where(Course.id == course_id)
+    course = db.session.scalar(scoped(query, admin, Course.enterprise_id))
     if course is None:
         raise NotFound("课程不存在")
     return course
@@ -108,7 +106,7 @@ def register(bp: Blueprint) -> None:
             actor_id=admin.id,
             object_type="question",
             object_id=question.id,
-            enterprise_id=course.project.enterprise_id,
+            enterprise_id=course.enterprise_id,
         )
         out = QuestionOut.model_validate(question)
         db.session.commit()
@@ -124,7 +122,7 @@ def register(bp: Blueprint) -> None:
             io.BytesIO(content),
             mimetype=bank_xlsx.XLSX_MIMETYPE,
             as_attachment=True,
-            download_name=f"题库-{course.title}.xlsx",
+            download_name=f"题库-{course.name}.xlsx",
         )
 
     @bp.post("/courses/<id:course_id>/questions/import")
@@ -148,7 +146,7 @@ def register(bp: Blueprint) -> None:
             actor_id=admin.id,
             object_type="course",
             object_id=course.id,
-            enterprise_id=course.project.enterprise_id,
+            enterprise_id=course.enterprise_id,
             count=len(rows),
         )
         db.session.commit()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import Blueprint
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 from backend.admin.auth import admin_required, current_admin
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload
-from backend.api import ResponseModel, endpoint
+from backend.api import RequestModel, ResponseModel, endpoint
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.models import Role
@@ -36,6 +39,16 @@ class PreviewRowOut(ResponseModel):
     account: str
 
 
+class DifferenceOut(ResponseModel):
+    """Where the file differs from the record of someone already on the roster (masked)."""
+
+    row: int
+    trainee_id: int
+    column: str
+    current: str
+    incoming: str
+
+
 class PreviewOut(ResponseModel):
     """The preview: errors, or a clean summary with the id to confirm it by."""
 
@@ -49,8 +62,20 @@ class PreviewOut(ResponseModel):
     male: int
     female: int
     elsewhere: int
+    existing: int = Field(description="已在本企业名册中的人数：不新建，直接报名")
+    already_enrolled: int = Field(description="其中已报名本项目的人数")
+    differences: list[DifferenceOut]
     sample: list[PreviewRowOut]
     expires_in_s: int
+
+
+class ConfirmIn(RequestModel):
+    """Rows (sheet row numbers) whose differing name, mobile or account the admin accepts."""
+
+    accept_rows: Annotated[
+        list[Annotated[int, Field(ge=1, le=1_000_000)]],
+        Field(default_factory=list, max_length=20_000),
+    ]
 
 
 class ConfirmedOut(ResponseModel):
@@ -59,11 +84,14 @@ class ConfirmedOut(ResponseModel):
     project_id: int
     created: int
     trainee_ids: list[int]
+    enrolled: int = Field(description="已在名册中、本次新报名的人数")
+    already: int = Field(description="已在名册中且已报名本项目的人数")
+    updated: int = Field(description="按名册更新了姓名、手机号码或账号的人数")
 
 
-def commit_import(admin, import_id: str):
+def commit_import(admin, import_id: str, accept_rows=()):
     """Confirm an import and commit it, turning a lost uniqueness race into a 409."""
-    result = confirm_import(admin, import_id, get_project_or_404)
+    result = confirm_import(admin, import_id, get_project_or_404, accept_rows)
     try:
         db.session.commit()
     except IntegrityError:
@@ -89,9 +117,15 @@ def register(bp: Blueprint) -> None:
 
     @bp.post("/roster-imports/<import_id>/confirm")
     @admin_required(*IMPORTERS)
-    @endpoint(summary="确认导入已通过校验的学员名册", response=ConfirmedOut, status=201, auth=None)
-    def admin_roster_confirm(import_id: str):
-        return commit_import(current_admin(), import_id)
+    @endpoint(
+        summary="确认导入已通过校验的学员名册",
+        body=ConfirmIn,
+        response=ConfirmedOut,
+        status=201,
+        auth=None,
+    )
+    def admin_roster_confirm(import_id: str, body: ConfirmIn):
+        return commit_import(current_admin(), import_id, body.accept_rows)
 
 
 def _fields(result) -> dict:

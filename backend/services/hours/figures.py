@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.clock import LOCAL_TZ
 from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Project, Trainee
-from backend.policy import SubsidyPolicy, current_policy
+from backend.policy import SubsidyPolicy, policy_for
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,8 @@ class EarnedHour:
     subsidizable: bool  # within the project's planned class hours
 
 
-def hour_figures(
-    credited_s: int, planned_class_hours: int, policy: SubsidyPolicy | None = None
-) -> HourFigures:
+def hour_figures(credited_s: int, planned_class_hours: int, policy: SubsidyPolicy) -> HourFigures:
     """Class hours, subsidizable hours and minutes to the next hour for a credited total."""
-    policy = policy or current_policy()
     per_hour = policy.seconds_per_class_hour
     hours = credited_s // per_hour
     missing_s = per_hour - credited_s % per_hour
@@ -52,9 +49,9 @@ def hour_figures(
     )
 
 
-def seconds_for_class_hours(class_hours: int, policy: SubsidyPolicy | None = None) -> int:
+def seconds_for_class_hours(class_hours: int, policy: SubsidyPolicy) -> int:
     """The least credited seconds that make ``class_hours`` (the inverse of ``hour_figures``)."""
-    return class_hours * (policy or current_policy()).seconds_per_class_hour
+    return class_hours * policy.seconds_per_class_hour
 
 
 def project_window(project: Project) -> tuple[datetime, datetime]:
@@ -87,7 +84,7 @@ def project_credit_seconds(project: Project, trainee_ids: Iterable[int] | None =
 
 def project_hours(project: Project, policy: SubsidyPolicy | None = None) -> dict[int, HourFigures]:
     """Hour figures of every trainee enrolled in the project (those without credit too)."""
-    policy = policy or current_policy()
+    policy = policy or policy_for(project)
     credited = project_credit_seconds(project)
     enrolled = db.session.scalars(
         sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
@@ -100,7 +97,6 @@ def project_hours(project: Project, policy: SubsidyPolicy | None = None) -> dict
 
 def trainee_hours(trainee: Trainee) -> list[tuple[Project, HourFigures]]:
     """Hour figures of one trainee in each project they are enrolled in."""
-    policy = current_policy()
     projects = db.session.scalars(
         sa.select(Project)
         .join(Enrolment, Enrolment.project_id == Project.id)
@@ -110,14 +106,15 @@ def trainee_hours(trainee: Trainee) -> list[tuple[Project, HourFigures]]:
     result = []
     for project in projects:
         seconds = project_credit_seconds(project, [trainee.id]).get(trainee.id, 0)
-        result.append((project, hour_figures(seconds, project.planned_class_hours, policy)))
+        figures = hour_figures(seconds, project.planned_class_hours, policy_for(project))
+        result.append((project, figures))
     return result
 
 
 def earned_hours(project: Project, trainee_ids=None, policy=None) -> list[EarnedHour]:
     """When each class hour of the project's trainees was earned (running totals in SQL)."""
     # trainee_ids: a list or a SELECT of ids, None for everyone in the project.
-    per_hour = (policy or current_policy()).seconds_per_class_hour
+    per_hour = (policy or policy_for(project)).seconds_per_class_hour
     running = (
         sa.func.sum(CreditedSpan.seconds)
         .over(

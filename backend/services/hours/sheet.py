@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Enrolment, Project, Trainee
-from backend.policy import current_policy
+from backend.policy import policy_for
 from backend.services.hours.subsidy import (
     one_project_totals,
     project_subsidies,
@@ -84,7 +84,7 @@ def sheet_rows(
     go through ``project_subsidies``; for everyone else this project is their whole year, so the
     cap applies to each year's sum directly.
     """
-    policy = current_policy()
+    policy = policy_for(project)
     shared = _shared_trainees(project)
     capped = project_subsidies(project, only=shared) if shared else {}
     years = [year for year, _, _ in year_windows(project)]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
 from backend.models import CreditedSpan, Enrolment, Project, Trainee
-from backend.policy import SubsidyPolicy, current_policy
+from backend.policy import SubsidyPolicy, default_policy, policy_for
 from backend.services.hours.figures import EarnedHour, earned_hours, in_window, project_window
 from backend.services.rows import plain_rows
 
@@ -125,9 +125,15 @@ def one_project_totals(
 
 
 def _allocate_in_order(
-    result: dict[str, dict[int, PersonYear]], earned: list[EarnedHour], person_of, policy
+    result: dict[str, dict[int, PersonYear]],
+    earned: list[EarnedHour],
+    person_of,
+    policy: SubsidyPolicy,
+    rates: dict[int, int] | None = None,
 ) -> None:
-    """Pay hours in the order they were earned until each person-year's cap is reached."""
+    """Pay hours in the order they were earned until each person-year's cap is reached
+    (``policy``'s cap; each hour at its project's rate in ``rates``, else ``policy``'s)."""
+    rates = rates or {}
     earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
     for hour in earned:
         person = person_of[hour.trainee_id]
@@ -139,7 +145,8 @@ def _allocate_in_order(
         share.class_hours += 1
         if not hour.subsidizable:
             continue
-        fen = min(policy.fen_per_class_hour, policy.yearly_cap_fen_per_trainee - record.subsidy_fen)
+        rate = rates.get(hour.project_id, policy.fen_per_class_hour)
+        fen = min(rate, policy.yearly_cap_fen_per_trainee - record.subsidy_fen)
         record.subsidizable_hours += 1
         record.subsidy_fen += fen
         share.subsidizable_hours += 1
@@ -156,8 +163,11 @@ def yearly_subsidies(
     in several projects the hours are paid in the order they were earned, and an hour belongs to
     the China-time year of the moment it was earned. Where the cap does not bind, the order does
     not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
+
+    Each project's hours count by its own policy (``policy_for``); the yearly cap is ``policy``'s,
+    by default the deployment's. A given ``policy`` applies to every project.
     """
-    policy = policy or current_policy()
+    cap_policy = policy or default_policy()
     hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
     person_of = dict(
         db.session.execute(
@@ -173,12 +183,13 @@ def yearly_subsidies(
         )
     ).all()
 
+    policies = {project.id: policy or policy_for(project) for project in projects}
     result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
     for project in projects:
         seconds = _year_seconds(project, trainee_ids)
         years = [year for year, _, _ in year_windows(project)]
         planned = max(project.planned_class_hours, 0)
-        per_hour = policy.seconds_per_class_hour
+        per_hour = policies[project.id].seconds_per_class_hour
         for trainee_id, per_year in seconds.items():
             person = person_of.get(trainee_id)
             if person is None:
@@ -189,7 +200,7 @@ def yearly_subsidies(
                 record = result[person].setdefault(year, PersonYear(person, year))
                 key = (trainee_id, project.id)
                 share = record.allocations.setdefault(key, Allocation(*key))
-                fen = subsidizable * policy.fen_per_class_hour
+                fen = subsidizable * policies[project.id].fen_per_class_hour
                 record.class_hours += class_hours
                 record.subsidizable_hours += subsidizable
                 record.subsidy_fen += fen
@@ -200,17 +211,18 @@ def yearly_subsidies(
     over_cap = {
         person
         for person, years in result.items()
-        if any(r.subsidy_fen > policy.yearly_cap_fen_per_trainee for r in years.values())
+        if any(r.subsidy_fen > cap_policy.yearly_cap_fen_per_trainee for r in years.values())
     }
     if over_cap:
         # The cap binds: which hours are paid depends on the order they were earned.
         over_ids = [tid for tid, person in person_of.items() if person in over_cap]
         earned: list[EarnedHour] = []
         for project in projects:
-            earned += earned_hours(project, over_ids, policy)
+            earned += earned_hours(project, over_ids, policies[project.id])
         for person in over_cap:
             result[person] = {}
-        _allocate_in_order(result, earned, person_of, policy)
+        rates = {pid: p.fen_per_class_hour for pid, p in policies.items()}
+        _allocate_in_order(result, earned, person_of, cap_policy, rates)
     return dict(result)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
@@ -14,6 +15,7 @@ from backend.crypto import mask_mobile, mask_resident_id
 from backend.errors import ApiError
 from backend.extensions import db, redis_store
 from backend.models import AdminUser, Enrolment, Gender, Project, ProjectStatus, Trainee
+from backend.services import enrolling, trainee_accounts
 from backend.services.roster.parse import read_roster
 from backend.services.roster.validate import (
     CleanRow,
@@ -40,6 +42,9 @@ class Preview:
     male: int = 0
     female: int = 0
     elsewhere: int = 0
+    existing: int = 0  # people already on the enterprise's roster: enrolled, not created
+    already_enrolled: int = 0  # of those, already in this project
+    differences: list[dict] = field(default_factory=list)
     sample: list[dict] = field(default_factory=list)
     expires_in_s: int = 0
 
@@ -64,6 +69,9 @@ def preview_import(admin: AdminUser, project: Project, filename: str, data: byte
     result.male = sum(1 for r in rows if r.gender == Gender.MALE)
     result.female = len(rows) - result.male
     result.elsewhere = checked.elsewhere
+    result.existing = checked.existing
+    result.already_enrolled = _already_enrolled(project.id, rows)
+    result.differences = [asdict(d) for d in checked.differences]
     result.sample = [_masked(r) for r in rows[:PREVIEW_SAMPLE]]
     result.import_id = secrets.token_urlsafe(24)
     result.expires_in_s = config["ROSTER_IMPORT_TTL_S"]
@@ -86,10 +94,16 @@ class Confirmed:
     project_id: int
     created: int
     trainee_ids: list[int]
+    enrolled: int = 0  # people already on the roster, newly enrolled in this project
+    already: int = 0  # people already on the roster and in this project
+    updated: int = 0  # of those, records changed where the admin accepted the file's values
 
 
-def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
-    """Create the stashed trainees and enrol them; the caller commits (one transaction)."""
+def confirm_import(
+    admin: AdminUser, import_id: str, load_project, accept_rows: Iterable[int] = ()
+) -> Confirmed:
+    """Create the stashed new trainees, enrol everyone, and apply the accepted differences
+    (``accept_rows``: row numbers); the caller commits (one transaction)."""
     # Keyed by the uploader: another admin finds nothing and cannot destroy the preview.
     sealed = redis_store.client.getdel(_key(admin.id, import_id))
     if sealed is None:
@@ -101,7 +115,8 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
     project = load_project(payload["project_id"], admin)
     _check_project_open(project)
     rows = [CleanRow(**r) for r in payload["rows"]]
-    errors = recheck_platform(rows, project.enterprise_id)
+    rechecked = recheck_platform(rows, project.enterprise_id)
+    errors = rechecked.errors
     if errors:
         raise ApiError(
             409,
@@ -109,6 +124,9 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
             "预览后平台数据已变化：" + _first_messages(errors) + "，请重新上传名册",
             details=errors_as_dicts(errors[:MAX_ERRORS_SHOWN]),
         )
+    if [r.existing_id for r in rechecked.rows] != [r.existing_id for r in rows]:
+        raise ApiError(409, "roster_conflict", "预览后本企业的学员名册已变化，请重新上传名册")
+    new_rows = [r for r in rows if r.existing_id is None]
     next_seq = 1 + (
         db.session.scalar(
             select(func.max(Trainee.roster_seq)).where(
@@ -118,7 +136,7 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
         or 0
     )
     trainees = []
-    for offset, row in enumerate(rows):
+    for offset, row in enumerate(new_rows):
         trainee = Trainee(
             enterprise_id=project.enterprise_id,
             roster_seq=next_seq + offset,
@@ -132,6 +150,9 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
     db.session.add_all(trainees)
     db.session.flush()
     db.session.add_all(Enrolment(project_id=project.id, trainee_id=t.id) for t in trainees)
+    updated = _apply_accepted(admin, rows, rechecked, set(accept_rows))
+    existing_ids = [r.existing_id for r in rows if r.existing_id is not None]
+    enrolled = enrolling.enrol(admin, project, existing_ids) if existing_ids else None
     ids = [t.id for t in trainees]
     audit.record(
         "roster.import",
@@ -143,8 +164,47 @@ def confirm_import(admin: AdminUser, import_id: str, load_project) -> Confirmed:
         filename=payload["filename"],
         created=len(ids),
         trainee_ids=ids,
+        existing_ids=existing_ids,
+        updated=updated,
     )
-    return Confirmed(project_id=project.id, created=len(ids), trainee_ids=ids)
+    return Confirmed(
+        project_id=project.id,
+        created=len(ids),
+        trainee_ids=ids,
+        enrolled=enrolled.enrolled if enrolled else 0,
+        already=enrolled.already if enrolled else 0,
+        updated=updated,
+    )
+
+
+def _apply_accepted(admin: AdminUser, rows: list[CleanRow], checked, accepted: set[int]) -> int:
+    """Take the file's name, mobile and account for the rows the admin accepted."""
+    differing = {d.row for d in checked.differences}
+    updated = 0
+    for row in rows:
+        if row.existing_id is None or row.row not in accepted or row.row not in differing:
+            continue
+        trainee = db.session.get(Trainee, row.existing_id)
+        changes = trainee_accounts.Changes(name=row.name, mobile=row.mobile, account=row.account)
+        if trainee_accounts.edit(admin, trainee, changes, source="roster_import"):
+            updated += 1
+    return updated
+
+
+def _already_enrolled(project_id: int, rows: list[CleanRow]) -> int:
+    ids = [r.existing_id for r in rows if r.existing_id is not None]
+    if not ids:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.project_id == project_id,
+                Enrolment.trainee_id.in_(ids),
+                Enrolment.withdrawn_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def _check_project_open(project: Project) -> None:

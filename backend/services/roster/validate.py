@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import select
 
 from backend import pii
+from backend.crypto import mask_mobile
 from backend.extensions import db
 from backend.models import Trainee
 from backend.services.plain_text import storable
@@ -43,6 +44,18 @@ class CleanRow:
     id_number: str
     mobile: str
     account: str
+    existing_id: int | None = None  # already on this enterprise's roster: enrol, do not create
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Where the file differs from the record of a person already on the roster (masked)."""
+
+    row: int
+    trainee_id: int
+    column: str
+    current: str
+    incoming: str
 
 
 @dataclass
@@ -52,6 +65,12 @@ class Checked:
     rows: list[CleanRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     elsewhere: int = 0  # people already on the platform under another enterprise (allowed)
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def existing(self) -> int:
+        """Rows that are people already on the enterprise's roster."""
+        return sum(1 for row in self.rows if row.existing_id is not None)
 
     @property
     def ok(self) -> bool:
@@ -76,11 +95,11 @@ def check_sheet(parsed: ParsedSheet, enterprise_id: int) -> Checked:
     return checked
 
 
-def recheck_platform(rows: list[CleanRow], enterprise_id: int) -> list[RowError]:
+def recheck_platform(rows: list[CleanRow], enterprise_id: int) -> Checked:
     """Check stored clean rows again at confirm time (someone may have imported meanwhile)."""
-    checked = Checked(rows=list(rows))
+    checked = Checked(rows=[CleanRow(**{**asdict(r), "existing_id": None}) for r in rows])
     _check_platform(checked, enterprise_id)
-    return checked.errors
+    return checked
 
 
 def errors_as_dicts(errors: list[RowError]) -> list[dict]:
@@ -202,33 +221,53 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
 
 
 def _check_platform(checked: Checked, enterprise_id: int) -> None:
-    accounts = [row.account for row in checked.rows]
-    taken: set[str] = set()
-    for chunk in _chunks(accounts):
-        taken.update(db.session.scalars(select(Trainee.account).where(Trainee.account.in_(chunk))))
-
     hashes = {row.row: pii.blind_index(row.id_number) for row in checked.rows}
-    here: set[str] = set()
+    here: dict[str, Trainee] = {}
     elsewhere: Counter[str] = Counter()
     for chunk in _chunks(list(hashes.values())):
-        query = select(Trainee.id_number_hash, Trainee.enterprise_id).where(
-            Trainee.id_number_hash.in_(chunk)
-        )
-        for digest, owner in db.session.execute(query):
-            if owner == enterprise_id:
-                here.add(digest)
+        query = select(Trainee).where(Trainee.id_number_hash.in_(chunk))
+        for trainee in db.session.scalars(query):
+            if trainee.enterprise_id == enterprise_id:
+                here[trainee.id_number_hash] = trainee
             else:
-                elsewhere[digest] += 1
+                elsewhere[trainee.id_number_hash] += 1
+
+    accounts = [row.account for row in checked.rows]
+    owners: dict[str, int] = {}
+    for chunk in _chunks(accounts):
+        query = select(Trainee.account, Trainee.id).where(Trainee.account.in_(chunk))
+        owners.update((account, owner) for account, owner in db.session.execute(query))
 
     for row in checked.rows:
-        if row.account in taken:
+        digest = hashes[row.row]
+        known = here.get(digest)
+        owner = owners.get(row.account)
+        if owner is not None and (known is None or owner != known.id):
             checked.errors.append(
                 RowError(row.row, KEY_TO_HEADER["account"], "平台登录账号已被平台上的其他学员使用")
             )
-        digest = hashes[row.row]
-        if digest in here:
-            checked.errors.append(
-                RowError(row.row, KEY_TO_HEADER["id_number"], "该身份证号码已在本企业的学员名册中")
-            )
+        if known is not None:
+            # The same person again (a second project, next year's training): enrol them,
+            # and show where the file differs so the admin decides; nothing changes silently.
+            row.existing_id = known.id
+            checked.differences += _differences(row, known)
         elif digest in elsewhere:
             checked.elsewhere += 1
+
+
+def _differences(row: CleanRow, trainee: Trainee) -> list[Difference]:
+    found = []
+    if row.name != trainee.name:
+        found.append(Difference(row.row, trainee.id, KEY_TO_HEADER["name"], trainee.name, row.name))
+    if pii.blind_index(row.mobile) != trainee.mobile_hash:
+        current = pii.masked_mobile(trainee)
+        found.append(
+            Difference(
+                row.row, trainee.id, KEY_TO_HEADER["mobile"], current, mask_mobile(row.mobile)
+            )
+        )
+    if row.account != trainee.account:
+        found.append(
+            Difference(row.row, trainee.id, KEY_TO_HEADER["account"], trainee.account, row.account)
+        )
+    return found

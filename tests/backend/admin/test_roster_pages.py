@@ -107,3 +107,24 @@ def test_oversized_upload_gives_a_readable_page(client, app, hr):
     )
     assert response.status_code == 413
     assert "文件超过 1 MB 上限" in response.text and response.mimetype == "text/html"
+
+
+def test_a_second_import_lists_differences_and_applies_only_the_ticked_rows(client, make, hr):
+    project, csrf = hr
+    other = make.project(project.enterprise)
+    make.session.commit()
+    first = post_file(client, project, rosters.xlsx_bytes([rosters.person(1)]), "a.xlsx", csrf)
+    action = re.search(r'action="(/admin/roster/imports/[^"]+/confirm)"', first.text).group(1)
+    client.post(action, data={"csrf_token": csrf})
+
+    renamed = rosters.xlsx_bytes([rosters.person(1, name="改名学员")])
+    preview = post_file(client, other, renamed, "b.xlsx", csrf)
+    assert "1 人已在本企业学员名册中" in preview.text
+    assert "导入学员1" in preview.text and "改名学员" in preview.text
+    assert 'name="accept_row" value="5"' in preview.text  # title lines, header, then row 5
+    action = re.search(r'action="(/admin/roster/imports/[^"]+/confirm)"', preview.text).group(1)
+    done = client.post(action, data={"csrf_token": csrf, "accept_row": "5"})
+    assert done.status_code == 302
+    assert "按名册更新了 1 人的信息" in client.get(done.headers["Location"]).text
+    make.session.expire_all()
+    assert make.session.scalars(select(Trainee.name)).all() == ["改名学员"]

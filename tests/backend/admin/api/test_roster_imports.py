@@ -138,20 +138,22 @@ def test_account_taken_on_the_platform_is_an_error(client, make, hr):
     ]
 
 
-def test_id_already_in_this_enterprise_is_an_error_but_another_enterprise_is_allowed(
+def test_id_already_in_this_enterprise_is_recognised_and_another_enterprise_is_counted(
     client, make, hr
 ):
     _, project, csrf = hr
-    make.trainee(project.enterprise, id_number=id_number(9001), account="old1")
+    known = make.trainee(project.enterprise, id_number=id_number(9001), account="old1")
     make.trainee(make.enterprise(), id_number=id_number(9002), account="old2")
     make.session.commit()
     rows = [rosters.person(1), rosters.person(2)]
     body = upload(client, csrf, project.id, rosters.csv_bytes(rows)).get_json()
-    assert body["errors"] == [
-        {"row": 2, "column": "身份证号码", "message": "该身份证号码已在本企业的学员名册中"}
-    ]
-    body = upload(client, csrf, project.id, rosters.csv_bytes([rows[1]])).get_json()
-    assert body["ok"] and body["elsewhere"] == 1
+    # The same person again: enrolled, not created; where the file differs, the admin decides.
+    assert body["ok"] and body["existing"] == 1 and body["elsewhere"] == 1
+    assert {(d["row"], d["column"], d["trainee_id"]) for d in body["differences"]} == {
+        (2, "姓名", known.id),
+        (2, "手机号码", known.id),
+        (2, "平台登录账号", known.id),
+    }
 
 
 @pytest.mark.parametrize(

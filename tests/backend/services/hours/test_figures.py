@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from backend.policy import default_policy
 from backend.services import hours
 
 HOUR = 45 * 60
@@ -9,11 +10,12 @@ MARCH = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
 def test_hour_figures_count_whole_45_minute_hours(app):
-    assert hours.hour_figures(HOUR - 1, 8) == hours.HourFigures(HOUR - 1, 0, 0, 1)
-    assert hours.hour_figures(HOUR, 8) == hours.HourFigures(HOUR, 1, 1, 45)
-    assert hours.hour_figures(0, 8).minutes_to_next_hour == 45
-    assert hours.hour_figures(HOUR + 61, 8).minutes_to_next_hour == 44
-    assert hours.hour_figures(10 * HOUR, 8) == hours.HourFigures(10 * HOUR, 10, 8, 45)
+    p = default_policy()
+    assert hours.hour_figures(HOUR - 1, 8, p) == hours.HourFigures(HOUR - 1, 0, 0, 1)
+    assert hours.hour_figures(HOUR, 8, p) == hours.HourFigures(HOUR, 1, 1, 45)
+    assert hours.hour_figures(0, 8, p).minutes_to_next_hour == 45
+    assert hours.hour_figures(HOUR + 61, 8, p).minutes_to_next_hour == 44
+    assert hours.hour_figures(10 * HOUR, 8, p) == hours.HourFigures(10 * HOUR, 10, 8, 45)
 
 
 def test_project_hours_cover_every_enrolled_trainee_within_the_dates(app, make):

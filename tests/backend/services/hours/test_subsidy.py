@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from backend.policy import current_policy
+from backend.policy import default_policy
 from backend.services import hours
 from backend.services.hours.subsidy import _allocate_in_order as allocate_in_order
 
@@ -83,7 +83,7 @@ def test_per_year_sums_agree_with_paying_every_hour_in_order(app, make):
         for trainee, lesson in ((ta, lesson_a), (tb, lesson_b), (solo, lesson_a)):
             if rng.random() < 0.6:
                 at = make.learning(trainee, lesson, at, rng.randint(1, 5) * 900, piece_s=900)
-    policy = current_policy()
+    policy = default_policy()
     hashes = [ta.id_number_hash, solo.id_number_hash]
     fast = hours.yearly_subsidies(hashes, policy)
     person_of = {ta.id: ta.id_number_hash, tb.id: tb.id_number_hash, solo.id: solo.id_number_hash}
