@@ -38,6 +38,14 @@ class SubsidyPolicy:
     offline_window_s: int
     attention_check_interval_s: int
     attention_check_window_s: int
+    # Face checks (人脸核身), projects may override: at check-in ("every_session",
+    # "first_of_day", "never"), about every so many seconds of learning (0: none), and how long
+    # an issued check stays open.
+    face_check_at_check_in: str
+    face_check_interval_s: int
+    face_check_window_s: int
+    # The most credited time per trainee per China-time day, across projects.
+    daily_credit_cap_s: int
 
     @property
     def seconds_per_class_hour(self) -> int:
@@ -51,6 +59,8 @@ class SubsidyPolicy:
 
 
 KEYS = {f.name for f in fields(SubsidyPolicy)}
+TEXT_KEYS = {"id", "title", "face_check_at_check_in"}
+FACE_CHECK_AT = ("every_session", "first_of_day", "never")  # models.FaceCheckAt
 
 
 def _read(name: str, directory: Path) -> dict:
@@ -74,9 +84,11 @@ def load_policy(name: str, base: str | None = None, directory: Path = POLICY_DIR
     missing = KEYS - set(data)
     if missing:
         raise ValueError(f"subsidy policy {name!r} lacks {sorted(missing)} and has no base")
-    for key in KEYS - {"id", "title"}:
+    for key in KEYS - TEXT_KEYS:
         if not isinstance(data[key], int) or isinstance(data[key], bool):
             raise ValueError(f"{key} of subsidy policy {name!r} must be an integer")
+    if data["face_check_at_check_in"] not in FACE_CHECK_AT:
+        raise ValueError(f"face_check_at_check_in of {name!r} must be one of {FACE_CHECK_AT}")
     return SubsidyPolicy(**data)
 
 

@@ -9,6 +9,7 @@ def create_blueprint() -> Blueprint:
         auth,
         docs,
         evaluations,
+        face_checks,
         learning,
         me,
         quizzes,
@@ -18,7 +19,7 @@ def create_blueprint() -> Blueprint:
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    for module in (docs, auth, me, learning, quizzes, evaluations, support):
+    for module in (docs, auth, me, learning, face_checks, quizzes, evaluations, support):
         module.register(bp)
     return bp
 

@@ -40,12 +40,31 @@ class CheckInRequest(RequestModel):
     )
 
 
+class FaceCheckOut(ResponseModel):
+    """An open face check (人脸核身): run wx.requestFacialVerify({verifyId}), then ask for the
+    result with POST /face-checks/{id}/result. Until it passes, no time counts."""
+
+    id: int
+    verify_id: str = Field(description="WeChat's verifyId for wx.requestFacialVerify.")
+    expires_in: int = Field(description="Seconds left to pass it; after that the time is lost.")
+
+
+class Notice(ResponseModel):
+    """Why time has stopped counting (e.g. the daily maximum, an expired face check)."""
+
+    code: str
+    message: str
+
+
 class CheckInResponse(ResponseModel):
     """A new learning session."""
 
     session_id: int
     heartbeat_interval_s: int = Field(description="Send a heartbeat this often while open.")
     server_ts: int = Field(description="Server time in epoch milliseconds.")
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="A face check due at check-in: no time counts until it passes."
+    )
 
 
 class ChallengeAnswer(RequestModel):
@@ -110,6 +129,20 @@ class HeartbeatResponse(ResponseModel):
     credited_s: int = Field(description="Seconds credited to this session so far.")
     acked_seq: int = Field(description="The highest beat sequence number accepted.")
     challenge: Challenge | None = None
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="An open face check (one falls due at random moments)."
+    )
+    notice: Notice | None = None
+
+
+class FaceCheckResult(ResponseModel):
+    """How a face check went. A failed or expired one forfeits the time since it was issued."""
+
+    passed: bool
+    reason: str | None = Field(default=None, description="Why it did not pass (Chinese).")
+    face_check: FaceCheckOut | None = Field(
+        default=None, description="The new face check that replaces a failed one."
+    )
 
 
 class EndRequest(RequestModel):

@@ -1,6 +1,13 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from backend.models.admin import AdminUser, AuditLog, Role
+from backend.models.integrity import (
+    FaceCheck,
+    FaceCheckAt,
+    FaceCheckOutcome,
+    FaceCheckTrigger,
+    RecordChainHead,
+)
 from backend.models.learning import (
     AttentionCheck,
     CheckKind,
@@ -48,6 +55,10 @@ __all__ = [
     "Enrolment",
     "Enterprise",
     "Evaluation",
+    "FaceCheck",
+    "FaceCheckAt",
+    "FaceCheckOutcome",
+    "FaceCheckTrigger",
     "Gender",
     "Institution",
     "LearningSession",
@@ -62,6 +73,7 @@ __all__ = [
     "Quiz",
     "QuizAttempt",
     "QuizKind",
+    "RecordChainHead",
     "ResourceForm",
     "Role",
     "SessionStatus",

@@ -76,6 +76,10 @@ class CreditedSpan(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seconds: Mapped[int]
     device: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The passed face check that covers the span (None when the project asks for none).
+    face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id"))
+    # Link of the project's hash chain: sha256 of the previous link and this span's fields.
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (
         # Spans of one trainee never overlap, so no two share a start: a doubled write fails.

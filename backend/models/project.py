@@ -77,6 +77,10 @@ class Project(db.Model):
     attention_checks_enabled: Mapped[bool] = mapped_column(default=True)
     # Seconds between attention checks; None means the policy's default.
     attention_check_interval_s: Mapped[int | None]
+    # Face checks (人脸核身): at check-in (a FaceCheckAt value) and about every so many seconds
+    # of learning (0: none); None means the policy's default.
+    face_check_at_check_in: Mapped[str | None] = mapped_column(sa.String(20))
+    face_check_interval_s: Mapped[int | None]
     assessment_required: Mapped[bool] = mapped_column(default=False)
     # Whether a lesson opens only once the previous one of the project is completed.
     sequential: Mapped[bool] = mapped_column(default=False)

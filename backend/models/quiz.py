@@ -36,6 +36,9 @@ class Question(db.Model):
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     difficulty: Mapped[int] = mapped_column(default=1)
     position: Mapped[int] = mapped_column(default=0)
+    # Kept for attention checks (随机弹题): practice and quizzes never show these questions, so
+    # their answers cannot be learnt there.
+    attention_pool: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class QuizKind(enum.StrEnum):

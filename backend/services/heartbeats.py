@@ -10,8 +10,8 @@ from typing import Protocol
 from backend.clock import now
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.models import LearningSession, SessionStatus
-from backend.services import attention, sessions, trainee_auth
+from backend.models import FaceCheckTrigger, LearningSession, SessionStatus
+from backend.services import attention, face_checks, sessions, trainee_auth
 from backend.services.live import LiveReply, beat, epoch_s
 
 BATCH_ERRORS = {
@@ -41,6 +41,8 @@ class BeatResult:
     credited_s: int  # the session's credited seconds so far
     acked_seq: int  # the highest sequence number the server has accepted
     challenge: dict | None = None  # an open attention check to show
+    face_check: dict | None = None  # an open face check to pass
+    notice: dict | None = None  # why time has stopped counting, if it has
 
 
 def receive(
@@ -70,7 +72,31 @@ def receive(
         attention.expire_open_checks(session_id)
     if reply.due:
         challenge = attention.issue(session_id, trainee_id, now_s) or challenge
-    return BeatResult(reply.cred, reply.seq, challenge)
+    face_check, notice = _face_check(reply, session_id, now_s)
+    if reply.capped:
+        notice = DAILY_CAP_NOTICE
+    return BeatResult(reply.cred, reply.seq, challenge, face_check, notice)
+
+
+DAILY_CAP_NOTICE = {
+    "code": "daily_cap_reached",
+    "message": "今日有效学时已达每日上限，今天继续学习不再计入有效学时",
+}
+
+
+def _face_check(reply: LiveReply, session_id: int, now_s: int) -> tuple[dict | None, dict | None]:
+    """The open face check to show, issuing one when due, and why the last one failed."""
+    notice = None
+    if reply.fexpired:
+        face_checks.expire(reply.fexpired, now_s)
+        notice = {"code": "face_check_expired", "message": face_checks.EXPIRED_REASON}
+    if reply.fdue:
+        trigger = FaceCheckTrigger.RETRY if reply.fexpired else FaceCheckTrigger.RANDOM
+        return face_checks.issue(session_id, trigger, now_s), notice
+    if reply.fid:
+        open_check = {"id": reply.fid, "verify_id": reply.fvid, "expires_in": reply.fexp - now_s}
+        return open_check, notice
+    return None, notice
 
 
 def _trainee_of(token: str) -> int:

@@ -47,6 +47,12 @@ class LiveReply:
     st: str | None = None
     ended: int | None = None
     chk: str | None = None
+    fdue: int = 0  # a face check is due: issue one
+    fexpired: int | None = None  # this face check's window passed without a result
+    fid: int = 0  # the open face check, its expiry and WeChat verify_id
+    fexp: int = 0
+    fvid: str = ""
+    capped: int = 0  # the daily maximum of credited time stopped the credit
 
     @classmethod
     def parse(cls, raw: str) -> LiveReply:
@@ -57,10 +63,10 @@ class LiveReply:
     @classmethod
     def parse_beat(cls, raw: str) -> LiveReply:
         """Read a beat's compact answer (see the script)."""
-        parts = raw.split("|", 6)
+        parts = raw.split("|", 12)
         if len(parts) == 1:
             return cls(raw)
-        r, tr, cred, seq, due, expired, chk = parts
+        r, tr, cred, seq, due, expired, fdue, fexpired, fid, fexp, fvid, capped, chk = parts
         return cls(
             r,
             tr=int(tr),
@@ -68,6 +74,12 @@ class LiveReply:
             seq=int(seq),
             due=int(due),
             expired=int(expired) or None,
+            fdue=int(fdue),
+            fexpired=int(fexpired) or None,
+            fid=int(fid),
+            fexp=int(fexp),
+            fvid=fvid,
+            capped=int(capped),
             chk=chk or None,
         )
 

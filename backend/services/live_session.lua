@@ -3,8 +3,9 @@
 -- (backend/drainer.py) writes them to the database; the script itself never waits for it.
 --
 -- KEYS[1] session hash   KEYS[2] the credit stream (shared by all sessions)
--- KEYS[3] spans held while an attention check is open   KEYS[4] the trainee's watermark:
--- every second before it is already credited, so no second is ever credited twice.
+-- KEYS[3] spans held while an attention check or a face check is open
+-- KEYS[4] the trainee's watermark: every second before it is already credited, so no second is
+-- ever credited twice.
 -- ARGV[1] op   ARGV[2] trainee id   ARGV[3] server time (whole epoch seconds)   ARGV[4] key TTL
 -- (garbage collection only; credit never depends on it)   ARGV[5..] per op.
 --
@@ -21,17 +22,21 @@ if op == 'beat' then
 end
 
 local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
-  'rem', 'gap', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended'}
+  'rem', 'gap', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended',
+  'fnext', 'fid', 'fexp', 'fclaim', 'cap', 'dused', 'dday'}
 local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid',
-  'cexp', 'cjson', 'cclaim', 'ended'}
+  'cexp', 'cjson', 'cclaim', 'ended', 'fs', 'fnext', 'fid', 'fexp', 'fvid', 'fclaim', 'dused',
+  'dday'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
--- "result|trainee|credited|seq|due|expired check|challenge JSON", or the result alone when
--- refused. Every other operation answers JSON.
+-- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
+-- open face check|its expiry|its verify_id|daily cap reached|challenge JSON", or the result
+-- alone when refused. Every other operation answers JSON.
 local function reply(t)
   if op ~= 'beat' then return cjson.encode(t) end
   if t.r ~= 'ok' then return t.r end
-  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.expired or 0, t.chk or ''}, '|')
+  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.expired or 0, t.fdue or 0,
+    t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
 end
 
 local function load()
@@ -40,6 +45,8 @@ local function load()
   local s = {}
   for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
   for _, k in ipairs(NUMERIC) do s[k] = tonumber(s[k]) or 0 end
+  s.fs = s.fs or 'none' -- state written before face checks existed
+  s.fvid = s.fvid or ''
   s.wm = tonumber(redis.call('GET', WM)) or 0
   local before = {}
   for _, k in ipairs(SAVED) do before[k] = s[k] end
@@ -108,37 +115,77 @@ local function add_span(s, a, b)
   end
 end
 
+-- Credit already given to the trainee on China-time day d (across sessions and projects): the
+-- session's own count for its current day, else a per-trainee counter beside the watermark.
+local function day_used(s, d)
+  local v = tonumber(redis.call('GET', WM .. ':d' .. d)) or 0
+  if d == s.dday then v = math.max(v, s.dused) end
+  return v
+end
+
+local function add_day_used(s, d, n)
+  local v = redis.call('INCRBY', WM .. ':d' .. d, n)
+  redis.call('EXPIRE', WM .. ':d' .. d, 2 * 86400)
+  if d == s.dday then s.dused = math.max(s.dused + n, v) end
+end
+
 -- Credit [a, b): never before the watermark, only within the project's dates, never more
--- than the lesson has left; split at China-time midnights.
-local function credit(s, a, b)
+-- than the lesson has left, never past the daily maximum; split at China-time midnights.
+local function credit(s, a, b, out)
   a = math.max(a, s.wm, s.from)
   b = math.min(b, s['until'])
   if b <= a then return 0 end
   local n = math.min(b - a, s.rem)
   if n <= 0 then return 0 end
   b = a + n
-  local x = a
+  local x, given = a, 0
   while x < b do
     local y = math.min(b, day_end(x, s.tz))
-    add_span(s, x, y)
+    local d = math.floor((x + s.tz) / 86400)
+    local room = y - x
+    if s.cap > 0 then room = math.max(0, math.min(room, s.cap - day_used(s, d))) end
+    if room < y - x and out then out.capped = 1 end
+    if room > 0 then
+      add_span(s, x, x + room)
+      add_day_used(s, d, room)
+      given = given + room
+      s.wm = x + room
+    end
     x = y
   end
-  s.wm = b
-  s.rem = s.rem - n
-  s.cred = s.cred + n
-  return n
+  s.rem = s.rem - given
+  s.cred = s.cred + given
+  return given
 end
 
+-- Nothing is open that makes the time wait.
+local function clear(s) return s.cs == 'none' and s.fs == 'none' end
+
 -- The interval since the previous accepted beat earns credit only if it was playing and short.
-local function interval(s, t)
+local function interval(s, t, out)
   local gap = t - s.last
   if gap <= 0 or gap > s.gap or s.play ~= 1 then return end
-  if s.cs == 'none' then
-    credit(s, s.last, t)
+  if clear(s) then
+    credit(s, s.last, t, out)
   else
-    -- An attention check is open: the time waits for the answer.
+    -- An attention check or a face check is open: the time waits for it.
     hold(s.last, t)
   end
+end
+
+-- Credit the held time once nothing is open any more.
+local function release(s, out)
+  if not clear(s) then return end
+  for _, entry in ipairs(redis.call('LRANGE', HELD, 0, -1)) do
+    local a, b = split(entry)
+    credit(s, a, b, out)
+  end
+  redis.call('DEL', HELD)
+end
+
+local function claim_face(s)
+  s.fs = 'issuing'
+  s.fclaim = now
 end
 
 local function claim_check(s)
@@ -149,13 +196,17 @@ end
 local function accept(s, seq, t, pos, playing, out)
   s.seq = seq
   if t < s.last then return end -- placed before an accepted beat: acknowledged, earns nothing
-  interval(s, t)
+  interval(s, t, out)
   s.last = t
   s.play = playing
   s.pos = pos
   if s.cs == 'none' and s.cnext > 0 and t >= s.cnext then
     claim_check(s)
     out.due = 1
+  end
+  if s.fs == 'none' and s.fnext > 0 and t >= s.fnext then
+    claim_face(s)
+    out.fdue = 1
   end
 end
 
@@ -168,6 +219,11 @@ local function state(s, out)
   out.pos = s.pos
   out.play = s.play
   if s.cs == 'pending' then out.chk = s.cjson end
+  if s.fs == 'pending' then
+    out.fid = s.fid
+    out.fexp = s.fexp
+    out.fvid = s.fvid
+  end
   return out
 end
 
@@ -206,7 +262,7 @@ if op == 'beat' then
       beats[#beats + 1] = {seq, t, tonumber(pos), tonumber(play)}
     end
   end
-  local out = {r = 'ok', due = 0}
+  local out = {r = 'ok', due = 0, fdue = 0}
   if #beats == 0 then return reply(state(s, out)) end -- a replay: same answer, no credit
   if kind == 'batch' then
     if now - s.last > s.win then return reply({r = 'batch_too_late'}) end
@@ -232,6 +288,19 @@ if op == 'beat' then
     claim_check(s) -- the host that claimed the check died before issuing it
     out.due = 1
   end
+  if s.fs == 'pending' and now > s.fexp then
+    -- No face check result in its window: the held time is forfeited, a new check is due.
+    out.fexpired = s.fid
+    redis.call('DEL', HELD)
+    s.last = math.max(s.last, now)
+    s.fid = 0
+    s.fvid = ''
+    claim_face(s)
+    out.fdue = 1
+  elseif s.fs == 'issuing' and now - s.fclaim > 30 then
+    claim_face(s) -- not issued (WeChat busy, or the host died): try again
+    out.fdue = 1
+  end
   for _, b in ipairs(beats) do accept(s, b[1], b[2], b[3], b[4], out) end
   save(s)
   return reply(state(s, out))
@@ -255,22 +324,53 @@ if op == 'resolve' then
   end
   local out = {r = 'ok', due = 0}
   if ARGV[6] == 'pass' then
-    for _, entry in ipairs(redis.call('LRANGE', HELD, 0, -1)) do
-      local a, b = split(entry)
-      credit(s, a, b)
-    end
     s.cs = 'none'
     s.cnext = tonumber(ARGV[7])
+    release(s, out) -- unless a face check still holds the time
   else
     -- Wrong or late: the time since the check was issued is forfeited; a new one is due.
+    redis.call('DEL', HELD)
     s.last = math.max(s.last, now)
     claim_check(s)
     out.due = 1
   end
-  redis.call('DEL', HELD)
   s.cid = 0
   s.cexp = 0
   s.cjson = ''
+  save(s, true)
+  return reply(state(s, out))
+end
+
+if op == 'face_open' then
+  -- ARGV[5] face check id, ARGV[6] its expiry (epoch s), ARGV[7] WeChat's verify_id.
+  if s.st ~= 'active' or s.fs ~= 'issuing' then return reply({r = 'stale'}) end
+  s.fs = 'pending'
+  s.fid = tonumber(ARGV[5])
+  s.fexp = tonumber(ARGV[6])
+  s.fvid = ARGV[7]
+  save(s, true)
+  return reply({r = 'ok'})
+end
+
+if op == 'face_resolve' then
+  -- ARGV[5] face check id, ARGV[6] 'pass' or 'fail', ARGV[7] when the next random one is due.
+  if s.st ~= 'active' or s.fs ~= 'pending' or s.fid ~= tonumber(ARGV[5]) then
+    return reply({r = 'stale'})
+  end
+  local out = {r = 'ok'}
+  s.fid = 0
+  s.fexp = 0
+  s.fvid = ''
+  if ARGV[6] == 'pass' then
+    s.fs = 'none'
+    s.fnext = tonumber(ARGV[7])
+    release(s, out) -- unless an attention check still holds the time
+  else
+    -- Failed: the time since the check was issued is forfeited; the caller issues a new one.
+    redis.call('DEL', HELD)
+    s.last = math.max(s.last, now)
+    claim_face(s)
+  end
   save(s, true)
   return reply(state(s, out))
 end
@@ -284,14 +384,15 @@ if op == 'close' then
   if cutoff > 0 and s.last >= cutoff then return reply(state(s, {r = 'alive'})) end
   local out = {r = 'ok'}
   if ARGV[6] == '1' and now > s.last then
-    interval(s, now)
+    interval(s, now, out)
     s.last = now
   end
   if ARGV[8] ~= '' then s.pos = tonumber(ARGV[8]) end
-  if s.cs ~= 'none' then
+  if s.cs ~= 'none' or s.fs ~= 'none' then
     out.forfeit = s.cid -- an open check dies with its session, and the held time with it
     redis.call('DEL', HELD)
     s.cs = 'none'
+    s.fs = 'none'
   end
   s.st = ARGV[5]
   s.ended = s.last

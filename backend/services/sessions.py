@@ -10,6 +10,9 @@ from backend.clock import LOCAL_TZ, now, today
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.models import (
+    CreditedSpan,
+    FaceCheck,
+    FaceCheckTrigger,
     LearningSession,
     Lesson,
     Project,
@@ -18,7 +21,7 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import get_policy, policy_for
-from backend.services import attention, enrolling, live
+from backend.services import attention, enrolling, face_checks, live
 from backend.services.content import catalog, sequence
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
@@ -49,6 +52,7 @@ class CheckIn:
     session_id: int
     heartbeat_interval_s: int
     server_ts: int  # epoch milliseconds
+    face_check: dict | None = None  # a face check to pass before any time counts
 
 
 def _locked_session(session_id: int) -> LearningSession | None:
@@ -68,9 +72,11 @@ def start_live(
     seq: int = 0,
     playing: bool = True,
     position_s: int | None = None,
+    face_check: FaceCheck | None = None,
 ) -> LiveReply:
     """Write a session's live state from the database (at check-in, or after Redis lost it)."""
     # After a loss this moment is a fresh start: nothing before it is credited again.
+    tz = int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds())
     lesson = db.session.get(Lesson, session.lesson_id)
     project = db.session.get(Project, session.project_id)
     policy = policy_for(project)
@@ -91,7 +97,7 @@ def start_live(
         t0=epoch_s(session.started_at),
         off=session.client_offset_ms,
         **{"from": epoch_s(window_start), "until": epoch_s(window_end)},
-        tz=int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds()),
+        tz=tz,
         last=now_s,
         seq=max(seq, session.last_seq),
         play=playing,
@@ -108,7 +114,37 @@ def start_live(
         cjson="",
         cclaim=0,
         ended=0,
+        **_face_fields(session, project, now_s, face_check, rebuild),
+        cap=policy.daily_credit_cap_s,
+        dday=(now_s + tz) // 86400,
+        dused=credited_on_day_s(session.trainee_id, now_s, tz),
     )
+
+
+def _face_fields(
+    session: LearningSession, project: Project, now_s: int, check: FaceCheck | None, rebuild: bool
+) -> dict:
+    if check is not None:
+        fields = {"fs": "pending", "fid": check.id, "fexp": epoch_s(check.expires_at)}
+        return {**fields, "fvid": check.verify_id, "fnext": 0, "fclaim": 0}
+    fields = {"fs": "none", "fid": 0, "fexp": 0, "fvid": "", "fclaim": 0}
+    if rebuild and face_checks.expire_open(session.id, at_second(now_s)):
+        # Redis lost an open face check: a new one is claimed by the next beat, time waits.
+        return {**fields, "fs": "issuing", "fclaim": now_s - 31, "fnext": 0}
+    return {**fields, "fnext": face_checks.next_random_s(project, now_s)}
+
+
+def credited_on_day_s(trainee_id: int, now_s: int, tz: int) -> int:
+    """Seconds credited to a trainee so far on the China-time day of ``now_s`` (all projects)."""
+    day_start = (now_s + tz) // 86400 * 86400 - tz
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CreditedSpan.seconds), 0)).where(
+            CreditedSpan.trainee_id == trainee_id,
+            CreditedSpan.start_at >= at_second(day_start),
+            CreditedSpan.start_at < at_second(day_start + 86400),
+        )
+    )
+    return int(total)
 
 
 LESSON_NOT_FOUND = "未找到你参加的培训项目中的该课节"
@@ -156,9 +192,16 @@ def check_in(
     )
     db.session.add(session)
     db.session.flush()
-    start_live(session, now_s)
-    interval_s = policy_for(project).heartbeat_interval_s
-    return CheckIn(session.id, interval_s, int(at.timestamp() * 1000))
+    check = None
+    if face_checks.due_at_check_in(trainee.id, project, at):
+        check = face_checks.start(session, FaceCheckTrigger.CHECK_IN, now_s)
+    start_live(session, now_s, face_check=check)
+    return CheckIn(
+        session.id,
+        policy_for(project).heartbeat_interval_s,
+        int(at.timestamp() * 1000),
+        face_checks.payload(check, now_s) if check is not None else None,
+    )
 
 
 def close_open_sessions(trainee_id: int, now_s: int) -> None:
@@ -230,6 +273,7 @@ def close(
     if reply.r == "alive":
         return reply
     attention.expire_open_checks(session.id)
+    face_checks.expire_open(session.id, at_second(now_s))
     if reply.r == "missing":
         if cutoff_s and epoch_s(session.last_beat_at) >= cutoff_s:
             return LiveReply("alive")

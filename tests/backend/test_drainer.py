@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from backend.drainer import GROUP, Drainer
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession
+from backend.services import record_chain
 from backend.services.credit_drain import SpanRow, write_spans
 from backend.services.live import stream_key
 from tests.learning_driver import Learner, enrolled
@@ -47,6 +48,10 @@ def test_a_batch_written_again_is_not_doubled(client, make, redis_client, frozen
     assert drain() == 0
     assert _written(me.session_id) == (900, 900)
     assert redis_client.xpending(stream_key(), GROUP)["pending"] == 0
+    # Every span written is chained once, in the order written.
+    project_id = db.session.get(LearningSession, me.session_id).project_id
+    verdict = record_chain.verify(project_id)
+    assert (verdict.ok, verdict.checked) == (True, 30)
 
 
 def test_a_dead_drainers_pending_entries_are_taken_over(

@@ -4,7 +4,7 @@ from sqlalchemy import event, select
 
 from backend.extensions import db
 from backend.models import CreditedSpan
-from tests.learning_driver import Learner, enrolled
+from tests.learning_driver import QUIET, Learner, enrolled
 
 
 def _learner(client, make, **project_fields):
@@ -18,7 +18,7 @@ def _learner(client, make, **project_fields):
 def test_check_in_is_the_first_beat_and_beats_credit_the_time_between(client, make, frozen_clock):
     me, _ = _learner(client, make)
     frozen_clock.advance(30)
-    assert me.beat() == {"credited_s": 30, "acked_seq": 1, "challenge": None}
+    assert me.beat() == {"credited_s": 30, "acked_seq": 1, "challenge": None, **QUIET}
     frozen_clock.advance(17.6)  # whole wall-clock seconds: 17 now, the rest with the next beat
     assert me.beat()["credited_s"] == 47
     frozen_clock.advance(12.4)
@@ -51,12 +51,17 @@ def test_replayed_beats_are_answered_alike_and_credit_nothing(client, make, froz
     me, _ = _learner(client, make)
     me.play(90)
     frozen_clock.advance(30)
-    assert me.beat(seq=2) == {"credited_s": 90, "acked_seq": 3, "challenge": None}
+    assert me.beat(seq=2) == {"credited_s": 90, "acked_seq": 3, "challenge": None, **QUIET}
     assert me.beat(seq=3)["credited_s"] == 90
     me.seq = 3
     assert me.beat()["credited_s"] == 120
     frozen_clock.advance(30)
-    assert me.batch([-60, -30, 0]) == {"credited_s": 150, "acked_seq": 7, "challenge": None}
+    assert me.batch([-60, -30, 0]) == {
+        "credited_s": 150,
+        "acked_seq": 7,
+        "challenge": None,
+        **QUIET,
+    }
     # The same batch again, seq for seq.
     me.seq -= 3
     assert me.batch([-60, -30, 0])["credited_s"] == 150

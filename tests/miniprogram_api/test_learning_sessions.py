@@ -19,6 +19,7 @@ def test_check_in_opens_a_session(client, make, frozen_clock):
         "session_id": body["session_id"],
         "heartbeat_interval_s": 30,
         "server_ts": int(frozen_clock.now().timestamp() * 1000),
+        "face_check": None,
     }
     session = db.session.get(LearningSession, body["session_id"])
     assert session.status is SessionStatus.ACTIVE

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from backend.clock import today
 from backend.extensions import db
-from backend.models import LearningSession, QuizAttempt, QuizKind, SessionStatus
+from backend.models import FaceCheck, LearningSession, QuizAttempt, QuizKind, SessionStatus
 from backend.services import attempts, sessions, support
 from tests.factories import days
 
@@ -37,6 +37,7 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/sessions/{session_id}/heartbeats", "post"),
     ("/api/v1/sessions/{session_id}/end", "post"),
     ("/api/v1/me/hours", "get"),
+    ("/api/v1/face-checks/{check_id}/result", "post"),
     # Practice, assessment, evaluation and support.
     ("/api/v1/projects/{project_id}/quizzes", "get"),
     ("/api/v1/quizzes/{quiz_id}/attempts", "post"),
@@ -58,12 +59,17 @@ def _seeded_schema(app, make):
     a lesson with a question bank, quizzes, an open attempt and an open learning session."""
     enterprise = make.enterprise()
     # The fuzzer runs on the real clock: the project must be running now.
-    project = make.project(enterprise, start_date=today() - days(1), end_date=today() + days(30))
+    project = make.project(
+        enterprise,
+        start_date=today() - days(1),
+        end_date=today() + days(30),
+        face_check_at_check_in="every_session",
+    )
     course = make.course(project)
     lesson = make.lesson(course)
     for _ in range(3):
         make.question(course)
-    trainee = make.trainee(enterprise)
+    trainee = make.trainee(enterprise, wx_openid="oFuzzed")
     make.enrol(trainee, project)
     practice = make.quiz(project, course_id=course.id, question_count=2)
     assessment = make.quiz(project, kind=QuizKind.ASSESSMENT, question_count=2, time_limit_s=600)
@@ -89,7 +95,17 @@ def _seeded_schema(app, make):
             select(QuizAttempt.id).where(QuizAttempt.trainee_id == trainee.id).limit(1)
         )
 
+    def face_check() -> int:
+        open_session()
+        return db.session.scalar(
+            select(FaceCheck.id)
+            .where(FaceCheck.trainee_id == trainee.id)
+            .order_by(FaceCheck.id.desc())
+            .limit(1)
+        )
+
     seeded = {
+        "check_id": face_check,
         "project_id": lambda: project.id,
         "lesson_id": lambda: lesson.id,
         "session_id": open_session,

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, select, text
 
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, SessionStatus
-from tests.learning_driver import Learner, enrolled
+from tests.learning_driver import QUIET, Learner, enrolled
 
 
 def _learner(client, make, **fields):
@@ -63,7 +63,7 @@ def test_losing_redis_mid_lesson_loses_only_what_was_not_drained(
     me.reauth()
     flushed_at = frozen_clock.now()
     # Rebuilt from the database; this beat is a fresh start and earns nothing.
-    assert me.beat() == {"credited_s": 300, "acked_seq": 16, "challenge": None}
+    assert me.beat() == {"credited_s": 300, "acked_seq": 16, "challenge": None, **QUIET}
     me.play(3000)
     result = me.end()
     # The lesson still yields at most its duration, and no second twice.

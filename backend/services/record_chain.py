@@ -1,0 +1,106 @@
+"""Tamper-evident records: each project's credited spans form a hash chain.
+
+Every span's ``chain_hash`` is SHA-256 over the previous link and the span's own fields, in the
+order the spans were written (their ids: writers hold the project's chain head locked from
+before they insert until they commit, so ids follow the chain). Editing, deleting or inserting
+a span breaks every later link and the head, which every export prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from backend.extensions import db
+from backend.models import CreditedSpan, RecordChainHead
+
+GENESIS = "0" * 64
+
+
+def link(previous: str, span: CreditedSpan) -> str:
+    """The chain link of ``span`` after the link ``previous``."""
+    fields = (
+        previous,
+        span.id,
+        span.project_id,
+        span.trainee_id,
+        span.session_id,
+        span.lesson_id,
+        int(span.start_at.timestamp()),
+        int(span.end_at.timestamp()),
+        span.seconds,
+        span.device,
+        span.face_check_id or "",
+    )
+    return hashlib.sha256("|".join(str(f) for f in fields).encode("utf-8")).hexdigest()
+
+
+def lock_head(project_id: int) -> RecordChainHead:
+    """The project's chain head, locked until the caller's transaction ends."""
+    # Created on first use; INSERT ... ON CONFLICT lets two first writers race safely.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            pg_insert(RecordChainHead)
+            .values(project_id=project_id, span_count=0, head_hash=GENESIS)
+            .on_conflict_do_nothing()
+        )
+    head = db.session.scalar(
+        sa.select(RecordChainHead)
+        .where(RecordChainHead.project_id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if head is None:  # SQLite (development): one writer at a time anyway
+        head = RecordChainHead(project_id=project_id, span_count=0, head_hash=GENESIS)
+        db.session.add(head)
+    return head
+
+
+def append(head: RecordChainHead, spans: list[CreditedSpan]) -> None:
+    """Chain newly added spans (flushed, in id order) onto the locked head."""
+    db.session.flush()
+    for span in sorted(spans, key=lambda s: s.id):
+        span.chain_hash = link(head.head_hash, span)
+        head.head_hash = span.chain_hash
+        head.span_count += 1
+
+
+def head_digest(project_id: int) -> tuple[str, int]:
+    """The project's head digest and how many spans it covers (for exports)."""
+    head = db.session.get(RecordChainHead, project_id)
+    return (head.head_hash, head.span_count) if head is not None else (GENESIS, 0)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What recomputing a project's chain found."""
+
+    ok: bool
+    checked: int
+    head: str
+    broken_span_id: int | None = None  # the first span whose link does not match
+    problem: str = ""
+
+
+def verify(project_id: int) -> Verdict:
+    """Recompute the project's chain from its spans and name the first broken link."""
+    previous, checked = GENESIS, 0
+    spans = db.session.scalars(
+        sa.select(CreditedSpan)
+        .where(CreditedSpan.project_id == project_id, CreditedSpan.chain_hash.is_not(None))
+        .order_by(CreditedSpan.id)
+        .execution_options(yield_per=1000)
+    )
+    for span in spans:
+        expected = link(previous, span)
+        if span.chain_hash != expected:
+            return Verdict(False, checked, previous, span.id, "链接不符：该记录或其前一条被修改过")
+        previous, checked = expected, checked + 1
+    stored, count = head_digest(project_id)
+    if (stored, count) != (previous, checked):
+        problem = f"链头不符：记录了 {count} 条、摘要 {stored}，重算得 {checked} 条（有记录被删除）"
+        return Verdict(False, checked, previous, None, problem)
+    return Verdict(True, checked, previous)
