@@ -62,6 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
 
+    from backend.media import bp as media_bp
+    from backend.services.content.storage import storage_from_config
+
+    app.extensions["media_storage"] = storage_from_config(app)
+    app.register_blueprint(media_bp)
+
     import miniprogram_api
 
     miniprogram_api.init_app(app)

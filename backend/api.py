@@ -62,6 +62,9 @@ class EndpointSpec:
     status: int
     auth: bool
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # A multipart/form-data body: its text fields (a model) and the names of its file fields.
+    form: type[BaseModel] | None = None
+    files: tuple[str, ...] = ()
 
 
 AuthHook = Callable[[], None]
@@ -98,6 +101,18 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
         raise _validation_error(exc) from None
 
 
+def parse_form(model: type[BaseModel]) -> BaseModel:
+    """Validate the text fields of a multipart/form-data body against ``model`` (empty ones
+    count as absent)."""
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 multipart/form-data")
+    raw = {key: value for key, value in request.form.items() if value != ""}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Validate the query string against ``model``."""
     try:
@@ -115,15 +130,25 @@ def endpoint(
     status: int = 200,
     auth: str | None = "trainee",
     tags: tuple[str, ...] = (),
+    form: type[BaseModel] | None = None,
+    files: tuple[str, ...] = (),
 ):
-    """Parse the body and query, authenticate, and serialize the result through ``response``."""
+    """Parse the body and query, authenticate, and serialize the result through ``response``.
+
+    ``form`` (with ``files``; "name?" for an optional one) documents and validates a multipart
+    body; the view reads the files itself and gets the fields as ``form``. With both ``body``
+    and ``form`` the request's content type chooses, and the view gets one of the two.
+    """
 
     def decorate(view):
         @wraps(view)
         def wrapper(**kwargs):
             if auth:
                 _auth_hooks[auth]()
-            if body is not None:
+            multipart = request.mimetype.startswith("multipart/")
+            if form is not None and (body is None or multipart):
+                kwargs["form"] = parse_form(form)
+            elif body is not None:
                 kwargs["body"] = parse_json_body(body)
             if query is not None:
                 kwargs["query"] = parse_query(query)
@@ -137,7 +162,7 @@ def endpoint(
             return Response(payload.model_dump_json(), status, mimetype="application/json")
 
         wrapper.endpoint_spec = EndpointSpec(
-            summary, body, query, response, status, bool(auth), tuple(tags)
+            summary, body, query, response, status, bool(auth), tuple(tags), form, tuple(files)
         )
         return wrapper
 
@@ -158,7 +183,9 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
-def build_openapi(app: Flask, prefix: str = "/api/v1") -> dict:
+def build_openapi(
+    app: Flask, prefix: str = "/api/v1", title: str = "适岗 Shigang mini-program API"
+) -> dict:
     """Generate the OpenAPI 3.1 document from the registered endpoints' pydantic models."""
     views = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -169,7 +196,7 @@ def build_openapi(app: Flask, prefix: str = "/api/v1") -> dict:
 
     models: list = [(ErrorResponse, "serialization")]
     for _, spec in views:
-        models += [(m, "validation") for m in (spec.body, spec.query) if m]
+        models += [(m, "validation") for m in (spec.body, spec.query, spec.form) if m]
         if spec.response:
             models.append((spec.response, "serialization"))
     refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
@@ -193,6 +220,12 @@ def build_openapi(app: Flask, prefix: str = "/api/v1") -> dict:
                     "required": True,
                     "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
                 }
+            if spec.form:
+                multipart = _multipart_body(refs[(spec.form, "validation")], spec.files)
+                if spec.body:
+                    op["requestBody"]["content"].update(multipart["content"])
+                else:
+                    op["requestBody"] = multipart
             ok: dict[str, Any] = {"description": "成功"}
             if spec.response:
                 content = {"schema": refs[(spec.response, "serialization")]}
@@ -204,7 +237,7 @@ def build_openapi(app: Flask, prefix: str = "/api/v1") -> dict:
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": "适岗 Shigang mini-program API", "version": "1.0.0"},
+        "info": {"title": title, "version": "1.0.0"},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
@@ -221,3 +254,13 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
         {"name": name, "in": "query", "required": name in required, "schema": prop}
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _multipart_body(fields_ref: dict, files: tuple[str, ...]) -> dict:
+    # A name ending in "?" is an optional file.
+    binary = {"type": "string", "format": "binary"}
+    names = [name.rstrip("?") for name in files]
+    required = [name for name in files if not name.endswith("?")]
+    properties = {"type": "object", "properties": dict.fromkeys(names, binary)}
+    schema = {"allOf": [fields_ref, {**properties, "required": required}]}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

@@ -101,3 +101,31 @@ def register_commands(app: Flask) -> None:
             entries += result.entries
             seconds += result.seconds
         click.echo(f"已写入 {entries} 条学时记录，共 {seconds} 秒")
+
+    @app.cli.command("verify-records")
+    @click.argument("project_id", type=int)
+    def verify_records_command(project_id):
+        """Recompute a project's hash chain over its credited spans; name the first broken link."""
+        from backend.models import Project
+        from backend.services.record_chain import verify
+
+        if db.session.get(Project, project_id) is None:
+            raise click.ClickException(f"培训项目 {project_id} 不存在")
+        verdict = verify(project_id)
+        if verdict.ok:
+            click.echo(f"记录链完整：{verdict.checked} 条计入时段，链头摘要 {verdict.head}")
+            return
+        where = (
+            f"第一处断链在计入时段 #{verdict.broken_span_id}：" if verdict.broken_span_id else ""
+        )
+        click.echo(f"记录链已被改动（前 {verdict.checked} 条完好）。{where}{verdict.problem}")
+        raise SystemExit(1)
+
+    @app.cli.command("retry-support-notices")
+    def retry_support_notices_command():
+        """Send again the WeChat notices of support replies that failed to go out."""
+        from backend.services.support_notice import retry_failed_notices
+
+        sent = retry_failed_notices()
+        db.session.commit()
+        click.echo(f"已补发 {sent} 条回复通知")

@@ -19,6 +19,7 @@ _ENV_OVERRIDES: dict[str, type] = {
     "WECHAT_APP_ID": str,
     "WECHAT_APP_SECRET": str,
     "WECHAT_API_BASE_URL": str,
+    "WECHAT_SUPPORT_REPLY_TEMPLATE": str,
     "SUBSIDY_POLICY": str,
     "TOKEN_TTL_S": int,
     "BIND_TICKET_TTL_S": int,
@@ -27,6 +28,15 @@ _ENV_OVERRIDES: dict[str, type] = {
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
     "TRUSTED_PROXY_HOPS": int,
+    "MEDIA_STORAGE": str,
+    "MEDIA_ROOT": str,
+    "MEDIA_MAX_BYTES": int,
+    "MEDIA_URL_TTL_S": int,
+    "S3_ENDPOINT_URL": str,
+    "S3_BUCKET": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
 }
 
 
@@ -45,6 +55,10 @@ class BaseConfig:
     WECHAT_APP_SECRET: str | None = None
     WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
     WECHAT_TIMEOUT_S = 5.0
+    # The subscribe-message template (mini-program console, 订阅消息) telling a trainee that
+    # support answered; its keywords: thing1 subject, thing2 reply, time3 reply time. Empty:
+    # no notice is sent (the reply is still there in the mini-program).
+    WECHAT_SUPPORT_REPLY_TEMPLATE = ""
     SUBSIDY_POLICY = "guangdong_2020"
     # Where the policy files are (None: config/policies).
     SUBSIDY_POLICY_DIR: str | None = None
@@ -56,6 +70,18 @@ class BaseConfig:
     ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
     ROSTER_IMPORT_MAX_ROWS = 10_000
     ROSTER_IMPORT_TTL_S = 1800
+    # Lesson media: "filesystem" (under MEDIA_ROOT, default instance/media) or "s3" (any
+    # S3-compatible object storage: Tencent COS, Aliyun OSS, MinIO).
+    MEDIA_STORAGE = "filesystem"
+    MEDIA_ROOT: str | None = None
+    MEDIA_MAX_BYTES = 2 * 1024**3
+    # How long a trainee's signed media URL works.
+    MEDIA_URL_TTL_S = 7200
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_REGION = "us-east-1"
+    S3_ACCESS_KEY_ID: str | None = None
+    S3_SECRET_ACCESS_KEY: str | None = None
     JSON_AS_ASCII = False
     TOKEN_TTL_S = 7 * 24 * 3600
     BIND_TICKET_TTL_S = 300
@@ -89,6 +115,7 @@ class DevelopmentConfig(BaseConfig):
     FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
     WECHAT_APP_ID = "wxdemo00000000000"
     WECHAT_APP_SECRET = "dev-wechat-secret"  # noqa: S105
+    WECHAT_SUPPORT_REPLY_TEMPLATE = "demo-support-reply"
 
 
 class TestConfig(DevelopmentConfig):

@@ -90,8 +90,35 @@ def wechat_simulator():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's standalone S3-compatible server, a separate process on loopback."""
+    from tests.s3_server import MotoServer
+
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def app_config(database_url, redis_url, wechat_simulator, schema_ready):
+def media_backend():
+    """Which media storage the app under test uses (``MEDIA_STORAGE``, default filesystem);
+    storage tests parametrize it to run on both backends."""
+    return os.environ.get("MEDIA_STORAGE", "filesystem")
+
+
+@pytest.fixture
+def media_settings(request, media_backend, tmp_path):
+    """Settings of the chosen media backend: a fresh directory, or a fresh bucket."""
+    if media_backend == "filesystem":
+        return {"MEDIA_STORAGE": "filesystem", "MEDIA_ROOT": str(tmp_path / "media")}
+    server = request.getfixturevalue("s3_server")
+    return {"MEDIA_STORAGE": "s3", **server.new_bucket()}
+
+
+@pytest.fixture
+def app_config(database_url, redis_url, wechat_simulator, schema_ready, media_settings):
     """Settings of the app under test; tests may change them before ``app`` is built."""
     return {
         "ENV_NAME": "test",
@@ -101,6 +128,7 @@ def app_config(database_url, redis_url, wechat_simulator, schema_ready):
         "WECHAT_APP_ID": wechat_simulator.app_id,
         "WECHAT_APP_SECRET": wechat_simulator.secret,
         "WECHAT_API_BASE_URL": wechat_simulator.url,
+        **media_settings,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date, datetime, timedelta
 
@@ -126,6 +127,25 @@ class Factories:
         fields.setdefault("duration_s", 45 * 60)
         fields.setdefault("kind", LessonKind.VIDEO)
         return self._add(Lesson(course=course or self.course(), **fields))
+
+    def media_lesson(
+        self, course: Course, data: bytes, kind: LessonKind = LessonKind.VIDEO, **fields
+    ) -> Lesson:
+        """A lesson whose file (real media bytes) is in the app's media storage."""
+        from backend.services.content import lessons
+
+        media = lessons.store(kind, lessons.Upload("lesson.bin", io.BytesIO(data)))
+        fields.setdefault("duration_s", media.duration_s)
+        return self.lesson(
+            course,
+            kind=kind,
+            media_key=media.key,
+            media_bytes=media.bytes,
+            media_content_type=media.content_type,
+            media_filename=media.filename,
+            page_count=media.page_count,
+            **fields,
+        )
 
     def question(self, course: Course, **fields) -> Question:
         """A single-choice question of the course's bank (answer B)."""

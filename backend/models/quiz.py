@@ -36,6 +36,8 @@ class Question(db.Model):
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     difficulty: Mapped[int] = mapped_column(default=1)
     position: Mapped[int] = mapped_column(default=0)
+    # A retired question is drawn no more but stays in the attempts that drew it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept for attention checks (随机弹题): practice and quizzes never show these questions, so
     # their answers cannot be learnt there.
     attention_pool: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -64,6 +66,8 @@ class Quiz(db.Model):
     question_count: Mapped[int] = mapped_column(default=10)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # A retired quiz takes no new attempts and leaves the trainee's list; its results stay.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuizAttempt(db.Model):
@@ -145,3 +149,8 @@ class SupportMessage(db.Model):
     admin_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_user.id"))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The WeChat subscribe message telling the trainee of an admin's reply: None (not an admin
+    # reply), "pending", "sent", "failed" (retried later) or "skipped" (no WeChat bound).
+    notify_status: Mapped[str | None] = mapped_column(sa.String(16))
+    notify_attempts: Mapped[int] = mapped_column(default=0)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

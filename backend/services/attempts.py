@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from backend import clock
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import (
     AttemptAnswer,
     ProjectStatus,
@@ -36,7 +37,8 @@ def quiz_pool(quiz: Quiz) -> list[Question]:
         course_ids = [quiz.course_id]
     else:
         course_ids = catalog.course_ids(quiz.project_id)
-    return question_bank.bank(course_ids)
+    # Questions kept for attention checks are never drawn: practice would reveal their answers.
+    return [q for q in question_bank.bank(course_ids) if not q.attention_pool]
 
 
 def _open_attempt(trainee: Trainee, quiz: Quiz) -> QuizAttempt | None:
@@ -63,6 +65,8 @@ def start_attempt(
         return open_attempt, True
     if enrolment.project.status is ProjectStatus.CLOSED:
         raise ApiError(409, "project_closed", "培训项目已结束，不能再作答")
+    if quiz.retired_at is not None:
+        raise DomainError("quiz_retired")
     used = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.quiz_id == quiz.id, QuizAttempt.trainee_id == trainee.id

@@ -20,13 +20,19 @@ from backend.models import (
     QuestionKind,
 )
 from backend.policy import policy_for
-from backend.services import live
+from backend.services import face_checks, live, question_bank
 from backend.services.live import LiveReply, at_second
 
+_rng = random.SystemRandom()
 
-def next_check_s(project: Project, after_s: int) -> int:
-    """When the next check of a session is due (0: the project has checks off)."""
+
+def next_check_s(project: Project, after_s: int, course_id: int) -> int:
+    """When the next check of a session on a course is due (0: none)."""
     if not project.attention_checks_enabled:
+        return 0
+    if face_checks.enabled(project) and not question_bank.has_attention_questions(course_id):
+        # Without pool questions a check would be a code to type back, which a script reads
+        # from the JSON; the face checks prove presence instead.
         return 0
     interval = project.attention_check_interval_s or policy_for(project).attention_check_interval_s
     # Random around the interval, so that nobody can predict the moment.
@@ -65,9 +71,9 @@ def issue(session_id: int, trainee_id: int, now_s: int) -> dict | None:
     """Record a new check for a session whose live state claimed one; return what to show."""
     session = db.session.get(LearningSession, session_id)
     lesson = db.session.get(Lesson, session.lesson_id)
-    ids = db.session.scalars(sa.select(Question.id).where(Question.course_id == lesson.course_id))
-    ids = list(ids)
-    question = db.session.get(Question, random.choice(ids)) if ids else None
+    # Only the attention pool: practice and quizzes never show these, so their answers are not
+    # learnt there.
+    question = question_bank.pick_attention_question(lesson.course_id, _rng)
     window = policy_for(db.session.get(Project, session.project_id)).attention_check_window_s
     check = AttentionCheck(
         session_id=session_id,
@@ -119,9 +125,9 @@ def answer(
     session = db.session.get(LearningSession, session_id)
     project = db.session.get(Project, session.project_id)
     verdict = "pass" if check.outcome is CheckOutcome.PASSED else "fail"
-    return live.call(
-        "resolve", session_id, trainee_id, now_s, check.id, verdict, next_check_s(project, now_s)
-    )
+    lesson = db.session.get(Lesson, session.lesson_id)
+    following = next_check_s(project, now_s, lesson.course_id)
+    return live.call("resolve", session_id, trainee_id, now_s, check.id, verdict, following)
 
 
 def expire_open_checks(session_id: int) -> None:

@@ -17,7 +17,7 @@ from backend.clock import local_date
 from backend.extensions import db
 from backend.models import Project, Quiz, QuizAttempt, QuizKind
 from backend.policy import policy_for
-from backend.services import evaluations, hours, quizzes
+from backend.services import evaluations, hours, live_status, quizzes
 
 
 def credited_seconds_by_trainee(
@@ -61,11 +61,16 @@ def assessment_results(project_id: int) -> tuple[int, int]:
 
 def project_summary(project: Project) -> dict:
     """The dashboard's headline figures for a project."""
-    lines = hours.project_sheet(project).values()
+    sheet = hours.project_sheet(project)
+    lines = sheet.values()
     submitted, passed = assessment_results(project.id)
+    live = live_status.learning_now(project)
+    started = {trainee_id for trainee_id, line in sheet.items() if line.credited_s > 0}
     return {
         "enrolled": len(lines),
-        "started": sum(1 for line in lines if line.credited_s > 0),
+        # Someone learning now for the first time has credit only in the live state so far.
+        "started": len(started | {t for t, s in live.items() if s.credited_s > 0}),
+        "learning_now": len(live),
         "completed": sum(1 for line in lines if line.class_hours >= project.planned_class_hours),
         "class_hours": sum(line.class_hours for line in lines),
         # After the yearly cap shared with the person's other projects, as the filing exports.

@@ -82,3 +82,36 @@ def project_evaluations(project_id: int) -> list[Evaluation]:
         .order_by(Evaluation.updated_at.desc(), Evaluation.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+COMMENTS_PER_PAGE = 20
+
+
+def rating_distribution(project_id: int) -> dict[str, list[int]]:
+    """Per rating, how many trainees gave 1, 2, 3, 4 and 5."""
+    out = {name: [0] * 5 for name in SCORES}
+    for name in SCORES:
+        column = getattr(Evaluation, name)
+        rows = db.session.execute(
+            select(column, func.count(Evaluation.id))
+            .where(Evaluation.project_id == project_id)
+            .group_by(column)
+        )
+        for value, count in rows:
+            if 1 <= value <= 5:
+                out[name][value - 1] = count
+    return out
+
+
+def comments_page(project_id: int, page: int) -> tuple[list[Evaluation], int]:
+    """One page of the evaluations with a comment, newest first, and how many there are."""
+    where = (Evaluation.project_id == project_id, func.length(func.trim(Evaluation.comment)) > 0)
+    total = db.session.scalar(select(func.count(Evaluation.id)).where(*where))
+    rows = db.session.scalars(
+        select(Evaluation)
+        .where(*where)
+        .order_by(Evaluation.updated_at.desc(), Evaluation.id.desc())
+        .offset((page - 1) * COMMENTS_PER_PAGE)
+        .limit(COMMENTS_PER_PAGE)
+    )
+    return list(rows), total

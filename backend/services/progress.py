@@ -15,7 +15,7 @@ from backend.models import (
 )
 from backend.policy import SubsidyPolicy, policy_for
 from backend.services import live
-from backend.services.content import catalog
+from backend.services.content import catalog, delivery
 from backend.services.enrolments import enrolment_or_404
 
 
@@ -137,7 +137,5 @@ def media_link(lesson: Lesson) -> dict:
     """The lesson's signed media URL and its expiry, or nulls when it has no file."""
     if not lesson.media_key:
         return {"media_url": None, "media_expires_at": None}
-    from backend.services.content import delivery
-
     url, expires_at = delivery.signed_url(lesson)
     return {"media_url": url, "media_expires_at": expires_at}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from backend import clock
 from backend.extensions import db
 from backend.models import Question, QuestionKind
 from backend.services.plain_text import storable
@@ -174,8 +175,8 @@ def next_position(course_id: int) -> int:
     return 0 if last is None else last + 1
 
 
-def bank(course_ids: list[int]) -> list[Question]:
-    """The questions of the given courses' banks, in bank order."""
+def bank(course_ids: list[int], *, retired: bool = False) -> list[Question]:
+    """The questions of the given courses' banks in bank order (retired ones only if asked)."""
     if not course_ids:
         return []
     query = (
@@ -183,7 +184,31 @@ def bank(course_ids: list[int]) -> list[Question]:
         .where(Question.course_id.in_(course_ids))
         .order_by(Question.course_id, Question.position, Question.id)
     )
+    if not retired:
+        query = query.where(Question.retired_at.is_(None))
     return list(db.session.scalars(query))
+
+
+def update_question(question: Question, data: QuestionData) -> None:
+    """Change a question; attempts already scored keep their result."""
+    for name, value in vars(data).items():
+        setattr(question, name, value)
+
+
+def set_attention_pool(question: Question, pooled: bool) -> None:
+    """Keep a question for attention checks only (practice and quizzes never draw it), or not."""
+    question.attention_pool = bool(pooled)
+
+
+def retire_question(question: Question) -> None:
+    """Draw the question no more; attempts that drew it still show it."""
+    if question.retired_at is None:
+        question.retired_at = clock.now()
+
+
+def restore_question(question: Question) -> None:
+    """Put a retired question back into the bank."""
+    question.retired_at = None
 
 
 def check_answer(question: Question, letters: str) -> bool:
@@ -191,16 +216,23 @@ def check_answer(question: Question, letters: str) -> bool:
     return bool(letters) and normalize_letters(letters) == question.answer
 
 
+def _attention_pool(course_id: int):
+    return select(Question.id).where(
+        Question.course_id == course_id,
+        Question.attention_pool.is_(True),
+        Question.kind.in_([QuestionKind.SINGLE, QuestionKind.TRUE_FALSE]),
+        Question.retired_at.is_(None),
+    )
+
+
+def has_attention_questions(course_id: int) -> bool:
+    """Whether the course's attention pool has a question to ask."""
+    return db.session.scalar(_attention_pool(course_id).limit(1)) is not None
+
+
 def pick_attention_question(course_id: int, rng: random.Random) -> Question | None:
-    """A random single-choice or true/false question of the course's bank, if it has any."""
-    ids = db.session.scalars(
-        select(Question.id)
-        .where(
-            Question.course_id == course_id,
-            Question.kind.in_([QuestionKind.SINGLE, QuestionKind.TRUE_FALSE]),
-        )
-        .order_by(Question.id)
-    ).all()
+    """A random single-choice or true/false question of the course's attention pool, if any."""
+    ids = db.session.scalars(_attention_pool(course_id).order_by(Question.id)).all()
     if not ids:
         return None
     return db.session.get(Question, rng.choice(ids))

@@ -13,7 +13,7 @@ from backend.services.quizzes import assessment_passed_by_trainee, project_quizz
 
 def trainee_rows(project_id: int) -> list[dict]:
     """Per enrolled trainee: attempts, best score and passed per quiz, assessment and evaluation."""
-    quizzes = project_quizzes(project_id)
+    quizzes = project_quizzes(project_id, retired=True)
     quiz_ids = [q.id for q in quizzes]
     trainees = db.session.execute(
         select(Trainee.id, Trainee.name)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from backend import clock
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.errors import DomainError, register
 from backend.models import (
     Enrolment,
     Project,
@@ -19,6 +21,9 @@ from backend.models import (
 )
 from backend.services.content import catalog
 from backend.services.enrolments import enrolment_or_404
+
+register("quiz_retired", 409, "该测验已停用，不能再作答")
+register("quiz_retired_edit", 409, "该测验已停用，不能再修改")
 
 
 @dataclass
@@ -35,13 +40,17 @@ class QuizSettings:
     shuffle_options: bool = True
 
 
-def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
-    """Add a quiz to a project; practice quizzes have neither attempt nor time limit."""
+def _check_settings(project: Project, settings: QuizSettings) -> None:
     if settings.course_id is not None and settings.course_id not in catalog.course_ids(project.id):
         raise ApiError(422, "course_not_in_project", "所选课程不属于该培训项目")
     if settings.kind is QuizKind.PRACTICE and (settings.attempt_limit or settings.time_limit_s):
         message = "练习不限次数、不限时间，请不要设置次数或时间限制"
         raise ApiError(422, "practice_unlimited", message)
+
+
+def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
+    """Add a quiz to a project; practice quizzes have neither attempt nor time limit."""
+    _check_settings(project, settings)
     if project.status is ProjectStatus.CLOSED:
         raise ApiError(409, "project_closed", "培训项目已结束，不能再添加测验")
     quiz = Quiz(project_id=project.id, **vars(settings))
@@ -50,9 +59,32 @@ def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
     return quiz
 
 
-def project_quizzes(project_id: int) -> list[Quiz]:
-    """The quizzes of a project, in the order they were added."""
+def update_quiz(quiz: Quiz, settings: QuizSettings) -> None:
+    """Change a quiz's settings; submitted attempts keep the score and result they got."""
+    if quiz.retired_at is not None:
+        raise DomainError("quiz_retired_edit")
+    _check_settings(db.session.get(Project, quiz.project_id), settings)
+    for name, value in vars(settings).items():
+        setattr(quiz, name, value)
+    db.session.flush()
+
+
+def retire_quiz(quiz: Quiz) -> None:
+    """Stop a quiz: no new attempts, gone from the trainee's list, results kept."""
+    if quiz.retired_at is None:
+        quiz.retired_at = clock.now()
+
+
+def restore_quiz(quiz: Quiz) -> None:
+    """Offer a retired quiz again."""
+    quiz.retired_at = None
+
+
+def project_quizzes(project_id: int, *, retired: bool = False) -> list[Quiz]:
+    """The quizzes of a project in the order they were added (retired ones only if asked)."""
     query = select(Quiz).where(Quiz.project_id == project_id).order_by(Quiz.id)
+    if not retired:
+        query = query.where(Quiz.retired_at.is_(None))
     return list(db.session.scalars(query))
 
 
@@ -93,7 +125,12 @@ def attempts_left(quiz: Quiz, used: int) -> int | None:
 
 
 def _assessment_ids(project_id: int) -> list[int]:
-    query = select(Quiz.id).where(Quiz.project_id == project_id, Quiz.kind == QuizKind.ASSESSMENT)
+    # A retired assessment is required of no one any more.
+    query = select(Quiz.id).where(
+        Quiz.project_id == project_id,
+        Quiz.kind == QuizKind.ASSESSMENT,
+        Quiz.retired_at.is_(None),
+    )
     return list(db.session.scalars(query))
 
 

@@ -94,13 +94,21 @@ def verify(project_id: int) -> Verdict:
         .order_by(CreditedSpan.id)
         .execution_options(yield_per=1000)
     )
-    for span in spans:
-        expected = link(previous, span)
-        if span.chain_hash != expected:
-            return Verdict(False, checked, previous, span.id, "链接不符：该记录或其前一条被修改过")
-        previous, checked = expected, checked + 1
+    with spans:  # a server-side cursor: closed even when a broken link ends the walk
+        for span in spans:
+            expected = link(previous, span)
+            if span.chain_hash != expected:
+                problem = "链接不符：该记录或其前一条被修改过"
+                return Verdict(False, checked, previous, span.id, problem)
+            previous, checked = expected, checked + 1
     stored, count = head_digest(project_id)
     if (stored, count) != (previous, checked):
         problem = f"链头不符：记录了 {count} 条、摘要 {stored}，重算得 {checked} 条（有记录被删除）"
         return Verdict(False, checked, previous, None, problem)
     return Verdict(True, checked, previous)
+
+
+def digest_line(project_id: int) -> str:
+    """The line every export of the project prints: its chain head and what it covers."""
+    head, count = head_digest(project_id)
+    return f"记录链摘要（{count} 条计入时段，可用 flask verify-records {project_id} 核验）：{head}"

@@ -10,7 +10,7 @@ from backend import audit, clock
 from backend.admin.scope import scoped
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.models import AdminUser, SupportMessage, SupportThread, Trainee
+from backend.models import AdminUser, Enrolment, SupportMessage, SupportThread, Trainee
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 # Enough for any real question; a client stuck in a loop stops here instead of filling the table.
@@ -76,16 +76,38 @@ def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
     return message
 
 
-def admin_threads(
-    admin: AdminUser, status: str | None = None, page: int = 1
-) -> list[SupportThread]:
-    """One page of the threads the admin may see, the most recently active first."""
+def _admin_query(admin: AdminUser, status: str | None, project_id: int | None):
     query = scoped(select(SupportThread), admin, SupportThread.enterprise_id)
     if status:
         query = query.where(SupportThread.status == status)
+    if project_id is not None:
+        # A thread belongs to the trainee, so it shows under every project they are enrolled in.
+        enrolled = select(Enrolment.trainee_id).where(Enrolment.project_id == project_id)
+        query = query.where(SupportThread.trainee_id.in_(enrolled))
+    return query
+
+
+def admin_threads(
+    admin: AdminUser, status: str | None = None, page: int = 1, project_id: int | None = None
+) -> list[SupportThread]:
+    """One page of the threads the admin may see, the most recently active first."""
+    query = _admin_query(admin, status, project_id)
     query = query.order_by(SupportThread.updated_at.desc(), SupportThread.id.desc())
     query = query.offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
     return list(db.session.scalars(query))
+
+
+def admin_thread_count(
+    admin: AdminUser, status: str | None = None, project_id: int | None = None
+) -> int:
+    """How many threads ``admin_threads`` would list over all its pages."""
+    query = _admin_query(admin, status, project_id).with_only_columns(func.count(SupportThread.id))
+    return db.session.scalar(query.order_by(None))
+
+
+def awaiting_reply(admin: AdminUser) -> int:
+    """Threads the admin may see whose last word is the trainee's (the navigation's badge)."""
+    return admin_thread_count(admin, OPEN)
 
 
 def thread_for_admin(admin: AdminUser, thread_id: int, *, lock: bool = False) -> SupportThread:
@@ -106,6 +128,8 @@ def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMe
     if thread.status == CLOSED:
         raise ApiError(409, "thread_closed", "该问题已关闭")
     message = _add_message(thread, "admin", admin.id, body)
+    # Sent after the reply is committed (support_notice.py): a failed send never loses it.
+    message.notify_status = "pending"
     thread.status = ANSWERED
     audit.record(
         "support.reply",

@@ -60,7 +60,7 @@ def test_sign_in_dashboard_and_trainee_table(live_server, page, make):
     page.click("text=甲公司适岗培训")
     page.wait_for_selector("body[data-charts=ready]")
     assert page.inner_text("#stat-enrolled") == "32"
-    assert page.locator("canvas[data-ready='1']").count() == 2
+    assert page.locator(".chart-box[data-ready='1'] canvas").count() == 2
     screenshot(page, "04-dashboard")
 
     page.click("text=学员列表")

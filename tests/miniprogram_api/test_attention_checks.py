@@ -14,7 +14,7 @@ OPTIONS = ["装饰", "保护头部", "遮阳", "防雨"]
 def _learner(client, make, *, questions=True, interval=600):
     _, lesson, trainee = enrolled(make, duration_s=3 * 3600, attention_check_interval_s=interval)
     if questions:
-        make.question(lesson.course, options=OPTIONS)
+        make.question(lesson.course, options=OPTIONS, attention_pool=True)
     me = Learner(client, make, trainee)
     me.check_in(lesson)
     return me
@@ -151,3 +151,30 @@ def test_every_check_is_recorded(client, make, frozen_clock):
     assert {c.id for c in checks} == seen
     assert len(seen) >= 5
     assert all(c.outcome is CheckOutcome.PASSED for c in checks[:-1])
+
+
+def test_checks_ask_only_the_attention_pool(client, make, frozen_clock):
+    # A quiz question beside the pool: the check never asks it (practice shows its answer).
+    _, lesson, trainee = enrolled(make, duration_s=3 * 3600, attention_check_interval_s=200)
+    make.question(lesson.course, stem="练习里见过的题")
+    pooled = make.question(lesson.course, options=OPTIONS, attention_pool=True)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    for _ in range(3):
+        challenge, _ = _until_challenge(me, frozen_clock)
+        assert challenge["prompt"] == pooled.stem
+        frozen_clock.advance(30)
+        me.beat(answer=(challenge["id"], "B"))
+
+
+def test_no_code_to_type_back_when_face_checks_are_on(client, make, frozen_clock):
+    # Without pool questions a check would be a code readable from the JSON: with face checks
+    # on there is none.
+    _, lesson, trainee = enrolled(
+        make, duration_s=3 * 3600, attention_check_interval_s=200, face_check_interval_s=100000
+    )
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    for _ in range(60):
+        frozen_clock.advance(30)
+        assert me.beat()["challenge"] is None

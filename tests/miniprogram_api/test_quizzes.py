@@ -245,3 +245,14 @@ def test_the_same_question_twice_in_one_save_keeps_the_last_answer(client, make)
     # Cleared, then answered: the answer is saved once.
     response = _save(client, attempt["id"], [twice[1], twice[0]], headers)
     assert response.get_json()["answers"] == [{"question_id": first["id"], "letters": right}]
+
+
+def test_practice_never_draws_attention_pool_questions(make):
+    from backend.services.attempts import quiz_pool
+
+    project = make.project()
+    course = make.course(project)
+    shown = make.question(course)
+    make.question(course, attention_pool=True)
+    quiz = make.quiz(project, course_id=course.id)
+    assert quiz_pool(quiz) == [shown]

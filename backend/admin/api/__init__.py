@@ -6,9 +6,13 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        claims,
+        courses,
         dashboard_charts,
+        docs,
         enrolments,
         exports,
+        lessons,
         question_banks,
         quizzes,
         roster_imports,
@@ -19,6 +23,7 @@ def create_api_blueprint() -> Blueprint:
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
-    for module in (*modules, enrolments, exports, dashboard_charts):
+    content = (courses, lessons, docs)
+    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims):
         module.register(bp)
     return bp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Annotated
 
 from flask import Blueprint, request, send_file
@@ -34,6 +35,7 @@ class QuestionOut(ResponseModel):
     explanation: str
     difficulty: int
     position: int
+    retired_at: datetime | None = None
 
 
 class QuestionListOut(ResponseModel):
@@ -71,7 +73,7 @@ def course_or_404(course_id: int, admin: AdminUser) -> Course:
 
 
 def _bank_out(course: Course) -> QuestionListOut:
-    questions = question_bank.bank([course.id])
+    questions = question_bank.bank([course.id], retired=True)
     return QuestionListOut(
         course_id=course.id, questions=[QuestionOut.model_validate(q) for q in questions]
     )

@@ -49,6 +49,7 @@ class QuizOut(ResponseModel):
     question_count: int
     shuffle_options: bool
     created_at: datetime
+    retired_at: datetime | None = None
 
 
 class QuizListOut(ResponseModel):
@@ -156,7 +157,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="项目的测验", response=QuizListOut, auth=None)
     def admin_list_quizzes(project_id: int):
         project = get_project_or_404(project_id, current_admin())
-        return QuizListOut(quizzes=quizzes.project_quizzes(project.id))
+        return QuizListOut(quizzes=quizzes.project_quizzes(project.id, retired=True))
 
     @bp.post("/projects/<id:project_id>/quizzes")
     @admin_required(*EDITORS)

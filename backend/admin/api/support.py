@@ -12,7 +12,7 @@ from backend.admin.auth import admin_required, current_admin
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
 from backend.models import Role, SupportThread, Trainee
-from backend.services import support
+from backend.services import support, support_notice
 from backend.services.plain_text import user_text
 
 ANSWERERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
@@ -26,6 +26,7 @@ class MessageOut(ResponseModel):
     admin_user_id: int | None
     body: str
     created_at: datetime
+    notify_status: str | None = None
 
 
 class ThreadOut(ResponseModel):
@@ -99,10 +100,11 @@ def register(bp: Blueprint) -> None:
     def admin_support_reply(thread_id: int, body: ReplyIn):
         admin = current_admin()
         thread = support.thread_for_admin(admin, thread_id, lock=True)
-        support.admin_reply(admin, thread, body.body)
-        out = thread_out(thread)
+        message = support.admin_reply(admin, thread, body.body)
+        db.session.commit()  # the reply is safe before WeChat is asked to tell the trainee
+        support_notice.send_reply_notice(message)
         db.session.commit()
-        return out
+        return thread_out(thread)
 
     @bp.post("/support/threads/<id:thread_id>/close")
     @admin_required(*ANSWERERS)

@@ -43,6 +43,20 @@ def duration(seconds: int | None) -> str:
     return f"{minutes // 60}小时{minutes % 60:02d}分" if minutes >= 60 else f"{minutes}分钟"
 
 
+@bp.app_template_filter("yuan_plain")
+def yuan_plain(fen: int | None) -> str:
+    """An amount in fen in yuan without trailing zeros, for rules: 3000 → 30, 3050 → 30.5."""
+    return f"{(fen or 0) / 100:.2f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_global("policy_for")
+def template_policy_for(project):
+    """The project's subsidy policy, so that pages explain figures in its numbers."""
+    from backend.policy import policy_for
+
+    return policy_for(project)
+
+
 @bp.app_template_global("url_with")
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed (sorting, paging)."""
@@ -56,6 +70,15 @@ def url_with(**changes) -> str:
     }
     args.update({key: value for key, value in changes.items() if value is not None})
     return url_for(request.endpoint, **view_args, **args)
+
+
+@bp.app_template_global("support_awaiting")
+def support_awaiting() -> int:
+    """Support threads awaiting a reply that the signed-in admin may see (the nav's badge)."""
+    from backend.services import support
+
+    admin = current_admin()
+    return support.awaiting_reply(admin) if admin is not None else 0
 
 
 # Globals rather than context: the macros in _macros.html are imported without context.
@@ -80,9 +103,23 @@ def index():
 
 
 def _register_page_modules() -> None:
-    from backend.admin.pages import audit_log, dashboard, enterprises, projects, review, trainees
+    from backend.admin.pages import (
+        audit_log,
+        dashboard,
+        enterprises,
+        evaluations,
+        integrity,
+        projects,
+        question_banks,
+        quizzes,
+        review,
+        support,
+        trainees,
+    )
 
     for module in (projects, enterprises, dashboard, trainees, review, audit_log):
+        module.register(bp)
+    for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
 
 

@@ -12,7 +12,7 @@ from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
 from backend.models import Role, Trainee
-from backend.services import binding, dashboard, trainee_detail, trainee_table
+from backend.services import binding, dashboard, live_status, trainee_detail, trainee_table
 
 MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
@@ -61,6 +61,7 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
     project_id = request.args.get("project", type=int)
     project = next((p for p in projects if p.id == project_id), projects[0] if projects else None)
     entries = trainee_detail.sessions(trainee, project.id) if project else []
+    live = live_status.learning_now(project, [trainee.id]).get(trainee.id) if project else None
     seconds = (
         dashboard.credited_seconds_by_trainee(project, [trainee.id]).get(trainee.id, 0)
         if project
@@ -74,7 +75,10 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
         entries=entries,
         devices=trainee_detail.devices(entries),
         checks=trainee_detail.checks_summary(entries),
-        hours=dashboard.trainee_hours(project, seconds) if project else None,
+        live=live,
+        hours=dashboard.trainee_hours(project, seconds + (live.unstored_s if live else 0))
+        if project
+        else None,
         attempts=trainee_detail.quiz_attempts(trainee, project.id) if project else [],
         evaluation=trainee_detail.evaluation(trainee, project.id) if project else None,
         id_number=revealed_id or pii.masked_id_number(trainee),
@@ -100,8 +104,14 @@ def register(bp: Blueprint) -> None:
         form = TraineeFilterForm(request.args)
         params = form.to_params()
         page = trainee_table.trainee_page(project, params)
+        live = live_status.learning_now(project, [row.id for row in page.rows])
         return render_template(
-            "admin/trainees.html", project=project, form=form, params=params, page=page
+            "admin/trainees.html",
+            project=project,
+            form=form,
+            params=params,
+            page=page,
+            live=live,
         )
 
     @bp.get("/trainees/<id:trainee_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xlsxwriter
 
 from backend.models import Project, ResourceForm, TrainingType
+from backend.services import record_chain
 from backend.services.exports.cells import as_text
 from backend.services.exports.writers import print_setup
 from backend.services.filing import shown_filing
@@ -167,4 +168,5 @@ def write_filing_xlsx(path: str, project: Project) -> None:
     for note in NOTES:
         form.merged(0, 3, note, form.plain)
         form.row += 1
+    form.merged(0, 3, record_chain.digest_line(project.id), form.plain)
     workbook.close()

@@ -7,6 +7,7 @@ from typing import IO
 
 from backend import pii
 from backend.models import AdminUser, Project, Trainee
+from backend.services import record_chain
 from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
 from backend.services.exports.hours_source import trainees_with_hours
@@ -109,6 +110,7 @@ def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=
         columns=COLUMNS,
         rows=rows,
         footer=footer,
+        closing_lines=[record_chain.digest_line(project.id)],
         landscape=True,
     )
 
@@ -116,4 +118,5 @@ def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=
 def write_hours_csv(stream: IO[str], admin: AdminUser, project: Project, *, full_ids=False) -> int:
     """The sheet as CSV with a totals line."""
     rows, footer = _sheet(admin, project, full_ids)
-    return write_table_csv(stream, columns=COLUMNS, rows=rows, footer=footer)
+    digest = [record_chain.digest_line(project.id)]
+    return write_table_csv(stream, columns=COLUMNS, rows=rows, footer=footer, closing_lines=digest)

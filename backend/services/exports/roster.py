@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend import pii
 from backend.models import AdminUser, Enrolment, Gender, Project, Role, Trainee
+from backend.services import record_chain
 from backend.services.exports.cells import Column, Kind
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 from backend.services.rows import plain_rows
@@ -84,10 +85,15 @@ def write_roster_xlsx(path: str, admin: AdminUser, project: Project) -> int:
         ],
         columns=COLUMNS,
         rows=roster_rows(admin, project),
-        closing_lines=["(此名册可顺延)"],
+        closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
     )
 
 
 def write_roster_csv(stream: IO[str], admin: AdminUser, project: Project) -> int:
     """The roster as CSV in the official column order."""
-    return write_table_csv(stream, columns=COLUMNS, rows=roster_rows(admin, project))
+    return write_table_csv(
+        stream,
+        columns=COLUMNS,
+        rows=roster_rows(admin, project),
+        closing_lines=[record_chain.digest_line(project.id)],
+    )

@@ -100,6 +100,7 @@ def write_table_csv(
     columns: Sequence[Column],
     rows: Iterable[Row],
     footer: Callable[[], Row | None] | None = None,
+    closing_lines: Sequence[str] = (),
 ) -> int:
     """Write a header line and one line a row, every text value neutralised."""
     writer = csv.writer(stream, lineterminator="\r\n")
@@ -111,6 +112,8 @@ def write_table_csv(
     last = footer() if footer else None
     if last is not None:
         writer.writerow(_csv_values(last, columns))
+    for line in closing_lines:
+        writer.writerow([as_text(line)])
     return count
 
 

@@ -47,8 +47,11 @@ def test_check_answer_ignores_order_and_case(make):
 
 def test_pick_attention_question(make):
     course, empty = make.course(), make.course()
-    single = make.question(course)
-    make.question(course, kind=QuestionKind.MULTIPLE, answer="AB")
+    single = make.question(course, attention_pool=True)
+    make.question(course, kind=QuestionKind.MULTIPLE, answer="AB", attention_pool=True)
+    make.question(course)  # a quiz question: never an attention check
     assert question_bank.pick_attention_question(empty.id, random.Random(1)) is None
     picks = {question_bank.pick_attention_question(course.id, random.Random(s)) for s in range(5)}
     assert picks == {single}  # multiple choice is too slow for a pop-up check
+    assert question_bank.has_attention_questions(course.id)
+    assert not question_bank.has_attention_questions(empty.id)

@@ -168,7 +168,8 @@ def test_filing_form_layout(client, make, setup, admin_login):
     assert "（盖章）" in sheet.cell(row["申报企业意见"], 2).value
     assert sheet.cell(row["企业名称"], 1).border.top.style == "thin"
     assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert labels[-1] == "3.与此表同时报送本项目培训人员花名册。"
+    assert labels[-2] == "3.与此表同时报送本项目培训人员花名册。"
+    assert labels[-1].startswith("记录链摘要（0 条计入时段")
     assert len(audit(make, "export.filing")) == 1
 
 
@@ -267,7 +268,8 @@ def test_hours_sheet(client, make, setup, admin_login):
         csv.reader(io.StringIO(download(client, project, "hours", "csv").decode("utf-8-sig")))
     )
     assert lines[0] == header and lines[1][4:8] == ["55", "1", "1", "30.00"]
-    assert lines[-1][1] == "合计" and lines[-1][7] == "30.00"
+    assert lines[-2][1] == "合计" and lines[-2][7] == "30.00"
+    assert lines[-1][0].startswith("记录链摘要")
 
 
 def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin_login):
@@ -293,9 +295,14 @@ def test_training_records(client, make, setup, admin_login):
     project, (first, _), admins = setup
     admin_login(admins["hr"])
     sheet = book(download(client, project, "records"))
+    assert [c.value for c in sheet[4]][6:8] == ["开始时间（北京时间）", "结束时间（北京时间）"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
-    assert [r[2] for r in rows] == ["学习会话", "计入时段", "计入时段", "学习会话"]
-    session_row, span1, span2, open_row = rows
+    closing = [r[0] for r in rows if r[2] is None]
+    assert closing[0] == "时间均为北京时间（UTC+8）。" and closing[1].startswith("记录链摘要")
+    rows = [r for r in rows if r[2] is not None]
+    assert [r[2] for r in rows] == ["学习会话", "计入时段", "计入时段", "考核", "学习会话"]
+    session_row, span1, span2, attempt, open_row = rows
+    assert attempt[:2] == ["张三", first.account] and attempt[4] == "考核"
     assert session_row[:2] == ["张三", first.account] and session_row[4] == "第一课"
     assert session_row[6] == "2026-03-02 09:00:00" and session_row[8] == 3300
     assert session_row[9] == "已结束"
@@ -303,5 +310,5 @@ def test_training_records(client, make, setup, admin_login):
     assert span2[8] == 600
     assert open_row[5] == "'=Android" and open_row[7] is None and open_row[9] == "进行中"
     data = download(client, project, "records", "csv").decode("utf-8-sig")
-    assert len(list(csv.reader(io.StringIO(data)))) == 5
+    assert len(list(csv.reader(io.StringIO(data)))) == 1 + 5 + 2
     assert len(audit(make, "export.records")) == 2
