@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from backend.extensions import db
+from backend.extensions import db, redis_store
 from backend.models import (
     CreditedSpan,
     FaceCheck,
@@ -18,7 +18,7 @@ from backend.models import (
 from backend.models.types import UTCDateTime
 from backend.services import record_chain
 from backend.services.face_checks import split_by_coverage
-from backend.services.live import at_second, epoch_s
+from backend.services.live import at_second, epoch_s, stream_key
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,21 @@ def _update_sessions(dialect: str, latest: dict[int, SpanRow], added: dict[int, 
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def write_pending(project_id: int, chunk: int = 5000) -> int:
+    """Write now the project's spans still in the credit stream; return the seconds added."""
+    # For a project closing, before its figures freeze: the drain may be a second behind (or
+    # down). Entries a drainer is writing at the same time are still in the stream; whichever
+    # writes a span second adds nothing, so they are safe to write here too.
+    client, key = redis_store.client, stream_key()
+    rows: list[SpanRow] = []
+    start = "-"
+    while entries := client.xrange(key, start, "+", count=chunk):
+        rows += [
+            SpanRow.from_entry(fields)
+            for _, fields in entries
+            if fields and int(fields["p"]) == project_id
+        ]
+        start = "(" + entries[-1][0]
+    return write_spans(rows)
