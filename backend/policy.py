@@ -47,6 +47,16 @@ class SubsidyPolicy:
     face_check_window_s: int
     # The most credited time per trainee per China-time day, across projects.
     daily_credit_cap_s: int
+    # Integrity flags: credit at the daily maximum on at least so many days; at least so many
+    # failed or cancelled face checks; an assessment passed in under so many seconds a question.
+    flag_cap_days: int
+    flag_face_failures: int
+    flag_assessment_s_per_question: int
+    # Claim rules (services/claims): where a project requires the assessment, only trainees who
+    # passed it count; an enterprise whose filing says it received the affected-enterprise
+    # training subsidy (受影响企业培训补助) may not claim this one.
+    claim_only_passed_when_assessment_required: bool = True
+    claim_barred_by_affected_subsidy: bool = False
 
     @property
     def seconds_per_class_hour(self) -> int:
@@ -62,6 +72,8 @@ class SubsidyPolicy:
 KEYS = {f.name for f in fields(SubsidyPolicy)}
 TEXT_KEYS = {"id", "title", "face_check_at_check_in"}
 FACE_CHECK_AT = ("every_session", "first_of_day", "never")  # models.FaceCheckAt
+# Yes/no rules are JSON booleans; every other number is an integer (money in fen).
+BOOL_KEYS = {f.name for f in fields(SubsidyPolicy) if f.type in ("bool", bool)}
 
 
 def _read(name: str, directory: Path) -> dict:
@@ -85,7 +97,10 @@ def load_policy(name: str, base: str | None = None, directory: Path = POLICY_DIR
     missing = KEYS - set(data)
     if missing:
         raise ValueError(f"subsidy policy {name!r} lacks {sorted(missing)} and has no base")
-    for key in KEYS - TEXT_KEYS:
+    for key in BOOL_KEYS:
+        if not isinstance(data[key], bool):
+            raise ValueError(f"{key} of subsidy policy {name!r} must be true or false")
+    for key in KEYS - TEXT_KEYS - BOOL_KEYS:
         if not isinstance(data[key], int) or isinstance(data[key], bool):
             raise ValueError(f"{key} of subsidy policy {name!r} must be an integer")
     if data["face_check_at_check_in"] not in FACE_CHECK_AT:
@@ -100,8 +115,7 @@ def default_policy_id() -> str:
 
 def get_policy(policy_id: str) -> SubsidyPolicy:
     """The policy ``policy_id``, merged over the deployment's default."""
-    directory = Path(current_app.config.get("SUBSIDY_POLICY_DIR") or POLICY_DIR)
-    return load_policy(policy_id, default_policy_id(), directory)
+    return load_policy(policy_id, default_policy_id(), policy_dir())
 
 
 def default_policy() -> SubsidyPolicy:
@@ -109,9 +123,24 @@ def default_policy() -> SubsidyPolicy:
     return get_policy(default_policy_id())
 
 
+def policy_dir() -> Path:
+    """Where the policy files are (``SUBSIDY_POLICY_DIR``, else config/policies)."""
+    return Path(current_app.config.get("SUBSIDY_POLICY_DIR") or POLICY_DIR)
+
+
+def city_policy_id(city_code: str | None) -> str | None:
+    """A city's own policy file (``<default>_<city code>``, e.g. Shenzhen's), if there is one."""
+    if not city_code:
+        return None
+    name = f"{default_policy_id()}_{city_code}"
+    return name if (policy_dir() / f"{name}.json").is_file() else None
+
+
 def choose_policy_id(project: Project | None = None) -> str:
-    """The policy a new project records: the deployment's default (regions may override it)."""
-    return default_policy_id()
+    """The policy a new project records: its enterprise's city's own file if the deployment has
+    one (services/regions gives the city), else the deployment's default."""
+    enterprise = getattr(project, "enterprise", None)
+    return city_policy_id(getattr(enterprise, "city_code", None)) or default_policy_id()
 
 
 def project_policy_id(project: Project) -> str:

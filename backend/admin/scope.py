@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, select
 
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.models import AdminUser, Enterprise, Project, Role, Trainee
+from backend.kernel.scope import visible_enterprises
+from backend.models import AdminUser, Enterprise, Project, Trainee
 
 
 def enterprise_condition(admin: AdminUser, column) -> ColumnElement[bool]:
     """A WHERE clause limiting ``column`` (an enterprise id) to what ``admin`` may see."""
-    if admin.role in (Role.OPERATOR, Role.REVIEWER):
-        return true()
-    return column == admin.enterprise_id
+    return visible_enterprises(admin, column)
 
 
 def scoped(query: Select, admin: AdminUser, column) -> Select:

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.orm import aliased
 
 from backend.extensions import db
 from backend.kernel.errors import NotFoundError
 from backend.models import (
     AdminUser,
     AttentionCheck,
+    Claim,
     Course,
     Enrolment,
     Enterprise,
@@ -67,6 +69,7 @@ ENTERPRISE_PATHS: dict[type, Path] = {
     LearningSession: _via_project(LearningSession.project_id),
     # Courses are an enterprise's library, shared by its projects.
     Course: _own(Course.enterprise_id),
+    Claim: _via_project(Claim.project_id),
     Lesson: lambda query: (
         query.join(Course, Course.id == Lesson.course_id),
         Course.enterprise_id,
@@ -89,7 +92,12 @@ def visible_enterprises(actor: AdminUser, column) -> ColumnElement[bool]:
     """A WHERE clause limiting ``column`` (an enterprise id) to what ``actor`` may see."""
     if actor.enterprise_id is not None:
         return column == actor.enterprise_id
-    # Operators and reviewers are bound to no enterprise.
+    cities = [c for c in (actor.cities or []) if c]
+    if cities:
+        # A reviewer bound to cities sees the enterprises registered there (services/regions).
+        in_city = aliased(Enterprise)
+        return column.in_(select(in_city.id).where(in_city.city_code.in_(cities)))
+    # Operators, and reviewers bound to no city (the whole province), see every enterprise.
     return true()
 
 

@@ -1,6 +1,14 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from backend.models.admin import AdminUser, AuditLog, Role
+from backend.models.claim import (
+    BureauApiKey,
+    Claim,
+    ClaimAllocation,
+    ClaimEvent,
+    ClaimLine,
+    ClaimStatus,
+)
 from backend.models.integrity import (
     FaceCheck,
     FaceCheckAt,
@@ -47,8 +55,14 @@ __all__ = [
     "AttemptAnswer",
     "AttentionCheck",
     "AuditLog",
+    "BureauApiKey",
     "CheckKind",
     "CheckOutcome",
+    "Claim",
+    "ClaimAllocation",
+    "ClaimEvent",
+    "ClaimLine",
+    "ClaimStatus",
     "Course",
     "CoursePlanRow",
     "CreditedSpan",

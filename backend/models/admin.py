@@ -34,6 +34,8 @@ class AdminUser(db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # A reviewer's cities (services.regions.CITIES); None or empty: the whole province.
+    cities: Mapped[list | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A password set by someone else (a reset) must be replaced at the next sign-in.

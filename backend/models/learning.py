@@ -20,6 +20,7 @@ class SessionStatus(enum.StrEnum):
     ENDED = "ended"  # the trainee checked out
     SUPERSEDED = "superseded"  # the trainee checked in elsewhere
     ABANDONED = "abandoned"  # closed by the sweep at its last accepted beat
+    PROJECT_CLOSED = "project_closed"  # closed at its last accepted beat when the project closed
 
 
 class LearningSession(db.Model):

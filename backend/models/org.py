@@ -27,6 +27,10 @@ class Enterprise(db.Model):
     legal_representative: Mapped[str] = mapped_column(sa.String(100), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(32), default="")
     received_affected_subsidy: Mapped[bool] = mapped_column(default=False)
+    # Prefecture-level city (services.regions.CITIES): from the division code in the credit
+    # code, or set by an operator with a reason when the code says nothing useful.
+    city_code: Mapped[str | None] = mapped_column(sa.String(4), index=True)
+    city_override_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 

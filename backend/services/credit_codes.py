@@ -20,6 +20,7 @@ def set_credit_code(
     try:
         holder.credit_code = validate_credit_code(code)
         holder.credit_code_override_reason = None
+        _refresh_city(holder)
         return
     except InvalidValue as exc:
         if exc.code != "credit_code_checksum":
@@ -33,6 +34,7 @@ def set_credit_code(
             raise ApiError(403, "override_not_allowed", message) from None
     holder.credit_code = normalize_credit_code(code)
     holder.credit_code_override_reason = override_reason.strip()
+    _refresh_city(holder)
     if holder.id is None:
         # A new enterprise or institution: the audit entry must name the row it accepted.
         db.session.add(holder)
@@ -47,3 +49,11 @@ def set_credit_code(
         credit_code=holder.credit_code,
         reason=holder.credit_code_override_reason,
     )
+
+
+def _refresh_city(holder: Enterprise | Institution) -> None:
+    from backend.services.regions import refresh_city
+
+    # The city follows the credit code's division code, unless an operator set it by hand.
+    if isinstance(holder, Enterprise):
+        refresh_city(holder)

@@ -29,7 +29,7 @@ from backend.models import (
     Role,
     TrainingType,
 )
-from backend.policy import policy_for
+from backend.policy import choose_policy_id, policy_for
 from backend.services.content import plan
 from backend.services.credit_codes import set_credit_code
 
@@ -215,6 +215,15 @@ def _has_enrolments(project: Project) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _face_check_policy(project: Project, data: Mapping) -> None:
+    # Not part of 附件1: when a trainee must pass a face check (None keeps the policy default).
+    if "face_check_at_check_in" in data:
+        project.face_check_at_check_in = data["face_check_at_check_in"] or None
+    if "face_check_interval_minutes" in data:
+        minutes = data["face_check_interval_minutes"]
+        project.face_check_interval_s = None if minutes is None else minutes * 60
+
+
 def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
@@ -226,6 +235,8 @@ def save_project(
     created = project is None
     if project is None:
         project = Project(enterprise=enterprise, status=ProjectStatus.DRAFT)
+        # A city with its own policy file (e.g. Shenzhen) gets it from the start.
+        project.policy_id = choose_policy_id(project)
         db.session.add(project)
     elif project.status not in EDITABLE:
         raise ApiError(409, "not_editable", "项目已提交备案，不能再修改")
@@ -238,6 +249,7 @@ def save_project(
         setattr(project, key, data[key])
     project.training_type = TrainingType(data["training_type"])
     project.enterprise = enterprise
+    _face_check_policy(project, data)
     db.session.flush()
     _institution(project, data.get("institution"), actor)
     _platform(project, data.get("platform"))

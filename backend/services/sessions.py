@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from backend.clock import LOCAL_TZ, now, today
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.kernel.lifecycle import Activity, ensure
 from backend.models import (
     CreditedSpan,
     FaceCheck,
@@ -36,6 +37,7 @@ CLOSED_ERRORS = {
     SessionStatus.ENDED: ("session_ended", "本次学习已结束，请重新进入课节"),
     SessionStatus.SUPERSEDED: ("session_superseded", "你已在其他设备上开始学习，本次学习已停止"),
     SessionStatus.ABANDONED: ("session_abandoned", "学习中断过久，本次学习已关闭，请重新进入"),
+    SessionStatus.PROJECT_CLOSED: ("project_closed", "培训项目已结束，不能再学习"),
 }
 
 
@@ -158,9 +160,8 @@ def check_in(
         trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
     )
     enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
-    if project.status not in LEARNING_STATUSES:
-        # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
-        raise ApiError(409, "project_not_open", "培训项目尚未备案或已结束，暂不能学习")
+    # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
+    ensure(project, Activity.LEARN)
     if not project.start_date <= today() <= project.end_date:
         raise ApiError(409, "project_not_in_progress", "培训项目不在开展日期内，暂不能学习")
     sequence.ensure_unlocked(trainee.id, project, lesson)

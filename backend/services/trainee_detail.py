@@ -13,6 +13,7 @@ from backend.models import (
     CreditedSpan,
     Enrolment,
     Evaluation,
+    FaceCheck,
     LearningSession,
     Lesson,
     Project,
@@ -31,6 +32,7 @@ class SessionEntry:
     lesson_title: str
     spans: list[CreditedSpan] = field(default_factory=list)
     checks: list[AttentionCheck] = field(default_factory=list)
+    face_checks: list[FaceCheck] = field(default_factory=list)
 
     @property
     def credited_s(self) -> int:
@@ -74,6 +76,11 @@ def sessions(trainee: Trainee, project_id: int) -> list[SessionEntry]:
     )
     for check in checks:
         entries[check.session_id].checks.append(check)
+    faces = db.session.scalars(
+        select(FaceCheck).where(FaceCheck.session_id.in_(entries)).order_by(FaceCheck.issued_at)
+    )
+    for face in faces:
+        entries[face.session_id].face_checks.append(face)
     return list(entries.values())
 
 

@@ -61,7 +61,8 @@ def test_only_filed_or_approved_projects_credit_learning(client, make, frozen_cl
         assert learner.check_in(lesson)["session_id"]
     else:
         error = learner.check_in(lesson, expect=409)
-        assert error["error"]["code"] == "project_not_open"
+        closed = status is ProjectStatus.CLOSED
+        assert error["error"]["code"] == ("project_closed" if closed else "project_not_open")
 
 
 def test_check_out_credits_up_to_now_and_reports_the_lesson(client, make, frozen_clock):

@@ -6,6 +6,7 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        claims,
         courses,
         dashboard_charts,
         docs,
@@ -18,11 +19,14 @@ def create_api_blueprint() -> Blueprint:
         session_info,
         support,
         trainee_wechat,
+        trainees,
     )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
     content = (courses, lessons, docs)
-    for module in (*modules, enrolments, exports, dashboard_charts, *content):
+    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims):
         module.register(bp)
+    # People and accounts.
+    trainees.register(bp)
     return bp

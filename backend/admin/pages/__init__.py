@@ -108,17 +108,19 @@ def _register_page_modules() -> None:
         dashboard,
         enterprises,
         evaluations,
+        integrity,
         projects,
         question_banks,
         quizzes,
         review,
         support,
+        trainee_accounts,
         trainees,
     )
 
-    for module in (projects, enterprises, dashboard, trainees, review, audit_log):
+    for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
         module.register(bp)
-    for module in (question_banks, quizzes, evaluations, support):
+    for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
 
 

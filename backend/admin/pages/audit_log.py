@@ -27,6 +27,7 @@ ACTION_NAMES = {
     "export.roster": "导出附件2人员名册",
     "export.hours": "导出课时及补贴明细表",
     "export.records": "导出培训情况记录",
+    "export.integrity": "导出诚信提示",
     "question.create": "新增试题",
     "question.import": "导入题库",
     "quiz.create": "新建测验",

@@ -10,6 +10,7 @@ from backend.admin.forms import ReviewForm
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_project_or_404
 from backend.extensions import db
+from backend.kernel.scope import scope_query
 from backend.models import Project, ProjectStatus, Role
 from backend.services import filing
 
@@ -21,16 +22,26 @@ def register(bp: Blueprint) -> None:
     @admin_required(Role.REVIEWER)
     def review_queue():
         """Filed projects waiting for review, and those reviewed lately."""
+        admin = current_admin()
+        # A reviewer bound to cities sees only those cities' filings (kernel/scope.py).
         waiting = db.session.scalars(
-            select(Project)
-            .where(Project.status == ProjectStatus.FILED)
-            .order_by(Project.created_at, Project.id)
+            scope_query(
+                select(Project)
+                .where(Project.status == ProjectStatus.FILED)
+                .order_by(Project.created_at, Project.id),
+                Project,
+                admin,
+            )
         )
         reviewed = db.session.scalars(
-            select(Project)
-            .where(Project.reviewed_at.is_not(None))
-            .order_by(Project.reviewed_at.desc())
-            .limit(20)
+            scope_query(
+                select(Project)
+                .where(Project.reviewed_at.is_not(None))
+                .order_by(Project.reviewed_at.desc())
+                .limit(20),
+                Project,
+                admin,
+            )
         )
         return render_template(
             "admin/review_queue.html", waiting=list(waiting), reviewed=list(reviewed)

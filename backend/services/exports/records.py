@@ -52,6 +52,7 @@ STATUS_LABELS = {
     SessionStatus.ENDED: "已结束",
     SessionStatus.SUPERSEDED: "被新会话取代",
     SessionStatus.ABANDONED: "超时关闭",
+    SessionStatus.PROJECT_CLOSED: "项目结束时关闭",
 }
 FACE_LABELS = {
     FaceCheckOutcome.PENDING: "待完成",

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from backend import audit
 from backend.errors import ApiError
+from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Project, Role
-from backend.services.exports import filing, hours_sheet, records, roster
+from backend.services.exports import filing, hours_sheet, integrity, records, roster
 from backend.services.exports.writers import CSV_MIME, FORMATS, XLSX_MIME
 
 # kind -> (file name stem, formats offered)
@@ -21,6 +22,7 @@ KINDS = {
     "roster": ("附件2_学员名册", FORMATS),
     "hours": ("课时及补贴明细", FORMATS),
     "records": ("培训情况记录", FORMATS),
+    "integrity": ("诚信提示", FORMATS),
 }
 
 
@@ -32,6 +34,9 @@ class ExportFile:
     download_name: str
     mimetype: str
     rows: int
+    # For clients that cannot read the UTF-8 name: distinct per kind, so that `curl -OJ` of
+    # the hours sheet and the training records never overwrite each other.
+    ascii_name: str = ""
 
 
 def run_export(
@@ -43,6 +48,8 @@ def run_export(
     stem, formats = KINDS[kind]
     if fmt not in formats:
         raise ApiError(404, "not_found", f"该导出只提供 {'、'.join(formats)} 格式")
+    if kind == "integrity" and not can(admin, Permission.VIEW_INTEGRITY):
+        raise ApiError(403, "forbidden", "没有权限查看诚信提示")
     if full_ids and not (kind == "hours" and roster.shows_full_numbers(admin, project)):
         raise ApiError(403, "forbidden", "只有本企业管理员可以导出完整身份证号码")
     fd, path = tempfile.mkstemp(prefix="shigang-export-", suffix="." + fmt)
@@ -70,7 +77,8 @@ def run_export(
         role=Role(admin.role).value,
     )
     name = f"{stem}_{project.id}.{fmt}"
-    return ExportFile(path, name, XLSX_MIME if fmt == "xlsx" else CSV_MIME, count)
+    ascii_name = f"shigang-{kind}-{project.id}.{fmt}"
+    return ExportFile(path, name, XLSX_MIME if fmt == "xlsx" else CSV_MIME, count, ascii_name)
 
 
 @contextmanager
@@ -96,6 +104,8 @@ def _write_xlsx(kind, path, admin, project, full_ids) -> int:
         return roster.write_roster_xlsx(path, admin, project)
     if kind == "hours":
         return hours_sheet.write_hours_xlsx(path, admin, project, full_ids=full_ids)
+    if kind == "integrity":
+        return integrity.write_integrity_xlsx(path, project)
     return records.write_records_xlsx(path, project)
 
 
@@ -104,4 +114,6 @@ def _write_csv(kind, stream, admin, project, full_ids) -> int:
         return roster.write_roster_csv(stream, admin, project)
     if kind == "hours":
         return hours_sheet.write_hours_csv(stream, admin, project, full_ids=full_ids)
+    if kind == "integrity":
+        return integrity.write_integrity_csv(stream, project)
     return records.write_records_csv(stream, project)

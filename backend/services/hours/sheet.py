@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import Enrolment, Project, Trainee
+from backend.models import Claim, ClaimLine, Enrolment, Project, Trainee
 from backend.policy import policy_for
 from backend.services.hours.subsidy import (
     one_project_totals,
@@ -84,6 +84,14 @@ def sheet_rows(
     go through ``project_subsidies``; for everyone else this project is their whole year, so the
     cap applies to each year's sum directly.
     """
+    frozen = frozen_lines(project)
+    if frozen is not None:
+        # Closed: the lines frozen in the claim, whatever the person learned elsewhere since.
+        for row in chain.from_iterable(
+            plain_rows(sheet_query(project, columns, order_by)).partitions(batch)
+        ):
+            yield row, frozen.get(row[0], NO_CREDIT)
+        return
     policy = policy_for(project)
     shared = _shared_trainees(project)
     capped = project_subsidies(project, only=shared) if shared else {}
@@ -111,6 +119,23 @@ def sheet_rows(
             )
         else:
             yield row, SheetLine(credited_s, *one_project_totals(years, planned, per_year, policy))
+
+
+def frozen_lines(project: Project) -> dict[int, SheetLine] | None:
+    """Per trainee id, the line frozen in the project's claim; None while it is not closed."""
+    claim_id = db.session.scalar(sa.select(Claim.id).where(Claim.project_id == project.id))
+    if claim_id is None:
+        return None
+    rows = db.session.execute(
+        sa.select(
+            ClaimLine.trainee_id,
+            ClaimLine.credited_s,
+            ClaimLine.class_hours,
+            ClaimLine.subsidizable_hours,
+            ClaimLine.subsidy_fen,
+        ).where(ClaimLine.claim_id == claim_id)
+    )
+    return {trainee_id: SheetLine(*figures) for trainee_id, *figures in rows}
 
 
 def project_sheet(project: Project) -> dict[int, SheetLine]:

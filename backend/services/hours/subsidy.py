@@ -11,7 +11,15 @@ import sqlalchemy as sa
 
 from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
-from backend.models import CreditedSpan, Enrolment, Project, Trainee
+from backend.models import (
+    Claim,
+    ClaimAllocation,
+    ClaimLine,
+    CreditedSpan,
+    Enrolment,
+    Project,
+    Trainee,
+)
 from backend.policy import SubsidyPolicy, default_policy, policy_for
 from backend.services.hours.figures import EarnedHour, earned_hours, in_window, project_window
 from backend.services.rows import plain_rows
@@ -163,6 +171,8 @@ def yearly_subsidies(
     in several projects the hours are paid in the order they were earned, and an hour belongs to
     the China-time year of the moment it was earned. Where the cap does not bind, the order does
     not matter and per-year sums suffice; only person-years over the cap walk their hours in order.
+    A closed project's figures are those its claim recorded at close (in the order projects
+    closed); open projects share what those leave of each cap.
 
     Each project's hours count by its own policy (``policy_for``); the yearly cap is ``policy``'s,
     by default the deployment's. A given ``policy`` applies to every project.
@@ -184,8 +194,13 @@ def yearly_subsidies(
     ).all()
 
     policies = {project.id: policy or policy_for(project) for project in projects}
-    result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
+    # Closed projects' figures are frozen in their claims: their recorded allocations come
+    # first, and only open projects' hours share what is left of each cap.
+    frozen_ids = _frozen_projects([p.id for p in projects])
+    result = _frozen_allocations(hashes, frozen_ids)
     for project in projects:
+        if project.id in frozen_ids:
+            continue
         seconds = _year_seconds(project, trainee_ids)
         years = [year for year, _, _ in year_windows(project)]
         planned = max(project.planned_class_hours, 0)
@@ -218,12 +233,54 @@ def yearly_subsidies(
         over_ids = [tid for tid, person in person_of.items() if person in over_cap]
         earned: list[EarnedHour] = []
         for project in projects:
-            earned += earned_hours(project, over_ids, policies[project.id])
+            if project.id not in frozen_ids:
+                earned += earned_hours(project, over_ids, policies[project.id])
+        restart = _frozen_allocations(list(over_cap), frozen_ids)
         for person in over_cap:
-            result[person] = {}
+            result[person] = restart.get(person, {})
         rates = {pid: p.fen_per_class_hour for pid, p in policies.items()}
         _allocate_in_order(result, earned, person_of, cap_policy, rates)
     return dict(result)
+
+
+def _frozen_projects(project_ids: list[int]) -> set[int]:
+    if not project_ids:
+        return set()
+    query = sa.select(Claim.project_id).where(Claim.project_id.in_(project_ids))
+    return set(db.session.scalars(query))
+
+
+def _frozen_allocations(hashes, frozen_ids: set[int]) -> dict[str, dict[int, PersonYear]]:
+    """Per person and year: what the claims of closed projects recorded (a fresh copy)."""
+    result: dict[str, dict[int, PersonYear]] = defaultdict(dict)
+    if not frozen_ids:
+        return result
+    rows = db.session.execute(
+        sa.select(
+            ClaimAllocation.id_number_hash,
+            ClaimAllocation.year,
+            ClaimLine.trainee_id,
+            Claim.project_id,
+            ClaimAllocation.class_hours,
+            ClaimAllocation.subsidizable_hours,
+            ClaimAllocation.subsidy_fen,
+        )
+        .join(ClaimLine, ClaimLine.id == ClaimAllocation.line_id)
+        .join(Claim, Claim.id == ClaimAllocation.claim_id)
+        .where(ClaimAllocation.id_number_hash.in_(hashes), Claim.project_id.in_(frozen_ids))
+    )
+    for person, year, trainee_id, project_id, class_hours, subsidizable, fen in rows:
+        record = result[person].setdefault(year, PersonYear(person, year))
+        share = record.allocations.setdefault(
+            (trainee_id, project_id), Allocation(trainee_id, project_id)
+        )
+        record.class_hours += class_hours
+        record.subsidizable_hours += subsidizable
+        record.subsidy_fen += fen
+        share.class_hours += class_hours
+        share.subsidizable_hours += subsidizable
+        share.subsidy_fen += fen
+    return result
 
 
 def project_subsidies(

@@ -1,0 +1,29 @@
+"""A project's integrity flags (诚信提示) with their evidence, and its record chain's state."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from backend.admin.auth import current_admin, require_permission
+from backend.kernel.permissions import Permission
+from backend.kernel.scope import get_scoped
+from backend.models import Project
+from backend.services import integrity_flags, record_chain
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.get("/projects/<id:project_id>/integrity")
+    @require_permission(Permission.VIEW_INTEGRITY)
+    def project_integrity(project_id: int):
+        """Flags such as one device used by several trainees, each with its evidence."""
+        project = get_scoped(Project, project_id, current_admin())
+        head, count = record_chain.head_digest(project.id)
+        return render_template(
+            "admin/integrity.html",
+            project=project,
+            flags=integrity_flags.project_flags(project),
+            chain_head=head,
+            chain_count=count,
+        )

@@ -1,0 +1,68 @@
+"""Closing a project: its open sessions end at their last accepted beat, its figures freeze."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend import audit
+from backend.clock import now, today
+from backend.extensions import db
+from backend.kernel.errors import DomainError, register
+from backend.kernel.lifecycle import Activity, ensure
+from backend.models import AdminUser, Claim, LearningSession, Project, ProjectStatus, SessionStatus
+from backend.policy import policy_for
+from backend.services import sessions
+from backend.services.claims.snapshot import freeze
+from backend.services.live import epoch_s
+
+register("close_reason_required", 422, "培训项目尚未到结束日期，提前结束请填写理由")
+
+
+def close_open_sessions(project: Project, now_s: int) -> int:
+    """Close the project's open sessions at their last accepted beat; returns how many."""
+    open_sessions = db.session.scalars(
+        sa.select(LearningSession)
+        .where(
+            LearningSession.project_id == project.id,
+            LearningSession.status == SessionStatus.ACTIVE,
+        )
+        .order_by(LearningSession.id)
+        .with_for_update()
+    ).all()
+    for session in open_sessions:
+        # Without the tail: time since the last accepted beat is not credit (nothing proves it).
+        sessions.close(session, SessionStatus.PROJECT_CLOSED, now_s)
+    return len(open_sessions)
+
+
+def close_project(project: Project, actor: AdminUser, reason: str | None = None) -> Claim:
+    """Close a filed or approved project and freeze its claim (the view commits)."""
+    # The project row is locked: two closes of one project cannot both freeze it.
+    db.session.execute(sa.select(Project.id).where(Project.id == project.id).with_for_update())
+    db.session.refresh(project)
+    ensure(project, Activity.CLOSE)
+    reason = (reason or "").strip() or None
+    if today() <= project.end_date and reason is None:
+        raise DomainError("close_reason_required")
+    at = now()
+    closed_sessions = close_open_sessions(project, epoch_s(at))
+    project.status = ProjectStatus.CLOSED
+    claim = freeze(project, policy_for(project), actor, reason, at)
+    audit.record(
+        "project.close",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="project",
+        object_id=project.id,
+        enterprise_id=project.enterprise_id,
+        reason=reason,
+        early=today() <= project.end_date,
+        sessions_closed=closed_sessions,
+        digest=claim.digest,
+    )
+    return claim
+
+
+def claim_of(project: Project) -> Claim | None:
+    """The project's claim, once it is closed."""
+    return db.session.scalar(sa.select(Claim).where(Claim.project_id == project.id))

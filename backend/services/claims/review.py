@@ -1,0 +1,80 @@
+"""A claim's review: the enterprise submits, the bureau's reviewer approves or returns it with a
+comment, and a returned claim may be submitted again; every step is an event and audit-logged."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend import audit
+from backend.clock import now
+from backend.extensions import db
+from backend.kernel.errors import DomainError, register
+from backend.kernel.lifecycle import Activity, ensure
+from backend.models import AdminUser, Claim, ClaimEvent, ClaimStatus
+
+register("claim_not_submittable", 409, "补贴申领已提交或已通过审核，不能再次提交")
+register("claim_not_submitted", 409, "补贴申领不在待审核状态")
+register("claim_comment_required", 422, "退回补贴申领时请填写审核意见")
+register("claim_decision_invalid", 422, "请选择通过或退回")
+
+STATUS_NAMES = {
+    ClaimStatus.FROZEN: "已结项，未提交申领",
+    ClaimStatus.SUBMITTED: "已提交申领，待审核",
+    ClaimStatus.RETURNED: "申领已退回",
+    ClaimStatus.APPROVED: "申领审核通过",
+}
+ACTION_NAMES = {
+    "close": "结束项目并冻结数据",
+    "submit": "提交申领",
+    "approve": "审核通过",
+    "return": "退回",
+}
+
+
+def _step(claim: Claim, action: str, actor: AdminUser, comment: str | None = None) -> None:
+    at = now()
+    db.session.add(
+        ClaimEvent(claim_id=claim.id, action=action, actor_id=actor.id, at=at, comment=comment)
+    )
+    audit.record(
+        f"claim.{action}",
+        actor_kind="admin",
+        actor_id=actor.id,
+        object_type="claim",
+        object_id=claim.id,
+        enterprise_id=claim.project.enterprise_id,
+        project_id=claim.project_id,
+        digest=claim.digest,
+        comment=comment,
+    )
+
+
+def submit_claim(claim: Claim, actor: AdminUser) -> None:
+    """Submit a frozen or returned claim to the bureau."""
+    ensure(claim.project, Activity.CLAIM)
+    if claim.status not in (ClaimStatus.FROZEN, ClaimStatus.RETURNED):
+        raise DomainError("claim_not_submittable")
+    claim.status = ClaimStatus.SUBMITTED
+    claim.submitted_at = now()
+    _step(claim, "submit", actor)
+
+
+def review_claim(claim: Claim, decision: str, comment: str | None, actor: AdminUser) -> None:
+    """Approve a submitted claim, or return it with a comment."""
+    if claim.status is not ClaimStatus.SUBMITTED:
+        raise DomainError("claim_not_submitted")
+    comment = (comment or "").strip() or None
+    if decision not in ("approved", "returned"):
+        raise DomainError("claim_decision_invalid")
+    if decision == "returned" and comment is None:
+        raise DomainError("claim_comment_required")
+    claim.status = ClaimStatus(decision)
+    claim.reviewed_at = now()
+    claim.review_comment = comment
+    _step(claim, "approve" if decision == "approved" else "return", actor, comment)
+
+
+def events_of(claim: Claim) -> list[ClaimEvent]:
+    """The claim's steps, oldest first."""
+    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(ClaimEvent.id)
+    return list(db.session.scalars(query))
