@@ -104,6 +104,7 @@ def index():
 
 def _register_page_modules() -> None:
     from backend.admin.pages import (
+        admin_accounts,
         audit_log,
         dashboard,
         enterprises,
@@ -122,6 +123,7 @@ def _register_page_modules() -> None:
         module.register(bp)
     for module in (question_banks, quizzes, evaluations, support, integrity):
         module.register(bp)
+    admin_accounts.register(bp)
 
 
 _register_page_modules()

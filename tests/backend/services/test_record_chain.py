@@ -50,7 +50,7 @@ def test_the_chain_verifies_and_an_edited_span_is_caught(app, client, make, froz
         .where(CreditedSpan.id == victim.id)
         .values(
             seconds=CreditedSpan.seconds + 60,
-            end_at=CreditedSpan.end_at + sa.text("interval '60 seconds'"),
+            end_at=victim.end_at + timedelta(seconds=60),
         )
     )
     db.session.commit()
