@@ -85,15 +85,27 @@ def _render(
         # plain: the page template asks the database and Redis who is signed in, so an outage
         # page is rendered without it.
         html = (
-            OUTAGE_PAGE.format(message=message)
+            render_template("error_plain.html", status=status, code=code, message=message)
             if plain
-            else render_template("error.html", status=status, code=code, message=message)
+            else _error_page(status, code, message)
         )
         response = Response(html, mimetype="text/html")
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _error_page(status: int, code: str, message: str) -> str:
+    """The error page with the admin navigation; a bare one if that cannot be drawn."""
+    try:
+        return render_template("error.html", status=status, code=code, message=message)
+    except Exception:  # the navigation needs the database, which may be what failed
+        log.warning("error page without navigation", exc_info=True)
+        from backend.extensions import db
+
+        db.session.rollback()
+        return render_template("error_plain.html", status=status, code=code, message=message)
 
 
 def register_error_handlers(app: Flask) -> None:

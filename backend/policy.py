@@ -38,7 +38,6 @@ class SubsidyPolicy:
     offline_window_s: int
     attention_check_interval_s: int
     attention_check_window_s: int
-    checkpoint_every_s: int
     # Face checks (人脸核身), projects may override: at check-in ("every_session",
     # "first_of_day", "never"), about every so many seconds of learning (0: none), and how long
     # an issued check stays open.
@@ -57,6 +56,9 @@ class SubsidyPolicy:
     # training subsidy (受影响企业培训补助) may not claim this one.
     claim_only_passed_when_assessment_required: bool = True
     claim_barred_by_affected_subsidy: bool = False
+    # PIPL: a person's data may be erased only this many days after their last project ended
+    # (the filing and subsidy records must stay auditable until then).
+    personal_data_retention_days: int = 1825
 
     @property
     def seconds_per_class_hour(self) -> int:

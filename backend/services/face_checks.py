@@ -32,6 +32,7 @@ from backend.models import (
 from backend.policy import policy_for
 from backend.services import live
 from backend.services.live import at_second, epoch_s
+from backend.services.wechat_calls import gateway
 from backend.wechat import WeChatError, WeChatUnavailable
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ REFUSED_REASON = "未能取得人脸核身结果（未完成或已失效），�
 MISMATCH_REASON = "人脸与身份证信息不一致，这段时间不计入有效学时，请本人重新验证"
 CANCELLED_REASON = "人脸核身已取消，这段时间不计入有效学时，请重新验证"
 DEVICE_REASON = "设备、权限或网络原因未能完成人脸核身，这段时间不计入有效学时，请重新验证"
+COVERING = (FaceCheckOutcome.PASSED, FaceCheckOutcome.PENDING)
 _CANCELLED_RETS = frozenset(range(90002, 90007)) | {90024}
 
 
@@ -120,8 +122,6 @@ def start(session: LearningSession, trigger: FaceCheckTrigger, now_s: int) -> Fa
     id_number = pii.reveal_id_number(
         trainee, actor_kind="system", actor_id=None, purpose="face_check"
     )
-    from backend.services.wechat_calls import gateway
-
     try:
         started = gateway().get_verify_id(seq, trainee.name, id_number, trainee.wx_openid)
     except WeChatUnavailable:
@@ -188,8 +188,6 @@ def _ask_wechat(check: FaceCheck) -> tuple[FaceCheckOutcome, str | None]:
     id_number = pii.reveal_id_number(
         trainee, actor_kind="system", actor_id=None, purpose="face_check"
     )
-    from backend.services.wechat_calls import gateway
-
     try:
         verify_ret = gateway().query_verify_info(
             check.verify_id, check.out_seq_no, trainee.name, id_number, trainee.wx_openid or ""
@@ -234,10 +232,6 @@ def result(trainee: Trainee, check_id: int) -> dict:
         verdict,
         next_random_s(project, now_s) if verdict == "pass" else 0,
     )
-    if reply.r == "ok" and reply.ckpt:
-        from backend.services import sessions
-
-        sessions.checkpoint(session.id, now_s)
     if verdict == "pass":
         return {"passed": True}
     retry = issue(session.id, FaceCheckTrigger.RETRY, now_s) if reply.r == "ok" else None
@@ -265,21 +259,41 @@ def expire_open(session_id: int, at: datetime) -> int:
     return result.rowcount
 
 
+def live_fields(
+    session_id: int, project: Project, now_s: int, check: FaceCheck | None, rebuild: bool
+) -> dict:
+    """The face-check part of a session's live state when it is (re)built."""
+    if check is not None:
+        fields = {"fs": "pending", "fid": check.id, "fexp": epoch_s(check.expires_at)}
+        return {**fields, "fvid": check.verify_id, "fnext": 0, "fclaim": 0}
+    fields = {"fs": "none", "fid": 0, "fexp": 0, "fvid": "", "fclaim": 0}
+    if rebuild and expire_open(session_id, at_second(now_s)):
+        # Redis lost an open face check: a new one is claimed by the next beat, time waits.
+        return {**fields, "fs": "issuing", "fclaim": now_s - 31, "fnext": 0}
+    return {**fields, "fnext": next_random_s(project, now_s)}
+
+
 # ---- which check covers which credited second -----------------------------------------------
 
 
-def coverage_points(trainee_id: int, project_id: int) -> list[tuple[int, int]]:
-    """(issued second, id) of the trainee's passed face checks in a project, oldest first."""
-    rows = db.session.execute(
-        sa.select(FaceCheck.issued_at, FaceCheck.id)
+def coverage_points(trainee_ids) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """(issued second, id) of the checks that can cover credit, per (trainee, project), oldest
+    first."""
+    # Passed checks, and pending ones: credit after a check was issued exists only once it has
+    # passed, and a drainer may write that credit before the request that passed it commits.
+    # Failed checks cover nothing: the time after them was forfeited until a later one passed.
+    query = (
+        sa.select(FaceCheck.trainee_id, FaceCheck.project_id, FaceCheck.issued_at, FaceCheck.id)
         .where(
-            FaceCheck.trainee_id == trainee_id,
-            FaceCheck.project_id == project_id,
-            FaceCheck.outcome == FaceCheckOutcome.PASSED,
+            FaceCheck.trainee_id.in_(list(trainee_ids)),
+            FaceCheck.outcome.in_(COVERING),
         )
         .order_by(FaceCheck.issued_at, FaceCheck.id)
-    ).all()
-    return [(epoch_s(issued), check_id) for issued, check_id in rows]
+    )
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for trainee_id, project_id, issued_at, check_id in db.session.execute(query):
+        found.setdefault((trainee_id, project_id), []).append((epoch_s(issued_at), check_id))
+    return found
 
 
 def split_by_coverage(
@@ -287,7 +301,7 @@ def split_by_coverage(
 ) -> list[tuple[int, int, int | None]]:
     """Cut [a, b) where a passed check was issued; each piece with the check that covers it."""
     # Time is credited only after a check passes, from the moment it was issued: a second is
-    # covered by the latest passed check issued at or before it.
+    # covered by the latest such check issued at or before it.
     starts = [p[0] for p in points]
     pieces: list[tuple[int, int, int | None]] = []
     x = a
