@@ -69,6 +69,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Roles an operator creates in the web; operators themselves come from the command line.
+CREATABLE_ROLES = (Role.ENTERPRISE_ADMIN, Role.REVIEWER)
+
+
 def can(actor: AdminUser | None, permission: Permission) -> bool:
     """Whether ``actor`` holds ``permission`` (False when signed out or disabled)."""
     if actor is None or not actor.active:

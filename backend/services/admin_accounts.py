@@ -12,6 +12,7 @@ from backend import audit
 from backend.clock import now
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
+from backend.kernel.permissions import CREATABLE_ROLES
 from backend.models import AdminUser, Enterprise, Role
 from backend.services import admin_sessions
 from backend.services.plain_text import storable
@@ -22,8 +23,6 @@ register("weak_password", 422, "{message}")
 register("wrong_password", 422, "当前密码不正确")
 register("cannot_disable_self", 409, "不能停用自己的账号")
 
-# Roles an operator creates in the web; operators themselves come from the command line.
-CREATABLE_ROLES = (Role.ENTERPRISE_ADMIN, Role.REVIEWER)
 MIN_LENGTH = 10
 MIN_SCORE = 3  # zxcvbn: 3 = "safely unguessable", ~10^8 guesses
 TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -1,7 +1,7 @@
 """Project dashboard figures: small read-only queries the dashboard page and charts are built on.
 
 Class hours and subsidy come from the learning engine's ``hours`` service, quiz and evaluation
-figures from the quiz engineer's ``quizzes`` and ``evaluations``: nothing here re-states their
+figures from ``services.quizzes`` and ``evaluations``: nothing here re-states their
 rules, it only counts and groups their answers.
 """
 

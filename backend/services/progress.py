@@ -61,18 +61,6 @@ def credited_until_s(trainee_id: int) -> int:
     return live.epoch_s(end) if end is not None else 0
 
 
-def credited_spans(
-    trainee_id: int, *, lesson_id: int | None = None, project_id: int | None = None
-) -> list[CreditedSpan]:
-    """The credited spans of a trainee in time order (start, end, seconds, session, device)."""
-    query = sa.select(CreditedSpan).where(CreditedSpan.trainee_id == trainee_id)
-    if lesson_id is not None:
-        query = query.where(CreditedSpan.lesson_id == lesson_id)
-    if project_id is not None:
-        query = query.where(CreditedSpan.project_id == project_id)
-    return list(db.session.scalars(query.order_by(CreditedSpan.start_at)))
-
-
 def enrolled_project(trainee: Trainee, project_id: int) -> Project:
     """The project if the trainee is enrolled in it, else 404."""
     return enrolment_or_404(trainee, project_id, message="未找到你参加的该培训项目").project

@@ -105,7 +105,7 @@ def quiz_attempts(trainee: Trainee, project_id: int) -> list[tuple[QuizAttempt, 
 
 
 def evaluation(trainee: Trainee, project_id: int) -> Evaluation | None:
-    """The trainee's evaluation of the project, if any (the quiz engineer's service)."""
+    """The trainee's evaluation of the project, if any."""
     return evaluations.own_evaluation(trainee.id, project_id)
 
 

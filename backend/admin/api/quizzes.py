@@ -195,7 +195,9 @@ def register(bp: Blueprint) -> None:
             assessment_required=project.assessment_required,
             trainees=quiz_reports.trainee_rows(project.id),
         )
-        db.session.commit()  # attempts found past their deadline were scored
+        # A read: attempts past their deadline are scored for the report only; nothing is
+        # committed (the trainee's next visit scores them for good, as the dashboard counts).
+        db.session.rollback()
         return report
 
     @bp.get("/projects/<id:project_id>/evaluations")

@@ -1,4 +1,4 @@
-"""Assessment results for the exports, from the quiz service (issue 5)."""
+"""Assessment results for the exports, from the quiz service (services/quizzes.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Where the hours sheet gets its numbers: the class-hour engine, never rules of its own.
 
-Everything about class hours and subsidy belongs to ``backend/services/hours/`` (issue 4).
+Everything about class hours and subsidy belongs to ``backend/services/hours/``.
 This module is the one seam between that engine and the exports: ``trainees_with_hours``
 streams one ``TraineeHours`` a trainee beside the trainee's columns.
 """
