@@ -63,6 +63,11 @@ def export_bank(questions: list[Question]) -> bytes:
     return buffer.getvalue()
 
 
+# What a damaged or hostile sheet raises while its XML is read (ParseError is a SyntaxError;
+# defusedxml's refusals of DTDs and entities are ValueErrors).
+BROKEN_XML = (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile, OSError)
+
+
 def parse_bank(content: bytes) -> list[question_bank.QuestionData]:
     """Read an uploaded bank; any bad row refuses the whole file with every row's error."""
     if len(content) > MAX_FILE_BYTES:
@@ -98,6 +103,10 @@ def parse_bank(content: bytes) -> list[question_bank.QuestionData]:
                 questions.append(_row_question(cells))
             except QuestionInvalid as exc:
                 errors.append(RowError(number, _FIELD_COLUMNS[exc.field], exc.message))
+    except BROKEN_XML:
+        # Sheet XML is parsed while the rows are read: truncated, an invalid character
+        # reference (&#0;) or a DTD entity surface here, not at load_workbook.
+        raise unreadable from None
     finally:
         workbook.close()
     if errors:

@@ -75,6 +75,9 @@ def _not_spreadsheet() -> DomainError:
     return DomainError("unsupported_file", "只能上传 Excel（.xlsx）或 CSV（.csv）格式的学员名册")
 
 
+BROKEN_XML = (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile, OSError)
+
+
 def _xlsx_lines(data: bytes, max_rows: int):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -96,6 +99,11 @@ def _xlsx_lines(data: bytes, max_rows: int):
                 yield number, None  # marks "too many rows"
                 return
             yield number, list(values)
+    except BROKEN_XML:
+        # Sheet XML is parsed while the rows are read: truncated XML, &#0; or a DTD entity.
+        raise DomainError(
+            "unreadable_file", "Excel 文件已损坏或无法读取，请重新保存后上传"
+        ) from None
     finally:
         workbook.close()
 
