@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from backend.clock import clock
+from backend.drainer import Drainer
+from backend.extensions import db
+
+
+def drain() -> int:
+    """Run the credit drain in-process until the stream is empty; return the seconds written."""
+    # As the database looks a moment later in production, when a drainer has caught up. Pending
+    # entries are taken over at once: a test's "dead drainer" is dead as soon as it says so.
+    drainer = Drainer("test-drainer", claim_idle_ms=0)
+    written = 0
+    while (result := drainer.drain_once()).entries:
+        written += result.seconds
+    db.session.expire_all()
+    return written
 
 
 class Learner:
     """One trainee on one device: check in, beat, send offline batches, check out."""
 
-    def __init__(self, client, make, trainee, *, device="iPhone 15", skew_ms=-4321):
+    def __init__(self, client, make, trainee, *, device="iPhone 15", device_id=None, skew_ms=-4321):
         self.client = client
         self.make = make
         self.trainee = trainee
         self.headers = make.auth(trainee)
         self.device = device
+        self.device_id = device_id  # the mini-program's per-installation id, if it sends one
         # The device's clock runs this far from the server's; offline beats must be mapped.
         self.skew_ms = skew_ms
         self.session_id = None
@@ -30,10 +45,11 @@ class Learner:
 
     def check_in(self, lesson, expect=201) -> dict:
         """POST /lessons/{id}/sessions."""
+        body = {"client_ts": self.client_ts(), "device": self.device}
+        if self.device_id is not None:
+            body["device_id"] = self.device_id
         response = self.client.post(
-            f"/api/v1/lessons/{lesson.id}/sessions",
-            json={"client_ts": self.client_ts(), "device": self.device},
-            headers=self.headers,
+            f"/api/v1/lessons/{lesson.id}/sessions", json=body, headers=self.headers
         )
         assert response.status_code == expect, response.get_json()
         body = response.get_json()
@@ -100,7 +116,8 @@ class Learner:
         return response.get_json()
 
     def hours(self) -> dict:
-        """GET /me/hours."""
+        """GET /me/hours once the drain has caught up."""
+        drain()
         response = self.client.get("/api/v1/me/hours", headers=self.headers)
         assert response.status_code == 200, response.get_json()
         return response.get_json()

@@ -13,7 +13,7 @@ from backend.models import (
     QuizKind,
     Role,
 )
-from tests.learning_driver import Learner
+from tests.learning_driver import Learner, drain
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 China time
 
@@ -49,16 +49,17 @@ def test_two_trainees_on_one_device_raise_a_flag(client, make, frozen_clock, adm
     enterprise, project, lesson = _project(make)
     first = _trainee(make, enterprise, project, "王一")
     second = _trainee(make, enterprise, project, "李二")
-    _trainee(make, enterprise, project, "赵三")  # on a phone of their own
-    for trainee, device in ((first, "Redmi K70"), (second, "Redmi K70")):
-        me = Learner(client, make, trainee, device=device)
+    third = _trainee(make, enterprise, project, "赵三")  # the same model, a phone of their own
+    for trainee, device_id in ((first, "inst-A1"), (second, "inst-A1"), (third, "inst-B2")):
+        me = Learner(client, make, trainee, device="Redmi K70", device_id=device_id)
         me.check_in(lesson)
         me.play(120)
         me.end()
     admin_login(make.admin(Role.REVIEWER))
     page = _page(client, project)
-    assert "多名学员使用同一设备" in page and "设备“Redmi K70”被 2 名学员用于学习" in page
-    assert "王一：1 次学习会话" in page and "李二：1 次学习会话" in page and "赵三" not in page
+    assert "多名学员使用同一设备" in page and "同一设备（标识 inst-A1）被 2 名学员用于学习" in page
+    assert "王一：1 次学习会话（Redmi K70）" in page and "李二：1 次学习会话" in page
+    assert "赵三" not in page and "inst-B2" not in page
     rows = _export(client, project)
     assert rows[0] == ["序号", "提示", "涉及学员", "概述", "证据"]
     assert rows[1][1:3] == ["多名学员使用同一设备", "王一、李二"]
@@ -162,6 +163,7 @@ def test_the_trainee_page_shows_each_face_check(
     ).get_json()["passed"]
     me.play(60)
     me.end()
+    drain()
     admin_login(make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise))
     page = client.get(f"/admin/trainees/{trainee.id}?project={project.id}").get_data(as_text=True)
     assert "人脸核身 09:00:00（签到时）：人脸与身份不符" in page and "verify_ret 10003" in page
