@@ -90,6 +90,9 @@ def seed_demo() -> dict:
         person_mobile="13900139000",
         goal="掌握岗位安全操作规程与质量标准",
         status=ProjectStatus.APPROVED,
+        # Face checks: at the first check-in of each day and about every 45 minutes.
+        face_check_at_check_in="first_of_day",
+        face_check_interval_s=45 * 60,
     )
     plan = [
         ("安全生产基础", "安全操作规程、事故案例", ResourceForm.VIDEO, 180),
@@ -170,6 +173,17 @@ _QUESTIONS = [
 ]
 
 
+_ATTENTION = [
+    (
+        QuestionKind.SINGLE,
+        "本课节刚讲到的是哪类安全要求？",
+        ["着装与防护", "财务报销", "考勤", "食堂"],
+        "A",
+    ),
+    (QuestionKind.TRUE_FALSE, "本课节要求离开工位前关闭设备电源。", ["正确", "错误"], "A"),
+]
+
+
 def _seed_questions(project: Project) -> None:
     """A small question bank on the first course, a practice quiz and an assessment."""
     course = project.courses[0]
@@ -185,6 +199,11 @@ def _seed_questions(project: Project) -> None:
                 position=position,
             )
         )
+    # The attention pool: asked by 随机弹题 only, never in practice (which shows answers).
+    for position, (kind, stem, options, answer) in enumerate(_ATTENTION, len(_QUESTIONS)):
+        question = Question(course_id=course.id, kind=kind, stem=stem, options=options)
+        question.answer, question.position, question.attention_pool = answer, position, True
+        db.session.add(question)
     db.session.add_all(
         [
             Quiz(

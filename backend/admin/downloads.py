@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 from flask import send_file
 
@@ -21,4 +22,10 @@ def stream_export(export: ExportFile):
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-store"
+    if export.ascii_name:
+        # werkzeug's ASCII fallback drops every Chinese character ("_1.xlsx"): name it ourselves.
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{export.ascii_name}"; '
+            f"filename*=UTF-8''{quote(export.download_name)}"
+        )
     return response

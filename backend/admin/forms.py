@@ -31,6 +31,12 @@ def choices(pairs) -> list[SelectChoice]:
 
 TRAINING_TYPES = [("on_job", "在岗培训"), ("pre_job", "岗前培训"), ("job_transfer", "转岗培训")]
 RESOURCE_FORMS = [("video", "视频"), ("document", "文档"), ("live", "直播"), ("audio", "音频")]
+FACE_CHECK_AT = [
+    ("", "按政策默认"),
+    ("first_of_day", "每天首次签到"),
+    ("every_session", "每次签到"),
+    ("never", "不需要"),
+]
 REQUIRED = "此项为必填项"
 
 
@@ -153,6 +159,15 @@ class ProjectForm(FlaskForm):
     person_in_charge = _text("项目负责人", 100, required=True)
     person_mobile = StringField("负责人手机号码", [DataRequired(REQUIRED), _mobile])
     goal = TextAreaField("培训目标", [Optional(), Length(max=2000)], default="")
+    face_check_at_check_in = SelectField(
+        "签到时人脸核身",
+        choices=choices(FACE_CHECK_AT),
+        default="",
+    )
+    face_check_interval_minutes = IntegerField(
+        "学习中随机人脸核身（约每隔多少分钟，0 为不抽查，留空按政策默认）",
+        [Optional(), NumberRange(min=0, max=1440, message="应为0至1440的整数")],
+    )
     institution = FormField(InstitutionForm)
     platform = FormField(PlatformForm)
     plan_rows = FieldList(FormField(PlanRowForm), min_entries=1, max_entries=60)

@@ -39,6 +39,7 @@ class QuestionForm(FlaskForm):
         "解析", [Optional(), Length(max=question_bank.MAX_EXPLANATION)], default=""
     )
     difficulty = SelectField("难度", choices=choices(DIFFICULTIES), default="1")
+    attention_pool = BooleanField("只用于随机弹题（练习和考核不出此题，答案不会在练习中显示）")
 
     OPTION_FIELDS = ("option_a", "option_b", "option_c", "option_d", "option_e", "option_f")
 
@@ -55,6 +56,7 @@ class QuestionForm(FlaskForm):
             "answer": question.answer,
             "explanation": question.explanation,
             "difficulty": str(question.difficulty),
+            "attention_pool": question.attention_pool,
         }
         for name, option in zip(cls.OPTION_FIELDS, question.options, strict=False):
             data[name] = option

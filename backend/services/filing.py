@@ -214,6 +214,15 @@ def _has_enrolments(project: Project) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _face_check_policy(project: Project, data: Mapping) -> None:
+    # Not part of 附件1: when a trainee must pass a face check (None keeps the policy default).
+    if "face_check_at_check_in" in data:
+        project.face_check_at_check_in = data["face_check_at_check_in"] or None
+    if "face_check_interval_minutes" in data:
+        minutes = data["face_check_interval_minutes"]
+        project.face_check_interval_s = None if minutes is None else minutes * 60
+
+
 def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
@@ -239,6 +248,7 @@ def save_project(
         setattr(project, key, data[key])
     project.training_type = TrainingType(data["training_type"])
     project.enterprise = enterprise
+    _face_check_policy(project, data)
     db.session.flush()
     _institution(project, data.get("institution"), actor)
     _platform(project, data.get("platform"))

@@ -195,6 +195,11 @@ def update_question(question: Question, data: QuestionData) -> None:
         setattr(question, name, value)
 
 
+def set_attention_pool(question: Question, pooled: bool) -> None:
+    """Keep a question for attention checks only (practice and quizzes never draw it), or not."""
+    question.attention_pool = bool(pooled)
+
+
 def retire_question(question: Question) -> None:
     """Draw the question no more; attempts that drew it still show it."""
     if question.retired_at is None:

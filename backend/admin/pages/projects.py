@@ -32,6 +32,9 @@ def _form_data(project: Project) -> dict:
     data = {key: getattr(project, key) for key in filing.PROJECT_FIELDS}
     data["training_type"] = project.training_type.value
     data["enterprise_id"] = project.enterprise_id
+    data["face_check_at_check_in"] = project.face_check_at_check_in or ""
+    interval = project.face_check_interval_s
+    data["face_check_interval_minutes"] = None if interval is None else interval // 60
     if project.institution:
         inst = project.institution
         data["institution"] = {

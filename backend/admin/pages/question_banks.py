@@ -118,6 +118,7 @@ def register(bp: Blueprint) -> None:
         if data is None:
             return _form_page(form, course, None)
         question = question_bank.add_question(course.id, data)
+        question_bank.set_attention_pool(question, form.attention_pool.data)
         db.session.flush()
         _audit("question.create", course, "question", question.id)
         db.session.commit()
@@ -137,6 +138,7 @@ def register(bp: Blueprint) -> None:
         if data is None:
             return _form_page(form, course, question)
         question_bank.update_question(question, data)
+        question_bank.set_attention_pool(question, form.attention_pool.data)
         _audit("question.update", course, "question", question.id)
         db.session.commit()
         flash("题目已保存", "success")

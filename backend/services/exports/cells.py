@@ -8,12 +8,19 @@ from decimal import Decimal
 from functools import lru_cache
 
 # A spreadsheet treats a cell starting with one of these as a formula (tab and CR too, since
-# some programs strip them first); a leading apostrophe makes it plain text again.
+# some programs strip them first). In CSV a leading apostrophe makes it plain text again; xlsx
+# keeps the text as it is in a string cell with the quote-prefix style (no visible apostrophe,
+# and still text when someone edits the cell in Excel).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula."""
+    return value.startswith(FORMULA_TRIGGERS)
+
+
 def neutralise(value: str) -> str:
-    """Make a text cell safe against formula injection (CSV and xlsx alike)."""
+    """Make a CSV text value safe against formula injection."""
     if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -29,7 +36,10 @@ def yuan(fen: int) -> Decimal:
 class Kind(enum.Enum):
     """How a column's values are written."""
 
-    TEXT = "text"  # always a text cell: ID numbers and mobiles keep every digit
+    TEXT = "text"  # always a text cell
+    # Digits that must stay text (ID numbers, mobiles): in CSV a trailing tab stops Excel and
+    # LibreOffice from reading 18 digits as a number and rounding it to 4.40106198811E+17.
+    DIGITS = "digits"
     INT = "int"
     MONEY = "money"  # Decimal yuan, two decimals
 
@@ -44,7 +54,18 @@ class Column:
 
 
 def as_text(value: object) -> str:
-    """The text written for a value: '' for None, neutralised for strings."""
+    """The CSV text written for a value: '' for None, neutralised for strings."""
     if value is None:
         return ""
     return neutralise(str(value))
+
+
+def as_digits_text(value: object) -> str:
+    """The CSV text of a digits column: neutralised, and a tab after it so it stays text."""
+    text = as_text(value)
+    return text + "\t" if text else text
+
+
+def xlsx_text(value: object) -> str:
+    """The text of an xlsx string cell ('' for None): kept exactly, quoting is the style's."""
+    return "" if value is None else str(value)

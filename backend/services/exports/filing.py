@@ -6,7 +6,7 @@ import xlsxwriter
 
 from backend.models import Project, ResourceForm, TrainingType
 from backend.services import record_chain
-from backend.services.exports.cells import as_text
+from backend.services.exports.cells import formula_like, xlsx_text
 from backend.services.exports.writers import print_setup
 from backend.services.filing import shown_filing
 
@@ -44,19 +44,31 @@ class _Form:
     def __init__(self, workbook: xlsxwriter.Workbook, sheet) -> None:
         self.sheet = sheet
         self.row = 0
+        # Each format also in a quote-prefix twin, for text a spreadsheet would take as a formula.
+        self._quoted: dict[int, object] = {}
+
+        def add(props: dict):
+            fmt = workbook.add_format(props)
+            self._quoted[id(fmt)] = workbook.add_format({**props, "quote_prefix": True})
+            return fmt
+
         base = {"border": 1, "valign": "vcenter", "text_wrap": True, "font_size": 10}
-        self.label = workbook.add_format({**base, "align": "center"})
-        self.value = workbook.add_format({**base, "num_format": "@"})
-        self.section = workbook.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
-        self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center"})
-        self.plain = workbook.add_format({"font_size": 10})
-        self.sign = workbook.add_format({**base, "align": "right", "valign": "bottom"})
+        self.label = add({**base, "align": "center"})
+        self.value = add({**base, "num_format": "@"})
+        self.section = add({**base, "bold": True, "bg_color": "#F2F2F2"})
+        self.title = add({"bold": True, "font_size": 16, "align": "center"})
+        self.plain = add({"font_size": 10})
+        self.sign = add({**base, "align": "right", "valign": "bottom"})
+
+    def _cell(self, value: object, fmt):
+        text = xlsx_text(value)
+        return text, self._quoted[id(fmt)] if formula_like(text) else fmt
 
     def text(self, col: int, value: object, fmt) -> None:
-        self.sheet.write_string(self.row, col, as_text(value), fmt)
+        self.sheet.write_string(self.row, col, *self._cell(value, fmt))
 
     def merged(self, first: int, last: int, value: object, fmt) -> None:
-        self.sheet.merge_range(self.row, first, self.row, last, as_text(value), fmt)
+        self.sheet.merge_range(self.row, first, self.row, last, *self._cell(value, fmt))
 
     def caption(self, text: str) -> None:
         self.text(0, text, self.plain)

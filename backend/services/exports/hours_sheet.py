@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from backend import pii
+from backend import clock, pii
 from backend.models import AdminUser, Project, Trainee
+from backend.policy import policy_for
 from backend.services import record_chain
 from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
-from backend.services.exports.hours_source import trainees_with_hours
+from backend.services.exports.hours_source import (
+    project_years,
+    trainees_with_hours,
+    yearly_shares,
+)
 from backend.services.exports.roster import ROSTER_ORDER
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 
@@ -19,7 +24,7 @@ COLUMNS = (
     Column("序号", Kind.INT, 6),
     Column("姓名", Kind.TEXT, 12),
     Column("平台登录账号", Kind.TEXT, 18),
-    Column("身份证号码", Kind.TEXT, 21),
+    Column("身份证号码", Kind.DIGITS, 21),
     Column("计入学习时长（分钟）", Kind.INT, 12),
     Column("课时", Kind.INT, 8),
     Column("可补贴课时", Kind.INT, 10),
@@ -27,6 +32,55 @@ COLUMNS = (
     Column("考核结果", Kind.TEXT, 10),
 )
 TOTAL_LABEL = "合计"
+YEAR_COLUMN = Column("年度", Kind.TEXT, 10)
+SIGNATURE_LINES = (
+    "经办人（签字）：                联系电话：",
+    "企业（盖章）：                  年    月    日",
+)
+
+
+def _years(project: Project) -> list[int]:
+    return project_years(project)
+
+
+def columns_for(project: Project) -> tuple[Column, ...]:
+    """The sheet's columns: a year column, and hours and subsidy per year across a new year."""
+    years = _years(project)
+    columns = (*COLUMNS[:4], YEAR_COLUMN, *COLUMNS[4:8])
+    if len(years) > 1:
+        for year in years:
+            columns += (
+                Column(f"{year}年可补贴课时", Kind.INT, 10),
+                Column(f"{year}年补贴（元）", Kind.MONEY, 12),
+            )
+    return (*columns, COLUMNS[8])
+
+
+def rules_line(project: Project) -> str:
+    """How the figures are computed, in the project's policy numbers."""
+    policy = policy_for(project)
+    rate = f"{policy.fen_per_class_hour / 100:g}"
+    cap = f"{policy.yearly_cap_fen_per_trainee / 100:g}"
+    return (
+        f"计算说明：培训日期内计入的学习时长每 {policy.minutes_per_class_hour} 分钟计 1 课时"
+        "（不足不计）；"
+        f"可补贴课时每人不超过计划课时 {project.planned_class_hours} 课时；补贴 {rate} 元/课时，"
+        f"每人每个自然年（北京时间）最多 {cap} 元，同一人在多个项目的课时按取得先后合并计算。"
+    )
+
+
+def _head_lines(project: Project) -> list[str]:
+    years = _years(project)
+    span = f"{years[0]}年" if len(years) == 1 else f"{years[0]}–{years[-1]}年（跨年度，分年计补贴）"
+    return [
+        f"企业名称：{project.enterprise.name}",
+        f"培训项目：{project.name}（{project.start_date} 至 {project.end_date}，{span}）",
+        f"导出日期：{clock.today().isoformat()}",
+    ]
+
+
+def _closing_lines(project: Project) -> list[str]:
+    return [rules_line(project), *SIGNATURE_LINES, record_chain.digest_line(project.id)]
 
 
 # What each row needs of the trainee (backend.pii reads id, enterprise_id and id_number_enc).
@@ -42,22 +96,24 @@ TRAINEE_COLUMNS = (
 class _Totals:
     """Sums of the rows written, for the totals row."""
 
-    def __init__(self) -> None:
+    def __init__(self, years: list[int]) -> None:
         self.trainees = self.credited_s = self.class_hours = self.paid = self.fen = 0
+        self.years = years
+        self.by_year = {year: [0, 0] for year in years}
 
     def row(self) -> list:
         # Minutes are summed from seconds, not from the rounded rows, so they stay exact.
-        return [
-            None,
-            TOTAL_LABEL,
-            f"{self.trainees} 人",
-            None,
-            self.credited_s // 60,
-            self.class_hours,
-            self.paid,
-            yuan(self.fen),
-            None,
-        ]
+        row = [None, TOTAL_LABEL, f"{self.trainees} 人", None, _year_label(self.years)]
+        row += [self.credited_s // 60, self.class_hours, self.paid, yuan(self.fen)]
+        if len(self.years) > 1:
+            for year in self.years:
+                paid, fen = self.by_year[year]
+                row += [paid, yuan(fen)]
+        return [*row, None]
+
+
+def _year_label(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
 def hours_rows(
@@ -67,6 +123,9 @@ def hours_rows(
     results = assessment_results(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     cipher = pii.cipher()
+    years = totals.years
+    # Across a new year each year's share after the person's yearly cap, from the engine.
+    per_year = yearly_shares(project) if len(years) > 1 else {}
     rows = trainees_with_hours(project, TRAINEE_COLUMNS, ROSTER_ORDER)
     for seq, (trainee, hours) in enumerate(rows, start=1):
         credited_s, class_hours, paid, fen = hours
@@ -81,21 +140,23 @@ def hours_rows(
             )
         else:
             id_number = pii.masked_id_number(trainee, cipher)
-        yield [
-            seq,
-            trainee.name,
-            trainee.account,
-            id_number,
-            credited_s // 60,
-            class_hours,
-            paid,
-            yuan(fen),
-            results.get(trainee.id, NO_ASSESSMENT),
-        ]
+        row = [seq, trainee.name, trainee.account, id_number, _year_label(years)]
+        row += [credited_s // 60, class_hours, paid, yuan(fen)]
+        if len(years) > 1:
+            shares = per_year.get(trainee.id, {})
+            for year in years:
+                share = shares.get(year)
+                year_paid, year_fen = (
+                    (share.subsidizable_hours, share.subsidy_fen) if share else (0, 0)
+                )
+                totals.by_year[year][0] += year_paid
+                totals.by_year[year][1] += year_fen
+                row += [year_paid, yuan(year_fen)]
+        yield [*row, results.get(trainee.id, NO_ASSESSMENT)]
 
 
 def _sheet(admin, project, full_ids) -> tuple[Iterator[list], Callable[[], list]]:
-    totals = _Totals()
+    totals = _Totals(_years(project))
     return hours_rows(admin, project, totals, full_ids=full_ids), totals.row
 
 
@@ -106,11 +167,11 @@ def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=
         path,
         sheet_name="课时及补贴",
         title=TITLE,
-        subtitle_lines=[f"企业名称：{project.enterprise.name}", f"培训项目：{project.name}"],
-        columns=COLUMNS,
+        subtitle_lines=_head_lines(project),
+        columns=columns_for(project),
         rows=rows,
         footer=footer,
-        closing_lines=[record_chain.digest_line(project.id)],
+        closing_lines=_closing_lines(project),
         landscape=True,
     )
 
@@ -118,5 +179,11 @@ def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=
 def write_hours_csv(stream: IO[str], admin: AdminUser, project: Project, *, full_ids=False) -> int:
     """The sheet as CSV with a totals line."""
     rows, footer = _sheet(admin, project, full_ids)
-    digest = [record_chain.digest_line(project.id)]
-    return write_table_csv(stream, columns=COLUMNS, rows=rows, footer=footer, closing_lines=digest)
+    return write_table_csv(
+        stream,
+        title_lines=[TITLE, *_head_lines(project)],
+        columns=columns_for(project),
+        rows=rows,
+        footer=footer,
+        closing_lines=_closing_lines(project),
+    )

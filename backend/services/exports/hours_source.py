@@ -13,6 +13,7 @@ from sqlalchemy import Row
 
 from backend.models import Project
 from backend.services import hours
+from backend.services.hours.subsidy import year_windows
 
 # A trainee's figures: credited seconds, class hours, subsidizable hours, subsidy in fen.
 TraineeHours = hours.SheetLine
@@ -21,3 +22,13 @@ TraineeHours = hours.SheetLine
 def trainees_with_hours(project: Project, columns, order_by) -> Iterator[tuple[Row, TraineeHours]]:
     """Each enrolled trainee's ``columns`` with their figures, streamed in ``order_by`` order."""
     return hours.sheet_rows(project, columns, order_by)
+
+
+def project_years(project: Project) -> list[int]:
+    """The China-time calendar years the project's dates touch."""
+    return [year for year, _, _ in year_windows(project)]
+
+
+def yearly_shares(project: Project) -> dict[int, dict[int, hours.Allocation]]:
+    """Per trainee and year, this project's subsidizable hours and subsidy after the yearly cap."""
+    return hours.project_subsidies(project)

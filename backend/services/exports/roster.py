@@ -20,8 +20,8 @@ COLUMNS = (
     Column("序号", Kind.INT, 6),
     Column("姓名", Kind.TEXT, 12),
     Column("性别", Kind.TEXT, 6),
-    Column("身份证号码", Kind.TEXT, 22),
-    Column("手机号码", Kind.TEXT, 15),
+    Column("身份证号码", Kind.DIGITS, 22),
+    Column("手机号码", Kind.DIGITS, 15),
     Column("平台登录账号", Kind.TEXT, 20),
 )
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
@@ -79,21 +79,23 @@ def write_roster_xlsx(path: str, admin: AdminUser, project: Project) -> int:
         sheet_name="学员名册",
         caption="附件2",
         title=TITLE,
-        subtitle_lines=[
-            f"企业名称（盖章）：{project.enterprise.name}",
-            "填报日期：        年    月    日",
-        ],
+        subtitle_lines=_head_lines(project),
         columns=COLUMNS,
         rows=roster_rows(admin, project),
         closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
     )
 
 
+def _head_lines(project: Project) -> list[str]:
+    return [f"企业名称（盖章）：{project.enterprise.name}", "填报日期：        年    月    日"]
+
+
 def write_roster_csv(stream: IO[str], admin: AdminUser, project: Project) -> int:
     """The roster as CSV in the official column order."""
     return write_table_csv(
         stream,
+        title_lines=["附件2", TITLE, *_head_lines(project)],
         columns=COLUMNS,
         rows=roster_rows(admin, project),
-        closing_lines=[record_chain.digest_line(project.id)],
+        closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
     )

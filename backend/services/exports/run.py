@@ -36,6 +36,9 @@ class ExportFile:
     download_name: str
     mimetype: str
     rows: int
+    # For clients that cannot read the UTF-8 name: distinct per kind, so that `curl -OJ` of
+    # the hours sheet and the training records never overwrite each other.
+    ascii_name: str = ""
 
 
 def run_export(
@@ -77,7 +80,8 @@ def run_export(
         role=Role(admin.role).value,
     )
     name = f"{stem}_{project.id}.{fmt}"
-    return ExportFile(path, name, XLSX_MIME if fmt == "xlsx" else CSV_MIME, count)
+    ascii_name = f"shigang-{kind}-{project.id}.{fmt}"
+    return ExportFile(path, name, XLSX_MIME if fmt == "xlsx" else CSV_MIME, count, ascii_name)
 
 
 @contextmanager

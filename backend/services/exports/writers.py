@@ -8,10 +8,18 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
 from backend.services.exports import xlsx_stream as xs
-from backend.services.exports.cells import FORMULA_TRIGGERS, Column, Kind, as_text
+from backend.services.exports.cells import (
+    FORMULA_TRIGGERS,
+    Column,
+    Kind,
+    as_digits_text,
+    as_text,
+    xlsx_text,
+)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv; charset=utf-8"
+# The charset is added by the response (werkzeug does for every text/* type), not here.
+CSV_MIME = "text/csv"
 FORMATS = ("xlsx", "csv")
 A4 = 9  # XlsxWriter's paper code for A4
 
@@ -28,9 +36,10 @@ def print_setup(sheet, *, landscape: bool = False) -> None:
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
 
 
-_STYLE = {Kind.TEXT: xs.TEXT, Kind.INT: xs.INT, Kind.MONEY: xs.MONEY}
-# Text that needs neither neutralising nor XML escaping (nearly all of it) is written as it is;
-# one match instead of both steps keeps large tables fast.
+_STYLE = {Kind.TEXT: xs.TEXT, Kind.DIGITS: xs.TEXT, Kind.INT: xs.INT, Kind.MONEY: xs.MONEY}
+_TEXT_KINDS = (Kind.TEXT, Kind.DIGITS)
+# Text that needs neither the quote-prefix style nor XML escaping (nearly all of it) is written
+# as it is; one match instead of both checks keeps large tables fast.
 _READY_TEXT = re.compile(
     f"(?![{re.escape(''.join(FORMULA_TRIGGERS))}])[^{xs.NEEDS_WORK}]*"
 ).fullmatch
@@ -39,10 +48,10 @@ _READY_TEXT = re.compile(
 def _typed(values: Row, columns: Sequence[Column]) -> list[tuple[object, int]]:
     cells = []
     for value, column in zip(values, columns, strict=True):
-        if column.kind is Kind.TEXT:
-            cells.append((None if value is None else as_text(value), xs.TEXT))
+        if column.kind in _TEXT_KINDS:
+            cells.append((None if value is None else xlsx_text(value), xs.TEXT))
         elif isinstance(value, str):
-            cells.append((as_text(value), xs.TEXT))
+            cells.append((xlsx_text(value), xs.TEXT))
         else:
             cells.append((value, _STYLE[column.kind]))
     return cells
@@ -70,26 +79,30 @@ def write_table_xlsx(
         sheet.add_row([(caption, xs.PLAIN)])
     sheet.merge_row(sheet.add_row([(title, xs.TITLE)], height=30), 0, last_col)
     for line in subtitle_lines:
-        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+        sheet.merge_row(sheet.add_row([(xlsx_text(line), xs.PLAIN)]), 0, last_col)
     header = sheet.add_row([(c.header, xs.HEADER) for c in columns], height=30)
     sheet.repeat_rows(header, header)
     add_plain = sheet.row_template([_STYLE[c.kind] for c in columns])
-    text_columns = [n for n, c in enumerate(columns) if c.kind is Kind.TEXT]
+    text_columns = [n for n, c in enumerate(columns) if c.kind in _TEXT_KINDS]
     count = 0
     for values in rows:
         count += 1
         ready = list(values)
+        quoted = False
         for n in text_columns:
             value = ready[n]
             if value is not None and not (type(value) is str and _READY_TEXT(value)):
-                ready[n] = xs.text_xml(as_text(value))
-        if not add_plain(ready):
+                text = xlsx_text(value)
+                quoted = quoted or text.startswith(FORMULA_TRIGGERS)
+                ready[n] = xs.text_xml(text)
+        # A formula-like text needs the quote-prefix style, which only add_row chooses.
+        if quoted or not add_plain(ready):
             sheet.add_row(_typed(values, columns))
     last = footer() if footer else None
     if last is not None:
         sheet.add_row(_typed(last, columns))
     for line in closing_lines:
-        sheet.merge_row(sheet.add_row([(as_text(line), xs.PLAIN)]), 0, last_col)
+        sheet.merge_row(sheet.add_row([(xlsx_text(line), xs.PLAIN)]), 0, last_col)
     sheet.close()
     return count
 
@@ -101,9 +114,12 @@ def write_table_csv(
     rows: Iterable[Row],
     footer: Callable[[], Row | None] | None = None,
     closing_lines: Sequence[str] = (),
+    title_lines: Sequence[str] = (),
 ) -> int:
-    """Write a header line and one line a row, every text value neutralised."""
+    """Write the title lines, a header line and one line a row, every text value neutralised."""
     writer = csv.writer(stream, lineterminator="\r\n")
+    for line in title_lines:
+        writer.writerow([as_text(line)])
     writer.writerow([column.header for column in columns])
     count = 0
     for values in rows:
@@ -120,5 +136,10 @@ def write_table_csv(
 def _csv_values(values: Row, columns: Sequence[Column]) -> list[str]:
     out = []
     for value, column in zip(values, columns, strict=True):
-        out.append(as_text(value) if column.kind is Kind.TEXT else ("" if value is None else value))
+        if column.kind is Kind.DIGITS:
+            out.append(as_digits_text(value))
+        elif column.kind is Kind.TEXT or isinstance(value, str):
+            out.append(as_text(value))
+        else:
+            out.append("" if value is None else value)
     return out

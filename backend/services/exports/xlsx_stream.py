@@ -13,8 +13,13 @@ import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from backend.services.exports.cells import FORMULA_TRIGGERS
+
 # Style ids (cellXfs order in STYLES below).
 TEXT, INT, MONEY, HEADER, TITLE, PLAIN = 1, 2, 3, 4, 5, 6
+# The same as TEXT and PLAIN with Excel's quote prefix: text that looks like a formula.
+TEXT_QUOTED, PLAIN_QUOTED = 7, 8
+_QUOTED = {TEXT: TEXT_QUOTED, PLAIN: PLAIN_QUOTED}
 BATCH_ROWS = 500
 # XML 1.0 forbids these control characters; tab, LF and CR stay.
 ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f"
@@ -74,7 +79,7 @@ STYLES = (
     '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
     "<border>" + _BORDER + "</border></borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7">'
+    '<cellXfs count="9">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="49" fontId="0" fillId="0" borderId="1" xfId="0" applyNumberFormat="1"'
     ' applyBorder="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
@@ -88,6 +93,10 @@ STYLES = (
     '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"'
     ' applyAlignment="1"><alignment horizontal="center" vertical="center"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="1" xfId="0" applyNumberFormat="1"'
+    ' applyBorder="1" applyAlignment="1" quotePrefix="1">'
+    '<alignment vertical="center" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
@@ -166,7 +175,10 @@ class StreamingSheet:
             if value is None or value == "":
                 parts.append(f'<c r="{ref}" s="{style}"/>')
             elif style == TEXT or isinstance(value, str):
-                parts.append(_text_cell(ref, str(value), style))
+                text = str(value)
+                if text.startswith(FORMULA_TRIGGERS):
+                    style = _QUOTED.get(style, TEXT_QUOTED)
+                parts.append(_text_cell(ref, text, style))
             elif isinstance(value, Decimal):
                 parts.append(f'<c r="{ref}" s="{style}"><v>{value:f}</v></c>')
             else:

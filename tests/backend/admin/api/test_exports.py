@@ -154,7 +154,9 @@ def test_filing_form_layout(client, make, setup, admin_login):
         assert f"B{row[label]}:D{row[label]}" in merged
     assert sheet.cell(row["企业名称"], 3).value == "统一社会信用代码"
     assert sheet.cell(row["企业名称"], 4).value == project.enterprise.credit_code
-    assert sheet.cell(row["培训项目名称"], 2).value == "'=2026 年适岗培训"  # neutralised
+    cell = sheet.cell(row["培训项目名称"], 2)
+    # Text, no visible apostrophe: the quote-prefix style keeps it from being a formula.
+    assert cell.value == "=2026 年适岗培训" and cell.data_type == "s" and cell.quotePrefix
     assert sheet.cell(row["培训项目名称"], 3).value == "培训岗位（工种）"
     assert sheet.cell(row["培训类型"], 2).value == "□岗前培训  □在岗培训  ☑转岗培训"
     assert sheet.cell(row["培训起止时间"], 2).value == "2026年03月01日至2026年06月30日"
@@ -196,7 +198,7 @@ def test_roster_for_the_enterprise_has_full_numbers_and_is_audited(
     assert [c.value for c in one] == [1, "张三", "男", id_number(1), mobile(1), first.account]
     assert one[3].data_type == "s" and one[3].number_format == "@"
     assert one[4].data_type == "s"
-    assert two[1].value == "'=cmd|'/C calc'!A0" and two[2].value == "女"
+    assert two[1].value == "=cmd|'/C calc'!A0" and two[1].quotePrefix and two[2].value == "女"
     assert sheet["A8"].value == "(此名册可顺延)"
     reveals = audit(make, "pii.reveal_id_number") + audit(make, "pii.reveal_mobile")
     assert sorted((e.object_id, e.actor_id) for e in reveals) == sorted(
@@ -212,10 +214,18 @@ def test_roster_for_a_reviewer_is_masked_and_csv_reads_back(client, make, setup,
     data = download(client, project, "roster", "csv")
     assert data.startswith(b"\xef\xbb\xbf")  # BOM so that Excel reads UTF-8
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    # 附件2's title lines come first, as on the form.
+    assert [line[0] for line in lines[:3]] == [
+        "附件2",
+        "企业职工线上适岗技能提升培训人员名册",
+        "企业名称（盖章）：甲制造有限公司",
+    ]
+    lines = lines[4:]
     assert lines[0] == ["序号", "姓名", "性别", "身份证号码", "手机号码", "平台登录账号"]
     assert lines[1][:3] == ["1", "张三", "男"]
-    assert lines[1][3] == id_number(1)[:6] + "********" + id_number(1)[-4:]
-    assert lines[1][4] == mobile(1)[:3] + "****" + mobile(1)[-4:]
+    # A tab after each digits value keeps it text in Excel and LibreOffice.
+    assert lines[1][3] == id_number(1)[:6] + "********" + id_number(1)[-4:] + "\t"
+    assert lines[1][4] == mobile(1)[:3] + "****" + mobile(1)[-4:] + "\t"
     assert lines[2][1] == "'=cmd|'/C calc'!A0"
     assert audit(make, "pii.reveal_id_number") == []
     assert audit(make, "export.roster")[0].detail["full_numbers"] is False
@@ -241,35 +251,45 @@ def test_hours_sheet(client, make, setup, admin_login):
     project, (_first, _second), admins = setup
     admin_login(admins["reviewer"])
     sheet = book(download(client, project, "hours"))
-    header = [c.value for c in sheet[4]]
+    assert sheet["A4"].value.startswith("导出日期：")
+    header = [c.value for c in sheet[5]]
     assert header == [
         "序号",
         "姓名",
         "平台登录账号",
         "身份证号码",
+        "年度",
         "计入学习时长（分钟）",
         "课时",
         "可补贴课时",
         "补贴金额（元）",
         "考核结果",
     ]
-    one, two, total = sheet[5], sheet[6], sheet[7]
+    one, two, total = sheet[6], sheet[7], sheet[8]
     assert one[3].value == id_number(1)[:6] + "********" + id_number(1)[-4:]
-    assert one[3].data_type == "s"
+    assert one[3].data_type == "s" and one[4].value == str(project.start_date.year)
+    one, two, total = ([c for i, c in enumerate(row) if i != 4] for row in (one, two, total))
     assert one[4].value == 55 and one[8].value == "合格"
-    assert two[1].value.startswith("'=") and two[4].value == 0 and two[8].value == "未参加"
+    assert two[1].value.startswith("=") and two[4].value == 0 and two[8].value == "未参加"
     assert total[1].value == "合计" and total[2].value == "2 人" and total[4].value == 55
     # From backend/services/hours.py: 55 minutes make one class hour, 30.00 yuan.
     assert [one[5].value, one[6].value, Decimal(str(one[7].value))] == [1, 1, Decimal("30.00")]
     assert one[7].number_format == "0.00" and two[5].value == 0 and two[7].value == 0
     assert [total[5].value, total[6].value, Decimal(str(total[7].value))] == [1, 1, Decimal("30")]
+    closing = [row[0].value for row in sheet.iter_rows(min_row=9)]
+    assert closing[0].startswith("计算说明：培训日期内计入的学习时长每 45 分钟计 1 课时")
+    assert "补贴 30 元/课时，每人每个自然年（北京时间）最多 1000 元" in closing[0]
+    assert closing[1].startswith("经办人") and closing[2].startswith("企业（盖章）")
+    assert closing[3].startswith("记录链摘要")
     assert audit(make, "pii.reveal_id_number") == []
     lines = list(
         csv.reader(io.StringIO(download(client, project, "hours", "csv").decode("utf-8-sig")))
     )
-    assert lines[0] == header and lines[1][4:8] == ["55", "1", "1", "30.00"]
-    assert lines[-2][1] == "合计" and lines[-2][7] == "30.00"
-    assert lines[-1][0].startswith("记录链摘要")
+    assert lines[0] == ["企业职工线上适岗技能提升培训课时及补贴明细表"]
+    assert lines[3][0].startswith("导出日期：")
+    assert lines[4] == header and lines[5][5:9] == ["55", "1", "1", "30.00"]
+    assert lines[-5][1] == "合计" and lines[-5][8] == "30.00"
+    assert lines[-4][0].startswith("计算说明") and lines[-1][0].startswith("记录链摘要")
 
 
 def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin_login):
@@ -282,12 +302,12 @@ def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin
     )
     admin_login(admins["hr"])
     sheet = book(download(client, project, "hours", full_ids="true"))
-    assert sheet["D5"].value == id_number(1) and sheet["D5"].data_type == "s"
+    assert sheet["D6"].value == id_number(1) and sheet["D6"].data_type == "s"
     assert {e.object_id for e in audit(make, "pii.reveal_id_number")} == {t.id for t in setup[1]}
     # The page download takes the same spelling as the API.
     page = client.get(f"/admin/projects/{project.id}/exports/hours.xlsx?full_ids=true")
     assert page.status_code == 200
-    assert book(page.data)["D5"].value == id_number(1)
+    assert book(page.data)["D6"].value == id_number(1)
     page.close()
 
 
@@ -308,7 +328,7 @@ def test_training_records(client, make, setup, admin_login):
     assert session_row[9] == "已结束"
     assert span1[6:9] == ["2026-03-02 09:00:00", "2026-03-02 09:45:00", 2700]
     assert span2[8] == 600
-    assert open_row[5] == "'=Android" and open_row[7] is None and open_row[9] == "进行中"
+    assert open_row[5] == "=Android" and open_row[7] is None and open_row[9] == "进行中"
     data = download(client, project, "records", "csv").decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(data)))) == 1 + 5 + 2
     assert len(audit(make, "export.records")) == 2

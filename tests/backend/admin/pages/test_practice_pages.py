@@ -116,6 +116,30 @@ def test_add_edit_and_retire_a_question(client, make, admin_login):
     assert len(rows) == 2 and rows[1][1] == questions[0].stem
 
 
+def test_a_question_kept_for_attention_checks_is_never_drawn(client, make, admin_login):
+    world = w.build(make)
+    course, questions = _bank(make, world, n=1)
+    token = admin_login(make.admin(Role.ENTERPRISE_ADMIN, enterprise=world.a))
+    form = {"csrf_token": token, "kind": "single", "stem": "本课节讲的是？", "difficulty": "1"}
+    form |= {"option_a": "安全", "option_b": "质量", "answer": "A", "attention_pool": "y"}
+    assert client.post(f"/admin/courses/{course.id}/questions/new", data=form).status_code == 302
+    pooled = make.session.query(Question).filter_by(stem="本课节讲的是？").one()
+    assert pooled.attention_pool
+    page = client.get(f"/admin/questions/{pooled.id}/edit").get_data(as_text=True)
+    assert 'id="attention_pool" name="attention_pool" type="checkbox" value="y"' in page
+    quiz = make.quiz(world.project, course_id=course.id, question_count=5)
+    make.session.commit()
+    attempt = client.post(
+        f"/api/v1/quizzes/{quiz.id}/attempts", headers=make.auth(world.trainee)
+    ).get_json()
+    assert [q["id"] for q in attempt["questions"]] == [questions[0].id]
+    # Unticked, it is an ordinary bank question again.
+    del form["attention_pool"]
+    assert client.post(f"/admin/questions/{pooled.id}/edit", data=form).status_code == 302
+    make.session.expire_all()
+    assert not make.session.get(Question, pooled.id).attention_pool
+
+
 def _xlsx(rows) -> bytes:
     book = Workbook()
     sheet = book.active

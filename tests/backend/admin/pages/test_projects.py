@@ -301,3 +301,24 @@ def test_out_of_range_numbers_and_dates_are_field_errors(client, make, admin_log
         assert response.status_code == 422, (field, response.status_code)
         assert fragment in response.get_data(as_text=True)
     assert make.session.scalar(select(Project).where(Project.name == "新员工岗前培训")) is None
+
+
+def test_the_form_sets_the_face_check_policy(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    form = _project_form(
+        token, face_check_at_check_in="every_session", face_check_interval_minutes="30"
+    )
+    assert client.post("/admin/projects/new", data=form).status_code == 302
+    project = make.session.scalar(select(Project).where(Project.name == "新员工岗前培训"))
+    assert (project.face_check_at_check_in, project.face_check_interval_s) == (
+        "every_session",
+        1800,
+    )
+    page = client.get(f"/admin/projects/{project.id}/edit").get_data(as_text=True)
+    assert '<option selected value="every_session">' in page and 'value="30"' in page
+    # Left blank: the policy's defaults.
+    form = _project_form(token, face_check_at_check_in="", face_check_interval_minutes="")
+    assert client.post(f"/admin/projects/{project.id}/edit", data=form).status_code == 302
+    make.session.expire_all()
+    assert (project.face_check_at_check_in, project.face_check_interval_s) == (None, None)

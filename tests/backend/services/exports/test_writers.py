@@ -58,18 +58,21 @@ def test_xlsx_text_cells_money_and_neutralised_formulas(tmp_path):
     assert count == 4
     sheet = load_workbook(path).active
     assert sheet["A1"].value == "标题" and "A1:D1" in {str(r) for r in sheet.merged_cells}
-    assert sheet["A2"].value.startswith("'=")  # subtitles are neutralised too
+    # Formula-like text stays as written, in a string cell with the quote-prefix style (no
+    # visible apostrophe; still text when edited in Excel): subtitles too.
+    assert sheet["A2"].value == "=cmd|' /C calc'!A0" and sheet["A2"].quotePrefix
     assert [c.value for c in sheet[3]] == ["姓名", "身份证号码", "分钟", "金额"]
     first = sheet[4]
-    assert first[0].value == '\'=HYPERLINK("http://x","y")' and first[0].data_type == "s"
+    assert first[0].value == '=HYPERLINK("http://x","y")' and first[0].data_type == "s"
+    assert first[0].quotePrefix and not first[1].quotePrefix
     assert first[1].value == "440106199001011234" and first[1].data_type == "s"
     assert first[1].number_format == "@"
     assert first[2].value == 45
     assert Decimal(str(first[3].value)) == Decimal("30.00") and first[3].number_format == "0.00"
-    assert [sheet[5][0].value, sheet[5][1].value] == ["'+1", "'@SUM(A1)"]
-    assert [sheet[6][0].value, sheet[6][1].value] == ["'-2", "'\tcmd"]
-    # XlsxWriter stores the carriage return escaped (_x000D_); what matters is the apostrophe.
-    assert sheet[7][0].value.startswith("'") and sheet[7][3].value is None
+    assert [sheet[5][0].value, sheet[5][1].value] == ["+1", "@SUM(A1)"]
+    assert [sheet[6][0].value, sheet[6][1].value] == ["-2", "\tcmd"]
+    assert all(sheet[r][c].quotePrefix for r in (5, 6, 7) for c in (0,))
+    assert sheet[7][3].value is None
     assert [c.value for c in sheet[8]][:3] == ["合计", None, 55]
     assert Decimal(str(sheet[8][3].value)) == Decimal("1030.01")
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
