@@ -105,6 +105,7 @@ def index():
 def _register_page_modules() -> None:
     from backend.admin.pages import (
         audit_log,
+        claims,
         dashboard,
         enterprises,
         evaluations,
@@ -119,7 +120,7 @@ def _register_page_modules() -> None:
 
     for module in (projects, enterprises, dashboard, trainees, review, audit_log):
         module.register(bp)
-    for module in (question_banks, quizzes, evaluations, support, integrity):
+    for module in (question_banks, quizzes, evaluations, support, integrity, claims):
         module.register(bp)
 
 
