@@ -21,6 +21,7 @@ from backend.models import (
     LearningSession,
     Lesson,
     LessonKind,
+    Platform,
     Project,
     ProjectCourse,
     ProjectStatus,
@@ -131,6 +132,16 @@ class Factories:
         fields.setdefault("duration_s", 45 * 60)
         fields.setdefault("kind", LessonKind.VIDEO)
         return self._add(Lesson(course=course or self.course(), **fields))
+
+    def teaching(self, project: Project) -> Course:
+        """What a filing needs before submit: a platform, and a course of 45-minute lessons
+        covering the planned class hours."""
+        if project.platform is None:
+            project.platform = Platform(name="适岗线上培训平台", server_city="广州")
+        course = self.course(project, name="岗位安全", summary="安全操作规程")
+        for n in range(project.planned_class_hours):
+            self.lesson(course, position=n)
+        return course
 
     def media_lesson(
         self, course: Course, data: bytes, kind: LessonKind = LessonKind.VIDEO, **fields

@@ -41,6 +41,19 @@ def _is_json_request() -> bool:
     return request.path.startswith("/api/")
 
 
+# Reachable while a temporary password waits to be replaced.
+PASSWORD_GATE_OPEN = frozenset({"admin_pages.own_password", "admin_auth.logout"})
+
+
+def _password_gate(admin: AdminUser):
+    """After a reset, nothing but changing the password (and signing out) until it is done."""
+    if not admin.must_change_password or request.endpoint in PASSWORD_GATE_OPEN:
+        return None
+    if _is_json_request():
+        raise ApiError(403, "password_change_required", "请先修改临时密码")
+    return redirect(url_for("admin_pages.own_password"))
+
+
 def admin_required(*roles: Role):
     """Require a signed-in admin, optionally with one of ``roles``."""
 
@@ -52,6 +65,9 @@ def admin_required(*roles: Role):
                 if _is_json_request():
                     raise ApiError(401, "unauthorized", "请先登录管理后台")
                 return redirect(url_for("admin_auth.login", next=request.full_path))
+            gate = _password_gate(admin)
+            if gate is not None:
+                return gate
             if roles and admin.role not in roles:
                 raise ApiError(403, "forbidden", "没有权限执行此操作")
             return view(*args, **kwargs)
@@ -72,6 +88,9 @@ def require_permission(permission: Permission):
                 if _is_json_request():
                     raise ApiError(401, "unauthorized", "请先登录管理后台")
                 return redirect(url_for("admin_auth.login", next=request.full_path))
+            gate = _password_gate(admin)
+            if gate is not None:
+                return gate
             if not can(admin, permission):
                 raise ApiError(403, "forbidden", "没有权限执行此操作")
             return view(*args, **kwargs)

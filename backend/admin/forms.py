@@ -177,11 +177,6 @@ class ProjectForm(FlaskForm):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("结束日期不能早于开始日期")
 
-    def validate_plan_rows(self, field) -> None:
-        """At least one plan row."""
-        if all(entry.form.is_blank() for entry in field.entries):
-            raise ValidationError("请至少填写一行线上培训计划")
-
     def service_data(self) -> dict:
         """The cleaned values as the filing service takes them."""
         data = {key: value for key, value in self.data.items() if key != "csrf_token"}

@@ -19,10 +19,19 @@ def _lifetime_s() -> int:
     return int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
 
 
+def _of_admin(admin_id: int) -> str:
+    return redis_store.key("admin-sess-of", admin_id)
+
+
 def start(admin_id: int) -> str:
     """Open a session for an admin who just signed in; return its id for the cookie."""
     session_id = secrets.token_urlsafe(32)
-    redis_store.client.set(_key(session_id), admin_id, ex=_lifetime_s())
+    pipe = redis_store.client.pipeline()
+    pipe.set(_key(session_id), admin_id, ex=_lifetime_s())
+    # Every session of an admin, so disabling the account or resetting its password ends them.
+    pipe.sadd(_of_admin(admin_id), _key(session_id))
+    pipe.expire(_of_admin(admin_id), _lifetime_s())
+    pipe.execute()
     return session_id
 
 
@@ -38,3 +47,19 @@ def end(session_id: str | None) -> None:
     """End a session (sign-out): its cookie is refused from now on, wherever it was copied to."""
     if session_id:
         redis_store.client.delete(_key(session_id))
+
+
+def end_all(admin_id: int, keep: str | None = None) -> None:
+    """End every session of an admin (``keep``: the caller's own, e.g. after changing one's
+    own password)."""
+    kept = _key(keep) if keep else None
+    keys = [
+        k.decode() if isinstance(k, bytes) else k
+        for k in redis_store.client.smembers(_of_admin(admin_id))
+    ]
+    doomed = [k for k in keys if k != kept]
+    pipe = redis_store.client.pipeline()
+    if doomed:
+        pipe.delete(*doomed)
+        pipe.srem(_of_admin(admin_id), *doomed)
+    pipe.execute()

@@ -157,6 +157,33 @@ def withdraw(actor: AdminUser, project: Project, trainee: Trainee) -> str:
     return outcome
 
 
+def enrol_targets(project: Project) -> list[Project]:
+    """The enterprise's other projects that still take enrolments (for the bulk action)."""
+    return list(
+        db.session.scalars(
+            select(Project)
+            .where(
+                Project.enterprise_id == project.enterprise_id,
+                Project.id != project.id,
+                Project.status.in_(lifecycle.statuses_allowing(Activity.IMPORT_ROSTER)),
+            )
+            .order_by(Project.id.desc())
+        )
+    )
+
+
+def withdrawn(trainee_id: int, project_id: int) -> bool:
+    """Whether the trainee has withdrawn from the project (已退出)."""
+    return (
+        db.session.scalar(
+            select(Enrolment.withdrawn_at).where(
+                Enrolment.trainee_id == trainee_id, Enrolment.project_id == project_id
+            )
+        )
+        is not None
+    )
+
+
 def ensure_not_withdrawn(enrolment: Enrolment) -> None:
     """Refuse learning or a quiz attempt in a project the trainee has withdrawn from."""
     if enrolment.withdrawn_at is not None:

@@ -32,6 +32,7 @@ from backend.models import (
 from backend.policy import policy_for
 from backend.services import live
 from backend.services.live import at_second, epoch_s
+from backend.services.wechat_calls import gateway
 from backend.wechat import WeChatError, WeChatUnavailable
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,6 @@ def start(session: LearningSession, trigger: FaceCheckTrigger, now_s: int) -> Fa
     id_number = pii.reveal_id_number(
         trainee, actor_kind="system", actor_id=None, purpose="face_check"
     )
-    from backend.services.wechat_calls import gateway
-
     try:
         started = gateway().get_verify_id(seq, trainee.name, id_number, trainee.wx_openid)
     except WeChatUnavailable:
@@ -188,8 +187,6 @@ def _ask_wechat(check: FaceCheck) -> tuple[FaceCheckOutcome, str | None]:
     id_number = pii.reveal_id_number(
         trainee, actor_kind="system", actor_id=None, purpose="face_check"
     )
-    from backend.services.wechat_calls import gateway
-
     try:
         verify_ret = gateway().query_verify_info(
             check.verify_id, check.out_seq_no, trainee.name, id_number, trainee.wx_openid or ""
@@ -263,6 +260,20 @@ def expire_open(session_id: int, at: datetime) -> int:
         .values(outcome=FaceCheckOutcome.EXPIRED, reason=EXPIRED_REASON, resolved_at=at)
     )
     return result.rowcount
+
+
+def live_fields(
+    session_id: int, project: Project, now_s: int, check: FaceCheck | None, rebuild: bool
+) -> dict:
+    """The face-check part of a session's live state when it is (re)built."""
+    if check is not None:
+        fields = {"fs": "pending", "fid": check.id, "fexp": epoch_s(check.expires_at)}
+        return {**fields, "fvid": check.verify_id, "fnext": 0, "fclaim": 0}
+    fields = {"fs": "none", "fid": 0, "fexp": 0, "fvid": "", "fclaim": 0}
+    if rebuild and expire_open(session_id, at_second(now_s)):
+        # Redis lost an open face check: a new one is claimed by the next beat, time waits.
+        return {**fields, "fs": "issuing", "fclaim": now_s - 31, "fnext": 0}
+    return {**fields, "fnext": next_random_s(project, now_s)}
 
 
 # ---- which check covers which credited second -----------------------------------------------

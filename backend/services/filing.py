@@ -29,7 +29,8 @@ from backend.models import (
     Role,
     TrainingType,
 )
-from backend.policy import choose_policy_id
+from backend.policy import choose_policy_id, policy_for
+from backend.services.content import plan
 from backend.services.credit_codes import set_credit_code
 
 EDITABLE = (ProjectStatus.DRAFT, ProjectStatus.RETURNED)
@@ -271,11 +272,11 @@ def submit_for_filing(project: Project, actor: AdminUser) -> None:
         raise ApiError(403, "forbidden", "没有权限提交备案")
     if project.status not in EDITABLE:
         raise ApiError(409, "not_submittable", "只有草稿或退回的项目可以提交备案")
-    if not project.plan_rows:
-        raise ApiError(422, "plan_missing", "请先填写线上培训计划，再提交备案")
+    form = filing_form(project)
+    plan.ensure_submittable(project, form["plan_rows"], policy_for(project).minutes_per_class_hour)
     project.status = ProjectStatus.FILED
     # A resubmit after a return replaces the snapshot of the previous submit.
-    project.filing_snapshot = filing_form(project)
+    project.filing_snapshot = form
     project.filed_at = now()
     audit.record(
         "project.submit",
@@ -308,7 +309,9 @@ def filing_form(project: Project) -> dict:
         "institution": _pick(project.institution, (*CREDIT_CODE_FIELDS, *INSTITUTION_FIELDS)),
         "platform": _pick(project.platform, PLATFORM_FIELDS),
         "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
-        "plan_rows": [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
+        # The project's courses first, then the rows written by hand (此栏目内容可根据实际情况增加).
+        "plan_rows": plan.course_rows(project)
+        + [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
         # The filed rules stay the rules of the project (backend.policy.policy_for).
         "policy_id": project.policy_id,
     }
@@ -338,7 +341,13 @@ def shown_filing(project: Project) -> ShownFiling:
         "end_date": date.fromisoformat(fields["end_date"]),
     }
     rows = [
-        row | {"resource_form": ResourceForm(row["resource_form"])} for row in data["plan_rows"]
+        row
+        | {
+            "resource_form": ResourceForm(row["resource_form"]),
+            "form_label": plan.form_label(row),
+            "duration_label": plan.duration_label(row),
+        }
+        for row in data["plan_rows"]
     ]
     return ShownFiling(
         enterprise=SimpleNamespace(**data["enterprise"]),

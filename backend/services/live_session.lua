@@ -330,6 +330,10 @@ end
 if op == 'face_open' then
   -- ARGV[5] face check id, ARGV[6] its expiry (epoch s), ARGV[7] WeChat's verify_id.
   if s.st ~= 'active' or s.fs ~= 'issuing' then return reply({r = 'stale'}) end
+  -- Time held since the claim (WeChat was busy, or Redis lost the previous check) had no check
+  -- to cover it: only the time from now on can be released by this one.
+  redis.call('DEL', HELD)
+  s.last = math.max(s.last, now)
   s.fs = 'pending'
   s.fid = tonumber(ARGV[5])
   s.fexp = tonumber(ARGV[6])

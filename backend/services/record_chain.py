@@ -59,6 +59,12 @@ def lock_head(project_id: int) -> RecordChainHead:
     return head
 
 
+def lock_heads(project_ids) -> dict[int, RecordChainHead]:
+    """Lock the chain heads of several projects (a batch writer), in id order so that two
+    writers never wait on each other crosswise."""
+    return {project_id: lock_head(project_id) for project_id in sorted(set(project_ids))}
+
+
 def append(head: RecordChainHead, spans: list[CreditedSpan]) -> None:
     """Chain newly added spans (flushed, in id order) onto the locked head."""
     db.session.flush()

@@ -115,24 +115,11 @@ def start_live(
         cjson="",
         cclaim=0,
         ended=0,
-        **_face_fields(session, project, now_s, face_check, rebuild),
+        **face_checks.live_fields(session.id, project, now_s, face_check, rebuild),
         cap=policy.daily_credit_cap_s,
         dday=(now_s + tz) // 86400,
         dused=credited_on_day_s(session.trainee_id, now_s, tz),
     )
-
-
-def _face_fields(
-    session: LearningSession, project: Project, now_s: int, check: FaceCheck | None, rebuild: bool
-) -> dict:
-    if check is not None:
-        fields = {"fs": "pending", "fid": check.id, "fexp": epoch_s(check.expires_at)}
-        return {**fields, "fvid": check.verify_id, "fnext": 0, "fclaim": 0}
-    fields = {"fs": "none", "fid": 0, "fexp": 0, "fvid": "", "fclaim": 0}
-    if rebuild and face_checks.expire_open(session.id, at_second(now_s)):
-        # Redis lost an open face check: a new one is claimed by the next beat, time waits.
-        return {**fields, "fs": "issuing", "fclaim": now_s - 31, "fnext": 0}
-    return {**fields, "fnext": face_checks.next_random_s(project, now_s)}
 
 
 def credited_on_day_s(trainee_id: int, now_s: int, tz: int) -> int:

@@ -97,9 +97,7 @@ def bind(ticket_value: str, account: str, proof: Proof) -> SignedIn:
     # Evidence first, account second: WeChat is asked whether or not the account exists,
     # so neither the answer nor its timing tells a stranger which accounts are real.
     phone, problem = _proven_phone(proof, ticket)
-    trainee = db.session.scalar(
-        select(Trainee).where(Trainee.account == account, Trainee.active.is_(True))
-    )
+    trainee = db.session.scalar(select(Trainee).where(Trainee.account == account))
     if trainee is None:
         raise BindFailed("unknown_account", None)
     if proof.activation_code is not None:
@@ -109,6 +107,9 @@ def bind(ticket_value: str, account: str, proof: Proof) -> SignedIn:
         raise BindFailed(problem, trainee)
     elif not pii.mobile_matches(trainee, phone):
         raise BindFailed("phone_mismatch", trainee)
+    if not trainee.active:
+        # Told only after a valid proof, so a stranger cannot learn which accounts are stopped.
+        raise ApiError(403, "account_disabled", "该学员账号已停用，请联系企业管理员")
     binding.bind_wechat(trainee, ticket.openid, ticket.unionid, method=proof.method)
     token, ttl = tokens.issue_token(trainee.id)
     return SignedIn(token, ttl, trainee)

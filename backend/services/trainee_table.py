@@ -73,6 +73,7 @@ class TableRow:
     last_at: datetime | None = None
     passed: bool = False
     enrolled_at: datetime | None = None
+    withdrawn: bool = False  # 已退出: no more learning, figures kept
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _per_trainee(project: Project, aggregate):
 def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> tuple[Select, dict]:
     """The enrolled trainees matching the query, and the extra columns it may sort on."""
     stmt = (
-        select(Trainee, Enrolment.enrolled_at)
+        select(Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
         .join(Enrolment, Enrolment.trainee_id == Trainee.id)
         .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
     )
@@ -187,7 +188,7 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
     rows = db.session.execute(
         stmt.order_by(*_order(params, columns)).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    ids = [trainee.id for trainee, _ in rows]
+    ids = [trainee.id for trainee, _, _ in rows]
     seconds = dashboard.credited_seconds_by_trainee(project, ids)
     last = _last_study(project.id, ids)
     return TablePage(
@@ -209,8 +210,9 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
                 last_at=last.get(trainee.id),
                 passed=passed_by_trainee.get(trainee.id, False),
                 enrolled_at=enrolled_at,
+                withdrawn=withdrawn_at is not None,
             )
-            for trainee, enrolled_at in rows
+            for trainee, enrolled_at, withdrawn_at in rows
         ],
         total=total,
         page=page,

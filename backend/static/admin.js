@@ -9,6 +9,15 @@
       }
     });
   });
+  // A header checkbox ticks every row checkbox of the same name on the page.
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-select-all");
+      document.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (row) {
+        row.checked = box.checked;
+      });
+    });
+  });
   // Filter selects apply at once; the page number starts over.
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {

@@ -69,7 +69,7 @@ def test_each_project_counts_class_hours_by_its_own_policy(client, make, frozen_
 
 def test_the_filing_snapshot_freezes_the_policy(app, make):
     project = make.project(status=ProjectStatus.DRAFT)
-    make.plan_row(project)
+    make.teaching(project)
     operator = make.admin()
     filing.submit_for_filing(project, operator)
     assert project.filing_snapshot["policy_id"] == "guangdong_2020"

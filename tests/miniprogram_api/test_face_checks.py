@@ -202,3 +202,45 @@ def test_a_session_closed_with_an_open_check_loses_the_held_time(
     me.play(90)
     assert me.end()["credited_s"] == 0
     assert _check(check["id"]).outcome is FaceCheckOutcome.EXPIRED
+
+
+def test_redis_losing_an_open_check_brings_a_new_one(
+    app, client, make, frozen_clock, wechat_simulator, redis_client
+):
+    me, lesson, _ = _learner(client, make, face_check_at_check_in="every_session")
+    check = me.check_in(lesson)["face_check"]
+    me.play(60)
+    redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "ls:*"))
+    frozen_clock.advance(30)
+    assert me.beat()["credited_s"] == 0  # rebuilt: a fresh start, and still no face passed
+    assert _check(check["id"]).outcome is FaceCheckOutcome.EXPIRED
+    frozen_clock.advance(30)
+    again = me.beat()["face_check"]
+    assert again and again["id"] != check["id"]
+    assert me.play(60)["credited_s"] == 0
+    wechat_simulator.face.complete(again["verify_id"])
+    assert _result(me, again["id"])["passed"]
+    assert me.play(30)["credited_s"] == 90
+
+
+def test_wechat_busy_at_a_random_check_holds_the_time_and_tries_again(
+    client, make, frozen_clock, wechat_simulator
+):
+    me, lesson, _ = _learner(client, make, face_check_interval_s=600)
+    me.check_in(lesson)
+    wechat_simulator.fail_next("cityservice/face/identify/getverifyid", -1)
+    credited = 0
+    for _ in range(40):
+        frozen_clock.advance(30)
+        reply = me.beat()
+        assert reply["face_check"] is None
+        if reply["credited_s"] == credited:
+            break  # claimed, but WeChat did not answer: the time waits
+        credited = reply["credited_s"]
+    frozen_clock.advance(30)
+    check = me.beat()["face_check"]  # claimed again once 30 s have passed
+    assert check is not None
+    wechat_simulator.face.complete(check["verify_id"])
+    assert _result(me, check["id"])["passed"]
+    # Only the time since the check was issued is released.
+    assert me.play(30)["credited_s"] == credited + 30

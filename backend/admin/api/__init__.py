@@ -20,6 +20,7 @@ def create_api_blueprint() -> Blueprint:
         session_info,
         support,
         trainee_wechat,
+        trainees,
     )
 
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
@@ -27,4 +28,6 @@ def create_api_blueprint() -> Blueprint:
     content = (courses, lessons, docs)
     for module in (*modules, enrolments, exports, dashboard_charts, *content, claims, regions):
         module.register(bp)
+    # People and accounts.
+    trainees.register(bp)
     return bp

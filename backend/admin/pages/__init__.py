@@ -104,6 +104,7 @@ def index():
 
 def _register_page_modules() -> None:
     from backend.admin.pages import (
+        admin_accounts,
         audit_log,
         claims,
         dashboard,
@@ -115,13 +116,15 @@ def _register_page_modules() -> None:
         quizzes,
         review,
         support,
+        trainee_accounts,
         trainees,
     )
 
-    for module in (projects, enterprises, dashboard, trainees, review, audit_log):
+    for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
         module.register(bp)
     for module in (question_banks, quizzes, evaluations, support, integrity, claims):
         module.register(bp)
+    admin_accounts.register(bp)
 
 
 _register_page_modules()

@@ -12,7 +12,14 @@ from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.extensions import db
 from backend.models import Role, Trainee
-from backend.services import binding, dashboard, live_status, trainee_detail, trainee_table
+from backend.services import (
+    binding,
+    dashboard,
+    enrolling,
+    live_status,
+    trainee_detail,
+    trainee_table,
+)
 
 MANAGERS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)
 
@@ -87,6 +94,7 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
         activation_code=code[0] if code else None,
         activation_expires=code[1] if code else None,
         can_manage=admin.role in MANAGERS,
+        withdrawn=enrolling.withdrawn(trainee.id, project.id) if project else False,
         action_form=ActionForm(),
     )
     # A page holding a full ID number or a fresh activation code must not be cached.
@@ -111,6 +119,8 @@ def register(bp: Blueprint) -> None:
             form=form,
             params=params,
             page=page,
+            targets=enrolling.enrol_targets(project),
+            action_form=ActionForm(),
             live=live,
         )
 

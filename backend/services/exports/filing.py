@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from backend.models import Project, ResourceForm, TrainingType
+from backend.models import Project, TrainingType
 from backend.services import record_chain
 from backend.services.exports.cells import formula_like, xlsx_text
 from backend.services.exports.writers import print_setup
@@ -16,12 +16,6 @@ TRAINING_TYPES = (
     (TrainingType.ON_JOB, "在岗培训"),
     (TrainingType.JOB_TRANSFER, "转岗培训"),
 )
-RESOURCE_FORMS = {
-    ResourceForm.VIDEO: "视频",
-    ResourceForm.DOCUMENT: "文档",
-    ResourceForm.LIVE: "直播",
-    ResourceForm.AUDIO: "音频",
-}
 NOTES = (
     "注：1.此表由开展企业职工线上适岗技能提升培训的企业填写。",
     "2.此表一式两份，人力资源社会保障专职管理部门、申报企业各存一份。",
@@ -170,8 +164,8 @@ def write_filing_xlsx(path: str, project: Project) -> None:
             [
                 plan.resource_name,
                 plan.key_content,
-                RESOURCE_FORMS.get(plan.resource_form, str(plan.resource_form)),
-                f"{plan.duration_minutes}分钟",
+                plan.form_label,
+                plan.duration_label,
             ],
             form.value,
         )

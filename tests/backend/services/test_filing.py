@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from backend.errors import ApiError
-from backend.models import AuditLog, Enterprise, ProjectStatus, Role
+from backend.kernel.errors import DomainError
+from backend.models import AuditLog, Enterprise, LessonKind, ProjectStatus, ResourceForm, Role
 from backend.services import filing
 from tests import factories
 from tests.rival_transaction import rival_commits_when_we_wait
@@ -48,13 +49,25 @@ def test_reviewer_cannot_save_and_other_enterprise_is_hidden(app, make):
     assert project.status is ProjectStatus.DRAFT and len(project.plan_rows) == 1
 
 
-def test_submit_needs_a_plan_and_a_draft(app, make):
+def test_submit_lists_what_is_missing_and_needs_a_draft(app, make):
     hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
-    project = make.project(hr.enterprise, status=ProjectStatus.DRAFT)
-    with pytest.raises(ApiError) as err:
+    project = make.project(hr.enterprise, status=ProjectStatus.DRAFT, planned_class_hours=20)
+    make.lesson(make.course(project), duration_s=90 * 60)
+    with pytest.raises(DomainError) as err:
         filing.submit_for_filing(project, hr)
-    assert err.value.code == "plan_missing"
-    make.plan_row(project)
+    assert err.value.code == "filing_incomplete" and err.value.status == 422
+    problems = [item["problem"] for item in err.value.details]
+    assert problems == [
+        "未填写线上培训平台情况（平台名称等）",
+        "计划培训 20 课时（900 分钟），但项目课程只有 90 分钟",
+    ]
+    assert project.status is ProjectStatus.DRAFT and project.filing_snapshot is None
+    empty = make.project(hr.enterprise, status=ProjectStatus.DRAFT, planned_class_hours=1)
+    with pytest.raises(DomainError) as err:
+        filing.submit_for_filing(empty, hr)
+    assert "线上培训计划为空" in err.value.message
+    project.planned_class_hours = 2
+    make.teaching(project)
     make.session.refresh(project)
     filing.submit_for_filing(project, hr)
     assert project.status is ProjectStatus.FILED
@@ -64,6 +77,21 @@ def test_submit_needs_a_plan_and_a_draft(app, make):
     with pytest.raises(ApiError) as err:
         filing.save_project(project, hr.enterprise, _data(), hr)
     assert err.value.code == "not_editable"
+
+
+def test_the_plan_comes_from_the_courses_then_the_hand_written_rows(app, make):
+    project = make.project(status=ProjectStatus.DRAFT)
+    course = make.course(project, name="安全生产", summary="规程")
+    make.lesson(course, duration_s=125)
+    make.lesson(course, kind=LessonKind.DOCUMENT, duration_s=600)
+    make.lesson(make.course(project, name="空课程"), retired=True)
+    make.plan_row(project, resource_name="直播答疑", resource_form=ResourceForm.LIVE)
+    make.session.refresh(project)
+    rows = filing.shown_filing(project).plan_rows
+    assert [(r.resource_name, r.key_content, r.form_label, r.duration_label) for r in rows] == [
+        ("安全生产", "规程", "视频、文档", "12分5秒"),
+        ("直播答疑", "", "直播", "90分钟"),
+    ]
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.ENTERPRISE_ADMIN])
@@ -180,13 +208,16 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     platform = {"name": "适岗平台", "icp_number": "粤ICP备1号", "url_or_package": ""}
     platform |= {"ip_address": "", "server_city": "广州"}
     project = filing.save_project(None, enterprise, _data(platform=platform), hr)
+    make.teaching(project)
+    make.session.refresh(project)
     filing.submit_for_filing(project, hr)
     make.session.commit()
     filed_code = enterprise.credit_code
     assert project.filed_at == frozen_clock.now()
     assert project.filing_snapshot == filing.filing_form(project)
     assert project.filing_snapshot["project"]["start_date"] == "2026-04-01"
-    assert project.filing_snapshot["plan_rows"][0]["resource_form"] == "video"
+    assert project.filing_snapshot["plan_rows"][0]["resource_name"] == "岗位安全"
+    assert project.filing_snapshot["plan_rows"][1]["resource_form"] == "video"
 
     new_code = credit_code(626262)
     changes = {"name": "甲公司（新名）", "credit_code": new_code, "registered_address": "深圳"}
@@ -205,14 +236,14 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     assert filing.shown_filing(project).enterprise.name == "甲公司（新名）"
     assert filing.shown_filing(project).filed_at is None
     assert project.filing_snapshot["enterprise"]["name"] == "甲公司"
-    filing.save_project(project, enterprise, _data(name="改过的项目"), hr)
+    filing.save_project(project, enterprise, _data(name="改过的项目", platform=platform), hr)
     frozen_clock.advance(hours=1)
     filing.submit_for_filing(project, hr)
     make.session.commit()
     make.session.expire_all()
     shown = filing.shown_filing(project)
     assert (shown.enterprise.name, shown.enterprise.credit_code) == ("甲公司（新名）", new_code)
-    assert shown.project.name == "改过的项目" and shown.platform is None
+    assert shown.project.name == "改过的项目" and shown.platform.name == "适岗平台"
     assert project.filed_at == frozen_clock.now()
     submits = make.session.scalars(select(AuditLog).where(AuditLog.action == "project.submit"))
     assert len(submits.all()) == 2

@@ -1,11 +1,16 @@
 """The per-project hash chain over credited spans: it verifies, and an edited span is caught."""
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import CreditedSpan, RecordChainHead
 from backend.services import record_chain
 from tests.learning_driver import Learner, enrolled
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+T1 = T0 + timedelta(minutes=5)
 
 
 def _learn(client, make, frozen_clock, sessions=3):
@@ -44,7 +49,7 @@ def test_the_chain_verifies_and_an_edited_span_is_caught(app, client, make, froz
         .where(CreditedSpan.id == victim.id)
         .values(
             seconds=CreditedSpan.seconds + 60,
-            end_at=CreditedSpan.end_at + sa.text("interval '60 seconds'"),
+            end_at=victim.end_at + timedelta(seconds=60),
         )
     )
     db.session.commit()
@@ -75,3 +80,20 @@ def test_each_project_has_its_own_chain(app, client, make, frozen_clock):
     assert record_chain.verify(first.id).ok and record_chain.verify(second.id).ok
     assert record_chain.head_digest(first.id) != record_chain.head_digest(second.id)
     assert _verify(app, 999999)[0] != 0
+
+
+def test_a_batch_writer_chains_spans_of_several_projects(make):
+    # As a writer of spans from many sessions does: lock the heads first, insert, then chain.
+    first_project, lesson_a, trainee_a = enrolled(make)
+    second_project, lesson_b, trainee_b = enrolled(make)
+    heads = record_chain.lock_heads([second_project.id, first_project.id, first_project.id])
+    assert list(heads) == [first_project.id, second_project.id]
+    spans = {
+        first_project.id: [make.credited_span(trainee_a, lesson_a, T, 60) for T in (T0, T1)],
+        second_project.id: [make.credited_span(trainee_b, lesson_b, T0, 60)],
+    }
+    for project_id, written in spans.items():
+        record_chain.append(heads[project_id], written)
+    make.session.commit()
+    assert record_chain.verify(first_project.id).checked == 2
+    assert record_chain.verify(second_project.id).ok

@@ -46,7 +46,7 @@ def setup(make):
     )
     make.plan_row(project, resource_name="安全生产", key_content="规程", duration_minutes=90)
     make.plan_row(project, resource_name="质量管理", key_content="标准", duration_minutes=45)
-    lesson = make.lesson(make.course(project), title="第一课")
+    lesson = make.lesson(make.course(project, name="岗位操作", summary="操作规程"), title="第一课")
     first = make.trainee(a, name="张三", id_number=id_number(1), mobile=mobile(1), roster_seq=1)
     second = make.trainee(a, name="=cmd|'/C calc'!A0", gender="female", roster_seq=2)
     for t in (first, second):
@@ -140,6 +140,7 @@ def test_filing_form_layout(client, make, setup, admin_login):
         "培训目标",
         "线上培训计划(此栏目内容可根据实际情况增加)",
         "课程资源名称",
+        "岗位操作",
         "安全生产",
         "质量管理",
         "申报企业意见",
@@ -160,6 +161,10 @@ def test_filing_form_layout(client, make, setup, admin_login):
     assert sheet.cell(row["培训项目名称"], 3).value == "培训岗位（工种）"
     assert sheet.cell(row["培训类型"], 2).value == "□岗前培训  □在岗培训  ☑转岗培训"
     assert sheet.cell(row["培训起止时间"], 2).value == "2026年03月01日至2026年06月30日"
+    # The project's course comes first, from its lessons; the hand-written rows follow.
+    course_row = [sheet.cell(row["岗位操作"], c).value for c in (2, 3, 4)]
+    assert course_row == ["操作规程", "视频", "45分钟"]
+    assert sheet.cell(row["安全生产"], 4).value == "90分钟"
     assert [c.value for c in sheet[row["课程资源名称"]]] == [
         "课程资源名称",
         "内容要点",

@@ -212,7 +212,8 @@ def test_a_filed_form_keeps_what_was_submitted(client, make, admin_login, app):
     assert reviewer.post(url, data=data).status_code == 302
     page, _ = _filed_form(client, world.draft.id)
     assert "甲公司（新名）" in page and "提交备案时的内容" not in page
-    form = _project_form(token, name="改过的项目名称")
+    # As many planned class hours as the project's course yields, or the submit is refused.
+    form = _project_form(token, name="改过的项目名称", planned_class_hours="8")
     assert client.post(f"/admin/projects/{world.draft.id}/edit", data=form).status_code == 302
     assert client.post(submit, data={"csrf_token": token}).status_code == 302
     page, cells = _filed_form(client, world.draft.id)

@@ -38,6 +38,7 @@ def build(make, span_minutes: int = 100) -> World:
     make.plan_row(project)
     draft = make.project(a, name="甲公司草稿项目", status=ProjectStatus.DRAFT)
     make.plan_row(draft)
+    make.teaching(draft)
     filed = make.project(a, name="甲公司待审项目", status=ProjectStatus.FILED)
     make.plan_row(filed)
     trainee = make.trainee(

@@ -1,0 +1,147 @@
+"""A trainee's record kept current: edit, deactivate and reactivate, withdraw from a project."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from backend import pii
+from backend.admin.auth import current_admin, require_permission
+from backend.admin.forms import REQUIRED, choices
+from backend.extensions import db
+from backend.kernel.errors import DomainError, NotFoundError
+from backend.kernel.permissions import Permission, can
+from backend.kernel.scope import get_scoped
+from backend.models import Project, Trainee
+from backend.services import enrolling, trainee_accounts
+
+FIELD_OF_ERROR = {
+    "mobile_taken": "mobile",
+    "account_taken": "account",
+    "id_number_taken": "id_number",
+    "reason_required": "reason",
+}
+
+
+class TraineeEditForm(FlaskForm):
+    """Name, gender, mobile; the ID number (operators only) with a reason."""
+
+    name = StringField("姓名", [DataRequired(REQUIRED), Length(max=100)])
+    gender = SelectField("性别", choices=choices([("male", "男"), ("female", "女")]))
+    mobile = StringField("手机号码（留空不修改）", [Optional(), Length(max=32)])
+    id_number = StringField("身份证号码（留空不修改）", [Optional(), Length(max=32)])
+    reason = TextAreaField("修改身份证号码的原因", [Optional(), Length(max=500)])
+
+
+def _back(trainee: Trainee):
+    project_id = request.args.get("project", type=int)
+    extra = {"project": project_id} if project_id else {}
+    return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **extra))
+
+
+def register(bp: Blueprint) -> None:
+    """Attach the routes."""
+
+    @bp.route("/trainees/<id:trainee_id>/edit", methods=["GET", "POST"])
+    @require_permission(Permission.MANAGE_TRAINEES)
+    def trainee_edit(trainee_id: int):
+        """Edit a trainee; a mobile or ID already used in the enterprise is a form error."""
+        admin = current_admin()
+        trainee = get_scoped(Trainee, trainee_id, admin)
+        form = TraineeEditForm(
+            request.form if request.method == "POST" else None,
+            data={"name": trainee.name, "gender": trainee.gender.value},
+        )
+        may_edit_id = can(admin, Permission.EDIT_ID_NUMBER)
+        if request.method == "POST" and form.validate():
+            changes = trainee_accounts.Changes(
+                name=form.name.data,
+                gender=form.gender.data,
+                mobile=form.mobile.data or None,
+                id_number=(form.id_number.data or None) if may_edit_id else None,
+                reason=form.reason.data or "",
+            )
+            try:
+                changed = trainee_accounts.edit(admin, trainee, changes)
+            except DomainError as exc:
+                db.session.rollback()
+                target = FIELD_OF_ERROR.get(exc.code) or exc.params.get("field") or "name"
+                form[target].errors = [*form[target].errors, exc.message]
+            else:
+                db.session.commit()
+                flash("已保存学员信息" if changed else "没有需要保存的修改", "success")
+                return _back(trainee)
+        status = 422 if form.errors else 200
+        html = render_template(
+            "admin/trainee_edit.html",
+            trainee=trainee,
+            form=form,
+            may_edit_id=may_edit_id,
+            mobile=pii.masked_mobile(trainee),
+            id_number=pii.masked_id_number(trainee),
+        )
+        return html, status
+
+    @bp.post("/trainees/<id:trainee_id>/deactivate")
+    @require_permission(Permission.MANAGE_TRAINEES)
+    def trainee_deactivate(trainee_id: int):
+        """Stop the account at once (tokens revoked); the figures stay."""
+        trainee = get_scoped(Trainee, trainee_id, current_admin())
+        trainee_accounts.deactivate(current_admin(), trainee)
+        db.session.commit()
+        flash("已停用该学员账号：其登录已失效，不能再学习", "success")
+        return _back(trainee)
+
+    @bp.post("/trainees/<id:trainee_id>/reactivate")
+    @require_permission(Permission.MANAGE_TRAINEES)
+    def trainee_reactivate(trainee_id: int):
+        """Let the trainee sign in again."""
+        trainee = get_scoped(Trainee, trainee_id, current_admin())
+        trainee_accounts.reactivate(current_admin(), trainee)
+        db.session.commit()
+        flash("已启用该学员账号", "success")
+        return _back(trainee)
+
+    @bp.post("/projects/<id:project_id>/trainees/<id:trainee_id>/withdraw")
+    @require_permission(Permission.IMPORT_ROSTER)
+    def trainee_withdraw(project_id: int, trainee_id: int):
+        """Take the trainee out of the project (removed, or 已退出 when there are records)."""
+        admin = current_admin()
+        project = get_scoped(Project, project_id, admin)
+        trainee = get_scoped(Trainee, trainee_id, admin)
+        outcome = enrolling.withdraw(admin, project, trainee)
+        db.session.commit()
+        if outcome == "removed":
+            flash(f"{trainee.name} 没有学习记录，已从本项目移除", "success")
+        else:
+            flash(f"{trainee.name} 已退出本项目：不能再学习，已有学时保留", "success")
+        return redirect(url_for("admin_pages.project_trainees", project_id=project.id))
+
+    @bp.post("/projects/<id:project_id>/trainees/bulk")
+    @require_permission(Permission.IMPORT_ROSTER)
+    def project_trainees_bulk(project_id: int):
+        """The table's bulk action on the ticked trainees: enrol them into another project."""
+        admin = current_admin()
+        source = get_scoped(Project, project_id, admin)
+        back = redirect(url_for("admin_pages.project_trainees", project_id=source.id))
+        ids = [int(v) for v in request.form.getlist("trainee_id") if v.isdigit()]
+        if not ids:
+            flash("请先勾选学员", "error")
+            return back
+        target_id = request.form.get("target_project", type=int)
+        if target_id is None:
+            flash("请选择要报名的培训项目", "error")
+            return back
+        target = get_scoped(Project, target_id, admin)
+        if target.enterprise_id != source.enterprise_id:
+            raise NotFoundError()
+        done = enrolling.enrol(admin, target, ids[: enrolling.MAX_BULK])
+        db.session.commit()
+        flash(
+            f"已为“{target.name}”报名 {done.enrolled} 名学员"
+            + (f"（{done.already} 人此前已报名）" if done.already else ""),
+            "success",
+        )
+        return back
