@@ -71,14 +71,23 @@ def _render(status: int, code: str, message: str, headers=None, details=None) ->
     if _wants_json():
         response = jsonify(error_body(code, message, details))
     else:
-        response = Response(
-            render_template("error.html", status=status, code=code, message=message),
-            mimetype="text/html",
-        )
+        response = Response(_error_page(status, code, message), mimetype="text/html")
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _error_page(status: int, code: str, message: str) -> str:
+    """The error page with the admin navigation; a bare one if that cannot be drawn."""
+    try:
+        return render_template("error.html", status=status, code=code, message=message)
+    except Exception:  # the navigation needs the database, which may be what failed
+        log.warning("error page without navigation", exc_info=True)
+        from backend.extensions import db
+
+        db.session.rollback()
+        return render_template("error_plain.html", status=status, code=code, message=message)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -57,6 +57,9 @@ class SubsidyPolicy:
     # training subsidy (受影响企业培训补助) may not claim this one.
     claim_only_passed_when_assessment_required: bool = True
     claim_barred_by_affected_subsidy: bool = False
+    # PIPL: a person's data may be erased only this many days after their last project ended
+    # (the filing and subsidy records must stay auditable until then).
+    personal_data_retention_days: int = 1825
 
     @property
     def seconds_per_class_hour(self) -> int:

@@ -12,6 +12,7 @@ def create_blueprint() -> Blueprint:
         face_checks,
         learning,
         me,
+        privacy,
         quizzes,
         security,
         support,
@@ -21,6 +22,7 @@ def create_blueprint() -> Blueprint:
     security.install(bp)
     for module in (docs, auth, me, learning, face_checks, quizzes, evaluations, support):
         module.register(bp)
+    privacy.register(bp)
     return bp
 
 

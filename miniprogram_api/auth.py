@@ -8,7 +8,7 @@ from pydantic import Field, RootModel, model_validator
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.services import signin, tokens
+from backend.services import privacy, signin, tokens
 from miniprogram_api.schemas import TraineeBriefOut
 
 # Real wx.login codes are 32 characters; the simulator also takes names like "zhangwei.1".
@@ -55,6 +55,11 @@ class BindIn(RequestModel):
     activation_code: str | None = Field(
         None, min_length=1, max_length=32, description="企业管理员生成的激活码"
     )
+    privacy_version: str | None = Field(
+        None,
+        max_length=32,
+        description="学员已阅读并同意的个人信息处理规则版本（GET /privacy-notice 的 version）",
+    )
 
     @model_validator(mode="after")
     def exactly_one_proof(self):
@@ -88,6 +93,8 @@ def register(bp: Blueprint) -> None:
         summary="绑定花名册账号", body=BindIn, response=SignedInOut, auth=None, tags=("auth",)
     )
     def bind(body: BindIn):
+        # Before the ticket is spent: an outdated notice costs the trainee no new wx.login.
+        notice = privacy.require_accepted(body.privacy_version)
         proof = signin.Proof(body.phone_code, body.encrypted_data, body.iv, body.activation_code)
         try:
             result = signin.bind(body.bind_ticket, body.account, proof)
@@ -99,6 +106,7 @@ def register(bp: Blueprint) -> None:
         except ApiError:
             db.session.rollback()
             raise
+        privacy.record_consent(result.trainee, notice.version)
         db.session.commit()
         return _signed_in(result)
 

@@ -6,6 +6,7 @@ import base64
 import secrets
 import uuid
 
+from backend.services import privacy
 from backend.wechat import encrypt_user_data
 from backend.wechat.simulator import derive_openid
 
@@ -64,7 +65,10 @@ def encrypted_phone(session_key: str, phone: str, app_id: str) -> dict[str, str]
 
 
 def bind(client, ticket: str, account: str, **proof):
-    """POST /auth/bind."""
+    """POST /auth/bind, accepting the current privacy notice unless ``privacy_version`` is given."""
+    proof.setdefault("privacy_version", privacy.current_notice().version)
+    if proof["privacy_version"] is None:
+        del proof["privacy_version"]
     return client.post(BIND, json={"bind_ticket": ticket, "account": account, **proof})
 
 

@@ -1,6 +1,6 @@
 """The admin web (server-rendered pages) and the admin JSON API under /api/admin."""
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
 
 from backend.errors import ApiError
 from backend.services.plain_text import storable
@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(create_api_blueprint())
     app.before_request(refuse_unstorable_form_text)
+    # The site's root is the admin web (the mini-program talks to /api/v1 only).
+    app.add_url_rule("/", "root", lambda: redirect(url_for("admin_pages.index")))
 
 
 def refuse_unstorable_form_text() -> None:

@@ -175,7 +175,9 @@ def test_inactive_trainee_cannot_bind(client, make, wechat_simulator):
     make.session.commit()
     ticket = bind_ticket(client, WeChatUser())
     response = bind(client, ticket, "left-company", phone_code=phone_code(wechat_simulator, MOBILE))
-    assert response.get_json()["error"]["code"] == "bind_failed"
+    # Told only after a valid proof (a wrong one is bind_failed, as for any account).
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "account_disabled"
 
 
 def test_deactivated_trainee_login_is_refused(client, make, trainee, wechat_simulator):

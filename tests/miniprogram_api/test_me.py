@@ -8,7 +8,12 @@ from backend.models import Enrolment
 from tests.signin import bearer, sign_in
 
 # The routes that must work without a token; every other /api/v1 route requires one.
-PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/bind", "/api/v1/openapi.json"}
+PUBLIC = {
+    "/api/v1/auth/wx-login",
+    "/api/v1/auth/bind",
+    "/api/v1/openapi.json",
+    "/api/v1/privacy-notice",
+}
 
 
 def test_me_shows_masked_profile_enterprise_and_projects(client, make, wechat_simulator):

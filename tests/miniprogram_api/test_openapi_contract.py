@@ -30,6 +30,7 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/auth/wx-login", "post"),
     ("/api/v1/auth/bind", "post"),
     ("/api/v1/auth/logout", "post"),
+    ("/api/v1/privacy-notice", "get"),
     ("/api/v1/me", "get"),
     # Learning time and class hours.
     ("/api/v1/projects/{project_id}/lessons", "get"),
@@ -51,7 +52,11 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/support/threads/{thread_id}", "get"),
     ("/api/v1/support/threads/{thread_id}/messages", "post"),
 }
-PUBLIC_OPERATIONS = {("/api/v1/auth/wx-login", "post"), ("/api/v1/auth/bind", "post")}
+PUBLIC_OPERATIONS = {
+    ("/api/v1/auth/wx-login", "post"),
+    ("/api/v1/auth/bind", "post"),
+    ("/api/v1/privacy-notice", "get"),
+}
 
 
 def _seeded_schema(app, make):

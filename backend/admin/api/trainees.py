@@ -12,7 +12,7 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Gender, Trainee
-from backend.services import trainee_accounts
+from backend.services import privacy, trainee_accounts
 
 
 class TraineeEditIn(RequestModel):
@@ -85,5 +85,16 @@ def register(bp: Blueprint) -> None:
     def reactivate_trainee(trainee_id: int):
         trainee = get_scoped(Trainee, trainee_id, current_admin())
         trainee_accounts.reactivate(current_admin(), trainee)
+        db.session.commit()
+        return _out(trainee)
+
+    @bp.post("/trainees/<id:trainee_id>/erase")
+    @require_permission(Permission.ERASE_PERSON)
+    @endpoint(
+        summary="删除学员个人信息（保存期限届满后；学时记录保留）", response=TraineeOut, auth=None
+    )
+    def erase_trainee(trainee_id: int):
+        trainee = get_scoped(Trainee, trainee_id, current_admin())
+        privacy.erase(current_admin(), trainee)
         db.session.commit()
         return _out(trainee)

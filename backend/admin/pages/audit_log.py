@@ -12,7 +12,7 @@ from backend.admin.forms import choices
 from backend.api import MAX_ID
 from backend.extensions import db
 from backend.models import Enterprise, Role
-from backend.services import audit_browse
+from backend.services import audit_browse, audit_labels
 
 ACTION_NAMES = {
     "admin.login": "登录",
@@ -30,7 +30,13 @@ ACTION_NAMES = {
     "export.integrity": "导出诚信提示",
     "question.create": "新增试题",
     "question.import": "导入题库",
+    "question.update": "修改试题",
+    "question.retire": "停用试题",
+    "question.restore": "恢复试题",
     "quiz.create": "新建测验",
+    "quiz.update": "修改测验",
+    "quiz.retire": "停用测验",
+    "quiz.restore": "恢复测验",
     "support.reply": "回复在线支持",
     "support.close": "关闭在线支持",
     "trainee.wechat_unbound": "解除微信绑定",
@@ -91,4 +97,5 @@ def register(bp: Blueprint) -> None:
             enterprises=enterprises,
             enterprise_names={e.id: e.name for e in enterprises},
             action_names=ACTION_NAMES,
+            labels=audit_labels,
         )

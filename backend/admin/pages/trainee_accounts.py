@@ -15,7 +15,7 @@ from backend.kernel.errors import DomainError, NotFoundError
 from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import Project, Trainee
-from backend.services import enrolling, trainee_accounts
+from backend.services import enrolling, privacy, trainee_accounts
 
 FIELD_OF_ERROR = {
     "mobile_taken": "mobile",
@@ -102,6 +102,16 @@ def register(bp: Blueprint) -> None:
         trainee_accounts.reactivate(current_admin(), trainee)
         db.session.commit()
         flash("已启用该学员账号", "success")
+        return _back(trainee)
+
+    @bp.post("/trainees/<id:trainee_id>/erase")
+    @require_permission(Permission.ERASE_PERSON)
+    def trainee_erase(trainee_id: int):
+        """Erase the person's data after the retention period; figures and spans stay."""
+        trainee = get_scoped(Trainee, trainee_id, current_admin())
+        privacy.erase(current_admin(), trainee)
+        db.session.commit()
+        flash("已删除该学员的个人信息，学时与补贴记录保留", "success")
         return _back(trainee)
 
     @bp.post("/projects/<id:project_id>/trainees/<id:trainee_id>/withdraw")

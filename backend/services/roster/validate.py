@@ -84,13 +84,18 @@ def check_sheet(parsed: ParsedSheet, enterprise_id: int) -> Checked:
     if parsed.problems:
         checked.errors = [RowError(parsed.header_row, None, p) for p in parsed.problems]
         return checked
+    faulty: set[int] = set()
     for raw in parsed.rows:
-        clean, errors = _check_row(raw)
+        row, errors = _check_row(raw)
         checked.errors += errors
-        if clean is not None:
-            checked.rows.append(clean)
+        checked.rows.append(row)
+        if errors:
+            faulty.add(row.row)
+    # Rows with a bad field are still checked for duplicates with what is valid in them, so
+    # the first preview lists every problem of every row (no second round after a fix).
     _check_duplicates_in_file(checked)
     _check_platform(checked, enterprise_id)
+    checked.rows = [row for row in checked.rows if row.row not in faulty]
     checked.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
     return checked
 
@@ -120,7 +125,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _check_row(raw: RawRow) -> tuple[CleanRow | None, list[RowError]]:
+def _check_row(raw: RawRow) -> tuple[CleanRow, list[RowError]]:
     cells, n = raw.cells, raw.number
     errors: list[RowError] = []
 
@@ -177,9 +182,8 @@ def _check_row(raw: RawRow) -> tuple[CleanRow | None, list[RowError]]:
     except InvalidValue as exc:
         fail("account", exc.message)
 
-    if errors:
-        return None, errors
-    return CleanRow(n, name, gender, id_number, mobile, account), []
+    # Invalid fields are None: the duplicate checks skip them and report the rest.
+    return CleanRow(n, name, gender, id_number, mobile, account), errors
 
 
 def _check_duplicates_in_file(checked: Checked) -> None:
@@ -188,7 +192,9 @@ def _check_duplicates_in_file(checked: Checked) -> None:
     keep = []
     for row in checked.rows:
         dup = False
-        if row.account in first_account:
+        if row.account is None:
+            pass
+        elif row.account in first_account:
             checked.errors.append(
                 RowError(
                     row.row,
@@ -199,7 +205,9 @@ def _check_duplicates_in_file(checked: Checked) -> None:
             dup = True
         else:
             first_account[row.account] = row.row
-        if row.id_number in first_id:
+        if row.id_number is None:
+            pass
+        elif row.id_number in first_id:
             checked.errors.append(
                 RowError(
                     row.row,
@@ -221,7 +229,9 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
 
 
 def _check_platform(checked: Checked, enterprise_id: int) -> None:
-    hashes = {row.row: pii.blind_index(row.id_number) for row in checked.rows}
+    hashes = {
+        row.row: pii.blind_index(row.id_number) for row in checked.rows if row.id_number is not None
+    }
     here: dict[str, Trainee] = {}
     elsewhere: Counter[str] = Counter()
     for chunk in _chunks(list(hashes.values())):
@@ -232,21 +242,21 @@ def _check_platform(checked: Checked, enterprise_id: int) -> None:
             else:
                 elsewhere[trainee.id_number_hash] += 1
 
-    accounts = [row.account for row in checked.rows]
+    accounts = [row.account for row in checked.rows if row.account is not None]
     owners: dict[str, int] = {}
     for chunk in _chunks(accounts):
         query = select(Trainee.account, Trainee.id).where(Trainee.account.in_(chunk))
         owners.update((account, owner) for account, owner in db.session.execute(query))
 
     for row in checked.rows:
-        digest = hashes[row.row]
-        known = here.get(digest)
-        owner = owners.get(row.account)
+        digest = hashes.get(row.row)
+        known = here.get(digest) if digest else None
+        owner = owners.get(row.account) if row.account else None
         if owner is not None and (known is None or owner != known.id):
             checked.errors.append(
                 RowError(row.row, KEY_TO_HEADER["account"], "平台登录账号已被平台上的其他学员使用")
             )
-        if known is not None:
+        if known is not None and row.name is not None and row.mobile is not None:
             # The same person again (a second project, next year's training): enrol them,
             # and show where the file differs so the admin decides; nothing changes silently.
             row.existing_id = known.id

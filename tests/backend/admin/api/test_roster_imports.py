@@ -310,3 +310,27 @@ def test_a_nul_in_a_name_deep_in_a_csv_is_a_row_error(client, make, hr):
         ("姓名", "姓名包含无法保存的字符")
     ]
     assert trainee_count(make) == 0
+
+
+def test_every_problem_of_every_row_in_the_first_preview(client, make, hr):
+    admin, project, csrf = hr
+    taken = make.trainee(admin.enterprise, account="taken01")
+    make.session.commit()
+    rows = [
+        rosters.person(1),
+        # A bad mobile and an account used on the platform and twice in the file: all three
+        # problems at once, not the account only after the mobile was fixed.
+        rosters.person(2, mobile="123", account=taken.account),
+        rosters.person(3, mobile="456", account=taken.account),
+    ]
+    body = upload(client, csrf, project.id, rosters.csv_bytes(rows)).get_json()
+    found = {(e["row"], e["column"], e["message"]) for e in body["errors"]}
+    assert {(r, c) for r, c, _ in found} >= {
+        (3, "手机号码"),
+        (3, "平台登录账号"),
+        (4, "手机号码"),
+        (4, "平台登录账号"),
+    }
+    messages = {m for _, c, m in found if c == "平台登录账号"}
+    assert "平台登录账号已被平台上的其他学员使用" in messages
+    assert "平台登录账号与第 3 行重复" in messages

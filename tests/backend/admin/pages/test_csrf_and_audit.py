@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from backend.models import AuditLog, Project, ProjectStatus
+from backend.models import AuditLog, Project, ProjectStatus, Role
 from tests.backend.admin.pages import world as w
 
 FORMS = {
@@ -82,7 +82,7 @@ def test_audit_page_filters_and_pages(client, make, admin_login):
 
     page = client.get("/admin/audit").get_data(as_text=True)
     assert _rows(page) == 50 and "第 1 / 2 页，共 57 条" in page
-    assert "查看完整身份证号" in page and "甲公司" in page and "purpose=测试" in page
+    assert "查看完整身份证号" in page and "甲公司" in page and "用途：测试" in page
     assert _rows(client.get("/admin/audit?page=2").get_data(as_text=True)) == 7
 
     unbinds = client.get("/admin/audit?action=trainee.wechat_unbound").get_data(as_text=True)
@@ -116,3 +116,36 @@ def test_audit_page_takes_extreme_filter_values_without_an_error(query, client, 
     response = client.get(f"/admin/audit?{query}")
     # Dates at the ends of the calendar are no bound; an impossible enterprise id is ignored.
     assert response.status_code == 200 and "共 2 条" in response.get_data(as_text=True)
+
+
+def test_audit_log_speaks_chinese_and_names_things(client, make, admin_login):
+    from backend import audit
+
+    world = w.build(make)
+    operator = make.admin(Role.OPERATOR, display_name="平台运营小王")
+    audit.record(
+        "project.review",
+        actor_kind="admin",
+        actor_id=operator.id,
+        object_type="project",
+        object_id=world.project.id,
+        enterprise_id=world.a.id,
+        decision="returned",
+        full_numbers=False,
+        expires_at="2026-03-02T01:00:00+00:00",
+    )
+    audit.record(
+        "pii.reveal_id_number",
+        actor_kind="admin",
+        actor_id=operator.id,
+        object_type="trainee",
+        object_id=world.trainee.id,
+    )
+    make.session.commit()
+    admin_login(operator)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "培训项目：甲公司适岗培训" in page and "project #" not in page
+    assert "学员：张*" in page and "张三" not in page  # personal names masked
+    assert "审核结果：退回" in page and "含完整号码：否" in page
+    assert "有效期至：2026-03-02 09:00:00（北京时间）" in page
+    assert "时间（北京时间）" in page and "平台运营小王" in page
