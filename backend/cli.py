@@ -1,4 +1,4 @@
-"""Flask CLI commands for operators: demo data, the first admin, keys, the session sweep."""
+"""Flask CLI commands for operators: demo data, the first admin, keys, the sweep, the drain."""
 
 from __future__ import annotations
 
@@ -79,6 +79,28 @@ def register_commands(app: Flask) -> None:
             if result.examined < batch_size:
                 break
         click.echo(f"已检查 {examined} 个长时间无心跳的学习会话，关闭 {closed} 个")
+
+    @app.cli.command("drain-credit")
+    @click.option("--consumer", default=None, help="Consumer name (default: host-pid).")
+    @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 5000))
+    @click.option("--once", is_flag=True, help="Drain what is there now, then exit.")
+    def drain_credit_command(consumer, batch_size, once):
+        """Move credited spans from Redis to the database, continuously (run one or more).
+
+        Safe on several hosts at once; a dead drainer's batch is taken over by another.
+        """
+        from backend.drainer import Drainer, ensure_group
+
+        drainer = Drainer(consumer, batch=batch_size)
+        if not once:
+            drainer.run()
+            return
+        ensure_group()
+        entries = seconds = 0
+        while (result := drainer.drain_once()).entries:
+            entries += result.entries
+            seconds += result.seconds
+        click.echo(f"已写入 {entries} 条学时记录，共 {seconds} 秒")
 
     @app.cli.command("verify-records")
     @click.argument("project_id", type=int)

@@ -1,15 +1,18 @@
-"""`make run`: migrate a SQLite database, seed the demo, start the WeChat simulator, serve."""
+"""`make run`: migrate a SQLite database, seed the demo, start the WeChat simulator and a credit
+drainer, serve."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import threading
 from pathlib import Path
 
 from flask_migrate import upgrade
 
 from backend import create_app
 from backend.demo import DEMO_PASSWORD, seed_demo
+from backend.drainer import run_in_thread
 from backend.extensions import db
 from backend.wechat.simulator import SimulatorServer
 
@@ -46,9 +49,14 @@ def main() -> None:
         f"  微信模拟器    {simulator.url}  （wx.login 的 code 形如 zhangwei.1）\n",
         flush=True,
     )
+    # Production runs `flask drain-credit` as its own process; here a thread does the same work.
+    stop = threading.Event()
+    drainer = run_in_thread(app, stop)
     try:
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     finally:
+        stop.set()
+        drainer.join(timeout=5)
         simulator.stop()
 
 

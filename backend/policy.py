@@ -38,7 +38,6 @@ class SubsidyPolicy:
     offline_window_s: int
     attention_check_interval_s: int
     attention_check_window_s: int
-    checkpoint_every_s: int
     # Face checks (人脸核身), projects may override: at check-in ("every_session",
     # "first_of_day", "never"), about every so many seconds of learning (0: none), and how long
     # an issued check stays open.

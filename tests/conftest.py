@@ -207,6 +207,14 @@ def frozen_clock():
 
 
 @pytest.fixture
+def drain(app):
+    """Run the credit drain in-process until the stream is empty; returns the seconds written."""
+    from tests.learning_driver import drain
+
+    return drain
+
+
+@pytest.fixture
 def make(app):
     """Factories for test data (see tests/factories.py)."""
     return factories.Factories(db.session)

@@ -44,7 +44,7 @@ class LearningSession(db.Model):
         enum_column(SessionStatus), default=SessionStatus.ACTIVE
     )
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Credit written to the database so far (checkpoints, check-out, sweep).
+    # Credit the drain has written to the database so far (the sum of the session's spans).
     credited_s: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (

@@ -231,10 +231,6 @@ def result(trainee: Trainee, check_id: int) -> dict:
         verdict,
         next_random_s(project, now_s) if verdict == "pass" else 0,
     )
-    if reply.r == "ok" and reply.ckpt:
-        from backend.services import sessions
-
-        sessions.checkpoint(session.id, now_s)
     if verdict == "pass":
         return {"passed": True}
     retry = issue(session.id, FaceCheckTrigger.RETRY, now_s) if reply.r == "ok" else None

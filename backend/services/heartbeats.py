@@ -1,4 +1,5 @@
-"""Heartbeats: the hot path. An ordinary beat is one Redis script call and no database work."""
+"""Heartbeats: the hot path. A beat is one Redis script call; its credit reaches the database
+through the drain (backend/drainer.py), never from the request."""
 
 from __future__ import annotations
 
@@ -74,8 +75,6 @@ def receive(
     face_check, notice = _face_check(reply, session_id, now_s)
     if reply.capped:
         notice = DAILY_CAP_NOTICE
-    if reply.ckpt:
-        sessions.checkpoint(session_id, now_s)
     return BeatResult(reply.cred, reply.seq, challenge, face_check, notice)
 
 
@@ -107,12 +106,10 @@ def _trainee_of(token: str) -> int:
 
 def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:
     """Record an answer to an open attention check and act on its outcome."""
-    # A wrong or late answer brings a new check; released time may make a checkpoint due.
+    # A wrong or late answer brings a new check.
     settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
     if settled is not None and settled.due:
         attention.issue(session_id, trainee_id, now_s)
-    if settled is not None and settled.ckpt:
-        sessions.checkpoint(session_id, now_s)
 
 
 def _refused(

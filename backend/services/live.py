@@ -1,9 +1,9 @@
-"""Live learning-session state in Redis: one atomic Lua call per beat, check-out, checkpoint."""
+"""Live learning-session state in Redis: one atomic Lua call per beat, check-in and check-out."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ class LiveReply:
     pos: int = 0
     play: int = 0
     due: int = 0
-    ckpt: int = 0
     expired: int | None = None
     forfeit: int | None = None
     st: str | None = None
@@ -54,31 +53,26 @@ class LiveReply:
     fexp: int = 0
     fvid: str = ""
     capped: int = 0  # the daily maximum of credited time stopped the credit
-    spans: list[tuple[int, int]] = field(default_factory=list)
 
     @classmethod
     def parse(cls, raw: str) -> LiveReply:
         """Read the script's JSON answer."""
         data: dict[str, Any] = json.loads(raw)
-        spans = data.pop("spans", None) or []
-        reply = cls(**{k: (int(v) if isinstance(v, float) else v) for k, v in data.items()})
-        reply.spans = [tuple(int(x) for x in entry.split(":")) for entry in spans]
-        return reply
+        return cls(**{k: (int(v) if isinstance(v, float) else v) for k, v in data.items()})
 
     @classmethod
     def parse_beat(cls, raw: str) -> LiveReply:
         """Read a beat's compact answer (see the script)."""
-        parts = raw.split("|", 13)
+        parts = raw.split("|", 12)
         if len(parts) == 1:
             return cls(raw)
-        r, tr, cred, seq, due, ckpt, expired, fdue, fexpired, fid, fexp, fvid, capped, chk = parts
+        r, tr, cred, seq, due, expired, fdue, fexpired, fid, fexp, fvid, capped, chk = parts
         return cls(
             r,
             tr=int(tr),
             cred=int(cred),
             seq=int(seq),
             due=int(due),
-            ckpt=int(ckpt),
             expired=int(expired) or None,
             fdue=int(fdue),
             fexpired=int(fexpired) or None,
@@ -98,10 +92,15 @@ def _script():
     return script
 
 
+def stream_key() -> str:
+    """The Redis stream every credited span goes through on its way to the database."""
+    return redis_store.key("credit")
+
+
 def session_keys(session_id: int, trainee_id: int) -> list[str]:
-    """The Redis keys of a session: state, pending spans, held spans, the trainee's watermark."""
+    """The Redis keys of a session: state, the credit stream, held spans, the watermark."""
     state = redis_store.key("ls", session_id)
-    return [state, f"{state}:spans", f"{state}:held", redis_store.key("wm", trainee_id)]
+    return [state, stream_key(), f"{state}:held", redis_store.key("wm", trainee_id)]
 
 
 def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
@@ -126,7 +125,7 @@ def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple])
     """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     state = redis_store.key("ls", session_id)
-    keys = [state, f"{state}:spans", f"{state}:held", tokens.token_key(token)]
+    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token)]
     args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed]
     script = _script()
     try:
@@ -143,3 +142,30 @@ def peek(session_id: int) -> tuple[int, int] | None:
     if cred is None:
         return None
     return int(float(cred)), int(float(pos or 0))
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What Redis knows of a session now: credit so far, last beat, position, status."""
+
+    cred: int
+    last: int
+    pos: int
+    play: bool
+    st: str
+
+
+def peek_many(session_ids: list[int]) -> dict[int, LiveState]:
+    """The live state of several sessions in one round trip (sessions Redis lost are left out)."""
+    if not session_ids:
+        return {}
+    pipe = redis_store.client.pipeline(transaction=False)
+    for session_id in session_ids:
+        pipe.hmget(redis_store.key("ls", session_id), "cred", "last", "pos", "play", "st")
+    found = {}
+    for session_id, (cred, last, pos, play, st) in zip(session_ids, pipe.execute(), strict=True):
+        if cred is not None:
+            found[session_id] = LiveState(
+                int(float(cred)), int(float(last or 0)), int(float(pos or 0)), play == "1", st
+            )
+    return found

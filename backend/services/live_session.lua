@@ -1,10 +1,11 @@
 -- Live state of one learning session in Redis. Each call is one atomic round trip that decides
--- and returns the credit; the database is written only by the Python caller at check-in,
--- checkpoints, check-out and the sweep.
+-- the credit and appends every newly credited span to the credit stream, from which the drain
+-- (backend/drainer.py) writes them to the database; the script itself never waits for it.
 --
--- KEYS[1] session hash   KEYS[2] credited spans not yet checkpointed ("start:end", epoch s)
--- KEYS[3] spans held while an attention check or a face check is open   KEYS[4] the trainee's watermark:
--- every second before it is already credited, so no second is ever credited twice.
+-- KEYS[1] session hash   KEYS[2] the credit stream (shared by all sessions)
+-- KEYS[3] spans held while an attention check or a face check is open
+-- KEYS[4] the trainee's watermark: every second before it is already credited, so no second is
+-- ever credited twice.
 -- ARGV[1] op   ARGV[2] trainee id   ARGV[3] server time (whole epoch seconds)   ARGV[4] key TTL
 -- (garbage collection only; credit never depends on it)   ARGV[5..] per op.
 --
@@ -12,7 +13,7 @@
 -- (whose value is the trainee id) and its ARGV[2] the watermark key without the trainee id,
 -- which is known only once the token is read (a single Redis server, not a cluster).
 
-local H, SPANS, HELD, WM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local H, STREAM, HELD, WM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op, trainee, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if op == 'beat' then
   trainee = redis.call('GET', KEYS[4])
@@ -21,20 +22,20 @@ if op == 'beat' then
 end
 
 local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
-  'rem', 'unck', 'gap', 'ckpt', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended',
+  'rem', 'gap', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended',
   'fnext', 'fid', 'fexp', 'fclaim', 'cap', 'dused', 'dday'}
-local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'unck', 'cs', 'cnext', 'cid',
+local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid',
   'cexp', 'cjson', 'cclaim', 'ended', 'fs', 'fnext', 'fid', 'fexp', 'fvid', 'fclaim', 'dused',
   'dday'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
--- "result|trainee|credited|seq|due|checkpoint|expired check|face check due|expired face check|
+-- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
 -- open face check|its expiry|its verify_id|daily cap reached|challenge JSON", or the result
 -- alone when refused. Every other operation answers JSON.
 local function reply(t)
   if op ~= 'beat' then return cjson.encode(t) end
   if t.r ~= 'ok' then return t.r end
-  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.ckpt, t.expired or 0, t.fdue or 0,
+  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.expired or 0, t.fdue or 0,
     t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
 end
 
@@ -51,12 +52,23 @@ local function load()
   for _, k in ipairs(SAVED) do before[k] = s[k] end
   s.before = before
   s.wm0 = s.wm
+  s.new = {}
   return s
 end
 
+-- Append the spans this call credited to the stream, with the session's state after the call:
+-- one entry per span, so the drain can write each exactly once (its key is trainee + start).
+local function publish(s)
+  for _, span in ipairs(s.new) do
+    redis.call('XADD', STREAM, '*', 's', s.id, 't', s.tr, 'l', s.ls, 'p', s.pj, 'd', s.dev or '',
+      'a', span[1], 'b', span[2], 'q', s.seq, 'o', s.pos, 'z', s.last)
+  end
+end
+
 -- Write back what changed. Expiries are refreshed when the keys are created and at every
--- checkpoint and close, so an ordinary beat stays cheap.
+-- challenge and close, so an ordinary beat stays cheap.
 local function save(s, refresh)
+  publish(s)
   local args = {}
   for _, k in ipairs(SAVED) do
     if refresh or s[k] ~= s.before[k] then
@@ -68,7 +80,6 @@ local function save(s, refresh)
   if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
   if refresh then
     redis.call('EXPIRE', H, ttl)
-    redis.call('EXPIRE', SPANS, ttl)
     redis.call('EXPIRE', HELD, ttl)
   end
 end
@@ -81,17 +92,27 @@ end
 -- The first second of the next China-time day after second t (tz = UTC offset in seconds).
 local function day_end(t, tz) return (math.floor((t + tz) / 86400) + 1) * 86400 - tz end
 
--- Append [a, b) to a list, extending the last span when contiguous (and, for credit, same day).
-local function push(list, a, b, tz)
-  local last = redis.call('LINDEX', list, -1)
+-- Append [a, b) to the held list, extending its last span when contiguous.
+local function hold(a, b)
+  local last = redis.call('LINDEX', HELD, -1)
   if last then
     local la, lb = split(last)
-    if lb == a and (tz == nil or day_end(la, tz) == day_end(a, tz)) then
-      redis.call('LSET', list, -1, la .. ':' .. b)
+    if lb == a then
+      redis.call('LSET', HELD, -1, la .. ':' .. b)
       return
     end
   end
-  if redis.call('RPUSH', list, a .. ':' .. b) == 1 then redis.call('EXPIRE', list, ttl) end
+  if redis.call('RPUSH', HELD, a .. ':' .. b) == 1 then redis.call('EXPIRE', HELD, ttl) end
+end
+
+-- Add [a, b) to this call's new spans, extending the last one when contiguous on the same day.
+local function add_span(s, a, b)
+  local last = s.new[#s.new]
+  if last and last[2] == a and day_end(last[1], s.tz) == day_end(a, s.tz) then
+    last[2] = b
+  else
+    s.new[#s.new + 1] = {a, b}
+  end
 end
 
 -- Credit already given to the trainee on China-time day d (across sessions and projects): the
@@ -125,7 +146,7 @@ local function credit(s, a, b, out)
     if s.cap > 0 then room = math.max(0, math.min(room, s.cap - day_used(s, d))) end
     if room < y - x and out then out.capped = 1 end
     if room > 0 then
-      push(SPANS, x, x + room, s.tz)
+      add_span(s, x, x + room)
       add_day_used(s, d, room)
       given = given + room
       s.wm = x + room
@@ -134,7 +155,6 @@ local function credit(s, a, b, out)
   end
   s.rem = s.rem - given
   s.cred = s.cred + given
-  s.unck = s.unck + given
   return given
 end
 
@@ -149,7 +169,7 @@ local function interval(s, t, out)
     credit(s, s.last, t, out)
   else
     -- An attention check or a face check is open: the time waits for it.
-    push(HELD, s.last, t, nil)
+    hold(s.last, t)
   end
 end
 
@@ -207,15 +227,11 @@ local function state(s, out)
   return out
 end
 
-local function spans_reply(s, out)
-  out.spans = redis.call('LRANGE', SPANS, 0, -1)
-  return reply(state(s, out))
-end
 
 if op == 'create' or op == 'rebuild' then
   -- ARGV[5] watermark from the database, ARGV[6..] field/value pairs.
   if op == 'rebuild' and redis.call('EXISTS', H) == 1 then return reply({r = 'exists'}) end
-  redis.call('DEL', H, SPANS, HELD)
+  redis.call('DEL', H, HELD)
   local fields = {}
   for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', H, unpack(fields))
@@ -246,7 +262,7 @@ if op == 'beat' then
       beats[#beats + 1] = {seq, t, tonumber(pos), tonumber(play)}
     end
   end
-  local out = {r = 'ok', due = 0, ckpt = 0, fdue = 0}
+  local out = {r = 'ok', due = 0, fdue = 0}
   if #beats == 0 then return reply(state(s, out)) end -- a replay: same answer, no credit
   if kind == 'batch' then
     if now - s.last > s.win then return reply({r = 'batch_too_late'}) end
@@ -286,7 +302,6 @@ if op == 'beat' then
     out.fdue = 1
   end
   for _, b in ipairs(beats) do accept(s, b[1], b[2], b[3], b[4], out) end
-  if s.unck >= s.ckpt then out.ckpt = 1 end
   save(s)
   return reply(state(s, out))
 end
@@ -307,7 +322,7 @@ if op == 'resolve' then
   if s.st ~= 'active' or s.cs ~= 'pending' or s.cid ~= tonumber(ARGV[5]) then
     return reply({r = 'stale'})
   end
-  local out = {r = 'ok', due = 0, ckpt = 0}
+  local out = {r = 'ok', due = 0}
   if ARGV[6] == 'pass' then
     s.cs = 'none'
     s.cnext = tonumber(ARGV[7])
@@ -322,7 +337,6 @@ if op == 'resolve' then
   s.cid = 0
   s.cexp = 0
   s.cjson = ''
-  if s.unck >= s.ckpt then out.ckpt = 1 end
   save(s, true)
   return reply(state(s, out))
 end
@@ -347,7 +361,7 @@ if op == 'face_resolve' then
   if s.st ~= 'active' or s.fs ~= 'pending' or s.fid ~= tonumber(ARGV[5]) then
     return reply({r = 'stale'})
   end
-  local out = {r = 'ok', ckpt = 0}
+  local out = {r = 'ok'}
   s.fid = 0
   s.fexp = 0
   s.fvid = ''
@@ -361,33 +375,17 @@ if op == 'face_resolve' then
     s.last = math.max(s.last, now)
     claim_face(s)
   end
-  if s.unck >= s.ckpt then out.ckpt = 1 end
   save(s, true)
   return reply(state(s, out))
-end
-
-if op == 'take' then
-  -- ARGV[5] the end of the session's last span in the database: older spans are dropped.
-  local done = tonumber(ARGV[5])
-  while true do
-    local first = redis.call('LINDEX', SPANS, 0)
-    if not first then break end
-    local _, b = split(first)
-    if b > done then break end
-    redis.call('LPOP', SPANS)
-  end
-  s.unck = 0
-  save(s, true)
-  return spans_reply(s, {r = 'ok', st = s.st})
 end
 
 if op == 'close' then
   -- ARGV[5] new status, ARGV[6] 1 to credit the interval up to now (check-out),
   -- ARGV[7] only close if the last beat is older than this second (0: always),
   -- ARGV[8] the final position ('' to keep).
-  if s.st ~= 'active' then return spans_reply(s, {r = 'closed', st = s.st, ended = s.ended}) end
+  if s.st ~= 'active' then return reply(state(s, {r = 'closed', st = s.st, ended = s.ended})) end
   local cutoff = tonumber(ARGV[7])
-  if cutoff > 0 and s.last >= cutoff then return reply({r = 'alive'}) end
+  if cutoff > 0 and s.last >= cutoff then return reply(state(s, {r = 'alive'})) end
   local out = {r = 'ok'}
   if ARGV[6] == '1' and now > s.last then
     interval(s, now, out)
@@ -405,7 +403,7 @@ if op == 'close' then
   save(s, true)
   out.st = s.st
   out.ended = s.ended
-  return spans_reply(s, out)
+  return reply(state(s, out))
 end
 
 return reply({r = 'unknown_op'})

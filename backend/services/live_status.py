@@ -1,8 +1,8 @@
 """Who is learning right now, and the credit their open sessions hold that is not stored yet.
 
-Beats change only the live state in Redis; the database learns of the credit at checkpoints,
-check-out and the sweep. The admin pages add what Redis holds on top, so a trainee learning now
-shows 学习中 with the credit so far instead of an old total.
+Beats change only the live state in Redis; the database learns of the credit from the drain
+(backend/drainer.py), about a second later. The admin pages add what Redis holds on top, so a
+trainee learning now shows 学习中 with the credit so far.
 """
 
 from __future__ import annotations

@@ -35,6 +35,24 @@ def lesson_credit_s(trainee_id: int, lesson_id: int) -> int:
     return int(total or 0)
 
 
+def live_lesson_credit_s(trainee_id: int, lesson_id: int, project_id: int | None = None) -> int:
+    """Seconds of a lesson credited to a trainee, including credit still on its way to the DB."""
+    # Each session counts what the database has of it, or what Redis has if that is more (the
+    # drain is at most a few seconds behind); one statement, so a drain commit between two
+    # reads cannot be counted twice.
+    query = sa.select(LearningSession.id, LearningSession.credited_s).where(
+        LearningSession.trainee_id == trainee_id, LearningSession.lesson_id == lesson_id
+    )
+    if project_id is not None:
+        query = query.where(LearningSession.project_id == project_id)
+    rows = db.session.execute(query).all()
+    states = live.peek_many([session_id for session_id, _ in rows])
+    return sum(
+        max(saved, states[session_id].cred if session_id in states else 0)
+        for session_id, saved in rows
+    )
+
+
 def credited_until_s(trainee_id: int) -> int:
     """The end (epoch second) of the trainee's latest credited span, 0 if none."""
     end = db.session.scalar(
@@ -62,28 +80,30 @@ def enrolled_project(trainee: Trainee, project_id: int) -> Project:
 
 def project_lessons(trainee: Trainee, project_id: int) -> dict:
     """The project's lessons in course order with the trainee's credit and resume position."""
-    # An open session's credit since its last checkpoint is included (read from Redis).
+    # Credit still on its way to the database is included (read from Redis), as is the
+    # position of an open session.
     project = enrolled_project(trainee, project_id)
     rows = catalog.project_lesson_rows(project.id)
-    credit = dict(
-        db.session.execute(
-            sa.select(CreditedSpan.lesson_id, sa.func.sum(CreditedSpan.seconds))
-            .where(CreditedSpan.trainee_id == trainee.id, CreditedSpan.project_id == project.id)
-            .group_by(CreditedSpan.lesson_id)
-        ).all()
-    )
+    credit: dict[int, int] = {}
     position: dict[int, int] = {}
-    sessions = db.session.scalars(
-        sa.select(LearningSession)
+    sessions = db.session.execute(
+        sa.select(
+            LearningSession.id,
+            LearningSession.lesson_id,
+            LearningSession.credited_s,
+            LearningSession.last_position_s,
+            LearningSession.status,
+        )
         .where(LearningSession.trainee_id == trainee.id, LearningSession.project_id == project.id)
         .order_by(LearningSession.id)
-    )
-    for session in sessions:
-        position[session.lesson_id] = session.last_position_s
-        if session.status is SessionStatus.ACTIVE and (state := live.peek(session.id)):
-            unsaved = max(state[0] - session.credited_s, 0)
-            credit[session.lesson_id] = int(credit.get(session.lesson_id) or 0) + unsaved
-            position[session.lesson_id] = state[1]
+    ).all()
+    states = live.peek_many([row.id for row in sessions])
+    for row in sessions:
+        state = states.get(row.id)
+        seconds = max(row.credited_s, state.cred) if state else row.credited_s
+        credit[row.lesson_id] = credit.get(row.lesson_id, 0) + seconds
+        live_position = state is not None and row.status is SessionStatus.ACTIVE
+        position[row.lesson_id] = state.pos if live_position else row.last_position_s
     policy = policy_for(project)
     lessons = []
     previous_done = True

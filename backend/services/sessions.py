@@ -1,4 +1,4 @@
-"""Check-in, check-out, checkpoints and the sweep: where live session state meets the database."""
+"""Check-in, check-out and the sweep: where live session state meets the database."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import get_policy, policy_for
-from backend.services import attention, enrolling, face_checks, live, record_chain
+from backend.services import attention, enrolling, face_checks, live
 from backend.services.content import catalog, sequence
 from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
@@ -30,7 +30,7 @@ from backend.services.live import LiveReply, at_second, epoch_s
 from backend.services.progress import (
     completion_threshold_s,
     credited_until_s,
-    lesson_credit_s,
+    live_lesson_credit_s,
 )
 
 CLOSED_ERRORS = {
@@ -83,13 +83,16 @@ def start_live(
     project = db.session.get(Project, session.project_id)
     policy = policy_for(project)
     window_start, window_end = project_window(project)
-    remaining = lesson.duration_s - lesson_credit_s(session.trainee_id, lesson.id)
+    # After a loss Redis holds none of the other sessions: the database alone is then the truth.
+    remaining = lesson.duration_s - live_lesson_credit_s(session.trainee_id, lesson.id)
     return live.create(
         session.id,
         session.trainee_id,
         now_s,
         watermark_s=credited_until_s(session.trainee_id),
         rebuild=rebuild,
+        id=session.id,
+        dev=session.device,
         pj=project.id,
         ls=lesson.id,
         st=SessionStatus.ACTIVE.value,
@@ -103,9 +106,7 @@ def start_live(
         pos=session.last_position_s if position_s is None else position_s,
         cred=session.credited_s,
         rem=max(remaining, 0),
-        unck=0,
         gap=policy.max_gap_s,
-        ckpt=policy.checkpoint_every_s,
         tol=policy.offline_offset_tolerance_s,
         win=policy.offline_window_s,
         cs="none",
@@ -228,43 +229,6 @@ def _shortest_offline_window_s() -> int:
     return min((get_policy(policy_id).offline_window_s for policy_id in ids), default=0)
 
 
-def persist_spans(session: LearningSession, spans: list[tuple[int, int]]) -> int:
-    """Write the session's credited spans that the database does not have yet; return seconds."""
-    # The project's chain head is locked before the spans are inserted, so span ids follow the
-    # chain (see record_chain).
-    head = record_chain.lock_head(session.project_id)
-    done = db.session.scalar(
-        sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.session_id == session.id)
-    )
-    done_s = epoch_s(done) if done is not None else 0
-    added: list[CreditedSpan] = []
-    coverage = face_checks.coverage_points(session.trainee_id, session.project_id)
-    for start, end in spans:
-        # A span already written may since have grown: write only its new tail.
-        start = max(start, done_s)
-        if end <= start:
-            continue
-        for a, b, check_id in face_checks.split_by_coverage(start, end, coverage):
-            span = CreditedSpan(
-                trainee_id=session.trainee_id,
-                session_id=session.id,
-                lesson_id=session.lesson_id,
-                project_id=session.project_id,
-                start_at=at_second(a),
-                end_at=at_second(b),
-                seconds=b - a,
-                device=session.device,
-                face_check_id=check_id,
-            )
-            db.session.add(span)
-            added.append(span)
-        done_s = end
-    seconds = sum(span.seconds for span in added)
-    record_chain.append(head, added)
-    session.credited_s += seconds
-    return seconds
-
-
 def _apply_state(session: LearningSession, reply: LiveReply) -> None:
     session.last_beat_at = at_second(reply.last)
     session.last_seq = reply.seq
@@ -281,7 +245,7 @@ def close(
     cutoff_s: int = 0,
     position_s: int | None = None,
 ) -> LiveReply:
-    """Close a locked session, writing its remaining spans and final state."""
+    """Close a locked session and write its final state (its last spans go through the drain)."""
     # tail: credit the time since the last beat, as at check-out; cutoff_s: close only if the
     # session has been idle since before that second (else the reply is "alive").
     reply = live.call(
@@ -307,33 +271,10 @@ def close(
         if position_s is not None:
             session.last_position_s = position_s
         return reply
-    persist_spans(session, reply.spans)
     _apply_state(session, reply)
     session.status = SessionStatus(reply.st)
     session.ended_at = at_second(reply.ended)
     return reply
-
-
-def checkpoint(session_id: int, now_s: int) -> None:
-    """Write a live session's new spans and state to the database (every 5 minutes of credit)."""
-    # Safe to repeat and to race with check-out or the sweep: the row lock serializes them and
-    # only spans after the last one written are added.
-    session = _locked_session(session_id)
-    if session is not None and session.status is SessionStatus.ACTIVE:
-        _checkpoint_locked(session, now_s)
-
-
-def _checkpoint_locked(session: LearningSession, now_s: int) -> None:
-    done = db.session.scalar(
-        sa.select(sa.func.max(CreditedSpan.end_at)).where(CreditedSpan.session_id == session.id)
-    )
-    reply = live.call(
-        "take", session.id, session.trainee_id, now_s, epoch_s(done) if done is not None else 0
-    )
-    if reply.r != "ok":
-        return
-    persist_spans(session, reply.spans)
-    _apply_state(session, reply)
 
 
 def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
@@ -347,10 +288,12 @@ def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
     if session.status is not SessionStatus.ENDED:
         raise closed_error(session.status)
     lesson = db.session.get(Lesson, session.lesson_id)
-    total = lesson_credit_s(trainee_id, lesson.id)
+    # Live figures: the last spans may still be on their way to the database.
+    live_state = live.peek(session.id)
+    total = live_lesson_credit_s(trainee_id, lesson.id)
     return {
         "session_id": session.id,
-        "credited_s": session.credited_s,
+        "credited_s": max(live_state[0], session.credited_s) if live_state else session.credited_s,
         "lesson_credited_s": total,
         "completed": total
         >= completion_threshold_s(
@@ -387,9 +330,11 @@ def sweep_abandoned(limit: int = 200) -> SweepResult:
     closed = 0
     for session in sessions:
         cutoff_s = now_s - _offline_window_s(session)
-        if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r == "alive":
-            # Still beating (paused videos earn no checkpoints): record how far it got.
-            _checkpoint_locked(session, now_s)
+        reply = close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s)
+        if reply.r == "alive":
+            # Still beating (paused videos send no credit to the drain): record how far it got.
+            if reply.last:
+                _apply_state(session, reply)
         else:
             closed += 1
     return SweepResult(len(sessions), closed)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import CreditedSpan, FaceCheck, FaceCheckOutcome, FaceCheckTrigger
 from backend.services import face_checks
-from tests.learning_driver import Learner, enrolled
+from tests.learning_driver import Learner, drain, enrolled
 
 
 def _learner(client, make, **project_fields):
@@ -55,6 +55,7 @@ def test_a_check_in_needing_a_face_check_credits_nothing_until_it_passes(
     assert reply["face_check"] is None
     assert _check(check["id"]).outcome is FaceCheckOutcome.PASSED
     me.end()
+    drain()
     spans = db.session.scalars(select(CreditedSpan)).all()
     assert spans and all(span.face_check_id == check["id"] for span in spans)
     # The first check-in of the day had it: the next one that day needs none.
@@ -184,6 +185,7 @@ def test_a_random_check_mid_lesson(client, make, frozen_clock, wechat_simulator)
     assert _result(me, check["id"])["passed"]
     assert me.play(30)["credited_s"] == credited + 90
     me.end()
+    drain()
     # Spans before the check are covered by none; from its issue on, by it.
     spans = db.session.scalars(select(CreditedSpan).order_by(CreditedSpan.start_at)).all()
     assert {span.face_check_id for span in spans} == {None, check["id"]}

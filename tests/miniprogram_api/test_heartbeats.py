@@ -77,15 +77,20 @@ def test_a_lesson_never_yields_more_than_its_duration(client, make, frozen_clock
     assert (result["credited_s"], result["lesson_credited_s"]) == (0, 600)
 
 
-def test_an_offline_batch_is_mapped_through_the_check_in_offset(client, make, frozen_clock):
+def test_an_offline_batch_is_mapped_through_the_check_in_offset(client, make, frozen_clock, drain):
     me, _ = _learner(client, make)
     checked_in = frozen_clock.now()
     me.play(60)
     frozen_clock.advance(600)  # ten minutes offline, beats buffered every 30 s
     assert me.batch([-570 + 30 * i for i in range(20)])["credited_s"] == 660
-    # More than 5 minutes of credit: the batch also wrote a checkpoint.
+    # Each call's credit is one span: two live beats, then the batch as one stretch.
+    assert drain() == 660
     spans = db.session.scalars(select(CreditedSpan).order_by(CreditedSpan.start_at)).all()
-    assert [(s.start_at, s.seconds, s.device) for s in spans] == [(checked_in, 660, "iPhone 15")]
+    assert [((s.start_at - checked_in).seconds, s.seconds, s.device) for s in spans] == [
+        (0, 30, "iPhone 15"),
+        (30, 30, "iPhone 15"),
+        (60, 600, "iPhone 15"),
+    ]
 
 
 def test_a_batch_within_the_clock_tolerance_is_clamped_to_now(client, make, frozen_clock):
@@ -163,9 +168,11 @@ def test_an_offline_batch_never_credits_a_second_again(client, make, frozen_cloc
     assert me.beat()["credited_s"] == 150
 
 
-def test_an_ordinary_beat_issues_no_database_statement(app, client, make, frozen_clock):
+def test_a_beat_issues_no_database_statement_even_past_five_minutes_of_credit(
+    app, client, make, frozen_clock
+):
     me, _ = _learner(client, make)
-    me.play(60)
+    me.play(600)
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -179,7 +186,7 @@ def test_an_ordinary_beat_issues_no_database_statement(app, client, make, frozen
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert statements == []
-    assert me.last["credited_s"] == 210
+    assert me.last["credited_s"] == 750
 
 
 def test_heartbeat_bodies_are_validated(client, make, frozen_clock):

@@ -97,7 +97,7 @@ def test_a_lesson_is_completed_at_95_percent(client, make, frozen_clock):
     assert result["completed"] is True
 
 
-def test_a_second_device_supersedes_the_first(client, make, frozen_clock):
+def test_a_second_device_supersedes_the_first(client, make, frozen_clock, drain):
     _, lesson, trainee = enrolled(make, attention_checks_enabled=False)
     phone = Learner(client, make, trainee)
     pad = Learner(client, make, trainee, device="iPad", skew_ms=90_000)
@@ -108,13 +108,14 @@ def test_a_second_device_supersedes_the_first(client, make, frozen_clock):
     error = phone.beat(expect=409)
     assert error["error"]["code"] == "session_superseded"
     pad.play(60)
+    drain()
     first = db.session.get(LearningSession, phone.session_id)
     assert first.status is SessionStatus.SUPERSEDED
     assert first.credited_s == 300  # up to its last beat, not to the pad's check-in
     assert first.ended_at == first.last_beat_at
     assert pad.end()["lesson_credited_s"] == 360
     devices = db.session.scalars(select(CreditedSpan.device).order_by(CreditedSpan.start_at))
-    assert list(devices) == ["iPhone 15", "iPad"]
+    assert list(devices) == ["iPhone 15"] * 10 + ["iPad"] * 2
     phone.end(expect=409)
 
 

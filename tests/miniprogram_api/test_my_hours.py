@@ -44,7 +44,9 @@ def test_44_minutes_59_seconds_is_no_class_hour_and_45_minutes_is_one(client, ma
     }
 
 
-def test_learning_across_midnight_splits_spans_and_dates_the_hour(client, make, frozen_clock):
+def test_learning_across_midnight_splits_spans_and_dates_the_hour(
+    client, make, frozen_clock, drain
+):
     _project, lesson, trainee = enrolled(
         make,
         start_date=date(2026, 12, 1),
@@ -56,6 +58,7 @@ def test_learning_across_midnight_splits_spans_and_dates_the_hour(client, make, 
     me.check_in(lesson)
     me.play(2700)
     me.end()
+    drain()
     spans = db.session.scalars(select(CreditedSpan).order_by(CreditedSpan.start_at)).all()
     midnight = datetime(2026, 12, 31, 16, tzinfo=UTC)
     before = [s for s in spans if s.start_at < midnight]

@@ -11,7 +11,7 @@ from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import AdminUser, Claim, LearningSession, Project, ProjectStatus, SessionStatus
 from backend.policy import policy_for
-from backend.services import sessions
+from backend.services import credit_drain, sessions
 from backend.services.claims.snapshot import freeze
 from backend.services.live import epoch_s
 
@@ -46,6 +46,8 @@ def close_project(project: Project, actor: AdminUser, reason: str | None = None)
         raise DomainError("close_reason_required")
     at = now()
     closed_sessions = close_open_sessions(project, epoch_s(at))
+    # The freeze reads the database: first the credit still on its way there.
+    credit_drain.write_pending(project.id)
     project.status = ProjectStatus.CLOSED
     claim = freeze(project, policy_for(project), actor, reason, at)
     audit.record(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from backend.extensions import db
 from backend.kernel.errors import DomainError, register
-from backend.models import CreditedSpan, Lesson, Project
+from backend.models import Lesson, Project
 from backend.policy import policy_for
 from backend.services.content.catalog import project_lesson_rows
-from backend.services.progress import completion_threshold_s
+from backend.services.progress import completion_threshold_s, live_lesson_credit_s
 
 register("lesson_locked", 409, "请先学完上一课节「{previous}」，再学习本课节")
 
@@ -31,12 +28,7 @@ def ensure_unlocked(trainee_id: int, project: Project, lesson: Lesson) -> None:
     previous = previous_lesson(project, lesson)
     if previous is None:
         return
-    credited = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(CreditedSpan.seconds), 0)).where(
-            CreditedSpan.trainee_id == trainee_id,
-            CreditedSpan.project_id == project.id,
-            CreditedSpan.lesson_id == previous.id,
-        )
-    )
-    if int(credited) < completion_threshold_s(previous.duration_s, policy_for(project)):
+    # Live: the previous lesson's last seconds may still be on their way to the database.
+    credited = live_lesson_credit_s(trainee_id, previous.id, project_id=project.id)
+    if credited < completion_threshold_s(previous.duration_s, policy_for(project)):
         raise DomainError("lesson_locked", previous=previous.title)

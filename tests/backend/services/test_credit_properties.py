@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backend.clock import clock
 from backend.extensions import db
 from backend.models import CreditedSpan
+from tests.learning_driver import drain
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -131,7 +132,7 @@ def test_random_beat_streams(client, make, stream, duration):
     a.end()
     b.end()
     elapsed = int((clock.now() - START).total_seconds())
-    db.session.expire_all()
+    drain()
     spans_a, spans_b = _spans(replayed.id), _spans(plain.id)
     total = sum(s.seconds for s in spans_a)
     assert total <= elapsed

@@ -4,7 +4,7 @@ from backend.services import progress
 from tests.learning_driver import Learner, enrolled
 
 
-def test_credited_spans_explain_every_second(client, make, frozen_clock):
+def test_credited_spans_explain_every_second(client, make, frozen_clock, drain):
     project, lesson, trainee = enrolled(make, attention_checks_enabled=False)
     other_lesson = make.lesson(lesson.course)
     me = Learner(client, make, trainee)
@@ -18,14 +18,19 @@ def test_credited_spans_explain_every_second(client, make, frozen_clock):
     pad.play(60)
     pad.end()
 
+    drain()
     spans = progress.credited_spans(trainee.id)
-    assert [(s.start_at, s.seconds, s.device, s.lesson_id) for s in spans] == [
-        (start, 120, "iPhone 15", lesson.id),
-        (spans[1].start_at, 60, "iPad", other_lesson.id),
+    # One span per beat that credited (every 30 s).
+    assert [((s.start_at - start).seconds, s.seconds, s.device, s.lesson_id) for s in spans] == [
+        (0, 30, "iPhone 15", lesson.id),
+        (30, 30, "iPhone 15", lesson.id),
+        (60, 30, "iPhone 15", lesson.id),
+        (90, 30, "iPhone 15", lesson.id),
+        (220, 30, "iPad", other_lesson.id),
+        (250, 30, "iPad", other_lesson.id),
     ]
-    assert (spans[1].start_at - start).total_seconds() == 220
-    assert [s.session_id for s in spans] == [me.session_id, pad.session_id]
-    assert progress.credited_spans(trainee.id, lesson_id=other_lesson.id) == spans[1:]
+    assert [s.session_id for s in spans] == [me.session_id] * 4 + [pad.session_id] * 2
+    assert progress.credited_spans(trainee.id, lesson_id=other_lesson.id) == spans[4:]
     assert progress.credited_spans(trainee.id, project_id=project.id) == spans
     assert progress.credited_spans(trainee.id, project_id=project.id + 1) == []
     assert progress.lesson_credit_s(trainee.id, lesson.id) == 120

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from backend.extensions import db
 from backend.models import CreditedSpan, RecordChainHead
 from backend.services import record_chain
-from tests.learning_driver import Learner, enrolled
+from tests.learning_driver import Learner, drain, enrolled
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
@@ -18,9 +18,10 @@ def _learn(client, make, frozen_clock, sessions=3):
     me = Learner(client, make, trainee)
     for _ in range(sessions):
         me.check_in(lesson)
-        me.play(400)  # past a checkpoint, so a session writes more than once
+        me.play(400)  # a span per beat, drained in batches
         me.end()
         frozen_clock.advance(60)
+    drain()
     return project
 
 

@@ -1,15 +1,12 @@
-"""Checkpoints, losing Redis mid-lesson, and the sweep of abandoned sessions."""
+"""The drain of credit to the database, losing Redis mid-lesson, and the sweep."""
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, SessionStatus
-from backend.services import sessions
-from backend.services.live import epoch_s
 from tests.learning_driver import QUIET, Learner, enrolled
 
 
@@ -32,34 +29,33 @@ def _assert_disjoint(spans):
         assert before.end_at <= after.start_at
 
 
-def test_credit_is_checkpointed_every_five_minutes_of_credit(client, make, frozen_clock):
+def test_a_lesson_reaches_the_database_through_the_drain(client, make, frozen_clock, drain):
     me, _ = _learner(client, make)
     start = frozen_clock.now()
-    me.play(270)
-    assert _spans() == []  # nothing written on ordinary beats
-    me.play(30)
-    assert [(s.start_at, s.seconds) for s in _spans()] == [(start, 300)]
-    me.play(300)
+    me.play(600)
+    assert _spans() == []  # beats write Redis only
+    assert drain() == 600
     spans = _spans()
-    assert [(s.start_at, s.seconds) for s in spans] == [
-        (start, 300),
-        (start + timedelta(seconds=300), 300),
+    assert [((s.start_at - start).seconds, s.seconds) for s in spans] == [
+        (30 * i, 30) for i in range(20)
     ]
     session = db.session.get(LearningSession, me.session_id)
-    assert (session.credited_s, session.last_seq) == (600, 20)
+    assert (session.credited_s, session.last_seq, session.last_position_s) == (600, 20, 600)
     assert session.last_beat_at == frozen_clock.now()
-    # Repeating a checkpoint writes nothing twice.
-    sessions.checkpoint(me.session_id, epoch_s(frozen_clock.now()))
-    sessions.checkpoint(me.session_id, epoch_s(frozen_clock.now()))
-    db.session.commit()
-    assert sum(s.seconds for s in _spans()) == 600
+    assert drain() == 0  # nothing left, nothing twice
+    me.play(60)
+    assert me.end()["credited_s"] == 660  # answered live, before the drain caught up
+    assert drain() == 60
+    assert sum(s.seconds for s in _spans()) == 660
 
 
-def test_losing_redis_mid_lesson_loses_only_the_credit_since_the_checkpoint(
-    app, client, make, redis_client, frozen_clock
+def test_losing_redis_mid_lesson_loses_only_what_was_not_drained(
+    app, client, make, redis_client, frozen_clock, drain
 ):
     me, _ = _learner(client, make)
-    me.play(420)  # checkpointed at 300 s; 120 s live only
+    me.play(300)
+    drain()
+    me.play(120)  # 120 s credited in Redis, not drained yet
     keys = list(redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "*"))
     redis_client.delete(*keys)
     frozen_clock.advance(30)
@@ -73,6 +69,7 @@ def test_losing_redis_mid_lesson_loses_only_the_credit_since_the_checkpoint(
     # The lesson still yields at most its duration, and no second twice.
     assert result["lesson_credited_s"] == 2700
     assert result["credited_s"] == 2700
+    drain()
     spans = _spans()
     _assert_disjoint(spans)
     assert sum(s.seconds for s in spans) == 2700
@@ -80,10 +77,11 @@ def test_losing_redis_mid_lesson_loses_only_the_credit_since_the_checkpoint(
 
 
 def test_checking_in_after_redis_lost_a_session_closes_it(
-    app, client, make, redis_client, frozen_clock
+    app, client, make, redis_client, frozen_clock, drain
 ):
     me, lesson = _learner(client, make)
     me.play(330)
+    drain()
     first = me.session_id
     redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "*"))
     me.reauth()
@@ -91,9 +89,19 @@ def test_checking_in_after_redis_lost_a_session_closes_it(
     me.check_in(lesson)
     old = db.session.get(LearningSession, first)
     assert old.status is SessionStatus.SUPERSEDED
-    assert old.credited_s == 300
+    assert old.credited_s == 330
     me.play(60)
-    assert me.end()["lesson_credited_s"] == 360
+    assert me.end()["lesson_credited_s"] == 390
+
+
+def test_a_check_in_counts_credit_the_drain_has_not_written_yet(client, make, frozen_clock, drain):
+    me, lesson = _learner(client, make, duration_s=600)
+    me.play(500)
+    me.end()
+    me.check_in(lesson)  # before any drain: the lesson has 100 s left, not 600
+    me.play(300)
+    assert me.end()["lesson_credited_s"] == 600
+    assert drain() == 600
 
 
 def _sweep(app):
@@ -103,7 +111,9 @@ def _sweep(app):
     return result.output
 
 
-def test_the_sweep_closes_abandoned_sessions_at_their_last_beat(app, client, make, frozen_clock):
+def test_the_sweep_closes_abandoned_sessions_at_their_last_beat(
+    app, client, make, frozen_clock, drain
+):
     gone, _ = _learner(client, make)
     paused, _ = _learner(client, make)
     gone.play(400)
@@ -112,10 +122,11 @@ def test_the_sweep_closes_abandoned_sessions_at_their_last_beat(app, client, mak
         frozen_clock.advance(30)
         paused.beat(playing=False)
     assert "关闭 1 个" in _sweep(app)
+    drain()
     closed = db.session.get(LearningSession, gone.session_id)
     assert closed.status is SessionStatus.ABANDONED
     assert closed.ended_at == last_beat
-    assert closed.credited_s == 400  # the 100 s after the last checkpoint are written too
+    assert closed.credited_s == 400
     assert sum(s.seconds for s in _spans(session_id=gone.session_id)) == 400
     alive = db.session.get(LearningSession, paused.session_id)
     assert alive.status is SessionStatus.ACTIVE
@@ -129,15 +140,18 @@ def test_the_sweep_closes_abandoned_sessions_at_their_last_beat(app, client, mak
     assert paused.beat()["credited_s"] == 30
 
 
-def test_the_sweep_closes_sessions_redis_forgot(app, client, make, redis_client, frozen_clock):
+def test_the_sweep_closes_sessions_redis_forgot(
+    app, client, make, redis_client, frozen_clock, drain
+):
     me, _ = _learner(client, make)
     me.play(330)
+    drain()
     redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "ls:*"))
     frozen_clock.advance(1801)
     _sweep(app)
     session = db.session.get(LearningSession, me.session_id)
     assert session.status is SessionStatus.ABANDONED
-    assert (session.credited_s, session.ended_at) == (300, session.last_beat_at)
+    assert (session.credited_s, session.ended_at) == (330, session.last_beat_at)
 
 
 def test_sweeps_on_several_hosts_skip_each_others_rows(app, client, make, frozen_clock):

@@ -13,7 +13,7 @@ from backend.models import (
     QuizKind,
     Role,
 )
-from tests.learning_driver import Learner
+from tests.learning_driver import Learner, drain
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 China time
 
@@ -162,6 +162,7 @@ def test_the_trainee_page_shows_each_face_check(
     ).get_json()["passed"]
     me.play(60)
     me.end()
+    drain()
     admin_login(make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise))
     page = client.get(f"/admin/trainees/{trainee.id}?project={project.id}").get_data(as_text=True)
     assert "人脸核身 09:00:00（签到时）：人脸与身份不符" in page and "verify_ret 10003" in page
