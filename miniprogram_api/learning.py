@@ -41,7 +41,12 @@ def register(bp: Blueprint) -> None:
     )
     def check_in(lesson_id, body):
         result = sessions.check_in(
-            g.trainee, lesson_id, body.client_ts, body.device, body.project_id
+            g.trainee,
+            lesson_id,
+            body.client_ts,
+            body.device,
+            body.project_id,
+            device_id=body.device_id,
         )
         db.session.commit()
         return result

@@ -31,6 +31,14 @@ class CheckInRequest(RequestModel):
         pattern=PLAIN_TEXT,
         description="What the device says it is (e.g. wx.getDeviceInfo brand and model).",
     )
+    device_id: str = Field(
+        default="",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="A random id the mini-program makes once per installation (kept with "
+        "wx.setStorageSync) and sends at every check-in: it tells one phone from another of "
+        "the same model, so one device learning for several trainees can be flagged.",
+    )
     project_id: int | None = Field(
         default=None,
         ge=1,

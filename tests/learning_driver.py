@@ -22,12 +22,13 @@ def drain() -> int:
 class Learner:
     """One trainee on one device: check in, beat, send offline batches, check out."""
 
-    def __init__(self, client, make, trainee, *, device="iPhone 15", skew_ms=-4321):
+    def __init__(self, client, make, trainee, *, device="iPhone 15", device_id=None, skew_ms=-4321):
         self.client = client
         self.make = make
         self.trainee = trainee
         self.headers = make.auth(trainee)
         self.device = device
+        self.device_id = device_id  # the mini-program's per-installation id, if it sends one
         # The device's clock runs this far from the server's; offline beats must be mapped.
         self.skew_ms = skew_ms
         self.session_id = None
@@ -44,10 +45,11 @@ class Learner:
 
     def check_in(self, lesson, expect=201) -> dict:
         """POST /lessons/{id}/sessions."""
+        body = {"client_ts": self.client_ts(), "device": self.device}
+        if self.device_id is not None:
+            body["device_id"] = self.device_id
         response = self.client.post(
-            f"/api/v1/lessons/{lesson.id}/sessions",
-            json={"client_ts": self.client_ts(), "device": self.device},
-            headers=self.headers,
+            f"/api/v1/lessons/{lesson.id}/sessions", json=body, headers=self.headers
         )
         assert response.status_code == expect, response.get_json()
         body = response.get_json()

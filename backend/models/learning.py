@@ -33,6 +33,8 @@ class LearningSession(db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id"))
     device: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The mini-program's per-installation id: tells phones of one model apart (integrity flags).
+    device_id: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     # Server time minus the client's clock at check-in, used to place offline beats.
     client_offset_ms: Mapped[int] = mapped_column(sa.BigInteger, default=0)

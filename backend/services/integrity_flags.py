@@ -75,33 +75,39 @@ def _enrolled(project_id: int):
 
 
 def shared_devices(project: Project) -> list[Flag]:
-    """Devices that learnt for more than one trainee of the project (anywhere)."""
+    """Devices (the mini-program's per-installation id) that learnt for several of the
+    project's trainees, in this project or elsewhere."""
     rows = db.session.execute(
         sa.select(
-            LearningSession.device,
+            LearningSession.device_id,
             Trainee.id,
             Trainee.name,
             sa.func.count(LearningSession.id),
             sa.func.min(LearningSession.started_at),
             sa.func.max(LearningSession.started_at),
+            sa.func.max(LearningSession.device),
         )
         .join(Trainee, Trainee.id == LearningSession.trainee_id)
-        .where(LearningSession.device != "", LearningSession.trainee_id.in_(_enrolled(project.id)))
-        .group_by(LearningSession.device, Trainee.id, Trainee.name)
-        .order_by(LearningSession.device, Trainee.id)
+        .where(
+            LearningSession.device_id != "",
+            LearningSession.trainee_id.in_(_enrolled(project.id)),
+        )
+        .group_by(LearningSession.device_id, Trainee.id, Trainee.name)
+        .order_by(LearningSession.device_id, Trainee.id)
     ).all()
     by_device: dict[str, list] = defaultdict(list)
     for row in rows:
         by_device[row[0]].append(row)
     flags = []
-    for device, users in by_device.items():
+    for device_id, users in by_device.items():
         if len(users) < 2:
             continue
         evidence = [
-            f"{name}：{count} 次学习会话，{_local(first)} 至 {_local(last)}（北京时间）"
-            for _, _, name, count, first, last in users
+            f"{name}：{count} 次学习会话（{model or '未知型号'}），"
+            f"{_local(first)} 至 {_local(last)}（北京时间）"
+            for _, _, name, count, first, last, model in users
         ]
-        summary = f"设备“{device}”被 {len(users)} 名学员用于学习"
+        summary = f"同一设备（标识 {device_id}）被 {len(users)} 名学员用于学习"
         trainees = [(tid, name) for _, tid, name, *_ in users]
         flags.append(Flag(SHARED_DEVICE, summary, trainees, evidence))
     return flags

@@ -141,7 +141,13 @@ LEARNING_STATUSES = (ProjectStatus.FILED, ProjectStatus.APPROVED)
 
 
 def check_in(
-    trainee: Trainee, lesson_id: int, client_ts: int, device: str, project_id: int | None = None
+    trainee: Trainee,
+    lesson_id: int,
+    client_ts: int,
+    device: str,
+    project_id: int | None = None,
+    *,
+    device_id: str = "",
 ) -> CheckIn:
     """Open a session on a lesson (the first beat, playing); close the trainee's other session."""
     lesson, project = catalog.lesson_for_trainee(
@@ -169,6 +175,7 @@ def check_in(
         project_id=project.id,
         lesson_id=lesson.id,
         device=device,
+        device_id=device_id,
         started_at=at_second(now_s),
         client_offset_ms=int(at.timestamp() * 1000) - client_ts,
         last_beat_at=at_second(now_s),

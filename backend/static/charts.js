@@ -22,7 +22,7 @@
       textStyle: { fontFamily: FONT },
       // Rich-text tooltips: the HTML ones would carry inline styles, which the CSP refuses.
       tooltip: { trigger: "axis", renderMode: "richText" },
-      grid: { left: 16, right: 24, top: 36, bottom: 16, containLabel: true },
+      grid: { left: 16, right: 48, top: 36, bottom: 16, containLabel: true },
       xAxis: {
         type: "category",
         data: labels,

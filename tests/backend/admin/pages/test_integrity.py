@@ -49,16 +49,17 @@ def test_two_trainees_on_one_device_raise_a_flag(client, make, frozen_clock, adm
     enterprise, project, lesson = _project(make)
     first = _trainee(make, enterprise, project, "王一")
     second = _trainee(make, enterprise, project, "李二")
-    _trainee(make, enterprise, project, "赵三")  # on a phone of their own
-    for trainee, device in ((first, "Redmi K70"), (second, "Redmi K70")):
-        me = Learner(client, make, trainee, device=device)
+    third = _trainee(make, enterprise, project, "赵三")  # the same model, a phone of their own
+    for trainee, device_id in ((first, "inst-A1"), (second, "inst-A1"), (third, "inst-B2")):
+        me = Learner(client, make, trainee, device="Redmi K70", device_id=device_id)
         me.check_in(lesson)
         me.play(120)
         me.end()
     admin_login(make.admin(Role.REVIEWER))
     page = _page(client, project)
-    assert "多名学员使用同一设备" in page and "设备“Redmi K70”被 2 名学员用于学习" in page
-    assert "王一：1 次学习会话" in page and "李二：1 次学习会话" in page and "赵三" not in page
+    assert "多名学员使用同一设备" in page and "同一设备（标识 inst-A1）被 2 名学员用于学习" in page
+    assert "王一：1 次学习会话（Redmi K70）" in page and "李二：1 次学习会话" in page
+    assert "赵三" not in page and "inst-B2" not in page
     rows = _export(client, project)
     assert rows[0] == ["序号", "提示", "涉及学员", "概述", "证据"]
     assert rows[1][1:3] == ["多名学员使用同一设备", "王一、李二"]
