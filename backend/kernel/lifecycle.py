@@ -22,6 +22,7 @@ class Activity(enum.StrEnum):
     REVIEW = "review"
     CLOSE = "close"
     CLAIM = "claim"
+    SUPERVISE = "supervise"  # a bureau reads the filing through the supervision API
 
 
 ACTIVITY_NAMES = {
@@ -36,6 +37,7 @@ ACTIVITY_NAMES = {
     Activity.REVIEW: "审核备案",
     Activity.CLOSE: "结束项目",
     Activity.CLAIM: "申领补贴",
+    Activity.SUPERVISE: "查阅备案",
 }
 
 STATUS_NAMES = {
@@ -52,7 +54,9 @@ A = Activity
 # Learning becomes public money, so it runs only in filed or approved training.
 ALLOWED: dict[ProjectStatus, frozenset[Activity]] = {
     S.DRAFT: frozenset({A.IMPORT_ROSTER, A.MANAGE_CONTENT, A.EDIT_FILING, A.SUBMIT}),
-    S.RETURNED: frozenset({A.IMPORT_ROSTER, A.MANAGE_CONTENT, A.EDIT_FILING, A.SUBMIT}),
+    S.RETURNED: frozenset(
+        {A.IMPORT_ROSTER, A.MANAGE_CONTENT, A.EDIT_FILING, A.SUBMIT, A.SUPERVISE}
+    ),
     S.FILED: frozenset(
         {
             A.LEARN,
@@ -63,6 +67,7 @@ ALLOWED: dict[ProjectStatus, frozenset[Activity]] = {
             A.MANAGE_CONTENT,
             A.REVIEW,
             A.CLOSE,
+            A.SUPERVISE,
         }
     ),
     S.APPROVED: frozenset(
@@ -74,9 +79,10 @@ ALLOWED: dict[ProjectStatus, frozenset[Activity]] = {
             A.IMPORT_ROSTER,
             A.MANAGE_CONTENT,
             A.CLOSE,
+            A.SUPERVISE,
         }
     ),
-    S.CLOSED: frozenset({A.CLAIM, A.ASK_SUPPORT}),
+    S.CLOSED: frozenset({A.CLAIM, A.ASK_SUPPORT, A.SUPERVISE}),
 }
 
 TRAINEE_ACTIVITIES = frozenset({A.LEARN, A.TAKE_QUIZ, A.EVALUATE, A.ASK_SUPPORT})
