@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, Flask, current_app, request, send_file
 
+from backend.kernel.errors import DomainError
 from backend.services.content import delivery
+from backend.services.content.probe import human_bytes
+from backend.services.content.storage import storage_from_config
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+# Room for the multipart framing and the text fields around an uploaded file.
+FORM_OVERHEAD = 1024 * 1024
+
+
+def init_app(app: Flask) -> None:
+    """Media storage, the serving route, and the upload size limit of upload views."""
+    app.extensions["media_storage"] = storage_from_config(app)
+    app.register_blueprint(bp)
+    # First of all hooks: the CSRF check reads the form, which must already allow a media file.
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_media_uploads)
+
+
+def _allow_media_uploads() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "media_upload", False):
+        limit = current_app.config["MEDIA_MAX_BYTES"]
+        if (request.content_length or 0) > limit + FORM_OVERHEAD:
+            raise DomainError("media_too_large", limit=human_bytes(limit))
+        request.max_content_length = limit + FORM_OVERHEAD
+
+
+def media_upload(view):
+    """Mark a view that receives a media file (its body may be up to ``MEDIA_MAX_BYTES``)."""
+    view.media_upload = True
+    return view
 
 
 @bp.get("/<path:key>")

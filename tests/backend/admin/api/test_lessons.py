@@ -2,6 +2,7 @@
 and never a lesson row without its file or a file without its row."""
 
 import io
+import struct
 
 import pytest
 import requests
@@ -271,3 +272,24 @@ def test_the_filesystem_backend_has_no_direct_upload(app, company, hr):
         json={"filename": "a.mp4", "bytes": 10},
     )
     assert answer["error"]["code"] == "direct_upload_unsupported"
+
+
+def padded_video(megabytes: int) -> bytes:
+    """A real MP4 followed by a ``free`` box: a valid video of about ``megabytes`` MB."""
+    padding = megabytes * 1024 * 1024
+    return video(3) + struct.pack(">I4s", padding + 8, b"free") + bytes(padding)
+
+
+def test_a_file_larger_than_ordinary_requests_uploads(app, make, company, hr):
+    course = hr.create_course(company.id)
+    lesson = hr.upload(course["id"], padded_video(3))
+    assert lesson["duration_s"] == 3 and lesson["media"]["bytes"] > 3 * 1024 * 1024
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
+    small_limit, app, make, company, hr
+):
+    course = hr.create_course(company.id)
+    answer = hr.upload(course["id"], padded_video(2), expect=413)
+    assert answer["error"]["code"] == "media_too_large"
+    assert lesson_count(make) == 0 and stored_files(app, "filesystem") == []
