@@ -10,15 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backend.extensions import db, redis_store
 from backend.models import (
     CreditedSpan,
-    FaceCheck,
-    FaceCheckOutcome,
     LearningSession,
     RecordChainHead,
 )
 from backend.models.types import UTCDateTime
-from backend.services import record_chain
-from backend.services.face_checks import split_by_coverage
-from backend.services.live import at_second, epoch_s, stream_key
+from backend.services import face_checks, record_chain
+from backend.services.live import at_second, stream_key
 
 
 @dataclass(frozen=True)
@@ -57,20 +54,6 @@ def _insert(dialect: str, model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def _coverage(rows) -> dict[tuple[int, int], list[tuple[int, int]]]:
-    """(issued second, id) of passed face checks per (trainee, project) of the batch."""
-    trainees = {row.trainee_id for row in rows}
-    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    checks = db.session.execute(
-        sa.select(FaceCheck.trainee_id, FaceCheck.project_id, FaceCheck.issued_at, FaceCheck.id)
-        .where(FaceCheck.trainee_id.in_(trainees), FaceCheck.outcome == FaceCheckOutcome.PASSED)
-        .order_by(FaceCheck.issued_at, FaceCheck.id)
-    )
-    for trainee_id, project_id, issued_at, check_id in checks:
-        found.setdefault((trainee_id, project_id), []).append((epoch_s(issued_at), check_id))
-    return found
-
-
 def _lock_heads(dialect: str, project_ids: list[int]) -> dict[int, RecordChainHead]:
     """The batch's projects' chain heads, locked in id order until the transaction ends."""
     # Drainers lock heads in the same order, so two batches never deadlock on them; while they
@@ -107,7 +90,7 @@ def write_spans(rows: list[SpanRow]) -> int:
         return 0
     dialect = db.session.get_bind().dialect.name
     unique = list({(row.trainee_id, row.start_s): row for row in rows}.values())
-    coverage = _coverage(unique)
+    coverage = face_checks.coverage_points({row.trainee_id for row in unique})
     heads = _lock_heads(dialect, sorted({row.project_id for row in unique}))
     values = [
         {
@@ -122,7 +105,7 @@ def write_spans(rows: list[SpanRow]) -> int:
             "face_check_id": check_id,
         }
         for row in unique
-        for a, b, check_id in split_by_coverage(
+        for a, b, check_id in face_checks.split_by_coverage(
             row.start_s, row.end_s, coverage.get((row.trainee_id, row.project_id), [])
         )
     ]

@@ -50,6 +50,7 @@ REFUSED_REASON = "未能取得人脸核身结果（未完成或已失效），�
 MISMATCH_REASON = "人脸与身份证信息不一致，这段时间不计入有效学时，请本人重新验证"
 CANCELLED_REASON = "人脸核身已取消，这段时间不计入有效学时，请重新验证"
 DEVICE_REASON = "设备、权限或网络原因未能完成人脸核身，这段时间不计入有效学时，请重新验证"
+COVERING = (FaceCheckOutcome.PASSED, FaceCheckOutcome.PENDING)
 _CANCELLED_RETS = frozenset(range(90002, 90007)) | {90024}
 
 
@@ -275,18 +276,24 @@ def live_fields(
 # ---- which check covers which credited second -----------------------------------------------
 
 
-def coverage_points(trainee_id: int, project_id: int) -> list[tuple[int, int]]:
-    """(issued second, id) of the trainee's passed face checks in a project, oldest first."""
-    rows = db.session.execute(
-        sa.select(FaceCheck.issued_at, FaceCheck.id)
+def coverage_points(trainee_ids) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """(issued second, id) of the checks that can cover credit, per (trainee, project), oldest
+    first."""
+    # Passed checks, and pending ones: credit after a check was issued exists only once it has
+    # passed, and a drainer may write that credit before the request that passed it commits.
+    # Failed checks cover nothing: the time after them was forfeited until a later one passed.
+    query = (
+        sa.select(FaceCheck.trainee_id, FaceCheck.project_id, FaceCheck.issued_at, FaceCheck.id)
         .where(
-            FaceCheck.trainee_id == trainee_id,
-            FaceCheck.project_id == project_id,
-            FaceCheck.outcome == FaceCheckOutcome.PASSED,
+            FaceCheck.trainee_id.in_(list(trainee_ids)),
+            FaceCheck.outcome.in_(COVERING),
         )
         .order_by(FaceCheck.issued_at, FaceCheck.id)
-    ).all()
-    return [(epoch_s(issued), check_id) for issued, check_id in rows]
+    )
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for trainee_id, project_id, issued_at, check_id in db.session.execute(query):
+        found.setdefault((trainee_id, project_id), []).append((epoch_s(issued_at), check_id))
+    return found
 
 
 def split_by_coverage(
@@ -294,7 +301,7 @@ def split_by_coverage(
 ) -> list[tuple[int, int, int | None]]:
     """Cut [a, b) where a passed check was issued; each piece with the check that covers it."""
     # Time is credited only after a check passes, from the moment it was issued: a second is
-    # covered by the latest passed check issued at or before it.
+    # covered by the latest such check issued at or before it.
     starts = [p[0] for p in points]
     pieces: list[tuple[int, int, int | None]] = []
     x = a

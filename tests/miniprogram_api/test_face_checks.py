@@ -1,5 +1,7 @@
 """Face checks (人脸核身) through the WeChat simulator: time waits until one passes."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -7,6 +9,22 @@ from backend.extensions import db
 from backend.models import CreditedSpan, FaceCheck, FaceCheckOutcome, FaceCheckTrigger
 from backend.services import face_checks
 from tests.learning_driver import Learner, drain, enrolled
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def _face(trainee, project, session, at, outcome, seq):
+    return FaceCheck(
+        trainee_id=trainee.id,
+        project_id=project.id,
+        session_id=session.id,
+        trigger=FaceCheckTrigger.CHECK_IN,
+        out_seq_no=f"sg{seq}",
+        verify_id="vf",
+        issued_at=at,
+        expires_at=at + timedelta(minutes=5),
+        outcome=outcome,
+    )
 
 
 def _learner(client, make, **project_fields):
@@ -246,3 +264,21 @@ def test_wechat_busy_at_a_random_check_holds_the_time_and_tries_again(
     assert _result(me, check["id"])["passed"]
     # Only the time since the check was issued is released.
     assert me.play(30)["credited_s"] == credited + 30
+
+
+def test_credit_drained_before_the_pass_commits_names_the_check(make):
+    # The pass releases the held time into the stream first; a drainer may write it before
+    # the request that passed the check commits: the still-pending check covers it.
+    from backend.services.credit_drain import SpanRow, write_spans
+
+    project, lesson, trainee = enrolled(make)
+    session = make.ended_session(trainee, lesson, T0, 600)
+    failed = make._add(_face(trainee, project, session, T0, FaceCheckOutcome.MISMATCH, "a1"))
+    passing = make._add(
+        _face(trainee, project, session, T0 + timedelta(seconds=60), FaceCheckOutcome.PENDING, "a2")
+    )
+    row = SpanRow(session.id, trainee.id, lesson.id, project.id, "", 0, 0, 1, 0, 0)
+    start = int(T0.timestamp())
+    write_spans([SpanRow(**{**vars(row), "start_s": start + 60, "end_s": start + 120})])
+    (span,) = db.session.scalars(select(CreditedSpan)).all()
+    assert span.face_check_id == passing.id != failed.id
