@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, request, send_file
+from flask import Blueprint, Flask, Request, current_app, request, send_file
 
 from backend.kernel.errors import DomainError
 from backend.services.content import delivery
@@ -14,8 +14,29 @@ bp = Blueprint("media", __name__, url_prefix="/media")
 FORM_OVERHEAD = 1024 * 1024
 
 
+class UploadClosingRequest(Request):
+    """Closes every temporary file the form parser opened, also those of a body cut short,
+    which werkzeug drops without closing."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_upload_streams", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        """Close the files of the request, parsed or not."""
+        super().close()
+        for stream in self.__dict__.pop("_upload_streams", []):
+            stream.close()
+
+
 def init_app(app: Flask) -> None:
     """Media storage, the serving route, and the upload size limit of upload views."""
+    app.request_class = UploadClosingRequest
     app.extensions["media_storage"] = storage_from_config(app)
     app.register_blueprint(bp)
     # First of all hooks: the CSRF check reads the form, which must already allow a media file.
