@@ -73,6 +73,10 @@ def create_app(config: dict | None = None) -> Flask:
     # (Flask-WTF takes a string as a view name, not a blueprint: pass the blueprint itself.)
     csrf.exempt(app.blueprints["api"])
 
+    import supervision_api
+
+    supervision_api.init_app(app)
+
     from backend import admin, security_headers
 
     admin.init_app(app)

@@ -1,5 +1,6 @@
 """A bounded HTTP load generator for 127.0.0.1 only: processes x threads, one request at a time
-per connection, a fixed number of requests and a hard deadline, then it stops by itself."""
+per connection, a fixed number of requests and a hard deadline, then it stops by itself.
+Connections are kept alive (as the mini-program's ``wx.request`` does) unless told not to."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Target:
     port: int
     path: str  # with {session_id}
     sessions: list[tuple[int, str]]
+    keep_alive: bool = True
 
 
 @dataclass
@@ -65,7 +67,7 @@ def _request(target: Target, session_id: int, token: str, seq: int) -> bytes:
         f"Authorization: Bearer {token}\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
+        f"Connection: {'keep-alive' if target.keep_alive else 'close'}\r\n\r\n"
     )
     return head.encode() + body
 
@@ -83,8 +85,56 @@ def _send(port: int, payload: bytes) -> int:
     return int(response[9:12]) if response.startswith(b"HTTP/1.") else 0
 
 
+class _KeptAlive:
+    """One persistent connection; reconnects when the server closed it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def send(self, payload: bytes) -> int:
+        if self.sock is None:
+            self.sock = socket.create_connection((HOST, self.port), timeout=10)
+            self.buffer = b""
+        try:
+            self.sock.sendall(payload)
+            return self._response()
+        except OSError:
+            self.close()
+            raise
+
+    def _response(self) -> int:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(self.buffer) < length:
+            self._fill()
+        self.buffer = self.buffer[length:]
+        if b"connection: close" in head.lower():
+            self.close()
+        return int(head[9:12]) if head.startswith(b"HTTP/1.") else 0
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed by the server")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
 def _connection(target, sessions, count, seq_base, deadline, result, lock):
     latencies, statuses = [], Counter()
+    kept = _KeptAlive(target.port) if target.keep_alive else None
     for n in range(count):
         if time.monotonic() > deadline:
             break
@@ -93,11 +143,13 @@ def _connection(target, sessions, count, seq_base, deadline, result, lock):
         payload = _request(target, session_id, token, seq_base + n // len(sessions) + 1)
         began = time.perf_counter()
         try:
-            status = _send(target.port, payload)
+            status = kept.send(payload) if kept else _send(target.port, payload)
         except OSError:
             status = 0
         latencies.append(time.perf_counter() - began)
         statuses[status] += 1
+    if kept:
+        kept.close()
     with lock:
         result.latencies += latencies
         result.statuses.update(statuses)

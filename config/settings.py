@@ -25,6 +25,8 @@ _ENV_OVERRIDES: dict[str, type] = {
     "BIND_TICKET_TTL_S": int,
     "BIND_RATE_LIMIT": int,
     "BIND_RATE_WINDOW_S": int,
+    "SUPERVISION_RATE_LIMIT": int,
+    "SUPERVISION_RATE_WINDOW_S": int,
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
     "TRUSTED_PROXY_HOPS": int,
@@ -87,6 +89,9 @@ class BaseConfig:
     BIND_TICKET_TTL_S = 300
     BIND_RATE_LIMIT = 5
     BIND_RATE_WINDOW_S = 900
+    # Supervision API: requests per bureau key per window.
+    SUPERVISION_RATE_LIMIT = 120
+    SUPERVISION_RATE_WINDOW_S = 60
     # How long an activation code an admin hands to a trainee stays usable.
     ACTIVATION_CODE_TTL_S = 7 * 24 * 3600
     # Admin sign-in: failures lock one (username, client IP) pair; failures from every address

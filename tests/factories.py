@@ -36,6 +36,7 @@ from backend.models import (
     TrainingType,
 )
 from backend.services import tokens
+from backend.services.regions import city_from_credit_code
 from backend.validation import InvalidValue, validate_credit_code
 
 _seq = itertools.count(1)
@@ -44,9 +45,10 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 ADMIN_PASSWORD = "correct-horse-battery"
 
 
-def credit_code(n: int) -> str:
-    """A checksum-valid unified social credit code, distinct for each ``n``."""
-    body = f"91440300{n:09d}"
+def credit_code(n: int, division: str = "440300") -> str:
+    """A checksum-valid unified social credit code, distinct for each ``n``, registered in
+    ``division`` (an administrative division code; 440300 is Shenzhen)."""
+    body = f"91{division}{n:09d}"
     total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
     code = body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
     try:
@@ -81,7 +83,9 @@ class Factories:
         """An enterprise with a valid credit code."""
         n = next(_seq)
         fields.setdefault("name", f"测试企业{n}")
-        fields.setdefault("credit_code", credit_code(n))
+        division = fields.pop("division", "440300")
+        fields.setdefault("credit_code", credit_code(n, division))
+        fields.setdefault("city_code", city_from_credit_code(fields["credit_code"]))
         return self._add(Enterprise(**fields))
 
     def project(self, enterprise: Enterprise | None = None, **fields) -> Project:

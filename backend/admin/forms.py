@@ -168,6 +168,13 @@ class ProjectForm(FlaskForm):
         "学习中随机人脸核身（约每隔多少分钟，0 为不抽查，留空按政策默认）",
         [Optional(), NumberRange(min=0, max=1440, message="应为0至1440的整数")],
     )
+    attention_checks_enabled = BooleanField("学习中随机弹题", default=True)
+    attention_check_interval_minutes = IntegerField(
+        "随机弹题约每隔多少分钟（留空按政策默认）",
+        [Optional(), NumberRange(min=5, max=240, message="应为5至240的整数")],
+    )
+    assessment_required = BooleanField("须通过考核（未通过者不计入补贴申领）")
+    sequential = BooleanField("课节须按顺序学习")
     institution = FormField(InstitutionForm)
     platform = FormField(PlatformForm)
     plan_rows = FieldList(FormField(PlanRowForm), min_entries=1, max_entries=60)

@@ -224,6 +224,16 @@ def _face_check_policy(project: Project, data: Mapping) -> None:
         project.face_check_interval_s = None if minutes is None else minutes * 60
 
 
+def _learning_settings(project: Project, data: Mapping) -> None:
+    # Not part of 附件1: attention checks, whether the assessment must be passed, lesson order.
+    for key in ("attention_checks_enabled", "assessment_required", "sequential"):
+        if key in data:
+            setattr(project, key, bool(data[key]))
+    if "attention_check_interval_minutes" in data:
+        minutes = data["attention_check_interval_minutes"]
+        project.attention_check_interval_s = None if minutes is None else minutes * 60
+
+
 def save_project(
     project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
 ) -> Project:
@@ -250,6 +260,7 @@ def save_project(
     project.training_type = TrainingType(data["training_type"])
     project.enterprise = enterprise
     _face_check_policy(project, data)
+    _learning_settings(project, data)
     db.session.flush()
     _institution(project, data.get("institution"), actor)
     _platform(project, data.get("platform"))

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from backend import clock
-from backend.extensions import db, redis_store
+from backend.extensions import db
 from backend.models import LearningSession, Project, SessionStatus
 from backend.policy import policy_for
-from backend.services.live import epoch_s
+from backend.services.live import epoch_s, peek_many
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,6 @@ class LiveSession:
     lesson_id: int
     credited_s: int  # the session's credit so far (Redis), stored or not
     unstored_s: int  # the part the database does not have yet
-
-
-def _peek(session_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(credited seconds, last beat epoch second) of each session Redis still holds."""
-    pipe = redis_store.client.pipeline(transaction=False)
-    for session_id in session_ids:
-        pipe.hmget(redis_store.key("ls", session_id), "cred", "last")
-    found = {}
-    for session_id, (cred, last) in zip(session_ids, pipe.execute(), strict=True):
-        if cred is not None:
-            found[session_id] = (int(float(cred)), int(float(last or 0)))
-    return found
 
 
 def learning_now(project: Project, trainee_ids: list[int] | None = None) -> dict[int, LiveSession]:
@@ -54,18 +42,19 @@ def learning_now(project: Project, trainee_ids: list[int] | None = None) -> dict
     open_sessions = list(db.session.scalars(query))
     if not open_sessions:
         return {}
-    live = _peek([s.id for s in open_sessions])
+    live = peek_many([s.id for s in open_sessions])
     recent = epoch_s(clock.now()) - policy_for(project).max_gap_s
     out = {}
     for session in open_sessions:
-        cred, last = live.get(session.id, (None, 0))
-        if cred is None or last < recent:
+        state = live.get(session.id)
+        if state is None or state.last < recent:
             continue
         out[session.trainee_id] = LiveSession(
             session.id,
             session.trainee_id,
             session.lesson_id,
-            cred,
-            max(cred - session.credited_s, 0),
+            state.cred,
+            # What the drainer has not written to the session's total yet.
+            max(state.cred - session.credited_s, 0),
         )
     return out

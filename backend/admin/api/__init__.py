@@ -15,6 +15,7 @@ def create_api_blueprint() -> Blueprint:
         lessons,
         question_banks,
         quizzes,
+        regions,
         roster_imports,
         session_info,
         support,
@@ -25,7 +26,7 @@ def create_api_blueprint() -> Blueprint:
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
     content = (courses, lessons, docs)
-    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims):
+    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims, regions):
         module.register(bp)
     # People and accounts.
     trainees.register(bp)

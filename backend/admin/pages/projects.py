@@ -35,6 +35,11 @@ def _form_data(project: Project) -> dict:
     data["face_check_at_check_in"] = project.face_check_at_check_in or ""
     interval = project.face_check_interval_s
     data["face_check_interval_minutes"] = None if interval is None else interval // 60
+    data["attention_checks_enabled"] = project.attention_checks_enabled
+    attention = project.attention_check_interval_s
+    data["attention_check_interval_minutes"] = None if attention is None else attention // 60
+    data["assessment_required"] = project.assessment_required
+    data["sequential"] = project.sequential
     if project.institution:
         inst = project.institution
         data["institution"] = {

@@ -9,12 +9,11 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.pages.evaluations import Page
 from backend.admin.practice_forms import ReplyForm
-from backend.admin.scope import scoped
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
-from backend.kernel.scope import get_scoped
+from backend.kernel.scope import get_scoped, scope_query
 from backend.models import AdminUser, Project, SupportThread, Trainee
 from backend.services import support, support_notice
 
@@ -22,7 +21,7 @@ THREAD_STATUS_NAMES = {"open": "待回复", "answered": "已回复", "closed": "
 
 
 def _projects() -> list[Project]:
-    query = scoped(select(Project), current_admin(), Project.enterprise_id)
+    query = scope_query(select(Project), Project, current_admin())
     return list(db.session.scalars(query.order_by(Project.created_at.desc(), Project.id.desc())))
 
 

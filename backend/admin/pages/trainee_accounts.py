@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -15,7 +17,8 @@ from backend.kernel.errors import DomainError, NotFoundError
 from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import Project, Trainee
-from backend.services import enrolling, privacy, trainee_accounts
+from backend.services import activation_sheet, enrolling, privacy, shown_once, trainee_accounts
+from backend.services.bank_xlsx import XLSX_MIMETYPE
 
 FIELD_OF_ERROR = {
     "mobile_taken": "mobile",
@@ -129,6 +132,27 @@ def register(bp: Blueprint) -> None:
             flash(f"{trainee.name} 已退出本项目：不能再学习，已有学时保留", "success")
         return redirect(url_for("admin_pages.project_trainees", project_id=project.id))
 
+    @bp.get("/projects/<id:project_id>/activation-codes/<token>.xlsx")
+    @require_permission(Permission.MANAGE_TRAINEES)
+    def activation_sheet_download(project_id: int, token: str):
+        """The printable sheet of the codes just issued, downloadable once."""
+        admin = current_admin()
+        project = get_scoped(Project, project_id, admin)
+        payload = shown_once.take(admin.id, token)
+        if payload is None or payload.get("kind") != "activation_sheet":
+            message = "激活码表只能下载一次，已经下载过或已过期；如需新的激活码，请重新勾选学员生成"
+            html = render_template("error.html", status=410, code="already_shown", message=message)
+            return html, 410, {"Cache-Control": "no-store"}
+        content = activation_sheet.sheet(project.name, payload["rows"])
+        response = send_file(
+            io.BytesIO(content),
+            mimetype=XLSX_MIMETYPE,
+            as_attachment=True,
+            download_name=f"激活码-{project.name}.xlsx",
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @bp.post("/projects/<id:project_id>/trainees/bulk")
     @require_permission(Permission.IMPORT_ROSTER)
     def project_trainees_bulk(project_id: int):
@@ -140,6 +164,8 @@ def register(bp: Blueprint) -> None:
         if not ids:
             flash("请先勾选学员", "error")
             return back
+        if request.form.get("bulk") == "activation_codes":
+            return _activation_sheet(admin, source, ids)
         target_id = request.form.get("target_project", type=int)
         if target_id is None:
             flash("请选择要报名的培训项目", "error")
@@ -155,3 +181,18 @@ def register(bp: Blueprint) -> None:
             "success",
         )
         return back
+
+
+def _activation_sheet(admin, project: Project, ids: list[int]):
+    """Issue codes for the ticked trainees and redirect to their one-time xlsx."""
+    if not can(admin, Permission.MANAGE_TRAINEES):
+        raise DomainError("forbidden")
+    issued = activation_sheet.issue_for(admin, project, ids[: enrolling.MAX_BULK])
+    db.session.commit()
+    if not issued.rows:
+        flash("勾选的学员都已绑定微信（或已停用），没有生成激活码", "error")
+        return redirect(url_for("admin_pages.project_trainees", project_id=project.id))
+    token = shown_once.put(admin.id, {"kind": "activation_sheet", "rows": issued.rows})
+    return redirect(
+        url_for("admin_pages.activation_sheet_download", project_id=project.id, token=token)
+    )

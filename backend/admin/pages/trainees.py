@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
@@ -17,6 +19,7 @@ from backend.services import (
     dashboard,
     enrolling,
     live_status,
+    shown_once,
     trainee_detail,
     trainee_table,
 )
@@ -155,11 +158,46 @@ def register(bp: Blueprint) -> None:
     @bp.post("/trainees/<id:trainee_id>/activation-code")
     @admin_required(*MANAGERS)
     def trainee_activation_code(trainee_id: int):
-        """Issue an activation code and show it once."""
-        trainee = get_trainee_or_404(trainee_id, current_admin())
-        code = binding.issue_activation_code(trainee, current_admin())
+        """Issue an activation code, then redirect to the page that shows it once."""
+        admin = current_admin()
+        trainee = get_trainee_or_404(trainee_id, admin)
+        code, expires_at = binding.issue_activation_code(trainee, admin)
         db.session.commit()
-        return _detail(trainee, code=code)
+        # POST-redirect-GET: reloading the page showing the code must not issue another one.
+        token = shown_once.put(
+            admin.id,
+            {
+                "kind": "activation_code",
+                "trainee_id": trainee.id,
+                "code": code,
+                "expires_at": expires_at.isoformat(),
+            },
+        )
+        return redirect(
+            url_for(
+                "admin_pages.trainee_activation_code_shown",
+                trainee_id=trainee.id,
+                token=token,
+                **_project_arg(),
+            )
+        )
+
+    @bp.get("/trainees/<id:trainee_id>/activation-code/<token>")
+    @admin_required(*MANAGERS)
+    def trainee_activation_code_shown(trainee_id: int, token: str):
+        """The code just issued, once; a reload shows the trainee page without it."""
+        admin = current_admin()
+        trainee = get_trainee_or_404(trainee_id, admin)
+        payload = shown_once.take(admin.id, token)
+        if (
+            payload is None
+            or payload.get("kind") != "activation_code"
+            or payload.get("trainee_id") != trainee.id
+        ):
+            flash("激活码只显示一次，已经显示过。如学员未记下，请重新生成（旧码随即失效）", "error")
+            return _detail(trainee)
+        expires_at = datetime.fromisoformat(payload["expires_at"])
+        return _detail(trainee, code=(payload["code"], expires_at))
 
 
 def _project_arg() -> dict:

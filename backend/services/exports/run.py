@@ -13,6 +13,7 @@ from backend import audit
 from backend.errors import ApiError
 from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Project, Role
+from backend.services.exports import claim as claim_export
 from backend.services.exports import filing, hours_sheet, integrity, records, roster
 from backend.services.exports.writers import CSV_MIME, FORMATS, XLSX_MIME
 
@@ -23,6 +24,7 @@ KINDS = {
     "hours": ("课时及补贴明细", FORMATS),
     "records": ("培训情况记录", FORMATS),
     "integrity": ("诚信提示", FORMATS),
+    "claim": ("补贴申领名册及汇总", ("xlsx",)),
 }
 
 
@@ -73,7 +75,8 @@ def run_export(
         enterprise_id=project.enterprise_id,
         format=fmt,
         rows=count,
-        full_numbers=full_ids or (kind == "roster" and roster.shows_full_numbers(admin, project)),
+        full_numbers=full_ids
+        or (kind in ("roster", "claim") and roster.shows_full_numbers(admin, project)),
         role=Role(admin.role).value,
     )
     name = f"{stem}_{project.id}.{fmt}"
@@ -97,6 +100,13 @@ def collector_paused() -> Iterator[None]:
 
 
 def _write_xlsx(kind, path, admin, project, full_ids) -> int:
+    if kind == "claim":
+        from backend.services.claims.closing import claim_of
+
+        claim = claim_of(project)
+        if claim is None:
+            raise ApiError(404, "not_found", "培训项目结束后才有补贴申领名册")
+        return claim_export.write_claim_xlsx(path, admin, project, claim)
     if kind == "filing":
         filing.write_filing_xlsx(path, project)
         return 1

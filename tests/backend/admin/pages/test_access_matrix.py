@@ -43,7 +43,11 @@ PAGES = {
 
 ACTIONS = {
     "reveal_id": ("/admin/trainees/{trainee}/reveal-id", {}, MANAGE_SCOPED),
-    "activation_code": ("/admin/trainees/{unbound}/activation-code", {}, MANAGE_SCOPED),
+    "activation_code": (
+        "/admin/trainees/{unbound}/activation-code",
+        {},
+        _redirects(MANAGE_SCOPED),
+    ),
     "unbind": ("/admin/trainees/{trainee}/unbind", {}, _redirects(MANAGE_SCOPED)),
     "submit": ("/admin/projects/{draft}/submit", {}, _redirects(MANAGE_SCOPED)),
     "review": ("/admin/review/{filed}", {"decision": "approved"}, _redirects(REVIEWER)),

@@ -30,6 +30,7 @@ def _project_form(token: str, **overrides) -> dict:
         "person_in_charge": "李经理",
         "person_mobile": "139 0013 9000",
         "goal": "熟悉安全规程",
+        "attention_checks_enabled": "y",
         "institution-name": "",
         "institution-credit_code": "",
         "platform-name": "适岗平台",
@@ -323,3 +324,32 @@ def test_the_form_sets_the_face_check_policy(client, make, admin_login):
     assert client.post(f"/admin/projects/{project.id}/edit", data=form).status_code == 302
     make.session.expire_all()
     assert (project.face_check_at_check_in, project.face_check_interval_s) == (None, None)
+
+
+def test_the_form_sets_attention_checks_assessment_and_lesson_order(client, make, admin_login):
+    world = w.build(make)
+    token = w.sign_in("hr_a", world, make, admin_login, client)
+    form = _project_form(
+        token,
+        attention_check_interval_minutes="15",
+        assessment_required="y",
+        sequential="y",
+    )
+    assert client.post("/admin/projects/new", data=form).status_code == 302
+    project = make.session.scalar(select(Project).where(Project.name == "新员工岗前培训"))
+    assert project.attention_checks_enabled and project.attention_check_interval_s == 900
+    assert project.assessment_required and project.sequential
+    page = client.get(f"/admin/projects/{project.id}/edit").get_data(as_text=True)
+    assert 'id="learning-settings"' in page and 'value="15"' in page
+    # Unticked boxes switch them off; a blank interval is the policy's default.
+    form = _project_form(token, attention_check_interval_minutes="")
+    del form["attention_checks_enabled"]
+    assert client.post(f"/admin/projects/{project.id}/edit", data=form).status_code == 302
+    make.session.expire_all()
+    assert not project.attention_checks_enabled and project.attention_check_interval_s is None
+    assert not project.assessment_required and not project.sequential
+    bad = client.post(
+        f"/admin/projects/{project.id}/edit",
+        data=_project_form(token, attention_check_interval_minutes="1"),
+    )
+    assert bad.status_code == 422 and "应为5至240的整数" in bad.get_data(as_text=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 
-from backend.models import Enrolment, ProjectStatus, Role, Trainee
+from backend.models import ActivationCode, Enrolment, ProjectStatus, Role, Trainee
 from tests.factories import mobile
 
 
@@ -113,3 +116,33 @@ def test_withdraw_button_marks_a_learner_as_withdrawn(client, make, company, hr)
     assert "已退出本项目" in table and "已退出" in table
     detail = client.get(f"/admin/trainees/{trainee.id}?project={project.id}").text
     assert "已退出" in detail
+
+
+def test_bulk_activation_sheet_is_downloaded_once(client, make, company, hr):
+    _admin, csrf = hr
+    project = make.project(company, name="岗前培训")
+    people = [make.trainee(company, name=f"甲{n}") for n in range(2)]
+    bound = make.trainee(company, wx_openid="oBound")
+    for person in (*people, bound):
+        make.enrol(person, project)
+    make.session.commit()
+    table = client.get(f"/admin/projects/{project.id}/trainees").text
+    assert "生成激活码表" in table
+    response = client.post(
+        f"/admin/projects/{project.id}/trainees/bulk",
+        data={
+            "csrf_token": csrf,
+            "bulk": "activation_codes",
+            "trainee_id": [str(p.id) for p in (*people, bound)],
+        },
+    )
+    assert response.status_code == 302
+    download = client.get(response.headers["Location"])
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    assert [r[1] for r in rows] == ["甲0", "甲1"]  # the bound trainee gets none
+    assert all(re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", r[3]) for r in rows)
+    assert make.session.scalar(select(func.count(ActivationCode.id))) == 2
+    again = client.get(response.headers["Location"])
+    assert again.status_code == 410 and rows[0][3].encode() not in again.data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.models import (
     ActivationCode,
@@ -209,10 +209,17 @@ def test_activation_code_is_shown_once_and_stored_hashed(client, make, admin_log
     page = client.get(f"/admin/trainees/{world.unbound.id}").get_data(as_text=True)
     assert "/activation-code" in page and "/unbind" not in page
     url = f"/admin/trainees/{world.unbound.id}/activation-code"
-    response = client.post(url, data={"csrf_token": token})
+    posted = client.post(url, data={"csrf_token": token})
+    # POST-redirect-GET: the code is shown by the GET it redirects to.
+    assert posted.status_code == 302
+    response = client.get(posted.headers["Location"])
     assert response.headers["Cache-Control"] == "no-store"
     pattern = r'id="activation-code">([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})<'
     code = re.search(pattern, response.get_data(as_text=True)).group(1)
+    # Reloading that page neither shows the code again nor issues (and silently cancels) one.
+    reloaded = client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert code not in reloaded and "激活码只显示一次" in reloaded
+    assert make.session.scalar(select(func.count(ActivationCode.id))) == 1
     stored = make.session.scalar(select(ActivationCode))
     assert code.replace("-", "") not in stored.code_hash
     entry = make.session.scalar(

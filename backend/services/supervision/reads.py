@@ -1,0 +1,181 @@
+"""What a bureau's key may read, page by page: filings, claims, rosters, hours, credited spans.
+
+Every list is ordered by id and continues after a cursor (the last id seen), so a bureau's
+system reads incrementally: rows added since its last read come after its last cursor.
+Everything outside the key's cities is 404, never an empty page that would confirm it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from backend import pii
+from backend.extensions import db
+from backend.kernel.errors import NotFoundError
+from backend.models import (
+    BureauApiKey,
+    Claim,
+    CreditedSpan,
+    Enrolment,
+    Enterprise,
+    Project,
+    ProjectStatus,
+    Trainee,
+)
+from backend.services import hours
+from backend.services.claims.summary import summary
+
+
+def in_scope(key: BureauApiKey, enterprise_column):
+    """A WHERE clause: the enterprise lies in one of the key's cities."""
+    return enterprise_column.in_(
+        sa.select(Enterprise.id).where(Enterprise.city_code.in_(list(key.cities)))
+    )
+
+
+def project_in_scope(key: BureauApiKey, project_id: int) -> Project:
+    """A filed project of the key's cities, else 404."""
+    project = db.session.scalar(
+        sa.select(Project).where(
+            Project.id == project_id,
+            Project.status != ProjectStatus.DRAFT,
+            in_scope(key, Project.enterprise_id),
+        )
+    )
+    if project is None:
+        raise NotFoundError()
+    return project
+
+
+def _page(query: sa.Select, id_column, cursor: int, limit: int) -> Sequence:
+    return db.session.execute(
+        query.where(id_column > cursor).order_by(id_column).limit(limit)
+    ).all()
+
+
+def filings(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
+    """Filed projects (every status but draft) with their enterprise and 附件1 snapshot."""
+    query = (
+        sa.select(Project, Enterprise)
+        .join(Enterprise, Enterprise.id == Project.enterprise_id)
+        .where(Project.status != ProjectStatus.DRAFT, in_scope(key, Project.enterprise_id))
+    )
+    return [
+        {
+            "id": project.id,
+            "enterprise_id": enterprise.id,
+            "enterprise_name": enterprise.name,
+            "credit_code": enterprise.credit_code,
+            "city_code": enterprise.city_code,
+            "name": project.name,
+            "status": project.status.value,
+            "start_date": project.start_date,
+            "end_date": project.end_date,
+            "planned_class_hours": project.planned_class_hours,
+            "filed_at": project.filed_at,
+            "filing": project.filing_snapshot,
+        }
+        for project, enterprise in _page(query, Project.id, cursor, limit)
+    ]
+
+
+def claims(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
+    """Claims of closed projects with their totals per year and digest."""
+    query = sa.select(Claim).join(Project, Project.id == Claim.project_id)
+    query = query.where(in_scope(key, Project.enterprise_id))
+    result = []
+    for (claim,) in _page(query, Claim.id, cursor, limit):
+        totals = summary(claim)
+        result.append(
+            {
+                "id": claim.id,
+                "project_id": claim.project_id,
+                "status": claim.status.value,
+                "closed_at": claim.closed_at,
+                "digest": claim.digest,
+                "trainees": totals.trainees,
+                "qualifying_trainees": totals.qualifying,
+                "class_hours": totals.class_hours,
+                "subsidy_fen": totals.subsidy_fen,
+                "years": [vars(year) for year in totals.years],
+            }
+        )
+    return result
+
+
+def roster(key: BureauApiKey, project: Project, cursor: int, limit: int) -> list[dict]:
+    """The project's enrolled trainees; full ID numbers only for a key allowed them, each read
+    audit-logged."""
+    query = (
+        sa.select(Enrolment.id, Enrolment.withdrawn_at, Trainee)
+        .join(Trainee, Trainee.id == Enrolment.trainee_id)
+        .where(Enrolment.project_id == project.id)
+    )
+    rows = []
+    for enrolment_id, withdrawn_at, trainee in _page(query, Enrolment.id, cursor, limit):
+        if key.full_numbers:
+            id_number = pii.reveal_id_number(
+                trainee,
+                actor_kind="bureau_key",
+                actor_id=key.id,
+                purpose=f"监管平台名册读取（项目 {project.id}）",
+            )
+        else:
+            id_number = pii.masked_id_number(trainee)
+        rows.append(
+            {
+                "id": enrolment_id,
+                "trainee_id": trainee.id,
+                "name": trainee.name,
+                "gender": trainee.gender.value,
+                "id_number": id_number,
+                "account": trainee.account,
+                "withdrawn": withdrawn_at is not None,
+            }
+        )
+    return rows
+
+
+def trainee_hours(project: Project, cursor: int, limit: int) -> list[dict]:
+    """Per enrolled trainee (by trainee id): credit, class hours and subsidy (frozen once
+    closed, else live after the yearly cap)."""
+    lines = [
+        (row[0], line)
+        for row, line in hours.sheet_rows(project, order_by=(Enrolment.trainee_id,))
+        if row[0] > cursor
+    ][:limit]
+    return [
+        {
+            "id": trainee_id,
+            "trainee_id": trainee_id,
+            "credited_s": line.credited_s,
+            "class_hours": line.class_hours,
+            "subsidizable_hours": line.subsidizable_hours,
+            "subsidy_fen": line.subsidy_fen,
+        }
+        for trainee_id, line in lines
+    ]
+
+
+def spans(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) -> list[dict]:
+    """Credited spans, the evidence behind every credited second, of the key's cities."""
+    query = sa.select(CreditedSpan).join(Project, Project.id == CreditedSpan.project_id)
+    query = query.where(in_scope(key, Project.enterprise_id))
+    if project_id is not None:
+        project_in_scope(key, project_id)
+        query = query.where(CreditedSpan.project_id == project_id)
+    return [
+        {
+            "id": span.id,
+            "trainee_id": span.trainee_id,
+            "project_id": span.project_id,
+            "session_id": span.session_id,
+            "lesson_id": span.lesson_id,
+            "start_at": span.start_at,
+            "end_at": span.end_at,
+            "seconds": span.seconds,
+        }
+        for (span,) in _page(query, CreditedSpan.id, cursor, limit)
+    ]
