@@ -62,11 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
 
-    from backend.media import bp as media_bp
-    from backend.services.content.storage import storage_from_config
+    from backend import media
 
-    app.extensions["media_storage"] = storage_from_config(app)
-    app.register_blueprint(media_bp)
+    media.init_app(app)
 
     import miniprogram_api
 

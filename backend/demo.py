@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from backend import pii
+from backend import demo_learning, pii
 from backend.clock import today
 from backend.extensions import db
 from backend.models import (
@@ -119,6 +119,7 @@ def seed_demo() -> dict:
 
     _seed_questions(project)
 
+    trainees = []
     for seq, (name, gender, birth, digits, mobile, account) in enumerate(_ROSTER, start=1):
         trainee = Trainee(
             enterprise=enterprise, roster_seq=seq, name=name, gender=gender, account=account
@@ -127,6 +128,7 @@ def seed_demo() -> dict:
         pii.set_mobile(trainee, mobile)
         db.session.add(trainee)
         db.session.add(Enrolment(project=project, trainee=trainee))
+        trainees.append(trainee)
 
     db.session.add_all(
         [
@@ -152,6 +154,8 @@ def seed_demo() -> dict:
         ]
     )
     db.session.flush()
+    demo_learning.seed_media(project)
+    demo_learning.seed_history(project, trainees)
     return {"created": True, "enterprise_id": enterprise.id, "project_id": project.id}
 
 

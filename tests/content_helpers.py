@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 from functools import cache
 
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
 from backend.services.content import samples
 
 
@@ -48,11 +51,14 @@ class ContentAdmin:
     ):
         """POST /api/admin/courses/{id}/lessons as multipart."""
         form = {"title": fields.pop("title", "第一课"), "kind": kind, **fields}
-        form["file"] = (io.BytesIO(data), filename)
+        form["file"] = FileStorage(io.BytesIO(data), filename)
+        # Encoded in memory: the test client spools a large body to a file it never closes.
+        boundary, body = encode_multipart(form)
         response = self.client.post(
             f"/api/admin/courses/{course_id}/lessons",
-            data=form,
-            content_type="multipart/form-data",
+            input_stream=io.BytesIO(body),
+            content_length=len(body),
+            content_type=f"multipart/form-data; boundary={boundary}",
             headers=self.headers,
         )
         assert response.status_code == expect, response.get_json()

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from backend import pii
 from backend.demo import seed_demo
-from backend.models import AdminUser, Enrolment, Lesson, Question, Quiz, Trainee
+from backend.models import AdminUser, CreditedSpan, Enrolment, Lesson, Question, Quiz, Trainee
+from backend.services import record_chain
 from backend.validation import validate_resident_id
 
 
@@ -24,3 +25,9 @@ def test_seed_demo_is_valid_and_idempotent(app, make):
     assert count(Question) == 6  # four for quizzes, two in the attention pool
     assert count(Quiz) == 2
     assert count(AdminUser) == 3
+    # Every lesson plays a real generated video of its length; some learning happened.
+    storage = app.extensions["media_storage"]
+    for lesson in make.session.scalars(select(Lesson)):
+        assert lesson.duration_s == 2700 and storage.size(lesson.media_key) == lesson.media_bytes
+    assert count(CreditedSpan) == 12
+    assert record_chain.verify(first["project_id"]).ok

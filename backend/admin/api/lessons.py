@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from backend.admin.api.content_schemas import (
     LessonForm,
@@ -24,25 +24,20 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
+from backend.media import media_upload as mark_media_upload
 from backend.models import Course, Lesson
 from backend.services.content import lessons, uploads
-from backend.services.content.probe import human_bytes
 
 TAGS = ("content",)
 register("upload_incomplete", 400, "上传未完成（连接中断或内容不完整），请重新上传文件")
-# Room for the multipart framing and the text fields around the file.
-FORM_OVERHEAD = 1024 * 1024
 
 
 def media_upload(view: Callable) -> Callable:
-    """Let this request's body be as large as a media file (the app's default is 1 MB)."""
+    """A view receiving a media file: a body up to ``MEDIA_MAX_BYTES`` (``backend.media``,
+    a readable 413 above it), and a readable 400 for an upload cut short."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        limit = current_app.config["MEDIA_MAX_BYTES"]
-        request.max_content_length = limit + FORM_OVERHEAD
-        if (request.content_length or 0) > limit + FORM_OVERHEAD:
-            raise DomainError("media_too_large", limit=human_bytes(limit))
         # werkzeug drops a multipart body that ends early (a lost connection) without a word:
         # nothing parsed out of a non-empty body means the upload was cut off.
         multipart = request.mimetype.startswith("multipart/")
@@ -50,7 +45,7 @@ def media_upload(view: Callable) -> Callable:
             raise DomainError("upload_incomplete")
         return view(*args, **kwargs)
 
-    return wrapper
+    return mark_media_upload(wrapper)
 
 
 def _file_upload(required: bool) -> lessons.Upload | None:

@@ -2,10 +2,12 @@
 and never a lesson row without its file or a file without its row."""
 
 import io
+import struct
 
 import pytest
 import requests
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from backend.models import AuditLog, Lesson, Role
@@ -113,7 +115,7 @@ def test_a_file_over_the_limit_is_413(small_limit, app, make, company, hr, media
 def test_an_interrupted_upload_is_a_readable_400_and_leaves_nothing(app, client, make, company, hr):
     course = hr.create_course(company.id)
     boundary, body = encode_multipart(
-        {"title": "第一课", "kind": "video", "file": (io.BytesIO(video(3)), "a.mp4")}
+        {"title": "第一课", "kind": "video", "file": FileStorage(io.BytesIO(video(3)), "a.mp4")}
     )
     response = client.post(
         f"/api/admin/courses/{course['id']}/lessons",
@@ -271,3 +273,40 @@ def test_the_filesystem_backend_has_no_direct_upload(app, company, hr):
         json={"filename": "a.mp4", "bytes": 10},
     )
     assert answer["error"]["code"] == "direct_upload_unsupported"
+
+
+def padded_video(megabytes: int) -> bytes:
+    """A real MP4 followed by a ``free`` box: a valid video of about ``megabytes`` MB."""
+    padding = megabytes * 1024 * 1024
+    return video(3) + struct.pack(">I4s", padding + 8, b"free") + bytes(padding)
+
+
+def test_a_file_larger_than_ordinary_requests_uploads(app, make, company, hr):
+    course = hr.create_course(company.id)
+    lesson = hr.upload(course["id"], padded_video(3))
+    assert lesson["duration_s"] == 3 and lesson["media"]["bytes"] > 3 * 1024 * 1024
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
+    small_limit, app, client, make, company, hr
+):
+    course = hr.create_course(company.id)
+    boundary, body = encode_multipart(
+        {
+            "title": "第一课",
+            "kind": "video",
+            "file": FileStorage(io.BytesIO(padded_video(2)), "a.mp4"),
+        }
+    )
+    # The body from memory: the test client's own spooled file would stay open, never read.
+    response = client.post(
+        f"/api/admin/courses/{course['id']}/lessons",
+        input_stream=io.BytesIO(body),
+        content_length=len(body),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=hr.headers,
+    )
+    assert response.status_code == 413
+    answer = response.get_json()
+    assert answer["error"]["code"] == "media_too_large"
+    assert lesson_count(make) == 0 and stored_files(app, "filesystem") == []

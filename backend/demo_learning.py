@@ -1,0 +1,73 @@
+"""The demo's media and learning history: generated video in every lesson (encoded at seed
+time, no committed binary) and days of credited learning, so the player and charts show data."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, time, timedelta
+
+from backend.clock import LOCAL_TZ, today
+from backend.extensions import db
+from backend.models import CreditedSpan, LearningSession, LessonKind, Project, SessionStatus
+from backend.services import record_chain
+from backend.services.content import lessons, samples
+
+# One frame a second, 64×48: a 45-minute lesson is about 270 KB and 2 s to encode.
+LESSON_S = 45 * 60
+
+
+def seed_media(project: Project) -> None:
+    """Give every lesson of the project a generated video of its length, stored for real."""
+    clip = samples.video_bytes(LESSON_S, fps=1)
+    for course in project.courses:
+        for lesson in course.lessons:
+            media = lessons.store(
+                LessonKind.VIDEO, lessons.Upload("演示视频.mp4", io.BytesIO(clip))
+            )
+            lesson.kind = LessonKind.VIDEO
+            lesson.duration_s = media.duration_s
+            lesson.media_key = media.key
+            lesson.media_bytes = media.bytes
+            lesson.media_content_type = media.content_type
+            lesson.media_filename = media.filename
+
+
+def seed_history(project: Project, trainees: list) -> None:
+    """The first trainees learned on the past days: a whole lesson a day, at 10:00 China time."""
+    lessons_in_order = [lesson for course in project.courses for lesson in course.lessons]
+    spans = []
+    for n, trainee in enumerate(trainees[:3]):
+        for day, lesson in enumerate(lessons_in_order[: 5 - n]):
+            date = today() - timedelta(days=6 - day)
+            if date < project.start_date:
+                continue
+            start = datetime.combine(date, time(10, n * 10), LOCAL_TZ).astimezone(UTC)
+            end = start + timedelta(seconds=lesson.duration_s)
+            session = LearningSession(
+                trainee_id=trainee.id,
+                project_id=project.id,
+                lesson_id=lesson.id,
+                device="演示设备",
+                started_at=start,
+                last_beat_at=end,
+                ended_at=end,
+                last_position_s=lesson.duration_s,
+                status=SessionStatus.ENDED,
+                credited_s=lesson.duration_s,
+            )
+            db.session.add(session)
+            db.session.flush()
+            span = CreditedSpan(
+                trainee_id=trainee.id,
+                session_id=session.id,
+                lesson_id=lesson.id,
+                project_id=project.id,
+                start_at=start,
+                end_at=end,
+                seconds=lesson.duration_s,
+                device="演示设备",
+            )
+            db.session.add(span)
+            spans.append(span)
+    db.session.flush()
+    record_chain.append(record_chain.lock_head(project.id), spans)
