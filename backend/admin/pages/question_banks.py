@@ -180,7 +180,7 @@ def register(bp: Blueprint) -> None:
             if not upload.filename.lower().endswith(".xlsx"):
                 raise ApiError(400, "not_xlsx", "请上传 .xlsx 格式的题库文件")
             rows = bank_xlsx.parse_bank(upload.read(bank_xlsx.MAX_FILE_BYTES + 1))
-        except ApiError as exc:
+        except DomainError as exc:
             db.session.rollback()
             return _bank_page(course, exc.details, exc.message)
         start = question_bank.next_position(course.id)
