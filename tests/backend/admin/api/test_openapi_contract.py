@@ -12,6 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from backend.models import Role
 from backend.services import support
+from backend.services.supervision import keys
 
 EXPECTED = {
     ("/api/admin/me", "get"),
@@ -38,6 +39,8 @@ def world(make):
         "operator": make.admin(Role.OPERATOR),
         "enterprise_admin": make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise),
     }
+    reviewer = make.admin(Role.REVIEWER)
+    key, _ = keys.issue_key("深圳市人力资源和社会保障局", ["4403"], False, admins["operator"])
     make.session.commit()
     seeded = {
         "project_id": project.id,
@@ -46,6 +49,9 @@ def world(make):
         "trainee_id": trainee.id,
         "quiz_id": quiz.id,
         "thread_id": thread.id,
+        "enterprise_id": enterprise.id,
+        "admin_id": reviewer.id,
+        "key_id": key.id,
         "import_id": "none",
         "kind": "roster",
     }
