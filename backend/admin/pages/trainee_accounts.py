@@ -192,7 +192,9 @@ def _activation_sheet(admin, project: Project, ids: list[int]):
     """Issue codes for the ticked trainees and redirect to their one-time xlsx."""
     if not can(admin, Permission.MANAGE_TRAINEES):
         raise DomainError("forbidden")
-    issued = activation_sheet.issue_for(admin, project, ids[: enrolling.MAX_BULK])
+    issued = activation_sheet.issue_for(
+        admin, project, ids[: enrolling.MAX_BULK], client_address=client_address()
+    )
     db.session.commit()
     if not issued.rows:
         flash("勾选的学员都已绑定微信（或已停用），没有生成激活码", "error")
