@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, s
 
 from backend import pii
 from backend.extensions import db
+from backend.kernel.scope import project_roster
 from backend.models import CreditedSpan, Enrolment, Gender, Project, QuizAttempt, Trainee
 from backend.services import dashboard, hours, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
@@ -130,11 +131,7 @@ def _per_trainee(project: Project, aggregate):
 def _filtered(project: Project, params: TableParams, passed: Select | None) -> tuple[Select, dict]:
     """The enrolled trainees matching the query, and the extra columns it may sort on
     (``passed``: the SELECT of trainees who passed the assessment, None when it has none)."""
-    stmt = (
-        select(Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
-        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
-        .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
-    )
+    stmt = project_roster(project, Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
     credited = _per_trainee(project, func.coalesce(func.sum(CreditedSpan.seconds), 0))
     columns: dict = {
         # Who passed is the quiz service's rule; the table only filters and sorts by its answer.
