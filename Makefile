@@ -35,11 +35,12 @@ bench-heartbeat: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-## make bench-report: seeds its own PostgreSQL database (10k trainees, 1M sessions), times the
-## trainee table, the full hours xlsx and the bare SQL aggregate, prints the figures, drops it.
+## make bench-report: seeds two PostgreSQL databases of its own (10k trainees and 1M sessions, and
+## a tenth of that; ARGS="--trainees 100000 --sessions 10000000"), times the trainee table, the
+## full hours xlsx and the bare SQL aggregate, prints the figures against the targets, drops them.
 bench-report: $(STAMP)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/python -m bench.report
+		$(BIN)/python -m bench.report $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

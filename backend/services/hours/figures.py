@@ -61,6 +61,17 @@ def project_window(project: Project) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
+    """The project's dates cut at China-time new years: (year, start, end) in UTC."""
+    start, end = project_window(project)
+    windows = []
+    for year in range(project.start_date.year, project.end_date.year + 1):
+        new_year = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        next_year = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+        windows.append((year, max(start, new_year), min(end, next_year)))
+    return windows
+
+
 def in_window(project: Project):
     start, end = project_window(project)
     # Spans never cross a China-time midnight, so selecting by start is exact.

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
 from backend.models import (
     Claim,
@@ -21,7 +19,8 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import SubsidyPolicy, default_policy, policy_for
-from backend.services.hours.figures import EarnedHour, earned_hours, in_window, project_window
+from backend.services.hours.cap_walk import paid_in_order
+from backend.services.hours.figures import in_window, year_windows
 from backend.services.rows import plain_rows
 
 
@@ -46,17 +45,6 @@ class PersonYear:
     subsidizable_hours: int = 0
     subsidy_fen: int = 0
     allocations: dict[tuple[int, int], Allocation] = field(default_factory=dict)
-
-
-def year_windows(project: Project) -> list[tuple[int, datetime, datetime]]:
-    """The project's dates cut at China-time new years: (year, start, end) in UTC."""
-    start, end = project_window(project)
-    windows = []
-    for year in range(project.start_date.year, project.end_date.year + 1):
-        new_year = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-        next_year = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-        windows.append((year, max(start, new_year), min(end, next_year)))
-    return windows
 
 
 def year_sums_query(project: Project, trainee_ids=None):
@@ -132,35 +120,6 @@ def one_project_totals(
     return class_hours, paid, fen
 
 
-def _allocate_in_order(
-    result: dict[str, dict[int, PersonYear]],
-    earned: list[EarnedHour],
-    person_of,
-    policy: SubsidyPolicy,
-    rates: dict[int, int] | None = None,
-) -> None:
-    """Pay hours in the order they were earned until each person-year's cap is reached
-    (``policy``'s cap; each hour at its project's rate in ``rates``, else ``policy``'s)."""
-    rates = rates or {}
-    earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
-    for hour in earned:
-        person = person_of[hour.trainee_id]
-        year = local_date(hour.earned_at).year
-        record = result[person].setdefault(year, PersonYear(person, year))
-        key = (hour.trainee_id, hour.project_id)
-        share = record.allocations.setdefault(key, Allocation(*key))
-        record.class_hours += 1
-        share.class_hours += 1
-        if not hour.subsidizable:
-            continue
-        rate = rates.get(hour.project_id, policy.fen_per_class_hour)
-        fen = min(rate, policy.yearly_cap_fen_per_trainee - record.subsidy_fen)
-        record.subsidizable_hours += 1
-        record.subsidy_fen += fen
-        share.subsidizable_hours += 1
-        share.subsidy_fen += fen
-
-
 def yearly_subsidies(
     id_number_hashes, policy: SubsidyPolicy | None = None
 ) -> dict[str, dict[int, PersonYear]]:
@@ -229,17 +188,25 @@ def yearly_subsidies(
         if any(r.subsidy_fen > cap_policy.yearly_cap_fen_per_trainee for r in years.values())
     }
     if over_cap:
-        # The cap binds: which hours are paid depends on the order they were earned.
-        over_ids = [tid for tid, person in person_of.items() if person in over_cap]
-        earned: list[EarnedHour] = []
-        for project in projects:
-            if project.id not in frozen_ids:
-                earned += earned_hours(project, over_ids, policies[project.id])
-        restart = _frozen_allocations(list(over_cap), frozen_ids)
+        # The cap binds: which hours are paid depends on the order they were earned. Hours and
+        # subsidizable hours stay what the sums gave; only the money is paid again in order.
+        over = {tid: person for tid, person in person_of.items() if person in over_cap}
+        frozen_fen = {
+            (person, year): record.subsidy_fen
+            for person, years in _frozen_allocations(list(over_cap), frozen_ids).items()
+            for year, record in years.items()
+        }
+        open_projects = [project for project in projects if project.id not in frozen_ids]
+        paid = paid_in_order(
+            open_projects, policies, over, cap_policy.yearly_cap_fen_per_trainee, frozen_fen
+        )
         for person in over_cap:
-            result[person] = restart.get(person, {})
-        rates = {pid: p.fen_per_class_hour for pid, p in policies.items()}
-        _allocate_in_order(result, earned, person_of, cap_policy, rates)
+            for year, record in result[person].items():
+                record.subsidy_fen = 0
+                for (trainee_id, project_id), share in record.allocations.items():
+                    if project_id not in frozen_ids:
+                        share.subsidy_fen = paid.get((trainee_id, project_id, year), 0)
+                    record.subsidy_fen += share.subsidy_fen
     return dict(result)
 
 

@@ -2,12 +2,35 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from backend.clock import local_date
 from backend.policy import default_policy
 from backend.services import hours
-from backend.services.hours.subsidy import _allocate_in_order as allocate_in_order
+from backend.services.hours.subsidy import Allocation, PersonYear
 
 HOUR = 45 * 60
 MARCH = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+
+
+def allocate_in_order(result, earned, person_of, policy, rates=None) -> None:
+    """The reference: every earned hour in order, paid its rate until the person-year's cap."""
+    rates = rates or {}
+    earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))
+    for hour in earned:
+        person = person_of[hour.trainee_id]
+        year = local_date(hour.earned_at).year
+        record = result[person].setdefault(year, PersonYear(person, year))
+        key = (hour.trainee_id, hour.project_id)
+        share = record.allocations.setdefault(key, Allocation(*key))
+        record.class_hours += 1
+        share.class_hours += 1
+        if not hour.subsidizable:
+            continue
+        rate = rates.get(hour.project_id, policy.fen_per_class_hour)
+        fen = min(rate, policy.yearly_cap_fen_per_trainee - record.subsidy_fen)
+        record.subsidizable_hours += 1
+        record.subsidy_fen += fen
+        share.subsidizable_hours += 1
+        share.subsidy_fen += fen
 
 
 def test_the_yearly_cap_spans_projects_in_the_order_hours_were_earned(app, make):
@@ -93,3 +116,35 @@ def test_per_year_sums_agree_with_paying_every_hour_in_order(app, make):
     allocate_in_order(walked, earned, person_of, policy)
     assert fast == walked
     assert set(fast[ta.id_number_hash]) == {2026, 2027}
+
+
+def test_paying_in_order_where_the_cap_binds_agrees_with_the_hour_by_hour_walk(app, make):
+    """Over the cap, the statement that pays each hour in order gives exactly what walking
+    every earned hour in Python gives: interleaved learning in two projects, across a year."""
+    import random
+
+    rng = random.Random(20261202)
+    december = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    window = {"start_date": date(2026, 11, 1), "end_date": date(2027, 3, 31)}
+    (a, lesson_a, ta), (b, lesson_b, tb) = make.same_person_in_two_enterprises(
+        {"planned_class_hours": 30, **window}, {"planned_class_hours": 25, **window}
+    )
+    for day in range(60):
+        at = december + timedelta(days=day, hours=rng.randint(0, 6))
+        for trainee, lesson in rng.sample([(ta, lesson_a), (tb, lesson_b)], 2):
+            if rng.random() < 0.8:
+                at = make.learning(trainee, lesson, at, rng.randint(2, 9) * 900, piece_s=900)
+    policy = default_policy()
+    fast = hours.yearly_subsidies([ta.id_number_hash], policy)
+    person_of = {ta.id: ta.id_number_hash, tb.id: tb.id_number_hash}
+    walked: dict = {ta.id_number_hash: {}}
+    earned = hours.earned_hours(a, list(person_of), policy)
+    earned += hours.earned_hours(b, list(person_of), policy)
+    allocate_in_order(walked, earned, person_of, policy)
+    assert fast == walked
+    # The cap binds in 2026 and both projects have paid hours in it: the order decided.
+    year = fast[ta.id_number_hash][2026]
+    cap = policy.yearly_cap_fen_per_trainee
+    assert year.subsidy_fen == cap < year.subsidizable_hours * policy.fen_per_class_hour
+    assert all(share.subsidy_fen > 0 for share in year.allocations.values())
+    assert len(year.allocations) == 2
