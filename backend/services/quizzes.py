@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from backend import clock
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError, register
+from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import get_for_trainee
 from backend.models import (
     Enrolment,
     Project,
@@ -19,7 +20,6 @@ from backend.models import (
     Trainee,
 )
 from backend.services.content import catalog
-from backend.services.enrolments import enrolment_or_404
 
 register("quiz_retired", 409, "该测验已停用，不能再作答")
 register("quiz_retired_edit", 409, "该测验已停用，不能再修改")
@@ -88,11 +88,7 @@ def project_quizzes(project_id: int, *, retired: bool = False) -> list[Quiz]:
 
 def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:
     """A quiz of a project the trainee is enrolled in, else 404."""
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        raise NotFoundError("测验不存在")
-    enrolment_or_404(trainee, quiz.project_id)
-    return quiz
+    return get_for_trainee(Quiz, quiz_id, trainee, message="测验不存在")
 
 
 def attempt_stats(trainee_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, int | None, bool]]:
@@ -152,6 +148,24 @@ def assessment_passed(trainee_id: int, project_id: int) -> bool:
     if not quiz_ids:
         return False
     return len(_passed_pairs(quiz_ids, trainee_id)) == len(quiz_ids)
+
+
+def passed_all_query(project_id: int) -> Select | None:
+    """SELECT of the trainees who passed every assessment of the project; None when it has none.
+
+    Attempts left open past their deadline are scored first, in the caller's transaction."""
+    from backend.services.attempts import finish_expired  # attempts builds on this module
+
+    quiz_ids = _assessment_ids(project_id)
+    if not quiz_ids:
+        return None
+    finish_expired(quiz_ids, None)
+    return (
+        select(QuizAttempt.trainee_id)
+        .where(QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True))
+        .group_by(QuizAttempt.trainee_id)
+        .having(func.count(QuizAttempt.quiz_id.distinct()) == len(quiz_ids))
+    )
 
 
 def assessment_passed_by_trainee(project_id: int) -> dict[int, bool]:
