@@ -150,3 +150,28 @@ def test_a_zip_without_a_workbook_part_is_unreadable():
         archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
     with pytest.raises(xlsx_reader.Unreadable):
         xlsx_reader.read_first_sheet(out.getvalue(), LIMITS)
+
+
+INDEX_PARTS = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "_rels/.rels"]
+OTHER_PARTS = ["xl/styles.xml", "[Content_Types].xml", "xl/theme/theme1.xml", "docProps/core.xml"]
+
+
+@pytest.mark.parametrize("part", INDEX_PARTS)
+@pytest.mark.parametrize("damage", ["truncated", "dtd_entity"])
+def test_damaged_workbook_indexes_are_unreadable(part, damage):
+    damaged = hostile_xlsx.rewrite_sheet(BASE, hostile_xlsx.DAMAGES[damage], part)
+    with pytest.raises(xlsx_reader.Unreadable):
+        xlsx_reader.read_first_sheet(damaged, LIMITS)
+
+
+@pytest.mark.parametrize("part", OTHER_PARTS)
+@pytest.mark.parametrize("damage", list(hostile_xlsx.DAMAGES))
+def test_damage_elsewhere_gives_the_values_or_unreadable(part, damage):
+    # Parts that hold no cell values: python-calamine may read past them or refuse the file;
+    # either way the import answers, never a server error.
+    damaged = hostile_xlsx.rewrite_sheet(BASE, hostile_xlsx.DAMAGES[damage], part)
+    try:
+        rows = xlsx_reader.read_first_sheet(damaged, LIMITS)
+    except xlsx_reader.Unreadable:
+        return
+    assert rows == [["x"]]
