@@ -318,7 +318,11 @@ def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
     if session is None or session.trainee_id != trainee_id:
         raise NotFoundError("学习会话不存在")
     if session.status is SessionStatus.ACTIVE:
-        close(session, SessionStatus.ENDED, epoch_s(now()), tail=True, position_s=position_s)
+        now_s = epoch_s(now())
+        if live.peek(session.id) is None:
+            # Redis lost it: the time since its last drained beat is credited as at a beat.
+            resume_live(session, now_s)
+        close(session, SessionStatus.ENDED, now_s, tail=True, position_s=position_s)
     if session.status is not SessionStatus.ENDED:
         raise closed_error(session.status)
     lesson = db.session.get(Lesson, session.lesson_id)

@@ -191,3 +191,19 @@ def test_a_retried_or_overlapping_batch_adds_only_what_is_not_stored(
     assert _stored_s(me.trainee.id) == 120
     assert drain() == 0  # the stream's entries are all stored already
     _consistent(me, project)
+
+
+def test_checking_out_after_a_flush_credits_the_time_since_the_last_drained_beat(
+    app, client, make, redis_client, frozen_clock, drain
+):
+    me, project = _learner(client, make)
+    me.play(300)
+    drain()
+    me.play(30)
+    _flushall(app, redis_client)
+    frozen_clock.advance(20)
+    me.reauth()
+    assert me.end()["credited_s"] == 350  # from the drained beat at 300 s, 50 s before
+    drain()
+    assert _stored_s(me.trainee.id) == 350
+    _consistent(me, project)
