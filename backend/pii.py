@@ -47,12 +47,11 @@ def mobile_matches(trainee: Trainee, mobile: str) -> bool:
     return blind_index(mobile) == trainee.mobile_hash
 
 
-def reveal_id_number(trainee: Trainee, *, actor_kind: str, actor_id: int | None, purpose: str):
+def reveal_id_number(trainee: Trainee, actor: audit.Actor, *, purpose: str):
     """The full ID number; the access is written to the audit log."""
     audit.record(
         "pii.reveal_id_number",
-        actor_kind=actor_kind,
-        actor_id=actor_id,
+        actor,
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,
@@ -61,12 +60,11 @@ def reveal_id_number(trainee: Trainee, *, actor_kind: str, actor_id: int | None,
     return cipher().decrypt(trainee.id_number_enc)
 
 
-def reveal_mobile(trainee: Trainee, *, actor_kind: str, actor_id: int | None, purpose: str):
+def reveal_mobile(trainee: Trainee, actor: audit.Actor, *, purpose: str):
     """The full mobile; the access is written to the audit log."""
     audit.record(
         "pii.reveal_mobile",
-        actor_kind=actor_kind,
-        actor_id=actor_id,
+        actor,
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,

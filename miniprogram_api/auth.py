@@ -6,6 +6,7 @@ from flask import Blueprint, g
 from pydantic import Field, RootModel, model_validator
 
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.services import privacy, signin, tokens
@@ -97,10 +98,14 @@ def register(bp: Blueprint) -> None:
         notice = privacy.require_accepted(body.privacy_version)
         proof = signin.Proof(body.phone_code, body.encrypted_data, body.iv, body.activation_code)
         try:
-            result = signin.bind(body.bind_ticket, body.account, proof)
+            result = signin.bind(
+                body.bind_ticket, body.account, proof, client_address=client_address()
+            )
         except signin.BindFailed as exc:
             db.session.rollback()
-            signin.record_failed_bind(exc, body.account, proof.method)
+            signin.record_failed_bind(
+                exc, body.account, proof.method, client_address=client_address()
+            )
             db.session.commit()
             raise
         except DomainError:

@@ -76,7 +76,7 @@ def register(bp: Blueprint) -> None:
     @bp.post("/sessions/<id:session_id>/end")
     @endpoint(summary="签退：结束学习会话", body=EndRequest, response=EndResponse, tags=TAGS)
     def end_session(session_id, body):
-        result = sessions.check_out(g.trainee.id, session_id, body.position_s)
+        result = sessions.check_out(g.trainee, session_id, body.position_s)
         db.session.commit()
         return result
 

@@ -11,7 +11,8 @@ from pydantic import Field
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
 from backend.extensions import db
 from backend.kernel.errors import DomainError
-from backend.services import attempts, enrolments, quizzes
+from backend.kernel.scope import enrolment_for
+from backend.services import attempts, quizzes
 
 QuestionId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -104,7 +105,7 @@ def register(bp: Blueprint) -> None:
     @bp.get("/projects/<id:project_id>/quizzes")
     @endpoint(summary="项目的练习与考核", response=QuizListOut, tags=("quizzes",))
     def list_quizzes(project_id: int):
-        enrolments.enrolment_or_404(g.trainee, project_id)
+        enrolment_for(g.trainee, project_id)
         items = quizzes.project_quizzes(project_id)
         stats = quizzes.attempt_stats(g.trainee.id, [q.id for q in items])
         out = []

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import Field
 
 from backend.api import MAX_ID, RequestModel, ResponseModel, build_openapi, endpoint, set_auth_hook
+from backend.caller import client_address
 from backend.extensions import db
 from backend.services.supervision import keys, reads
 
@@ -180,7 +181,9 @@ def register(bp: Blueprint) -> None:
     )
     def supervision_roster(project_id: int, query: PageQuery):
         project = reads.project_in_scope(g.bureau_key, project_id)
-        items = reads.roster(g.bureau_key, project, query.cursor, query.limit)
+        items = reads.roster(
+            g.bureau_key, project, query.cursor, query.limit, client_address=client_address()
+        )
         db.session.commit()  # the audit entries of full reads
         return _paged(items, query)
 

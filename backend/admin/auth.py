@@ -16,6 +16,7 @@ from flask import (
 )
 
 from backend import audit
+from backend.caller import as_admin
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -136,7 +137,7 @@ def login():
 @admin_required()
 def logout():
     """Sign out."""
-    audit.record("admin.logout", actor_kind="admin", actor_id=current_admin().id)
+    audit.record("admin.logout", as_admin(current_admin()))
     db.session.commit()
     admin_sessions.end(session.get("admin_sid"))
     session.clear()

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select
-
-from backend.kernel.scope import get_scoped, visible_enterprises
+from backend.kernel.scope import get_scoped
 from backend.models import AdminUser, Enterprise, Project, Trainee
-
-
-def enterprise_condition(admin: AdminUser, column) -> ColumnElement[bool]:
-    """A WHERE clause limiting ``column`` (an enterprise id) to what ``admin`` may see."""
-    return visible_enterprises(admin, column)
-
-
-def scoped(query: Select, admin: AdminUser, column) -> Select:
-    """Restrict a query to the admin's enterprises."""
-    return query.where(visible_enterprises(admin, column))
 
 
 def get_enterprise_or_404(enterprise_id: int, admin: AdminUser) -> Enterprise:

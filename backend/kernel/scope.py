@@ -23,6 +23,7 @@ from backend.models import (
     Enrolment,
     Enterprise,
     Evaluation,
+    FaceCheck,
     LearningSession,
     Lesson,
     Project,
@@ -107,15 +108,40 @@ def scope_query(query: Select, model: type, actor: AdminUser) -> Select:
     return query.where(visible_enterprises(actor, column))
 
 
-def get_scoped(model: type[M], object_id: int, actor: AdminUser, *, lock: bool = False) -> M:
+def _locked(query: Select, model: type) -> Select:
+    # Re-read under the lock: an object already in the session must show the locked row.
+    return query.with_for_update(of=model).execution_options(populate_existing=True)
+
+
+def get_scoped(
+    model: type[M],
+    object_id: int,
+    actor: AdminUser,
+    *,
+    lock: bool = False,
+    message: str | None = None,
+) -> M:
     """The ``model`` row with ``object_id`` if ``actor`` may see it, else 404."""
     query = scope_query(select(model).where(model.id == object_id), model, actor)
-    if lock:
-        query = query.with_for_update(of=model)
-    obj = db.session.scalar(query)
+    obj = db.session.scalar(_locked(query, model) if lock else query)
     if obj is None:
-        raise NotFoundError()
+        raise NotFoundError(message)
     return obj
+
+
+def project_roster(project: Project, *columns) -> Select:
+    """A query over the trainees enrolled in ``project`` (Enrolment joined), only those of the
+    project's own enterprise (``columns``: what to select, the Trainee by default)."""
+    return (
+        select(*(columns or (Trainee,)))
+        .select_from(Trainee)
+        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
+        .where(
+            Enrolment.project_id == project.id,
+            # A stray enrolment of another enterprise's trainee must not show them.
+            Trainee.enterprise_id == project.enterprise_id,
+        )
+    )
 
 
 # ---- the trainee side ------------------------------------------------------------------------
@@ -166,6 +192,7 @@ TRAINEE_PATHS: dict[type, TraineePath] = {
     SupportThread: _owned_by(SupportThread.trainee_id),
     Evaluation: _owned_by(Evaluation.trainee_id),
     AttentionCheck: _owned_by(AttentionCheck.trainee_id),
+    FaceCheck: _owned_by(FaceCheck.trainee_id),
 }
 
 
@@ -189,9 +216,7 @@ def get_for_trainee(
 ) -> M:
     """The ``model`` row with ``object_id`` if it belongs to ``trainee``'s learning, else 404."""
     query = trainee_query(select(model).where(model.id == object_id), model, trainee)
-    if lock:
-        query = query.with_for_update(of=model)
-    obj = db.session.scalar(query)
+    obj = db.session.scalar(_locked(query, model) if lock else query)
     if obj is None:
         raise NotFoundError(message)
     return obj
@@ -211,7 +236,8 @@ def enrolment_for(
         )
     )
     if lock:
-        query = query.with_for_update(of=Enrolment)
+        # Serializes a trainee's attempt starts (and the like) in one project under double taps.
+        query = _locked(query, Enrolment)
     enrolment = db.session.scalar(query)
     if enrolment is None:
         raise NotFoundError(message or "培训项目不存在或你未报名该项目")

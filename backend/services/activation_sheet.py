@@ -26,7 +26,9 @@ class Issued:
     skipped_bound: int
 
 
-def issue_for(actor: AdminUser, project: Project, trainee_ids: list[int]) -> Issued:
+def issue_for(
+    actor: AdminUser, project: Project, trainee_ids: list[int], *, client_address: str
+) -> Issued:
     """A new code for each selected trainee of the project's enterprise not yet bound."""
     wanted = list(dict.fromkeys(trainee_ids))
     trainees = db.session.scalars(
@@ -41,7 +43,9 @@ def issue_for(actor: AdminUser, project: Project, trainee_ids: list[int]) -> Iss
         if trainee.wx_openid is not None or not trainee.active:
             skipped += 1
             continue
-        code, expires_at = binding.issue_activation_code(trainee, actor)
+        code, expires_at = binding.issue_activation_code(
+            trainee, actor, client_address=client_address
+        )
         rows.append(
             {
                 "name": trainee.name,

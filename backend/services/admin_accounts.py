@@ -62,6 +62,7 @@ def create(
     display_name: str,
     role: Role,
     enterprise_id: int | None,
+    client_address: str,
 ) -> tuple[AdminUser, str]:
     """Create an enterprise admin or reviewer with a temporary password (returned once)."""
     if role not in CREATABLE_ROLES:
@@ -92,11 +93,11 @@ def create(
     )
     db.session.add(admin)
     db.session.flush()
-    _audit("admin.created", actor, admin, role=role.value)
+    _audit("admin.created", actor, client_address, admin, role=role.value)
     return admin, password
 
 
-def set_active(actor: AdminUser, admin: AdminUser, active: bool) -> None:
+def set_active(actor: AdminUser, admin: AdminUser, active: bool, *, client_address: str) -> None:
     """Disable (sessions end at once) or re-enable an admin account."""
     if admin.id == actor.id and not active:
         raise DomainError("cannot_disable_self")
@@ -105,21 +106,23 @@ def set_active(actor: AdminUser, admin: AdminUser, active: bool) -> None:
     admin.active = active
     if not active:
         admin_sessions.end_all(admin.id)
-    _audit("admin.enabled" if active else "admin.disabled", actor, admin)
+    _audit("admin.enabled" if active else "admin.disabled", actor, client_address, admin)
 
 
-def reset_password(actor: AdminUser, admin: AdminUser) -> str:
+def reset_password(actor: AdminUser, admin: AdminUser, *, client_address: str) -> str:
     """A temporary password that must be changed at the next sign-in; sessions end."""
     password = temporary_password()
     admin.password_hash = generate_password_hash(password)
     admin.must_change_password = True
     admin.password_changed_at = now()
     admin_sessions.end_all(admin.id)
-    _audit("admin.password_reset", actor, admin)
+    _audit("admin.password_reset", actor, client_address, admin)
     return password
 
 
-def change_own_password(admin: AdminUser, current: str, new: str, session_id: str | None) -> None:
+def change_own_password(
+    admin: AdminUser, current: str, new: str, session_id: str | None, *, client_address: str
+) -> None:
     """Change one's own password; the other sessions of the account end."""
     if not check_password_hash(admin.password_hash, current or ""):
         raise DomainError("wrong_password")
@@ -130,15 +133,14 @@ def change_own_password(admin: AdminUser, current: str, new: str, session_id: st
     admin.must_change_password = False
     admin.password_changed_at = now()
     admin_sessions.end_all(admin.id, keep=session_id)
-    _audit("admin.password_changed", admin, admin)
+    _audit("admin.password_changed", admin, client_address, admin)
 
 
-def _audit(action: str, actor: AdminUser, admin: AdminUser, **detail) -> None:
+def _audit(action: str, actor: AdminUser, client_address: str, admin: AdminUser, **detail) -> None:
     # Never the password itself, not even a temporary one.
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="admin_user",
         object_id=admin.id,
         enterprise_id=admin.enterprise_id,

@@ -64,8 +64,7 @@ def authenticate(username: str, password: str, ip: str) -> AdminUser:
         failures, username_failures = _count_failure(username, ip)
         audit.record(
             "admin.login_failed",
-            actor_kind="admin",
-            actor_id=admin.id if admin else None,
+            audit.admin(admin, ip),
             username=username[:64],
             failures=failures,
             username_failures=username_failures,
@@ -75,5 +74,5 @@ def authenticate(username: str, password: str, ip: str) -> AdminUser:
     # start afresh every time the owner signs in.
     redis_store.client.delete(_pair_key(username, ip))
     admin.last_login_at = now()
-    audit.record("admin.login", actor_kind="admin", actor_id=admin.id)
+    audit.record("admin.login", audit.admin(admin, ip))
     return admin

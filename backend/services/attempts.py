@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from backend import clock
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError
+from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import enrolment_for, get_for_trainee
 from backend.models import (
     AttemptAnswer,
     Question,
@@ -23,7 +24,6 @@ from backend.models import (
 )
 from backend.services import enrolling, question_bank
 from backend.services.content import catalog
-from backend.services.enrolments import enrolment_or_404
 from backend.services.question_bank import LETTERS, normalize_letters
 from backend.services.quizzes import attempts_left
 
@@ -57,7 +57,7 @@ def start_attempt(
 ) -> tuple[QuizAttempt, bool]:
     """Start an attempt, or return the trainee's open one; the flag says whether it resumed."""
     rng = rng or _system_random
-    enrolment = enrolment_or_404(trainee, quiz.project_id, lock=True)
+    enrolment = enrolment_for(trainee, quiz.project_id, lock=True)
     enrolling.ensure_not_withdrawn(enrolment)
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
@@ -99,15 +99,7 @@ def start_attempt(
 
 def attempt_for_trainee(trainee: Trainee, attempt_id: int, *, lock: bool = False) -> QuizAttempt:
     """The trainee's own attempt; anyone else's is 404."""
-    query = select(QuizAttempt).where(
-        QuizAttempt.id == attempt_id, QuizAttempt.trainee_id == trainee.id
-    )
-    if lock:
-        query = query.with_for_update()
-    attempt = db.session.scalar(query)
-    if attempt is None:
-        raise NotFoundError("作答记录不存在")
-    return attempt
+    return get_for_trainee(QuizAttempt, attempt_id, trainee, lock=lock, message="作答记录不存在")
 
 
 def _shown_to_bank(attempt: QuizAttempt, question_id: int, shown: str) -> str:

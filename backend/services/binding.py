@@ -40,7 +40,9 @@ def trainee_by_openid(openid: str) -> Trainee | None:
     return db.session.scalar(select(Trainee).where(Trainee.wx_openid == openid))
 
 
-def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: str) -> None:
+def bind_wechat(
+    trainee: Trainee, openid: str, unionid: str | None, *, method: str, client_address: str
+) -> None:
     """Bind ``openid`` to ``trainee`` (one each way); 409 when either side is already taken."""
     other = trainee_by_openid(openid)
     if other is not None and other.id != trainee.id:
@@ -65,8 +67,7 @@ def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: s
         raise account_already_bound()
     audit.record(
         "trainee.wechat_bound",
-        actor_kind="trainee",
-        actor_id=trainee.id,
+        audit.trainee(trainee, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,
@@ -74,7 +75,7 @@ def bind_wechat(trainee: Trainee, openid: str, unionid: str | None, *, method: s
     )
 
 
-def unbind_wechat(trainee: Trainee, actor: AdminUser) -> None:
+def unbind_wechat(trainee: Trainee, actor: AdminUser, *, client_address: str) -> None:
     """Remove the trainee's WeChat binding and revoke every token of the trainee."""
     if trainee.wx_openid is None:
         raise DomainError("wechat_not_bound", "该学员尚未绑定微信")
@@ -86,8 +87,7 @@ def unbind_wechat(trainee: Trainee, actor: AdminUser) -> None:
     tokens.revoke_all(trainee.id)
     audit.record(
         "trainee.wechat_unbound",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,
@@ -110,7 +110,9 @@ def _code_hash(code: str) -> str:
     return pii.blind_index("activation-code:" + normalize_code(code))
 
 
-def issue_activation_code(trainee: Trainee, actor: AdminUser) -> tuple[str, datetime]:
+def issue_activation_code(
+    trainee: Trainee, actor: AdminUser, *, client_address: str
+) -> tuple[str, datetime]:
     """A new one-time code for the trainee (earlier unused ones stop working); returned once."""
     if trainee.wx_openid is not None:
         raise DomainError("account_already_bound", "该学员已绑定微信，如需更换请先解绑再生成激活码")
@@ -137,8 +139,7 @@ def issue_activation_code(trainee: Trainee, actor: AdminUser) -> tuple[str, date
     db.session.flush()
     audit.record(
         "trainee.activation_code_issued",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,

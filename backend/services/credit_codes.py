@@ -18,6 +18,7 @@ def set_credit_code(
     code: str,
     *,
     actor: AdminUser,
+    client_address: str,
     override_reason: str | None = None,
 ) -> None:
     """Validate and set ``holder.credit_code``; a bad checksum needs an operator and a reason."""
@@ -44,8 +45,7 @@ def set_credit_code(
         db.session.flush()
     audit.record(
         "credit_code.override",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type=type(holder).__tablename__,
         object_id=holder.id,
         enterprise_id=holder.id if isinstance(holder, Enterprise) else None,

@@ -41,7 +41,9 @@ class Enrolled:
     trainee_ids: list[int]
 
 
-def enrol(actor: AdminUser, project: Project, trainee_ids: list[int]) -> Enrolled:
+def enrol(
+    actor: AdminUser, project: Project, trainee_ids: list[int], *, client_address: str
+) -> Enrolled:
     """Enrol trainees of the project's enterprise; anyone else's trainee is a 404."""
     lifecycle.ensure(project, Activity.IMPORT_ROSTER)
     wanted = list(dict.fromkeys(trainee_ids))
@@ -77,8 +79,7 @@ def enrol(actor: AdminUser, project: Project, trainee_ids: list[int]) -> Enrolle
     db.session.flush()
     audit.record(
         "enrolment.enrol",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,
@@ -126,7 +127,7 @@ def close_open_sessions_in(trainee_id: int, project_id: int) -> None:
         sessions.close(session, SessionStatus.SUPERSEDED, now_s)
 
 
-def withdraw(actor: AdminUser, project: Project, trainee: Trainee) -> str:
+def withdraw(actor: AdminUser, project: Project, trainee: Trainee, *, client_address: str) -> str:
     """Take a trainee out of a project: ``removed`` without records, else ``withdrawn``."""
     lifecycle.ensure(project, Activity.IMPORT_ROSTER)
     enrolment = db.session.scalar(
@@ -147,8 +148,7 @@ def withdraw(actor: AdminUser, project: Project, trainee: Trainee) -> str:
         outcome = "removed"
     audit.record(
         f"enrolment.{outcome}",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=project.enterprise_id,

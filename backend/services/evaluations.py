@@ -10,8 +10,8 @@ from backend import clock
 from backend.extensions import db
 from backend.kernel.errors import NotFoundError
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import enrolment_for
 from backend.models import Evaluation, Trainee
-from backend.services.enrolments import enrolment_or_404
 
 SCORES = ("overall", "content", "teaching", "platform")
 
@@ -29,7 +29,7 @@ class Ratings:
 
 def save_evaluation(trainee: Trainee, project_id: int, ratings: Ratings) -> tuple[Evaluation, bool]:
     """Create or change the trainee's evaluation; True when it was created."""
-    enrolment = enrolment_or_404(trainee, project_id, lock=True)
+    enrolment = enrolment_for(trainee, project_id, lock=True)
     ensure(enrolment.project, Activity.EVALUATE)
     evaluation = own_evaluation(trainee.id, project_id)
     created = evaluation is None
@@ -54,7 +54,7 @@ def own_evaluation(trainee_id: int, project_id: int) -> Evaluation | None:
 
 def evaluation_for_trainee(trainee: Trainee, project_id: int) -> Evaluation:
     """The trainee's own evaluation, else 404."""
-    enrolment_or_404(trainee, project_id)
+    enrolment_for(trainee, project_id)
     evaluation = own_evaluation(trainee.id, project_id)
     if evaluation is None:
         raise NotFoundError("你还没有评价该培训项目")

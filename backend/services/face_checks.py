@@ -15,10 +15,11 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from backend import pii
+from backend import audit, pii
 from backend.clock import LOCAL_TZ, now
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError, register
+from backend.kernel.errors import DomainError, register
+from backend.kernel.scope import get_for_trainee
 from backend.models import (
     CreditedSpan,
     FaceCheck,
@@ -119,9 +120,7 @@ def start(session: LearningSession, trigger: FaceCheckTrigger, now_s: int) -> Fa
     if not trainee.wx_openid:
         raise DomainError("wechat_not_bound")
     seq = "sg" + secrets.token_hex(12)
-    id_number = pii.reveal_id_number(
-        trainee, actor_kind="system", actor_id=None, purpose="face_check"
-    )
+    id_number = pii.reveal_id_number(trainee, audit.SYSTEM, purpose="face_check")
     try:
         started = gateway().get_verify_id(seq, trainee.name, id_number, trainee.wx_openid)
     except WeChatUnavailable:
@@ -185,9 +184,7 @@ def _classify(verify_ret: int) -> tuple[FaceCheckOutcome, str | None]:
 
 def _ask_wechat(check: FaceCheck) -> tuple[FaceCheckOutcome, str | None]:
     trainee = db.session.get(Trainee, check.trainee_id)
-    id_number = pii.reveal_id_number(
-        trainee, actor_kind="system", actor_id=None, purpose="face_check"
-    )
+    id_number = pii.reveal_id_number(trainee, audit.SYSTEM, purpose="face_check")
     try:
         verify_ret = gateway().query_verify_info(
             check.verify_id, check.out_seq_no, trainee.name, id_number, trainee.wx_openid or ""
@@ -203,13 +200,7 @@ def _ask_wechat(check: FaceCheck) -> tuple[FaceCheckOutcome, str | None]:
 
 def result(trainee: Trainee, check_id: int) -> dict:
     """Ask WeChat how the trainee's face check went and settle the time it held."""
-    check = db.session.scalar(
-        sa.select(FaceCheck)
-        .where(FaceCheck.id == check_id, FaceCheck.trainee_id == trainee.id)
-        .with_for_update()
-    )
-    if check is None:
-        raise NotFoundError("人脸核身不存在")
+    check = get_for_trainee(FaceCheck, check_id, trainee, lock=True, message="人脸核身不存在")
     if check.outcome is FaceCheckOutcome.PASSED:
         return {"passed": True}  # a retried request
     if check.outcome is not FaceCheckOutcome.PENDING:

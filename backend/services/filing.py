@@ -75,7 +75,7 @@ register("comment_required", 422, "退回时请填写审核意见")
 register("decision_invalid", 422, "请选择通过或退回")
 
 
-def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
+def _credit_code(holder, data: Mapping, field: str, actor: AdminUser, client_address: str) -> None:
     code = data["credit_code"]
     model = type(holder)
     clash = db.session.scalar(
@@ -86,7 +86,13 @@ def _credit_code(holder, data: Mapping, field: str, actor: AdminUser) -> None:
     if clash is not None and model is Enterprise:
         raise _credit_code_taken(field)
     try:
-        set_credit_code(holder, code, actor=actor, override_reason=data.get("override_reason"))
+        set_credit_code(
+            holder,
+            code,
+            actor=actor,
+            client_address=client_address,
+            override_reason=data.get("override_reason"),
+        )
     except DomainError as exc:
         raise FieldError(field, exc.status, exc.code, exc.message) from None
 
@@ -122,16 +128,15 @@ def _is_enterprise_code_clash(exc: IntegrityError) -> bool:
     return constraint == "uq_enterprise_credit_code" or "enterprise.credit_code" in str(exc.orig)
 
 
-def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
+def create_enterprise(data: Mapping, actor: AdminUser, *, client_address: str) -> Enterprise:
     """Register an enterprise (operators only)."""
     enterprise = Enterprise(**{k: data[k] for k in ENTERPRISE_FIELDS})
     with _enterprise_code_race("credit_code"):
-        _credit_code(enterprise, data, "credit_code", actor)
+        _credit_code(enterprise, data, "credit_code", actor, client_address)
         db.session.add(enterprise)
     audit.record(
         "enterprise.create",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="enterprise",
         object_id=enterprise.id,
         enterprise_id=enterprise.id,
@@ -139,16 +144,20 @@ def create_enterprise(data: Mapping, actor: AdminUser) -> Enterprise:
     return enterprise
 
 
-def update_enterprise(enterprise: Enterprise, data: Mapping, actor: AdminUser) -> None:
+def update_enterprise(
+    enterprise: Enterprise, data: Mapping, actor: AdminUser, *, client_address: str
+) -> None:
     """Change an enterprise's filing data (section one of 附件1)."""
     for key in ENTERPRISE_FIELDS:
         setattr(enterprise, key, data[key])
     if data["credit_code"].strip().upper() != enterprise.credit_code:
         with _enterprise_code_race("credit_code"):
-            _credit_code(enterprise, data, "credit_code", actor)
+            _credit_code(enterprise, data, "credit_code", actor, client_address)
 
 
-def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> None:
+def _institution(
+    project: Project, data: Mapping | None, actor: AdminUser, client_address: str
+) -> None:
     if not data or not (data.get("name") or "").strip():
         project.institution = None
         return
@@ -159,7 +168,7 @@ def _institution(project: Project, data: Mapping | None, actor: AdminUser) -> No
         institution = db.session.scalar(select(Institution).where(Institution.credit_code == code))
     if institution is None:
         institution = Institution(**{k: data[k] for k in INSTITUTION_FIELDS})
-        _credit_code(institution, data, "institution-credit_code", actor)
+        _credit_code(institution, data, "institution-credit_code", actor, client_address)
     elif _in_other_filings(institution, project):
         # Another enterprise's filing, or one already submitted, shows this institution: its
         # registered data is kept as is (blank fields take it), and a different value is refused.
@@ -247,7 +256,12 @@ def _learning_settings(project: Project, data: Mapping) -> None:
 
 
 def save_project(
-    project: Project | None, enterprise: Enterprise, data: Mapping, actor: AdminUser
+    project: Project | None,
+    enterprise: Enterprise,
+    data: Mapping,
+    actor: AdminUser,
+    *,
+    client_address: str,
 ) -> Project:
     """Create or change a project's filing data; only a draft or returned filing can change."""
     # The enterprise must be one the actor may see (a 404 otherwise, never a hint).
@@ -272,14 +286,13 @@ def save_project(
     _face_check_policy(project, data)
     _learning_settings(project, data)
     db.session.flush()
-    _institution(project, data.get("institution"), actor)
+    _institution(project, data.get("institution"), actor, client_address)
     _platform(project, data.get("platform"))
     _plan_rows(project, data.get("plan_rows") or [])
     db.session.flush()
     audit.record(
         "project.create" if created else "project.update",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=enterprise.id,
@@ -287,7 +300,7 @@ def save_project(
     return project
 
 
-def submit_for_filing(project: Project, actor: AdminUser) -> None:
+def submit_for_filing(project: Project, actor: AdminUser, *, client_address: str) -> None:
     """Submit a draft (or returned) project for filing: draft → filed."""
     ensure(project, Activity.SUBMIT)
     form = filing_form(project)
@@ -298,8 +311,7 @@ def submit_for_filing(project: Project, actor: AdminUser) -> None:
     project.filed_at = now()
     audit.record(
         "project.submit",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,
@@ -381,7 +393,9 @@ def _namespace(fields: dict | None) -> SimpleNamespace | None:
     return None if fields is None else SimpleNamespace(**fields)
 
 
-def review_filing(project: Project, decision: str, comment: str, actor: AdminUser) -> None:
+def review_filing(
+    project: Project, decision: str, comment: str, actor: AdminUser, *, client_address: str
+) -> None:
     """A reviewer approves a filed project or returns it with a comment."""
     ensure(project, Activity.REVIEW)
     comment = (comment or "").strip()
@@ -395,8 +409,7 @@ def review_filing(project: Project, decision: str, comment: str, actor: AdminUse
     project.reviewed_at = now()
     audit.record(
         "project.review",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,

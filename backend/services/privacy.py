@@ -70,7 +70,7 @@ def retention_ends(trainee: Trainee) -> date:
     return start + timedelta(days=default_policy().personal_data_retention_days + 1)
 
 
-def erase(actor: AdminUser, trainee: Trainee) -> None:
+def erase(actor: AdminUser, trainee: Trainee, *, client_address: str) -> None:
     """Replace the person's data by tombstones; credited spans, sessions and figures stay."""
     if trainee.erased_at is not None:
         raise DomainError("already_erased")
@@ -96,8 +96,7 @@ def erase(actor: AdminUser, trainee: Trainee) -> None:
     )
     audit.record(
         "trainee.erased",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,

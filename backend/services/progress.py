@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backend.extensions import db
+from backend.kernel.scope import enrolment_for
 from backend.models import (
     CreditedSpan,
     LearningSession,
@@ -16,7 +17,6 @@ from backend.models import (
 from backend.policy import SubsidyPolicy, policy_for
 from backend.services import live
 from backend.services.content import catalog, delivery
-from backend.services.enrolments import enrolment_or_404
 
 
 def completion_threshold_s(duration_s: int, policy: SubsidyPolicy) -> int:
@@ -63,7 +63,7 @@ def credited_until_s(trainee_id: int) -> int:
 
 def enrolled_project(trainee: Trainee, project_id: int) -> Project:
     """The project if the trainee is enrolled in it, else 404."""
-    return enrolment_or_404(trainee, project_id, message="未找到你参加的该培训项目").project
+    return enrolment_for(trainee, project_id, message="未找到你参加的该培训项目").project
 
 
 def project_lessons(trainee: Trainee, project_id: int) -> dict:

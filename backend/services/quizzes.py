@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from backend import clock
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError, register
+from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import get_for_trainee
 from backend.models import (
     Enrolment,
     Project,
@@ -19,7 +20,6 @@ from backend.models import (
     Trainee,
 )
 from backend.services.content import catalog
-from backend.services.enrolments import enrolment_or_404
 
 register("quiz_retired", 409, "该测验已停用，不能再作答")
 register("quiz_retired_edit", 409, "该测验已停用，不能再修改")
@@ -88,11 +88,7 @@ def project_quizzes(project_id: int, *, retired: bool = False) -> list[Quiz]:
 
 def quiz_for_trainee(trainee: Trainee, quiz_id: int) -> Quiz:
     """A quiz of a project the trainee is enrolled in, else 404."""
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        raise NotFoundError("测验不存在")
-    enrolment_or_404(trainee, quiz.project_id)
-    return quiz
+    return get_for_trainee(Quiz, quiz_id, trainee, message="测验不存在")
 
 
 def attempt_stats(trainee_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, int | None, bool]]:

@@ -64,7 +64,9 @@ def refresh_city(enterprise: Enterprise) -> None:
         enterprise.city_code = city_from_credit_code(enterprise.credit_code)
 
 
-def override_city(enterprise: Enterprise, city_code: str | None, reason: str, actor) -> None:
+def override_city(
+    enterprise: Enterprise, city_code: str | None, reason: str, actor, *, client_address: str
+) -> None:
     """Set the enterprise's city by hand (``None``: back to the credit code's), audit-logged."""
     if city_code is not None and city_code not in CITIES:
         raise DomainError("unknown_city")
@@ -77,8 +79,7 @@ def override_city(enterprise: Enterprise, city_code: str | None, reason: str, ac
     refresh_city(enterprise)
     audit.record(
         "enterprise.city_override",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="enterprise",
         object_id=enterprise.id,
         enterprise_id=enterprise.id,
@@ -94,7 +95,9 @@ def reviewer_cities(actor: AdminUser) -> list[str] | None:
     return cities or None
 
 
-def set_reviewer_cities(reviewer: AdminUser, cities: list[str], actor: AdminUser) -> None:
+def set_reviewer_cities(
+    reviewer: AdminUser, cities: list[str], actor: AdminUser, *, client_address: str
+) -> None:
     """Bind a reviewer to cities (empty: the whole province), audit-logged."""
     unknown = [c for c in cities if c not in CITIES]
     if unknown:
@@ -102,8 +105,7 @@ def set_reviewer_cities(reviewer: AdminUser, cities: list[str], actor: AdminUser
     reviewer.cities = sorted(set(cities)) or None
     audit.record(
         "admin.cities",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="admin_user",
         object_id=reviewer.id,
         cities=reviewer.cities,

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from backend.clock import LOCAL_TZ, now, today
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError, register
+from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import enrolment_for, get_for_trainee
 from backend.models import (
     CreditedSpan,
     FaceCheck,
@@ -23,7 +24,6 @@ from backend.models import (
 from backend.policy import get_policy, policy_for
 from backend.services import attention, enrolling, face_checks, live
 from backend.services.content import catalog, sequence
-from backend.services.enrolments import enrolment_or_404
 from backend.services.hours import project_window
 from backend.services.live import LiveReply, at_second, epoch_s
 from backend.services.progress import (
@@ -58,15 +58,6 @@ class CheckIn:
     heartbeat_interval_s: int
     server_ts: int  # epoch milliseconds
     face_check: dict | None = None  # a face check to pass before any time counts
-
-
-def _locked_session(session_id: int) -> LearningSession | None:
-    return db.session.scalar(
-        sa.select(LearningSession)
-        .where(LearningSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def start_live(
@@ -180,7 +171,7 @@ def check_in(
     lesson, project = catalog.lesson_for_trainee(
         trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
     )
-    enrolling.ensure_not_withdrawn(enrolment_or_404(trainee, project.id, message=LESSON_NOT_FOUND))
+    enrolling.ensure_not_withdrawn(enrolment_for(trainee, project.id, message=LESSON_NOT_FOUND))
     # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
     ensure(project, Activity.LEARN)
     if not project.start_date <= today() <= project.end_date:
@@ -311,12 +302,13 @@ def close(
     return reply
 
 
-def check_out(trainee_id: int, session_id: int, position_s: int) -> dict:
+def check_out(trainee: Trainee, session_id: int, position_s: int) -> dict:
     """End a session, crediting the time since its last beat, and report the lesson's total."""
     # Ending an ended session again answers the same (a retried check-out).
-    session = _locked_session(session_id)
-    if session is None or session.trainee_id != trainee_id:
-        raise NotFoundError("学习会话不存在")
+    session = get_for_trainee(
+        LearningSession, session_id, trainee, lock=True, message="学习会话不存在"
+    )
+    trainee_id = trainee.id
     if session.status is SessionStatus.ACTIVE:
         now_s = epoch_s(now())
         if live.peek(session.id) is None:

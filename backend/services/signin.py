@@ -82,7 +82,7 @@ def wx_login(code: str) -> SignedIn | BindRequired:
     return SignedIn(token, ttl, trainee)
 
 
-def bind(ticket_value: str, account: str, proof: Proof) -> SignedIn:
+def bind(ticket_value: str, account: str, proof: Proof, *, client_address: str) -> SignedIn:
     """Bind the ticket's WeChat user to the roster account if the proof fits; return a token."""
     ticket = bind_tickets.take(ticket_value)
     if ticket is None:
@@ -110,7 +110,13 @@ def bind(ticket_value: str, account: str, proof: Proof) -> SignedIn:
     if not trainee.active:
         # Told only after a valid proof, so a stranger cannot learn which accounts are stopped.
         raise DomainError("account_disabled")
-    binding.bind_wechat(trainee, ticket.openid, ticket.unionid, method=proof.method)
+    binding.bind_wechat(
+        trainee,
+        ticket.openid,
+        ticket.unionid,
+        method=proof.method,
+        client_address=client_address,
+    )
     token, ttl = tokens.issue_token(trainee.id)
     return SignedIn(token, ttl, trainee)
 
@@ -143,12 +149,12 @@ def _proven_phone(proof: Proof, ticket: bind_tickets.BindTicket) -> tuple[str, s
         return "", "phone_not_mainland"
 
 
-def record_failed_bind(exc: BindFailed, account: str, method: str) -> None:
+def record_failed_bind(exc: BindFailed, account: str, method: str, *, client_address: str) -> None:
     """Write a failed bind attempt to the audit log (admins see who tried which account)."""
     audit.record(
         "trainee.bind_failed",
-        actor_kind="trainee",
-        actor_id=None,
+        # Nobody is signed in yet: who tried is the account typed and the client address.
+        audit.trainee(None, client_address),
         object_type="trainee",
         object_id=exc.trainee_id,
         enterprise_id=exc.enterprise_id,

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from backend import audit, clock
-from backend.admin.scope import scoped
 from backend.extensions import db
-from backend.kernel.errors import DomainError, NotFoundError
+from backend.kernel.errors import DomainError
+from backend.kernel.scope import get_for_trainee, get_scoped, scope_query
 from backend.models import AdminUser, Enrolment, SupportMessage, SupportThread, Trainee
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
@@ -58,13 +58,7 @@ def trainee_threads(trainee: Trainee) -> list[SupportThread]:
 
 def thread_for_trainee(trainee: Trainee, thread_id: int, *, lock: bool = False) -> SupportThread:
     """One of the trainee's own threads; anyone else's is 404."""
-    query = select(SupportThread).where(
-        SupportThread.id == thread_id, SupportThread.trainee_id == trainee.id
-    )
-    thread = db.session.scalar(query.with_for_update() if lock else query)
-    if thread is None:
-        raise NotFoundError("问题不存在")
-    return thread
+    return get_for_trainee(SupportThread, thread_id, trainee, lock=lock, message="问题不存在")
 
 
 def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
@@ -77,7 +71,7 @@ def trainee_reply(thread: SupportThread, body: str) -> SupportMessage:
 
 
 def _admin_query(admin: AdminUser, status: str | None, project_id: int | None):
-    query = scoped(select(SupportThread), admin, SupportThread.enterprise_id)
+    query = scope_query(select(SupportThread), SupportThread, admin)
     if status:
         query = query.where(SupportThread.status == status)
     if project_id is not None:
@@ -112,18 +106,12 @@ def awaiting_reply(admin: AdminUser) -> int:
 
 def thread_for_admin(admin: AdminUser, thread_id: int, *, lock: bool = False) -> SupportThread:
     """A thread of an enterprise the admin may see, else 404."""
-    query = scoped(
-        select(SupportThread).where(SupportThread.id == thread_id),
-        admin,
-        SupportThread.enterprise_id,
-    )
-    thread = db.session.scalar(query.with_for_update() if lock else query)
-    if thread is None:
-        raise NotFoundError("问题不存在")
-    return thread
+    return get_scoped(SupportThread, thread_id, admin, lock=lock, message="问题不存在")
 
 
-def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMessage:
+def admin_reply(
+    admin: AdminUser, thread: SupportThread, body: str, *, client_address: str
+) -> SupportMessage:
     """An admin answers a thread."""
     if thread.status == CLOSED:
         raise DomainError("thread_closed", "该问题已关闭")
@@ -133,8 +121,7 @@ def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMe
     thread.status = ANSWERED
     audit.record(
         "support.reply",
-        actor_kind="admin",
-        actor_id=admin.id,
+        audit.admin(admin, client_address),
         object_type="support_thread",
         object_id=thread.id,
         enterprise_id=thread.enterprise_id,
@@ -142,14 +129,13 @@ def admin_reply(admin: AdminUser, thread: SupportThread, body: str) -> SupportMe
     return message
 
 
-def close_thread(admin: AdminUser, thread: SupportThread) -> None:
+def close_thread(admin: AdminUser, thread: SupportThread, *, client_address: str) -> None:
     """Close a thread; the trainee can open a new one."""
     thread.status = CLOSED
     thread.updated_at = clock.now()
     audit.record(
         "support.close",
-        actor_kind="admin",
-        actor_id=admin.id,
+        audit.admin(admin, client_address),
         object_type="support_thread",
         object_id=thread.id,
         enterprise_id=thread.enterprise_id,

@@ -86,7 +86,14 @@ def _taken(column, value, trainee: Trainee, *, enterprise_only: bool = True) -> 
     return db.session.scalar(query.limit(1)) is not None
 
 
-def edit(actor: AdminUser, trainee: Trainee, changes: Changes, *, source: str = "admin") -> dict:
+def edit(
+    actor: AdminUser,
+    trainee: Trainee,
+    changes: Changes,
+    *,
+    client_address: str,
+    source: str = "admin",
+) -> dict:
     """Apply the changes that differ from the record; audit-logged with old and new masked."""
     new = _clean(changes, trainee)
     if "id_number" in new:
@@ -132,8 +139,7 @@ def edit(actor: AdminUser, trainee: Trainee, changes: Changes, *, source: str = 
     db.session.flush()
     audit.record(
         "trainee.edit",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,
@@ -144,7 +150,7 @@ def edit(actor: AdminUser, trainee: Trainee, changes: Changes, *, source: str = 
     return shown
 
 
-def deactivate(actor: AdminUser, trainee: Trainee) -> bool:
+def deactivate(actor: AdminUser, trainee: Trainee, *, client_address: str) -> bool:
     """Stop the trainee's account at once: tokens revoked, open sessions closed; figures stay."""
     if not trainee.active:
         return False
@@ -154,24 +160,23 @@ def deactivate(actor: AdminUser, trainee: Trainee) -> bool:
     # Revoked before the commit on purpose (as on unbind): a failed commit leaves the trainee
     # signed out of an active account, never signed in to a deactivated one.
     tokens.revoke_all(trainee.id)
-    _audit("trainee.deactivated", actor, trainee)
+    _audit("trainee.deactivated", actor, client_address, trainee)
     return True
 
 
-def reactivate(actor: AdminUser, trainee: Trainee) -> bool:
+def reactivate(actor: AdminUser, trainee: Trainee, *, client_address: str) -> bool:
     """Let a deactivated trainee sign in and learn again."""
     if trainee.active or trainee.erased_at is not None:
         return False
     trainee.active = True
-    _audit("trainee.reactivated", actor, trainee)
+    _audit("trainee.reactivated", actor, client_address, trainee)
     return True
 
 
-def _audit(action: str, actor: AdminUser, trainee: Trainee) -> None:
+def _audit(action: str, actor: AdminUser, client_address: str, trainee: Trainee) -> None:
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="trainee",
         object_id=trainee.id,
         enterprise_id=trainee.enterprise_id,

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, s
 
 from backend import pii
 from backend.extensions import db
+from backend.kernel.scope import project_roster
 from backend.models import CreditedSpan, Enrolment, Gender, Project, Trainee
 from backend.services import dashboard, hours, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
@@ -127,11 +128,7 @@ def _per_trainee(project: Project, aggregate):
 
 def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> tuple[Select, dict]:
     """The enrolled trainees matching the query, and the extra columns it may sort on."""
-    stmt = (
-        select(Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
-        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
-        .where(Enrolment.project_id == project.id, Trainee.enterprise_id == project.enterprise_id)
-    )
+    stmt = project_roster(project, Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
     credited = _per_trainee(project, func.coalesce(func.sum(CreditedSpan.seconds), 0))
     columns: dict = {
         # Who passed is the quiz service's rule; the table only filters and sorts by its answer.

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select, text
 
-from backend import pii
+from backend import audit, pii
 from backend.models import AuditLog, Trainee
 
 ID = "11010519491231002X"
@@ -28,15 +28,13 @@ def test_id_number_and_mobile_never_stored_in_plain_text(app, make):
 def test_reveal_is_audit_logged(app, make):
     trainee = make.trainee(id_number=ID, mobile=MOBILE, gender="female")
     admin = make.admin()
-    assert (
-        pii.reveal_id_number(trainee, actor_kind="admin", actor_id=admin.id, purpose="filing") == ID
-    )
-    assert (
-        pii.reveal_mobile(trainee, actor_kind="admin", actor_id=admin.id, purpose="call") == MOBILE
-    )
+    reader = audit.admin(admin, "198.51.100.7")
+    assert pii.reveal_id_number(trainee, reader, purpose="filing") == ID
+    assert pii.reveal_mobile(trainee, reader, purpose="call") == MOBILE
     make.session.commit()
     entries = make.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
     assert [e.action for e in entries] == ["pii.reveal_id_number", "pii.reveal_mobile"]
     assert entries[0].actor_id == admin.id and entries[0].object_id == trainee.id
+    assert {(e.actor_kind, e.ip) for e in entries} == {("admin", "198.51.100.7")}
     assert entries[0].detail == {"purpose": "filing"}
     assert ID not in repr([e.detail for e in entries])

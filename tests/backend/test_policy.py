@@ -71,7 +71,7 @@ def test_the_filing_snapshot_freezes_the_policy(app, make):
     project = make.project(status=ProjectStatus.DRAFT)
     make.teaching(project)
     operator = make.admin()
-    filing.submit_for_filing(project, operator)
+    filing.submit_for_filing(project, operator, client_address="192.0.2.10")
     assert project.filing_snapshot["policy_id"] == "guangdong_2020"
     project.policy_id = "shenzhen_test"
     assert policy_for(project).id == "guangdong_2020"

@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import NotFoundError
 from backend.kernel.permissions import Permission
@@ -138,7 +139,7 @@ def register(bp: Blueprint) -> None:
     def admin_project_close(project_id: int, body: CloseIn):
         admin = current_admin()
         project = get_scoped(Project, project_id, admin)
-        claim = close_project(project, admin, body.reason)
+        claim = close_project(project, admin, body.reason, client_address=client_address())
         db.session.commit()
         return claim_body(claim)
 
@@ -153,7 +154,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="提交补贴申领", response=ClaimOut, auth=None)
     def admin_claim_submit(project_id: int):
         claim = _claim(project_id)
-        review.submit_claim(claim, current_admin())
+        review.submit_claim(claim, current_admin(), client_address=client_address())
         db.session.commit()
         return claim_body(claim)
 
@@ -164,6 +165,8 @@ def register(bp: Blueprint) -> None:
     )
     def admin_claim_review(project_id: int, body: ReviewIn):
         claim = _claim(project_id)
-        review.review_claim(claim, body.decision, body.comment, current_admin())
+        review.review_claim(
+            claim, body.decision, body.comment, current_admin(), client_address=client_address()
+        )
         db.session.commit()
         return claim_body(claim)

@@ -16,6 +16,7 @@ from backend.admin.api.content_schemas import (
 )
 from backend.admin.auth import current_admin, require_permission
 from backend.api import endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped, scope_query
@@ -86,7 +87,9 @@ def register(bp: Blueprint) -> None:
     def create_course(body: CourseIn):
         admin = current_admin()
         enterprise = get_scoped(Enterprise, body.enterprise_id, admin)
-        course = library.create_course(enterprise.id, body.name, body.summary, admin)
+        course = library.create_course(
+            enterprise.id, body.name, body.summary, admin, client_address=client_address()
+        )
         db.session.commit()
         return course_out(course)
 
@@ -112,7 +115,9 @@ def register(bp: Blueprint) -> None:
     def patch_course(course_id: int, body: CoursePatch):
         admin = current_admin()
         course = get_scoped(Course, course_id, admin)
-        library.update_course(course, body.model_dump(exclude_none=True), admin)
+        library.update_course(
+            course, body.model_dump(exclude_none=True), admin, client_address=client_address()
+        )
         db.session.commit()
         return course_out(course)
 
@@ -122,7 +127,7 @@ def register(bp: Blueprint) -> None:
     def retire_course(course_id: int):
         admin = current_admin()
         course = get_scoped(Course, course_id, admin)
-        library.retire_course(course, admin)
+        library.retire_course(course, admin, client_address=client_address())
         db.session.commit()
         return course_out(course)
 
@@ -145,7 +150,12 @@ def register(bp: Blueprint) -> None:
     def attach_course(project_id: int, body: AttachIn):
         admin = current_admin()
         project = get_scoped(Project, project_id, admin, lock=True)
-        library.attach(project, get_scoped(Course, body.course_id, admin), admin)
+        library.attach(
+            project,
+            get_scoped(Course, body.course_id, admin),
+            admin,
+            client_address=client_address(),
+        )
         db.session.commit()
         return project_courses_out(project)
 
@@ -161,7 +171,7 @@ def register(bp: Blueprint) -> None:
     def reorder_courses(project_id: int, body: OrderIn):
         admin = current_admin()
         project = get_scoped(Project, project_id, admin, lock=True)
-        library.reorder(project, body.course_ids, admin)
+        library.reorder(project, body.course_ids, admin, client_address=client_address())
         db.session.commit()
         return project_courses_out(project)
 
@@ -171,6 +181,6 @@ def register(bp: Blueprint) -> None:
     def detach_course(project_id: int, course_id: int):
         admin = current_admin()
         project = get_scoped(Project, project_id, admin, lock=True)
-        library.detach(project, course_id, admin)
+        library.detach(project, course_id, admin, client_address=client_address())
         db.session.commit()
         return Response(status=204)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from backend.admin.auth import current_admin, require_permission
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
@@ -49,7 +50,9 @@ def register(bp: Blueprint) -> None:
     )
     def enrol_trainees(project_id: int, body: EnrolIn):
         project = get_scoped(Project, project_id, current_admin())
-        done = enrolling.enrol(current_admin(), project, body.trainee_ids)
+        done = enrolling.enrol(
+            current_admin(), project, body.trainee_ids, client_address=client_address()
+        )
         db.session.commit()
         return EnrolOut(enrolled=done.enrolled, already=done.already)
 
@@ -60,6 +63,6 @@ def register(bp: Blueprint) -> None:
         admin = current_admin()
         project = get_scoped(Project, project_id, admin)
         trainee = get_scoped(Trainee, trainee_id, admin)
-        result = enrolling.withdraw(admin, project, trainee)
+        result = enrolling.withdraw(admin, project, trainee, client_address=client_address())
         db.session.commit()
         return WithdrawOut(trainee_id=trainee.id, result=result)

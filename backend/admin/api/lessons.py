@@ -19,6 +19,7 @@ from backend.admin.api.content_schemas import (
 from backend.admin.api.courses import lesson_out
 from backend.admin.auth import current_admin, require_permission
 from backend.api import endpoint
+from backend.caller import client_address
 from backend.clock import now
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
@@ -74,7 +75,15 @@ def _create(course: Course, form: LessonForm, upload: lessons.Upload) -> dict:
     lessons.check_new(form.kind, form.duration_s)
     media = lessons.store(form.kind, upload)
     try:
-        lesson = lessons.add_lesson(course, form.title, form.kind, media, form.duration_s, admin)
+        lesson = lessons.add_lesson(
+            course,
+            form.title,
+            form.kind,
+            media,
+            form.duration_s,
+            admin,
+            client_address=client_address(),
+        )
     except Exception:
         db.session.rollback()
         lessons.discard(media.key)
@@ -173,6 +182,7 @@ def register(bp: Blueprint) -> None:
                 duration_s=changes.duration_s,
                 media=media,
                 actor=admin,
+                client_address=client_address(),
             )
         except Exception:
             db.session.rollback()
@@ -190,7 +200,7 @@ def register(bp: Blueprint) -> None:
     def retire_lesson(lesson_id: int):
         admin = current_admin()
         lesson = get_scoped(Lesson, lesson_id, admin)
-        lessons.retire(lesson, admin)
+        lessons.retire(lesson, admin, client_address=client_address())
         db.session.commit()
         return lesson_out(lesson)
 
@@ -205,7 +215,7 @@ def register(bp: Blueprint) -> None:
     def delete_lesson(lesson_id: int):
         admin = current_admin()
         lesson = get_scoped(Lesson, lesson_id, admin)
-        key = lessons.retire_or_delete(lesson, admin)
+        key = lessons.retire_or_delete(lesson, admin, client_address=client_address())
         retired = key is None and lesson.retired
         db.session.commit()
         lessons.discard(key)

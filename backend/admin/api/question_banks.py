@@ -8,16 +8,16 @@ from typing import Annotated
 
 from flask import Blueprint, request, send_file
 from pydantic import Field
-from sqlalchemy import select
 
 from backend import audit
 from backend.admin.auth import current_admin, require_permission
-from backend.admin.scope import scoped
 from backend.api import RequestModel, ResponseModel, endpoint
-from backend.errors import ApiError, NotFound
+from backend.caller import as_admin
+from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.models import AdminUser, Course, QuestionKind
+from backend.kernel.scope import get_scoped
+from backend.models import Course, QuestionKind
 from backend.services import bank_xlsx, question_bank
 from backend.services.question_bank import QuestionInvalid
 
@@ -62,15 +62,6 @@ class ImportOut(ResponseModel):
     imported: int
 
 
-def course_or_404(course_id: int, admin: AdminUser) -> Course:
-    """A course of the libraries the admin may see, else 404."""
-    query = select(Course).where(Course.id == course_id)
-    course = db.session.scalar(scoped(query, admin, Course.enterprise_id))
-    if course is None:
-        raise NotFound("课程不存在")
-    return course
-
-
 def _bank_out(course: Course) -> QuestionListOut:
     questions = question_bank.bank([course.id], retired=True)
     return QuestionListOut(
@@ -85,14 +76,14 @@ def register(bp: Blueprint) -> None:
     @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="课程题库", response=QuestionListOut, auth=None)
     def list_questions(course_id: int):
-        return _bank_out(course_or_404(course_id, current_admin()))
+        return _bank_out(get_scoped(Course, course_id, current_admin(), message="课程不存在"))
 
     @bp.post("/courses/<id:course_id>/questions")
     @require_permission(Permission.MANAGE_CONTENT)
     @endpoint(summary="添加题目", body=QuestionIn, response=QuestionOut, status=201, auth=None)
     def add_question(course_id: int, body: QuestionIn):
         admin = current_admin()
-        course = course_or_404(course_id, admin)
+        course = get_scoped(Course, course_id, admin, message="课程不存在")
         try:
             data = question_bank.validate_question(
                 body.kind, body.stem, body.options, body.answer, body.explanation, body.difficulty
@@ -103,8 +94,7 @@ def register(bp: Blueprint) -> None:
         db.session.flush()
         audit.record(
             "question.create",
-            actor_kind="admin",
-            actor_id=admin.id,
+            as_admin(admin),
             object_type="question",
             object_id=question.id,
             enterprise_id=course.enterprise_id,
@@ -117,7 +107,7 @@ def register(bp: Blueprint) -> None:
     @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="导出题库（xlsx，与导入模板同格式）", auth=None)
     def export_questions(course_id: int):
-        course = course_or_404(course_id, current_admin())
+        course = get_scoped(Course, course_id, current_admin(), message="课程不存在")
         content = bank_xlsx.export_bank(question_bank.bank([course.id]))
         return send_file(
             io.BytesIO(content),
@@ -131,7 +121,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="导入题库（xlsx）", response=ImportOut, status=201, auth=None)
     def import_questions(course_id: int):
         admin = current_admin()
-        course = course_or_404(course_id, admin)
+        course = get_scoped(Course, course_id, admin, message="课程不存在")
         upload = request.files.get("file")
         if upload is None:
             raise ApiError(400, "file_missing", "请选择要导入的题库文件（表单字段 file）")
@@ -143,8 +133,7 @@ def register(bp: Blueprint) -> None:
             question_bank.add_question(course.id, data, position=start + offset)
         audit.record(
             "question.import",
-            actor_kind="admin",
-            actor_id=admin.id,
+            as_admin(admin),
             object_type="course",
             object_id=course.id,
             enterprise_id=course.enterprise_id,

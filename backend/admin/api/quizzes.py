@@ -7,16 +7,16 @@ from typing import Annotated
 
 from flask import Blueprint
 from pydantic import Field
-from sqlalchemy import select
 
 from backend import audit
 from backend.admin.auth import current_admin, require_permission
-from backend.admin.scope import get_project_or_404, scoped
+from backend.admin.scope import get_project_or_404
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
-from backend.errors import NotFound
+from backend.caller import as_admin
 from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.models import AdminUser, Project, Quiz, QuizKind
+from backend.kernel.scope import get_scoped
+from backend.models import Quiz, QuizKind
 from backend.services import evaluations, quiz_reports, quizzes
 from backend.services.plain_text import user_text
 
@@ -139,15 +139,6 @@ class EvaluationReportOut(ResponseModel):
     evaluations: list[EvaluationOut]
 
 
-def quiz_or_404(quiz_id: int, admin: AdminUser) -> Quiz:
-    """A quiz of a project the admin may see, else 404."""
-    query = select(Quiz).join(Project, Project.id == Quiz.project_id).where(Quiz.id == quiz_id)
-    quiz = db.session.scalar(scoped(query, admin, Project.enterprise_id))
-    if quiz is None:
-        raise NotFound("测验不存在")
-    return quiz
-
-
 def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
@@ -167,8 +158,7 @@ def register(bp: Blueprint) -> None:
         quiz = quizzes.create_quiz(project, quizzes.QuizSettings(**body.model_dump()))
         audit.record(
             "quiz.create",
-            actor_kind="admin",
-            actor_id=admin.id,
+            as_admin(admin),
             object_type="quiz",
             object_id=quiz.id,
             enterprise_id=project.enterprise_id,
@@ -181,7 +171,9 @@ def register(bp: Blueprint) -> None:
     @require_permission(Permission.VIEW_PROJECT)
     @endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
     def admin_quiz_statistics(quiz_id: int):
-        statistics = quiz_reports.quiz_statistics(quiz_or_404(quiz_id, current_admin()))
+        statistics = quiz_reports.quiz_statistics(
+            get_scoped(Quiz, quiz_id, current_admin(), message="测验不存在")
+        )
         db.session.commit()  # attempts found past their deadline were scored
         return statistics
 

@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import NotFoundError
 from backend.kernel.permissions import Permission, can
@@ -100,7 +101,9 @@ def register(bp: Blueprint) -> None:
     def admin_enterprise_city(enterprise_id: int, body: CityIn):
         admin = current_admin()
         enterprise = get_scoped(Enterprise, enterprise_id, admin)
-        regions.override_city(enterprise, body.city_code, body.reason, admin)
+        regions.override_city(
+            enterprise, body.city_code, body.reason, admin, client_address=client_address()
+        )
         db.session.commit()
         return _city(enterprise)
 
@@ -111,7 +114,9 @@ def register(bp: Blueprint) -> None:
         reviewer = db.session.get(AdminUser, admin_id)
         if reviewer is None or not can(reviewer, Permission.REVIEW_FILING):
             raise NotFoundError("没有这名审核人员")
-        regions.set_reviewer_cities(reviewer, body.cities, current_admin())
+        regions.set_reviewer_cities(
+            reviewer, body.cities, current_admin(), client_address=client_address()
+        )
         db.session.commit()
         return {"admin_id": reviewer.id, "cities": reviewer.cities or []}
 
@@ -131,7 +136,13 @@ def register(bp: Blueprint) -> None:
         auth=None,
     )
     def admin_issue_bureau_key(body: KeyIn):
-        key, plain = keys.issue_key(body.bureau, body.cities, body.full_numbers, current_admin())
+        key, plain = keys.issue_key(
+            body.bureau,
+            body.cities,
+            body.full_numbers,
+            current_admin(),
+            client_address=client_address(),
+        )
         db.session.commit()
         return {**KeyOut.model_validate(key).model_dump(), "key": plain}
 
@@ -142,6 +153,6 @@ def register(bp: Blueprint) -> None:
         key = db.session.get(BureauApiKey, key_id)
         if key is None:
             raise NotFoundError()
-        keys.revoke_key(key, current_admin())
+        keys.revoke_key(key, current_admin(), client_address=client_address())
         db.session.commit()
         return key

@@ -12,6 +12,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.permissions import Permission
@@ -89,7 +90,9 @@ class ConfirmedOut(ResponseModel):
 
 def commit_import(admin, import_id: str, accept_rows=()):
     """Confirm an import and commit it, turning a lost uniqueness race into a 409."""
-    result = confirm_import(admin, import_id, get_project_or_404, accept_rows)
+    result = confirm_import(
+        admin, import_id, get_project_or_404, accept_rows, client_address=client_address()
+    )
     try:
         db.session.commit()
     except IntegrityError:

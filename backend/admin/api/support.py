@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.models import SupportThread, Trainee
@@ -99,7 +100,7 @@ def register(bp: Blueprint) -> None:
     def admin_support_reply(thread_id: int, body: ReplyIn):
         admin = current_admin()
         thread = support.thread_for_admin(admin, thread_id, lock=True)
-        message = support.admin_reply(admin, thread, body.body)
+        message = support.admin_reply(admin, thread, body.body, client_address=client_address())
         db.session.commit()  # the reply is safe before WeChat is asked to tell the trainee
         support_notice.send_reply_notice(message)
         db.session.commit()
@@ -111,7 +112,7 @@ def register(bp: Blueprint) -> None:
     def admin_support_close(thread_id: int):
         admin = current_admin()
         thread = support.thread_for_admin(admin, thread_id, lock=True)
-        support.close_thread(admin, thread)
+        support.close_thread(admin, thread, client_address=client_address())
         out = thread_out(thread)
         db.session.commit()
         return out

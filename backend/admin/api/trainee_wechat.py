@@ -9,6 +9,7 @@ from flask import Blueprint
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_trainee_or_404
 from backend.api import ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.services import binding
@@ -38,7 +39,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="解绑学员微信", response=TraineeWechatOut, auth=None)
     def unbind_trainee_wechat(trainee_id: int):
         trainee = get_trainee_or_404(trainee_id, current_admin())
-        binding.unbind_wechat(trainee, current_admin())
+        binding.unbind_wechat(trainee, current_admin(), client_address=client_address())
         db.session.commit()
         return TraineeWechatOut(trainee_id=trainee.id, wx_bound=False, bound_at=None)
 
@@ -47,6 +48,8 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="生成微信绑定激活码", response=ActivationCodeOut, status=201, auth=None)
     def issue_activation_code(trainee_id: int):
         trainee = get_trainee_or_404(trainee_id, current_admin())
-        code, expires_at = binding.issue_activation_code(trainee, current_admin())
+        code, expires_at = binding.issue_activation_code(
+            trainee, current_admin(), client_address=client_address()
+        )
         db.session.commit()
         return ActivationCodeOut(trainee_id=trainee.id, activation_code=code, expires_at=expires_at)

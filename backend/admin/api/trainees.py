@@ -8,6 +8,7 @@ from pydantic import Field
 from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
@@ -66,7 +67,7 @@ def register(bp: Blueprint) -> None:
             id_number=body.id_number,
             reason=body.reason,
         )
-        trainee_accounts.edit(current_admin(), trainee, changes)
+        trainee_accounts.edit(current_admin(), trainee, changes, client_address=client_address())
         db.session.commit()
         return _out(trainee)
 
@@ -75,7 +76,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="停用学员账号（立即注销登录）", response=TraineeOut, auth=None)
     def deactivate_trainee(trainee_id: int):
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        trainee_accounts.deactivate(current_admin(), trainee)
+        trainee_accounts.deactivate(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         return _out(trainee)
 
@@ -84,7 +85,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="重新启用学员账号", response=TraineeOut, auth=None)
     def reactivate_trainee(trainee_id: int):
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        trainee_accounts.reactivate(current_admin(), trainee)
+        trainee_accounts.reactivate(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         return _out(trainee)
 
@@ -95,6 +96,6 @@ def register(bp: Blueprint) -> None:
     )
     def erase_trainee(trainee_id: int):
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        privacy.erase(current_admin(), trainee)
+        privacy.erase(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         return _out(trainee)

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from backend.admin.auth import admin_required, current_admin, require_permission
 from backend.admin.forms import REQUIRED, ActionForm, choices
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -77,6 +78,7 @@ def register(bp: Blueprint) -> None:
                     display_name=form.display_name.data,
                     role=Role(form.role.data),
                     enterprise_id=int(enterprise) if enterprise and enterprise.isdigit() else None,
+                    client_address=client_address(),
                 )
             except DomainError as exc:
                 db.session.rollback()
@@ -113,7 +115,7 @@ def register(bp: Blueprint) -> None:
     def admin_disable(admin_id: int):
         """Disable an account: its sessions end at once."""
         admin = _target(admin_id)
-        admin_accounts.set_active(current_admin(), admin, False)
+        admin_accounts.set_active(current_admin(), admin, False, client_address=client_address())
         db.session.commit()
         flash(f"已停用 {admin.username}，其登录已全部失效", "success")
         return redirect(url_for("admin_pages.admins"))
@@ -123,7 +125,7 @@ def register(bp: Blueprint) -> None:
     def admin_enable(admin_id: int):
         """Enable an account again."""
         admin = _target(admin_id)
-        admin_accounts.set_active(current_admin(), admin, True)
+        admin_accounts.set_active(current_admin(), admin, True, client_address=client_address())
         db.session.commit()
         flash(f"已启用 {admin.username}", "success")
         return redirect(url_for("admin_pages.admins"))
@@ -133,7 +135,9 @@ def register(bp: Blueprint) -> None:
     def admin_reset_password(admin_id: int):
         """Set a temporary password, to be changed at the next sign-in."""
         admin = _target(admin_id)
-        password = admin_accounts.reset_password(current_admin(), admin)
+        password = admin_accounts.reset_password(
+            current_admin(), admin, client_address=client_address()
+        )
         db.session.commit()
         return _show_once(admin, password, "reset")
 
@@ -146,7 +150,11 @@ def register(bp: Blueprint) -> None:
         if request.method == "POST" and form.validate():
             try:
                 admin_accounts.change_own_password(
-                    admin, form.current.data, form.new.data, session.get("admin_sid")
+                    admin,
+                    form.current.data,
+                    form.new.data,
+                    session.get("admin_sid"),
+                    client_address=client_address(),
                 )
             except DomainError as exc:
                 db.session.rollback()

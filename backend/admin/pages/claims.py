@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, allows
@@ -66,7 +67,10 @@ def register(bp: Blueprint) -> None:
         """Close the project (before its end date only with a reason)."""
         project = get_scoped(Project, project_id, current_admin())
         reason = request.form.get("reason", "")
-        return _act(project_id, lambda admin: close_project(project, admin, reason))
+        return _act(
+            project_id,
+            lambda admin: close_project(project, admin, reason, client_address=client_address()),
+        )
 
     @bp.post("/projects/<id:project_id>/claim/submit")
     @require_permission(Permission.SUBMIT_CLAIM)
@@ -75,7 +79,10 @@ def register(bp: Blueprint) -> None:
         claim = claim_of(get_scoped(Project, project_id, current_admin()))
         if claim is None:
             raise DomainError("not_found")
-        return _act(project_id, lambda admin: review.submit_claim(claim, admin))
+        return _act(
+            project_id,
+            lambda admin: review.submit_claim(claim, admin, client_address=client_address()),
+        )
 
     @bp.post("/projects/<id:project_id>/claim/review")
     @require_permission(Permission.REVIEW_CLAIM)
@@ -85,4 +92,9 @@ def register(bp: Blueprint) -> None:
         if claim is None:
             raise DomainError("not_found")
         decision, comment = request.form.get("decision", ""), request.form.get("comment", "")
-        return _act(project_id, lambda admin: review.review_claim(claim, decision, comment, admin))
+        return _act(
+            project_id,
+            lambda admin: review.review_claim(
+                claim, decision, comment, admin, client_address=client_address()
+            ),
+        )

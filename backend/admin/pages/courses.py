@@ -8,6 +8,7 @@ from sqlalchemy import select
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.content_forms import AttachForm, CourseForm, MoveForm
 from backend.admin.forms import ActionForm
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission, can
@@ -59,7 +60,13 @@ def register(bp: Blueprint) -> None:
             enterprise_id = admin.enterprise_id or form.enterprise_id.data
             _ensure_manager()
             enterprise = get_scoped(Enterprise, enterprise_id or 0, admin)
-            course = library.create_course(enterprise.id, form.name.data, form.summary.data, admin)
+            course = library.create_course(
+                enterprise.id,
+                form.name.data,
+                form.summary.data,
+                admin,
+                client_address=client_address(),
+            )
             target = url_for("admin_pages.course", course_id=course.id)
             return _done("课程已创建，请上传课节", target)
         return _render_library(form)
@@ -87,7 +94,7 @@ def register(bp: Blueprint) -> None:
             _ensure_manager()
             if form.validate_on_submit():
                 changes = {"name": form.name.data, "summary": form.summary.data or ""}
-                library.update_course(course, changes, admin)
+                library.update_course(course, changes, admin, client_address=client_address())
                 return _done("课程已保存", url_for("admin_pages.course", course_id=course.id))
         storage = current_app.extensions["media_storage"]
         return render_template(
@@ -107,7 +114,7 @@ def register(bp: Blueprint) -> None:
         """Retire a course."""
         course = get_scoped(Course, course_id, current_admin())
         if ActionForm().validate_on_submit():
-            library.retire_course(course, current_admin())
+            library.retire_course(course, current_admin(), client_address=client_address())
             return _done("课程已停用", url_for("admin_pages.course", course_id=course.id))
         return redirect(url_for("admin_pages.course", course_id=course.id))
 
@@ -120,7 +127,7 @@ def register(bp: Blueprint) -> None:
         target = url_for("admin_pages.course", course_id=lesson.course_id)
         if not ActionForm().validate_on_submit():
             return redirect(target)
-        key = lesson_service.retire_or_delete(lesson, admin)
+        key = lesson_service.retire_or_delete(lesson, admin, client_address=client_address())
         retired = key is None and lesson.retired
         db.session.commit()
         lesson_service.discard(key)
@@ -145,7 +152,7 @@ def register(bp: Blueprint) -> None:
             if form.validate_on_submit():
                 try:
                     course = get_scoped(Course, form.course_id.data, admin)
-                    library.attach(project, course, admin)
+                    library.attach(project, course, admin, client_address=client_address())
                 except DomainError as exc:
                     return _refused(exc, target)
                 return _done("课程已加入项目", target)
@@ -174,7 +181,7 @@ def register(bp: Blueprint) -> None:
         if 0 <= other < len(order):
             order[at], order[other] = order[other], order[at]
             try:
-                library.reorder(project, order, admin)
+                library.reorder(project, order, admin, client_address=client_address())
             except DomainError as exc:
                 return _refused(exc, target)
             return _done("课程顺序已调整", target)
@@ -190,7 +197,7 @@ def register(bp: Blueprint) -> None:
         if not ActionForm().validate_on_submit():
             return redirect(target)
         try:
-            library.detach(project, course_id, admin)
+            library.detach(project, course_id, admin, client_address=client_address())
         except DomainError as exc:
             return _refused(exc, target)
         return _done("课程已移出项目", target)

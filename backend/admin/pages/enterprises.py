@@ -9,6 +9,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import EnterpriseForm
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_enterprise_or_404
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission, can
 from backend.models import Enterprise
@@ -21,9 +22,9 @@ def _save(form: EnterpriseForm, enterprise: Enterprise | None):
     admin = current_admin()
     try:
         if enterprise is None:
-            enterprise = filing.create_enterprise(form.data, admin)
+            enterprise = filing.create_enterprise(form.data, admin, client_address=client_address())
         else:
-            filing.update_enterprise(enterprise, form.data, admin)
+            filing.update_enterprise(enterprise, form.data, admin, client_address=client_address())
         db.session.commit()
     except filing.FieldError as exc:
         db.session.rollback()

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages import show_field_error
-from backend.admin.scope import get_enterprise_or_404, get_project_or_404, scoped
+from backend.admin.scope import get_enterprise_or_404, get_project_or_404
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.permissions import Permission, sees_all_enterprises
+from backend.kernel.scope import scope_query
 from backend.models import Enterprise, Project, ProjectStatus
 from backend.services import filing
 
@@ -68,7 +70,9 @@ def _save(form: ProjectForm, project: Project | None):
     enterprise_id = form.enterprise_id.data if "enterprise_id" in form else admin.enterprise_id
     enterprise = get_enterprise_or_404(enterprise_id, admin)
     try:
-        saved = filing.save_project(project, enterprise, form.service_data(), admin)
+        saved = filing.save_project(
+            project, enterprise, form.service_data(), admin, client_address=client_address()
+        )
         db.session.commit()
     except filing.FieldError as exc:
         db.session.rollback()
@@ -95,7 +99,7 @@ def register(bp: Blueprint) -> None:
     def projects():
         """Projects the admin may see, newest first."""
         admin = current_admin()
-        query = scoped(select(Project), admin, Project.enterprise_id)
+        query = scope_query(select(Project), Project, admin)
         status = request.args.get("status", "")
         if status in {s.value for s in ProjectStatus}:
             query = query.where(Project.status == ProjectStatus(status))
@@ -135,7 +139,7 @@ def register(bp: Blueprint) -> None:
     def project_submit(project_id: int):
         """Submit the project for filing (draft → filed)."""
         project = get_project_or_404(project_id, current_admin())
-        filing.submit_for_filing(project, current_admin())
+        filing.submit_for_filing(project, current_admin(), client_address=client_address())
         db.session.commit()
         flash("已提交备案，等待人社部门审核", "success")
         return redirect(url_for("admin_pages.projects"))

@@ -10,6 +10,7 @@ from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.practice_forms import QuestionForm
+from backend.caller import as_admin
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -27,8 +28,7 @@ _FIELD_OF |= {"explanation": "explanation", "difficulty": "difficulty"}
 def _audit(action: str, course: Course, object_type: str, object_id: int, **detail) -> None:
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=current_admin().id,
+        as_admin(current_admin()),
         object_type=object_type,
         object_id=object_id,
         enterprise_id=course.enterprise_id,

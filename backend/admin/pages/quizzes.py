@@ -9,6 +9,7 @@ from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
 from backend.admin.practice_forms import QuizForm
+from backend.caller import as_admin
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -39,8 +40,7 @@ def _courses(project: Project) -> list[tuple[Course, int]]:
 def _audit(action: str, project: Project, quiz: Quiz) -> None:
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=current_admin().id,
+        as_admin(current_admin()),
         object_type="quiz",
         object_id=quiz.id,
         enterprise_id=project.enterprise_id,

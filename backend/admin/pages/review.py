@@ -9,6 +9,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ReviewForm
 from backend.admin.pages import show_field_error
 from backend.admin.scope import get_project_or_404
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.kernel.permissions import Permission
@@ -58,7 +59,11 @@ def register(bp: Blueprint) -> None:
         if request.method == "POST" and form.validate_on_submit():
             try:
                 filing.review_filing(
-                    project, form.decision.data, form.comment.data, current_admin()
+                    project,
+                    form.decision.data,
+                    form.comment.data,
+                    current_admin(),
+                    client_address=client_address(),
                 )
                 db.session.commit()
             except filing.FieldError as exc:

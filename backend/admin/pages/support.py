@@ -9,6 +9,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.pages.evaluations import Page
 from backend.admin.practice_forms import ReplyForm
+from backend.caller import client_address
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -97,7 +98,9 @@ def register(bp: Blueprint) -> None:
         if not form.validate_on_submit():
             return _thread_page(thread, form, 422)
         try:
-            message = support.admin_reply(admin, thread, form.body.data)
+            message = support.admin_reply(
+                admin, thread, form.body.data, client_address=client_address()
+            )
         except (ApiError, DomainError) as exc:
             db.session.rollback()
             form.body.errors = [*form.body.errors, exc.message]
@@ -114,7 +117,7 @@ def register(bp: Blueprint) -> None:
         """Close a thread (the trainee can open a new one)."""
         admin = current_admin()
         thread = get_scoped(SupportThread, thread_id, admin, lock=True)
-        support.close_thread(admin, thread)
+        support.close_thread(admin, thread, client_address=client_address())
         db.session.commit()
         flash("问题已关闭", "success")
         return redirect(url_for("admin_pages.support_thread", thread_id=thread.id))

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import REQUIRED, choices
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError, NotFoundError
 from backend.kernel.permissions import Permission, can
@@ -67,7 +68,9 @@ def register(bp: Blueprint) -> None:
                 reason=form.reason.data or "",
             )
             try:
-                changed = trainee_accounts.edit(admin, trainee, changes)
+                changed = trainee_accounts.edit(
+                    admin, trainee, changes, client_address=client_address()
+                )
             except DomainError as exc:
                 db.session.rollback()
                 target = FIELD_OF_ERROR.get(exc.code) or exc.params.get("field") or "name"
@@ -92,7 +95,7 @@ def register(bp: Blueprint) -> None:
     def trainee_deactivate(trainee_id: int):
         """Stop the account at once (tokens revoked); the figures stay."""
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        trainee_accounts.deactivate(current_admin(), trainee)
+        trainee_accounts.deactivate(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         flash("已停用该学员账号：其登录已失效，不能再学习", "success")
         return _back(trainee)
@@ -102,7 +105,7 @@ def register(bp: Blueprint) -> None:
     def trainee_reactivate(trainee_id: int):
         """Let the trainee sign in again."""
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        trainee_accounts.reactivate(current_admin(), trainee)
+        trainee_accounts.reactivate(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         flash("已启用该学员账号", "success")
         return _back(trainee)
@@ -112,7 +115,7 @@ def register(bp: Blueprint) -> None:
     def trainee_erase(trainee_id: int):
         """Erase the person's data after the retention period; figures and spans stay."""
         trainee = get_scoped(Trainee, trainee_id, current_admin())
-        privacy.erase(current_admin(), trainee)
+        privacy.erase(current_admin(), trainee, client_address=client_address())
         db.session.commit()
         flash("已删除该学员的个人信息，学时与补贴记录保留", "success")
         return _back(trainee)
@@ -124,7 +127,7 @@ def register(bp: Blueprint) -> None:
         admin = current_admin()
         project = get_scoped(Project, project_id, admin)
         trainee = get_scoped(Trainee, trainee_id, admin)
-        outcome = enrolling.withdraw(admin, project, trainee)
+        outcome = enrolling.withdraw(admin, project, trainee, client_address=client_address())
         db.session.commit()
         if outcome == "removed":
             flash(f"{trainee.name} 没有学习记录，已从本项目移除", "success")
@@ -173,7 +176,9 @@ def register(bp: Blueprint) -> None:
         target = get_scoped(Project, target_id, admin)
         if target.enterprise_id != source.enterprise_id:
             raise NotFoundError()
-        done = enrolling.enrol(admin, target, ids[: enrolling.MAX_BULK])
+        done = enrolling.enrol(
+            admin, target, ids[: enrolling.MAX_BULK], client_address=client_address()
+        )
         db.session.commit()
         flash(
             f"已为“{target.name}”报名 {done.enrolled} 名学员"
@@ -187,7 +192,9 @@ def _activation_sheet(admin, project: Project, ids: list[int]):
     """Issue codes for the ticked trainees and redirect to their one-time xlsx."""
     if not can(admin, Permission.MANAGE_TRAINEES):
         raise DomainError("forbidden")
-    issued = activation_sheet.issue_for(admin, project, ids[: enrolling.MAX_BULK])
+    issued = activation_sheet.issue_for(
+        admin, project, ids[: enrolling.MAX_BULK], client_address=client_address()
+    )
     db.session.commit()
     if not issued.rows:
         flash("勾选的学员都已绑定微信（或已停用），没有生成激活码", "error")

@@ -12,6 +12,7 @@ from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
+from backend.caller import as_admin, client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission, can
 from backend.models import Trainee
@@ -132,9 +133,7 @@ def register(bp: Blueprint) -> None:
         """Show the full ID number once; the reveal is audit-logged."""
         admin = current_admin()
         trainee = get_trainee_or_404(trainee_id, admin)
-        full = pii.reveal_id_number(
-            trainee, actor_kind="admin", actor_id=admin.id, purpose="admin_trainee_page"
-        )
+        full = pii.reveal_id_number(trainee, as_admin(admin), purpose="admin_trainee_page")
         db.session.commit()
         return _detail(trainee, revealed_id=full)
 
@@ -143,7 +142,7 @@ def register(bp: Blueprint) -> None:
     def trainee_unbind(trainee_id: int):
         """Unbind the trainee's WeChat."""
         trainee = get_trainee_or_404(trainee_id, current_admin())
-        binding.unbind_wechat(trainee, current_admin())
+        binding.unbind_wechat(trainee, current_admin(), client_address=client_address())
         db.session.commit()
         flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
         return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
@@ -154,7 +153,9 @@ def register(bp: Blueprint) -> None:
         """Issue an activation code, then redirect to the page that shows it once."""
         admin = current_admin()
         trainee = get_trainee_or_404(trainee_id, admin)
-        code, expires_at = binding.issue_activation_code(trainee, admin)
+        code, expires_at = binding.issue_activation_code(
+            trainee, admin, client_address=client_address()
+        )
         db.session.commit()
         # POST-redirect-GET: reloading the page showing the code must not issue another one.
         token = shown_once.put(

@@ -35,7 +35,9 @@ def close_open_sessions(project: Project, now_s: int) -> int:
     return len(open_sessions)
 
 
-def close_project(project: Project, actor: AdminUser, reason: str | None = None) -> Claim:
+def close_project(
+    project: Project, actor: AdminUser, reason: str | None = None, *, client_address: str
+) -> Claim:
     """Close a filed or approved project and freeze its claim (the view commits)."""
     # The project row is locked: two closes of one project cannot both freeze it.
     db.session.execute(sa.select(Project.id).where(Project.id == project.id).with_for_update())
@@ -52,8 +54,7 @@ def close_project(project: Project, actor: AdminUser, reason: str | None = None)
     claim = freeze(project, policy_for(project), actor, reason, at)
     audit.record(
         "project.close",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,

@@ -31,15 +31,20 @@ ACTION_NAMES = {
 }
 
 
-def _step(claim: Claim, action: str, actor: AdminUser, comment: str | None = None) -> None:
+def _step(
+    claim: Claim,
+    action: str,
+    actor: AdminUser,
+    client_address: str,
+    comment: str | None = None,
+) -> None:
     at = now()
     db.session.add(
         ClaimEvent(claim_id=claim.id, action=action, actor_id=actor.id, at=at, comment=comment)
     )
     audit.record(
         f"claim.{action}",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="claim",
         object_id=claim.id,
         enterprise_id=claim.project.enterprise_id,
@@ -49,17 +54,19 @@ def _step(claim: Claim, action: str, actor: AdminUser, comment: str | None = Non
     )
 
 
-def submit_claim(claim: Claim, actor: AdminUser) -> None:
+def submit_claim(claim: Claim, actor: AdminUser, *, client_address: str) -> None:
     """Submit a frozen or returned claim to the bureau."""
     ensure(claim.project, Activity.CLAIM)
     if claim.status not in (ClaimStatus.FROZEN, ClaimStatus.RETURNED):
         raise DomainError("claim_not_submittable")
     claim.status = ClaimStatus.SUBMITTED
     claim.submitted_at = now()
-    _step(claim, "submit", actor)
+    _step(claim, "submit", actor, client_address)
 
 
-def review_claim(claim: Claim, decision: str, comment: str | None, actor: AdminUser) -> None:
+def review_claim(
+    claim: Claim, decision: str, comment: str | None, actor: AdminUser, *, client_address: str
+) -> None:
     """Approve a submitted claim, or return it with a comment."""
     if claim.status is not ClaimStatus.SUBMITTED:
         raise DomainError("claim_not_submitted")
@@ -71,7 +78,7 @@ def review_claim(claim: Claim, decision: str, comment: str | None, actor: AdminU
     claim.status = ClaimStatus(decision)
     claim.reviewed_at = now()
     claim.review_comment = comment
-    _step(claim, "approve" if decision == "approved" else "return", actor, comment)
+    _step(claim, "approve" if decision == "approved" else "return", actor, client_address, comment)
 
 
 def events_of(claim: Claim) -> list[ClaimEvent]:

@@ -143,6 +143,8 @@ def add_lesson(
     media: StoredMedia,
     duration_s: int | None,
     actor: AdminUser,
+    *,
+    client_address: str,
 ) -> Lesson:
     """Add a lesson at the end of a course with its stored file."""
     position = db.session.scalar(
@@ -160,7 +162,14 @@ def add_lesson(
     _apply(lesson, media)
     db.session.add(lesson)
     db.session.flush()
-    _audit("lesson.create", actor, lesson, course, kind=kind.value, bytes=media.bytes)
+    _audit(
+        "lesson.create",
+        audit.admin(actor, client_address),
+        lesson,
+        course,
+        kind=kind.value,
+        bytes=media.bytes,
+    )
     return lesson
 
 
@@ -178,6 +187,7 @@ def update_lesson(
     duration_s: int | None,
     media: StoredMedia | None,
     actor: AdminUser,
+    client_address: str,
 ) -> str | None:
     """Change a lesson's title, order, reading time or file; returns the replaced file's key."""
     if title is not None:
@@ -199,35 +209,40 @@ def update_lesson(
             lesson.duration_s = media.duration_s
         _apply(lesson, media)
     db.session.flush()
-    _audit("lesson.update", actor, lesson, lesson.course, file_replaced=media is not None)
+    _audit(
+        "lesson.update",
+        audit.admin(actor, client_address),
+        lesson,
+        lesson.course,
+        file_replaced=media is not None,
+    )
     return replaced
 
 
-def retire_or_delete(lesson: Lesson, actor: AdminUser) -> str | None:
+def retire_or_delete(lesson: Lesson, actor: AdminUser, *, client_address: str) -> str | None:
     """Delete a lesson nobody learned (returns its file's key); retire one someone learned."""
     course = lesson.course
     if has_learning(lesson):
         lesson.retired = True
-        _audit("lesson.retire", actor, lesson, course)
+        _audit("lesson.retire", audit.admin(actor, client_address), lesson, course)
         return None
     key = lesson.media_key or None
-    _audit("lesson.delete", actor, lesson, course, title=lesson.title)
+    _audit("lesson.delete", audit.admin(actor, client_address), lesson, course, title=lesson.title)
     db.session.delete(lesson)
     db.session.flush()
     return key
 
 
-def retire(lesson: Lesson, actor: AdminUser) -> None:
+def retire(lesson: Lesson, actor: AdminUser, *, client_address: str) -> None:
     """Retire a lesson: trainees no longer see it; its records stay."""
     lesson.retired = True
-    _audit("lesson.retire", actor, lesson, lesson.course)
+    _audit("lesson.retire", audit.admin(actor, client_address), lesson, lesson.course)
 
 
-def _audit(action: str, actor: AdminUser, lesson: Lesson, course: Course, **detail) -> None:
+def _audit(action: str, actor: audit.Actor, lesson: Lesson, course: Course, **detail) -> None:
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=actor.id,
+        actor,
         object_type="lesson",
         object_id=lesson.id,
         enterprise_id=course.enterprise_id,

@@ -18,11 +18,10 @@ register("course_has_credit", 409, "课程「{name}」在该项目中已有学�
 register("course_order_mismatch", 422, "课程顺序必须恰好列出该项目的全部课程，每门一次")
 
 
-def _audit(action: str, actor: AdminUser, obj, enterprise_id: int, **detail) -> None:
+def _audit(action: str, actor: audit.Actor, obj, enterprise_id: int, **detail) -> None:
     audit.record(
         action,
-        actor_kind="admin",
-        actor_id=actor.id,
+        actor,
         object_type=type(obj).__tablename__,
         object_id=obj.id,
         enterprise_id=enterprise_id,
@@ -30,27 +29,37 @@ def _audit(action: str, actor: AdminUser, obj, enterprise_id: int, **detail) -> 
     )
 
 
-def create_course(enterprise_id: int, name: str, summary: str, actor: AdminUser) -> Course:
+def create_course(
+    enterprise_id: int, name: str, summary: str, actor: AdminUser, *, client_address: str
+) -> Course:
     """Add a course to an enterprise's library."""
     course = Course(enterprise_id=enterprise_id, name=name.strip(), summary=summary.strip())
     db.session.add(course)
     db.session.flush()
-    _audit("course.create", actor, course, enterprise_id, name=course.name)
+    _audit(
+        "course.create", audit.admin(actor, client_address), course, enterprise_id, name=course.name
+    )
     return course
 
 
-def update_course(course: Course, changes: dict, actor: AdminUser) -> None:
+def update_course(course: Course, changes: dict, actor: AdminUser, *, client_address: str) -> None:
     """Change a course's name or summary."""
     for key in ("name", "summary"):
         if changes.get(key) is not None:
             setattr(course, key, changes[key].strip())
-    _audit("course.update", actor, course, course.enterprise_id, fields=sorted(changes))
+    _audit(
+        "course.update",
+        audit.admin(actor, client_address),
+        course,
+        course.enterprise_id,
+        fields=sorted(changes),
+    )
 
 
-def retire_course(course: Course, actor: AdminUser) -> None:
+def retire_course(course: Course, actor: AdminUser, *, client_address: str) -> None:
     """Retire a course: no project can attach it any more; those that have it keep it."""
     course.retired = True
-    _audit("course.retire", actor, course, course.enterprise_id)
+    _audit("course.retire", audit.admin(actor, client_address), course, course.enterprise_id)
 
 
 def library(enterprise_ids: sa.Select | None, *, include_retired: bool = False) -> sa.Select:
@@ -63,7 +72,9 @@ def library(enterprise_ids: sa.Select | None, *, include_retired: bool = False) 
     return query
 
 
-def attach(project: Project, course: Course, actor: AdminUser) -> ProjectCourse:
+def attach(
+    project: Project, course: Course, actor: AdminUser, *, client_address: str
+) -> ProjectCourse:
     """Attach a library course at the end of the project's course list."""
     ensure(project, Activity.MANAGE_CONTENT)
     if course.enterprise_id != project.enterprise_id:
@@ -76,11 +87,19 @@ def attach(project: Project, course: Course, actor: AdminUser) -> ProjectCourse:
     link = ProjectCourse(course=course, position=position)
     project.course_links.append(link)
     db.session.flush()
-    _audit("project.course_attach", actor, project, project.enterprise_id, course_id=course.id)
+    _audit(
+        "project.course_attach",
+        audit.admin(actor, client_address),
+        project,
+        project.enterprise_id,
+        course_id=course.id,
+    )
     return link
 
 
-def reorder(project: Project, course_ids: list[int], actor: AdminUser) -> None:
+def reorder(
+    project: Project, course_ids: list[int], actor: AdminUser, *, client_address: str
+) -> None:
     """Put the project's courses in the given order (every attached course exactly once)."""
     ensure(project, Activity.MANAGE_CONTENT)
     links = {link.course_id: link for link in project.course_links}
@@ -90,10 +109,16 @@ def reorder(project: Project, course_ids: list[int], actor: AdminUser) -> None:
         links[course_id].position = position
     db.session.flush()
     db.session.expire(project, ["course_links"])
-    _audit("project.course_reorder", actor, project, project.enterprise_id, course_ids=course_ids)
+    _audit(
+        "project.course_reorder",
+        audit.admin(actor, client_address),
+        project,
+        project.enterprise_id,
+        course_ids=course_ids,
+    )
 
 
-def detach(project: Project, course_id: int, actor: AdminUser) -> None:
+def detach(project: Project, course_id: int, actor: AdminUser, *, client_address: str) -> None:
     """Take a course out of a project, unless trainees already have credit in it there."""
     ensure(project, Activity.MANAGE_CONTENT)
     link = next((link for link in project.course_links if link.course_id == course_id), None)
@@ -109,4 +134,10 @@ def detach(project: Project, course_id: int, actor: AdminUser) -> None:
         raise DomainError("course_has_credit", name=link.course.name)
     project.course_links.remove(link)
     db.session.flush()
-    _audit("project.course_detach", actor, project, project.enterprise_id, course_id=course_id)
+    _audit(
+        "project.course_detach",
+        audit.admin(actor, client_address),
+        project,
+        project.enterprise_id,
+        course_id=course_id,
+    )

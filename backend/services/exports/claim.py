@@ -6,7 +6,7 @@ from __future__ import annotations
 import xlsxwriter
 from sqlalchemy import select
 
-from backend import pii
+from backend import audit, pii
 from backend.clock import local_date
 from backend.extensions import db
 from backend.models import AdminUser, Claim, Project, Trainee
@@ -76,7 +76,9 @@ def _cells(sheet, f: _Formats, row: int, values, kinds: str) -> None:
             sheet.write_number(row, col, value, f.int)
 
 
-def _id_numbers(admin: AdminUser, project: Project, claim: Claim) -> dict[int, str]:
+def _id_numbers(
+    admin: AdminUser, project: Project, claim: Claim, client_address: str
+) -> dict[int, str]:
     """Per trainee of the claim: the full ID number (enterprise's own admin, each reveal
     audit-logged) or the masked one."""
     rows = db.session.execute(
@@ -88,17 +90,19 @@ def _id_numbers(admin: AdminUser, project: Project, claim: Claim) -> dict[int, s
     purpose = f"补贴申领名册导出（项目 {project.id}）"
     cipher = pii.cipher()
     if full:
-        who = {"actor_kind": "admin", "actor_id": admin.id, "purpose": purpose}
-        return {row.id: pii.reveal_id_number(row, **who) for row in rows}
+        reader = audit.admin(admin, client_address)
+        return {row.id: pii.reveal_id_number(row, reader, purpose=purpose) for row in rows}
     return {row.id: pii.masked_id_number(row, cipher) for row in rows}
 
 
-def write_claim_xlsx(path: str, admin: AdminUser, project: Project, claim: Claim) -> int:
+def write_claim_xlsx(
+    path: str, admin: AdminUser, project: Project, claim: Claim, *, client_address: str
+) -> int:
     """The claim roster (qualifying trainees, totals, those apart with the reason, signature
     rows) and the summary sheet per year; returns the roster's lines."""
     workbook = xlsxwriter.Workbook(path, {"in_memory": False})
     f = _Formats(workbook)
-    ids = _id_numbers(admin, project, claim)
+    ids = _id_numbers(admin, project, claim, client_address)
     closed_on = local_date(claim.closed_at)
     lines = [
         f"企业名称（盖章）：{project.enterprise.name}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from backend import clock, pii
+from backend import audit, clock, pii
 from backend.models import AdminUser, Project, Trainee
 from backend.policy import policy_for
 from backend.services import record_chain
@@ -117,7 +117,12 @@ def _year_label(years: list[int]) -> str:
 
 
 def hours_rows(
-    admin: AdminUser, project: Project, totals: _Totals, *, full_ids: bool = False
+    admin: AdminUser,
+    project: Project,
+    totals: _Totals,
+    *,
+    client_address: str,
+    full_ids: bool = False,
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
     results = assessment_results(project.id)
@@ -136,7 +141,7 @@ def hours_rows(
         totals.fen += fen
         if full_ids:
             id_number = pii.reveal_id_number(
-                trainee, actor_kind="admin", actor_id=admin.id, purpose=purpose
+                trainee, audit.admin(admin, client_address), purpose=purpose
             )
         else:
             id_number = pii.masked_id_number(trainee, cipher)
@@ -155,14 +160,17 @@ def hours_rows(
         yield [*row, results.get(trainee.id, NO_ASSESSMENT)]
 
 
-def _sheet(admin, project, full_ids) -> tuple[Iterator[list], Callable[[], list]]:
+def _sheet(admin, project, full_ids, client_address) -> tuple[Iterator[list], Callable[[], list]]:
     totals = _Totals(_years(project))
-    return hours_rows(admin, project, totals, full_ids=full_ids), totals.row
+    rows = hours_rows(admin, project, totals, client_address=client_address, full_ids=full_ids)
+    return rows, totals.row
 
 
-def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=False) -> int:
+def write_hours_xlsx(
+    path: str, admin: AdminUser, project: Project, *, client_address: str, full_ids=False
+) -> int:
     """The sheet as a printable xlsx with a totals row."""
-    rows, footer = _sheet(admin, project, full_ids)
+    rows, footer = _sheet(admin, project, full_ids, client_address)
     return write_table_xlsx(
         path,
         sheet_name="课时及补贴",
@@ -176,9 +184,11 @@ def write_hours_xlsx(path: str, admin: AdminUser, project: Project, *, full_ids=
     )
 
 
-def write_hours_csv(stream: IO[str], admin: AdminUser, project: Project, *, full_ids=False) -> int:
+def write_hours_csv(
+    stream: IO[str], admin: AdminUser, project: Project, *, client_address: str, full_ids=False
+) -> int:
     """The sheet as CSV with a totals line."""
-    rows, footer = _sheet(admin, project, full_ids)
+    rows, footer = _sheet(admin, project, full_ids, client_address)
     return write_table_csv(
         stream,
         title_lines=[TITLE, *_head_lines(project)],

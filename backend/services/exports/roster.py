@@ -8,7 +8,7 @@ from typing import IO
 
 from sqlalchemy import select
 
-from backend import pii
+from backend import audit, pii
 from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
 from backend.services import record_chain
@@ -59,21 +59,21 @@ def shows_full_numbers(admin: AdminUser, project: Project) -> bool:
     return can(admin, Permission.REVEAL_PII) and admin.enterprise_id == project.enterprise_id
 
 
-def roster_rows(admin: AdminUser, project: Project) -> Iterator[list]:
+def roster_rows(admin: AdminUser, project: Project, client_address: str) -> Iterator[list]:
     """One row a trainee; each full value revealed is audit-logged through backend.pii."""
     full = shows_full_numbers(admin, project)
     purpose = f"附件2学员名册导出（项目 {project.id}）"
     for seq, trainee in enumerate(enrolled_trainees(project.id), start=1):
         if full:
-            who = {"actor_kind": "admin", "actor_id": admin.id, "purpose": purpose}
-            id_number = pii.reveal_id_number(trainee, **who)
-            mobile = pii.reveal_mobile(trainee, **who)
+            reader = audit.admin(admin, client_address)
+            id_number = pii.reveal_id_number(trainee, reader, purpose=purpose)
+            mobile = pii.reveal_mobile(trainee, reader, purpose=purpose)
         else:
             id_number, mobile = pii.masked_id_number(trainee), pii.masked_mobile(trainee)
         yield [seq, trainee.name, GENDER_LABELS[trainee.gender], id_number, mobile, trainee.account]
 
 
-def write_roster_xlsx(path: str, admin: AdminUser, project: Project) -> int:
+def write_roster_xlsx(path: str, admin: AdminUser, project: Project, *, client_address: str) -> int:
     """The roster as a printable xlsx laid out like 附件2."""
     return write_table_xlsx(
         path,
@@ -82,7 +82,7 @@ def write_roster_xlsx(path: str, admin: AdminUser, project: Project) -> int:
         title=TITLE,
         subtitle_lines=_head_lines(project),
         columns=COLUMNS,
-        rows=roster_rows(admin, project),
+        rows=roster_rows(admin, project, client_address),
         closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
     )
 
@@ -91,12 +91,14 @@ def _head_lines(project: Project) -> list[str]:
     return [f"企业名称（盖章）：{project.enterprise.name}", "填报日期：        年    月    日"]
 
 
-def write_roster_csv(stream: IO[str], admin: AdminUser, project: Project) -> int:
+def write_roster_csv(
+    stream: IO[str], admin: AdminUser, project: Project, *, client_address: str
+) -> int:
     """The roster as CSV in the official column order."""
     return write_table_csv(
         stream,
         title_lines=["附件2", TITLE, *_head_lines(project)],
         columns=COLUMNS,
-        rows=roster_rows(admin, project),
+        rows=roster_rows(admin, project, client_address),
         closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
     )

@@ -42,7 +42,13 @@ class ExportFile:
 
 
 def run_export(
-    kind: str, fmt: str, admin: AdminUser, project: Project, *, full_ids: bool = False
+    kind: str,
+    fmt: str,
+    admin: AdminUser,
+    project: Project,
+    *,
+    client_address: str,
+    full_ids: bool = False,
 ) -> ExportFile:
     """Write the export to a temporary file and add its audit entry (the view commits)."""
     if kind not in KINDS:
@@ -59,17 +65,16 @@ def run_export(
         with collector_paused():
             if fmt == "xlsx":
                 os.close(fd)
-                count = _write_xlsx(kind, path, admin, project, full_ids)
+                count = _write_xlsx(kind, path, admin, project, full_ids, client_address)
             else:
                 with open(fd, "w", encoding="utf-8-sig", newline="") as stream:
-                    count = _write_csv(kind, stream, admin, project, full_ids)
+                    count = _write_csv(kind, stream, admin, project, full_ids, client_address)
     except BaseException:
         os.unlink(path)
         raise
     audit.record(
         f"export.{kind}",
-        actor_kind="admin",
-        actor_id=admin.id,
+        audit.admin(admin, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,
@@ -99,31 +104,37 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _write_xlsx(kind, path, admin, project, full_ids) -> int:
+def _write_xlsx(kind, path, admin, project, full_ids, client_address) -> int:
     if kind == "claim":
         from backend.services.claims.closing import claim_of
 
         claim = claim_of(project)
         if claim is None:
             raise DomainError("not_found", "培训项目结束后才有补贴申领名册")
-        return claim_export.write_claim_xlsx(path, admin, project, claim)
+        return claim_export.write_claim_xlsx(
+            path, admin, project, claim, client_address=client_address
+        )
     if kind == "filing":
         filing.write_filing_xlsx(path, project)
         return 1
     if kind == "roster":
-        return roster.write_roster_xlsx(path, admin, project)
+        return roster.write_roster_xlsx(path, admin, project, client_address=client_address)
     if kind == "hours":
-        return hours_sheet.write_hours_xlsx(path, admin, project, full_ids=full_ids)
+        return hours_sheet.write_hours_xlsx(
+            path, admin, project, client_address=client_address, full_ids=full_ids
+        )
     if kind == "integrity":
         return integrity.write_integrity_xlsx(path, project)
     return records.write_records_xlsx(path, project)
 
 
-def _write_csv(kind, stream, admin, project, full_ids) -> int:
+def _write_csv(kind, stream, admin, project, full_ids, client_address) -> int:
     if kind == "roster":
-        return roster.write_roster_csv(stream, admin, project)
+        return roster.write_roster_csv(stream, admin, project, client_address=client_address)
     if kind == "hours":
-        return hours_sheet.write_hours_csv(stream, admin, project, full_ids=full_ids)
+        return hours_sheet.write_hours_csv(
+            stream, admin, project, client_address=client_address, full_ids=full_ids
+        )
     if kind == "integrity":
         return integrity.write_integrity_csv(stream, project)
     return records.write_records_csv(stream, project)

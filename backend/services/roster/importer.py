@@ -101,7 +101,12 @@ class Confirmed:
 
 
 def confirm_import(
-    admin: AdminUser, import_id: str, load_project, accept_rows: Iterable[int] = ()
+    admin: AdminUser,
+    import_id: str,
+    load_project,
+    accept_rows: Iterable[int] = (),
+    *,
+    client_address: str,
 ) -> Confirmed:
     """Create the stashed new trainees, enrol everyone, and apply the accepted differences
     (``accept_rows``: row numbers); the caller commits (one transaction)."""
@@ -150,14 +155,17 @@ def confirm_import(
     db.session.add_all(trainees)
     db.session.flush()
     db.session.add_all(Enrolment(project_id=project.id, trainee_id=t.id) for t in trainees)
-    updated = _apply_accepted(admin, rows, rechecked, set(accept_rows))
+    updated = _apply_accepted(admin, client_address, rows, rechecked, set(accept_rows))
     existing_ids = [r.existing_id for r in rows if r.existing_id is not None]
-    enrolled = enrolling.enrol(admin, project, existing_ids) if existing_ids else None
+    enrolled = (
+        enrolling.enrol(admin, project, existing_ids, client_address=client_address)
+        if existing_ids
+        else None
+    )
     ids = [t.id for t in trainees]
     audit.record(
         "roster.import",
-        actor_kind="admin",
-        actor_id=admin.id,
+        audit.admin(admin, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,
@@ -177,7 +185,9 @@ def confirm_import(
     )
 
 
-def _apply_accepted(admin: AdminUser, rows: list[CleanRow], checked, accepted: set[int]) -> int:
+def _apply_accepted(
+    admin: AdminUser, client_address: str, rows: list[CleanRow], checked, accepted: set[int]
+) -> int:
     """Take the file's name, mobile and account for the rows the admin accepted."""
     differing = {d.row for d in checked.differences}
     updated = 0
@@ -186,7 +196,9 @@ def _apply_accepted(admin: AdminUser, rows: list[CleanRow], checked, accepted: s
             continue
         trainee = db.session.get(Trainee, row.existing_id)
         changes = trainee_accounts.Changes(name=row.name, mobile=row.mobile, account=row.account)
-        if trainee_accounts.edit(admin, trainee, changes, source="roster_import"):
+        if trainee_accounts.edit(
+            admin, trainee, changes, client_address=client_address, source="roster_import"
+        ):
             updated += 1
     return updated
 

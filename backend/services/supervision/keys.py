@@ -27,7 +27,7 @@ def _hash(key: str) -> str:
 
 
 def issue_key(
-    bureau: str, cities: list[str], full_numbers: bool, actor: AdminUser
+    bureau: str, cities: list[str], full_numbers: bool, actor: AdminUser, *, client_address: str
 ) -> tuple[BureauApiKey, str]:
     """A new key for a bureau; the plain key is returned here once and never stored."""
     cities = sorted(set(cities))
@@ -48,8 +48,7 @@ def issue_key(
     db.session.flush()
     audit.record(
         "bureau_key.issue",
-        actor_kind="admin",
-        actor_id=actor.id,
+        audit.admin(actor, client_address),
         object_type="bureau_api_key",
         object_id=key.id,
         bureau=key.bureau,
@@ -59,14 +58,13 @@ def issue_key(
     return key, plain
 
 
-def revoke_key(key: BureauApiKey, actor: AdminUser) -> None:
+def revoke_key(key: BureauApiKey, actor: AdminUser, *, client_address: str) -> None:
     """Stop a key from working (idempotent)."""
     if key.revoked_at is None:
         key.revoked_at = now()
         audit.record(
             "bureau_key.revoke",
-            actor_kind="admin",
-            actor_id=actor.id,
+            audit.admin(actor, client_address),
             object_type="bureau_api_key",
             object_id=key.id,
         )

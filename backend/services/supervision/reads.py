@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from backend import pii
+from backend import audit, pii
 from backend.extensions import db
 from backend.kernel.errors import NotFoundError
 from backend.kernel.lifecycle import Activity, statuses_allowing
@@ -108,7 +108,9 @@ def claims(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
     return result
 
 
-def roster(key: BureauApiKey, project: Project, cursor: int, limit: int) -> list[dict]:
+def roster(
+    key: BureauApiKey, project: Project, cursor: int, limit: int, *, client_address: str
+) -> list[dict]:
     """The project's enrolled trainees; full ID numbers only for a key allowed them, each read
     audit-logged."""
     query = (
@@ -121,8 +123,7 @@ def roster(key: BureauApiKey, project: Project, cursor: int, limit: int) -> list
         if key.full_numbers:
             id_number = pii.reveal_id_number(
                 trainee,
-                actor_kind="bureau_key",
-                actor_id=key.id,
+                audit.bureau_key(key, client_address),
                 purpose=f"监管平台名册读取（项目 {project.id}）",
             )
         else:

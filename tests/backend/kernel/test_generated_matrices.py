@@ -5,12 +5,13 @@ every project status × the trainee activities."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from backend.kernel.lifecycle import ALLOWED, Activity, ensure
 from backend.kernel.permissions import ROLE_PERMISSIONS, Permission
-from backend.models import ProjectStatus, Role
+from backend.models import FaceCheck, FaceCheckTrigger, ProjectStatus, Role
 from backend.services import support
 from tests.learning_driver import Learner, enrolled
 
@@ -126,6 +127,84 @@ def test_another_enterprises_objects_are_404_through_http(app, client, world, ad
         response.close()
         checked += 1
     assert checked >= 20
+
+
+ANSWERS = "/api/v1/attempts/<id:attempt_id>/answers"
+# A valid body per trainee route, so the lookup (not the body check) answers.
+TRAINEE_BODIES = {
+    "/api/v1/lessons/<id:lesson_id>/sessions": {"client_ts": 1772413200000, "device": "x"},
+    "/api/v1/sessions/<id:session_id>/heartbeats": {
+        "seq": 2,
+        "client_ts": 1772413230000,
+        "position_s": 30,
+        "playing": True,
+    },
+    "/api/v1/sessions/<id:session_id>/end": {"position_s": 30},
+    "/api/v1/support/threads/<id:thread_id>/messages": {"body": "还是打不开"},
+    "/api/v1/projects/<id:project_id>/evaluation": {
+        "overall": 5,
+        "content": 5,
+        "teaching": 5,
+        "platform": 5,
+    },
+}
+
+
+def test_another_enterprises_trainee_gets_404_through_http(app, client, make, frozen_clock):
+    """Every trainee route taking an id, called by a trainee of another enterprise (enrolled in
+    a project of their own) with the objects of enterprise A's trainee: 404, never a leak."""
+    project, lesson, owner = enrolled(make, attention_checks_enabled=False)
+    quiz = make.quiz(project)
+    question = make.question(lesson.course)
+    make.session.commit()
+    me = Learner(client, make, owner)
+    session_id = me.check_in(lesson)["session_id"]
+    attempt = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=me.headers)
+    assert attempt.status_code in (200, 201), attempt.get_json()
+    thread = support.create_thread(owner, "无法播放", "第二课节视频打不开")
+    check = FaceCheck(
+        trainee_id=owner.id,
+        project_id=project.id,
+        session_id=session_id,
+        trigger=FaceCheckTrigger.CHECK_IN,
+        out_seq_no="sg-http-matrix",
+        verify_id="v",
+        issued_at=frozen_clock.now(),
+        expires_at=frozen_clock.now() + timedelta(minutes=5),
+    )
+    make.session.add(check)
+    _, _, stranger = enrolled(make)
+    make.session.commit()
+    ids = {
+        "project_id": project.id,
+        "lesson_id": lesson.id,
+        "quiz_id": quiz.id,
+        "attempt_id": attempt.get_json()["id"],
+        "session_id": session_id,
+        "thread_id": thread.id,
+        "check_id": check.id,
+    }
+    bodies = {
+        **TRAINEE_BODIES,
+        ANSWERS: {"answers": [{"question_id": question.id, "letters": "A"}]},
+    }
+    headers = make.auth(stranger)
+    checked = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/v1/") or "<id:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            body = bodies.get(rule.rule) if method == "POST" else None
+            response = client.open(_url(rule, ids), method=method, json=body, headers=headers)
+            assert response.status_code == 404, (method, rule.rule, response.get_json())
+            checked.add(PARAM.search(rule.rule).group(2))
+    # Every kind of id a trainee route takes was tried.
+    assert checked == set(ids)
+    # And the owner still has all of it: the ids were real.
+    assert (
+        client.get(f"/api/v1/attempts/{ids['attempt_id']}", headers=me.headers).status_code == 200
+    )
+    assert client.get(f"/api/v1/support/threads/{thread.id}", headers=me.headers).status_code == 200
 
 
 TRAINEE_CALLS = {

@@ -39,9 +39,9 @@ def test_another_enterprise_is_hidden(app, make):
     mine, theirs = make.enterprise(), make.enterprise()
     hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=mine)
     with pytest.raises(DomainError) as err:
-        filing.save_project(None, theirs, _data(), hr)
+        filing.save_project(None, theirs, _data(), hr, client_address="192.0.2.10")
     assert err.value.status == 404
-    project = filing.save_project(None, mine, _data(), hr)
+    project = filing.save_project(None, mine, _data(), hr, client_address="192.0.2.10")
     assert project.status is ProjectStatus.DRAFT and len(project.plan_rows) == 1
 
 
@@ -50,7 +50,7 @@ def test_submit_lists_what_is_missing_and_needs_a_draft(app, make):
     project = make.project(hr.enterprise, status=ProjectStatus.DRAFT, planned_class_hours=20)
     make.lesson(make.course(project), duration_s=90 * 60)
     with pytest.raises(DomainError) as err:
-        filing.submit_for_filing(project, hr)
+        filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     assert err.value.code == "filing_incomplete" and err.value.status == 422
     problems = [item["problem"] for item in err.value.details]
     assert problems == [
@@ -60,18 +60,18 @@ def test_submit_lists_what_is_missing_and_needs_a_draft(app, make):
     assert project.status is ProjectStatus.DRAFT and project.filing_snapshot is None
     empty = make.project(hr.enterprise, status=ProjectStatus.DRAFT, planned_class_hours=1)
     with pytest.raises(DomainError) as err:
-        filing.submit_for_filing(empty, hr)
+        filing.submit_for_filing(empty, hr, client_address="192.0.2.10")
     assert "线上培训计划为空" in err.value.message
     project.planned_class_hours = 2
     make.teaching(project)
     make.session.refresh(project)
-    filing.submit_for_filing(project, hr)
+    filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     assert project.status is ProjectStatus.FILED
     with pytest.raises(DomainError) as err:
-        filing.submit_for_filing(project, hr)
+        filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     assert err.value.status == 409
     with pytest.raises(DomainError) as err:
-        filing.save_project(project, hr.enterprise, _data(), hr)
+        filing.save_project(project, hr.enterprise, _data(), hr, client_address="192.0.2.10")
     assert err.value.code == "project_status_conflict"
 
 
@@ -94,13 +94,13 @@ def test_review_states_and_audit(app, make):
     reviewer = make.admin(Role.REVIEWER)
     project = make.project(status=ProjectStatus.DRAFT)
     with pytest.raises(DomainError) as err:
-        filing.review_filing(project, "approved", "", reviewer)
+        filing.review_filing(project, "approved", "", reviewer, client_address="192.0.2.10")
     assert err.value.code == "project_status_conflict"
     project.status = ProjectStatus.FILED
     with pytest.raises(filing.FieldError) as err:
-        filing.review_filing(project, "maybe", "", reviewer)
+        filing.review_filing(project, "maybe", "", reviewer, client_address="192.0.2.10")
     assert err.value.field == "decision"
-    filing.review_filing(project, "approved", "  ", reviewer)
+    filing.review_filing(project, "approved", "  ", reviewer, client_address="192.0.2.10")
     assert project.status is ProjectStatus.APPROVED and project.review_comment is None
     assert project.reviewed_by_id == reviewer.id and project.reviewed_at is not None
     entry = make.session.scalar(select(AuditLog).where(AuditLog.action == "project.review"))
@@ -113,8 +113,12 @@ def test_institutions_are_shared_by_credit_code(app, make):
     hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
     institution = {"name": "培训学校", "credit_code": credit_code(424242)}
     institution |= {"registered_address": "", "person_in_charge": "", "phone": ""}
-    first = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
-    second = filing.save_project(None, hr.enterprise, _data(institution=institution), hr)
+    first = filing.save_project(
+        None, hr.enterprise, _data(institution=institution), hr, client_address="192.0.2.10"
+    )
+    second = filing.save_project(
+        None, hr.enterprise, _data(institution=institution), hr, client_address="192.0.2.10"
+    )
     assert first.institution_id == second.institution_id is not None
 
 
@@ -125,7 +129,9 @@ def test_another_enterprise_cannot_rewrite_a_shared_institution(app, make):
     theirs = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
     registered = {"name": "培训学校", "credit_code": code, "registered_address": "广州"}
     registered |= {"person_in_charge": "王", "phone": "020-1"}
-    approved = filing.save_project(None, theirs.enterprise, _data(institution=registered), theirs)
+    approved = filing.save_project(
+        None, theirs.enterprise, _data(institution=registered), theirs, client_address="192.0.2.10"
+    )
     approved.status = ProjectStatus.APPROVED
     make.session.commit()
     mine = make.admin(Role.ENTERPRISE_ADMIN, enterprise=make.enterprise())
@@ -133,7 +139,9 @@ def test_another_enterprise_cannot_rewrite_a_shared_institution(app, make):
 
     forged = registered | {"name": "篡改", "phone": "020-9"}
     with pytest.raises(filing.FieldError) as err:
-        filing.save_project(None, mine.enterprise, _data(institution=forged), mine)
+        filing.save_project(
+            None, mine.enterprise, _data(institution=forged), mine, client_address="192.0.2.10"
+        )
     assert err.value.code == "institution_shared" and err.value.field == "institution-name"
     make.session.rollback()
     make.session.refresh(approved)
@@ -142,7 +150,9 @@ def test_another_enterprise_cannot_rewrite_a_shared_institution(app, make):
     # The registered data, or blanks, link the same institution without changing it.
     blanks = {"name": "培训学校", "credit_code": code, "registered_address": ""}
     blanks |= {"person_in_charge": "", "phone": ""}
-    project = filing.save_project(None, mine.enterprise, _data(institution=blanks), mine)
+    project = filing.save_project(
+        None, mine.enterprise, _data(institution=blanks), mine, client_address="192.0.2.10"
+    )
     assert project.institution_id == approved.institution_id
     assert approved.institution.registered_address == "广州"
 
@@ -154,13 +164,18 @@ def test_a_project_with_trainees_stays_with_its_enterprise(app, make):
     make.enrol(make.trainee(first), project)
     make.session.commit()
     with pytest.raises(filing.FieldError) as err:
-        filing.save_project(project, second, _data(), operator)
+        filing.save_project(project, second, _data(), operator, client_address="192.0.2.10")
     assert err.value.code == "project_has_trainees" and err.value.field == "enterprise_id"
     make.session.rollback()
     assert make.session.get(type(project), project.id).enterprise_id == first.id
     # Without trainees an operator may still correct the enterprise of a draft.
     empty = make.project(first, status=ProjectStatus.DRAFT)
-    assert filing.save_project(empty, second, _data(), operator).enterprise_id == second.id
+    assert (
+        filing.save_project(
+            empty, second, _data(), operator, client_address="192.0.2.10"
+        ).enterprise_id
+        == second.id
+    )
 
 
 def test_losing_the_race_for_a_changed_credit_code_writes_nothing(app, make):
@@ -172,7 +187,7 @@ def test_losing_the_race_for_a_changed_credit_code_writes_nothing(app, make):
     data |= {"legal_representative": "王", "contact_phone": "", "received_affected_subsidy": False}
     other_admin = insert(Enterprise).values(name="乙公司", credit_code=code)
     with rival_commits_when_we_wait(other_admin) as rival, pytest.raises(filing.FieldError) as err:
-        filing.update_enterprise(enterprise, data, hr)
+        filing.update_enterprise(enterprise, data, hr, client_address="192.0.2.10")
     assert rival.blocked_us, "the update never met the other admin's row"
     assert (err.value.field, err.value.status) == ("credit_code", 409)
     assert err.value.code == "credit_code_taken"
@@ -194,10 +209,12 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise)
     platform = {"name": "适岗平台", "icp_number": "粤ICP备1号", "url_or_package": ""}
     platform |= {"ip_address": "", "server_city": "广州"}
-    project = filing.save_project(None, enterprise, _data(platform=platform), hr)
+    project = filing.save_project(
+        None, enterprise, _data(platform=platform), hr, client_address="192.0.2.10"
+    )
     make.teaching(project)
     make.session.refresh(project)
-    filing.submit_for_filing(project, hr)
+    filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     make.session.commit()
     filed_code = enterprise.credit_code
     assert project.filed_at == frozen_clock.now()
@@ -208,7 +225,9 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
 
     new_code = credit_code(626262)
     changes = {"name": "甲公司（新名）", "credit_code": new_code, "registered_address": "深圳"}
-    filing.update_enterprise(enterprise, _enterprise_data(enterprise, **changes), hr)
+    filing.update_enterprise(
+        enterprise, _enterprise_data(enterprise, **changes), hr, client_address="192.0.2.10"
+    )
     make.session.commit()
     make.session.expire_all()
     shown = filing.shown_filing(project)
@@ -219,13 +238,21 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     assert shown.filed_at == frozen_clock.now()
 
     # Returned: the enterprise sees and edits its live data; the snapshot waits for a resubmit.
-    filing.review_filing(project, "returned", "请补充", make.admin(Role.REVIEWER))
+    filing.review_filing(
+        project, "returned", "请补充", make.admin(Role.REVIEWER), client_address="192.0.2.10"
+    )
     assert filing.shown_filing(project).enterprise.name == "甲公司（新名）"
     assert filing.shown_filing(project).filed_at is None
     assert project.filing_snapshot["enterprise"]["name"] == "甲公司"
-    filing.save_project(project, enterprise, _data(name="改过的项目", platform=platform), hr)
+    filing.save_project(
+        project,
+        enterprise,
+        _data(name="改过的项目", platform=platform),
+        hr,
+        client_address="192.0.2.10",
+    )
     frozen_clock.advance(hours=1)
-    filing.submit_for_filing(project, hr)
+    filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     make.session.commit()
     make.session.expire_all()
     shown = filing.shown_filing(project)

@@ -40,7 +40,13 @@ def world(make):
         "enterprise_admin": make.admin(Role.ENTERPRISE_ADMIN, enterprise=enterprise),
     }
     reviewer = make.admin(Role.REVIEWER)
-    key, _ = keys.issue_key("深圳市人力资源和社会保障局", ["4403"], False, admins["operator"])
+    key, _ = keys.issue_key(
+        "深圳市人力资源和社会保障局",
+        ["4403"],
+        False,
+        admins["operator"],
+        client_address="192.0.2.10",
+    )
     make.session.commit()
     seeded = {
         "project_id": project.id,

@@ -62,6 +62,6 @@ def test_the_project_course_list_attaches_moves_and_detaches(client, make, admin
     make.session.expire_all()
     assert [c.name for c in project.courses] == ["乙课程"]
     actions = make.session.scalars(
-        select(AuditLog.action).where(AuditLog.action.like("project.course%"))
+        select(AuditLog.action).where(AuditLog.action.like("project.course%")).order_by(AuditLog.id)
     ).all()
     assert actions == ["project.course_attach", "project.course_reorder", "project.course_detach"]

@@ -125,8 +125,7 @@ def test_audit_log_speaks_chinese_and_names_things(client, make, admin_login):
     operator = make.admin(Role.OPERATOR, display_name="平台运营小王")
     audit.record(
         "project.review",
-        actor_kind="admin",
-        actor_id=operator.id,
+        audit.admin(operator, "192.0.2.10"),
         object_type="project",
         object_id=world.project.id,
         enterprise_id=world.a.id,
@@ -136,8 +135,7 @@ def test_audit_log_speaks_chinese_and_names_things(client, make, admin_login):
     )
     audit.record(
         "pii.reveal_id_number",
-        actor_kind="admin",
-        actor_id=operator.id,
+        audit.admin(operator, "192.0.2.10"),
         object_type="trainee",
         object_id=world.trainee.id,
     )

@@ -30,12 +30,12 @@ def test_the_project_closed_first_takes_the_cap_first(app, make):
     make.learning(tb, lesson_b, MARCH, 20 * HOUR)
     make.learning(ta, lesson_a, MARCH + timedelta(days=10), 20 * HOUR)
     clock.freeze(datetime(2026, 7, 1, 2, tzinfo=UTC))
-    first = close_project(a, operator)
+    first = close_project(a, operator, client_address="192.0.2.10")
     assert [(line.class_hours, line.subsidy_fen) for line in first.lines] == [(20, 60_000)]
     # Live figures of the open project already count what A's claim took.
     assert hours.project_sheet(b)[tb.id].subsidy_fen == 40_000
 
-    second = close_project(b, operator)
+    second = close_project(b, operator, client_address="192.0.2.10")
     assert [(line.class_hours, line.subsidy_fen) for line in second.lines] == [(20, 40_000)]
     recorded = make.session.scalars(
         select(ClaimAllocation.subsidy_fen).order_by(ClaimAllocation.id)
@@ -47,7 +47,7 @@ def test_learning_elsewhere_after_close_changes_no_snapshot(app, make):
     (a, lesson_a, ta), (b, lesson_b, tb), operator = _people(make)
     make.learning(ta, lesson_a, MARCH, 10 * HOUR)
     clock.freeze(datetime(2026, 7, 1, 2, tzinfo=UTC))
-    claim = close_project(a, operator)
+    claim = close_project(a, operator, client_address="192.0.2.10")
     digest = claim.digest
     # Later the same person learns a lot in B, dated before A's hours: A's claim stays.
     make.learning(tb, lesson_b, MARCH - timedelta(days=1), 40 * HOUR)

@@ -32,6 +32,6 @@ def test_an_export_leaves_the_collector_on(app, make):
     project = make.project()
     make.enrol(make.trainee(project.enterprise), project)
     admin = make.admin()
-    export = run_export("hours", "xlsx", admin, project)
+    export = run_export("hours", "xlsx", admin, project, client_address="192.0.2.10")
     os.unlink(export.path)
     assert export.rows == 1 and gc.isenabled()

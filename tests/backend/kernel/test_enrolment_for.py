@@ -3,22 +3,22 @@
 import pytest
 
 from backend.errors import NotFound
-from backend.services.enrolments import enrolment_or_404
+from backend.kernel.scope import enrolment_for
 
 
 def test_own_enrolment_is_found(app, make):
     trainee = make.trainee()
     project = make.project(trainee.enterprise)
     enrolment = make.enrol(trainee, project)
-    assert enrolment_or_404(trainee, project.id) is enrolment
-    assert enrolment_or_404(trainee, project.id, lock=True) is enrolment
+    assert enrolment_for(trainee, project.id) is enrolment
+    assert enrolment_for(trainee, project.id, lock=True) is enrolment
 
 
 def test_not_enrolled_is_404(app, make):
     trainee = make.trainee()
     project = make.project(trainee.enterprise)
     with pytest.raises(NotFound):
-        enrolment_or_404(trainee, project.id)
+        enrolment_for(trainee, project.id)
 
 
 def test_stray_enrolment_in_another_enterprise_is_404(app, make, client):
@@ -27,7 +27,7 @@ def test_stray_enrolment_in_another_enterprise_is_404(app, make, client):
     lesson = make.lesson(make.course(foreign))
     make.enrol(trainee, foreign)
     with pytest.raises(NotFound) as refused:
-        enrolment_or_404(trainee, foreign.id)
+        enrolment_for(trainee, foreign.id)
     assert "培训项目" in refused.value.message
     headers = make.auth(trainee)
     for method, path in [
