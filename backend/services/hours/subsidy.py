@@ -269,6 +269,8 @@ def _with_live(project: Project, stored, extra, now: datetime) -> dict[int, list
 
 def _live_hours(project, stored, extra, trainee_ids, policies, now) -> list[EarnedHour]:
     """The class hours credit in progress completes, as earned now."""
+    if not any(a <= now < b for _, a, b in year_windows(project)):
+        return []  # as in _with_live: nothing is learned outside the project's dates
     per_hour = policies[project.id].seconds_per_class_hour
     hours = []
     for tid in trainee_ids:
