@@ -128,9 +128,8 @@ def resume_live(session: LearningSession, now_s: int) -> None:
     # an unanswered attention check was issued stays forfeited; an open face check is expired
     # and a new one claimed by that beat (face_checks.live_fields), so the time waits for it.
     last_s = epoch_s(session.last_beat_at)
-    issued = attention.expire_open_checks(session.id)
-    if issued is not None:
-        last_s = max(last_s, epoch_s(issued))
+    if attention.expire_open_checks(session.id) is not None:
+        last_s = now_s  # forfeited, as when a check expires: nothing up to now is credited
     start_live(
         session,
         now_s,
