@@ -33,7 +33,7 @@ from pathlib import Path
 
 import redis
 
-from bench.heartbeat import _environment, _free_port, _seed
+from bench.heartbeat_setup import environment, free_port, seed
 
 LOST_TARGET_S = 5  # per trainee and beat interval
 
@@ -55,7 +55,7 @@ class PrivatePostgres:
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "pg"
-        self.port = _free_port()
+        self.port = free_port()
         self.dir.mkdir()
         if os.geteuid() == 0:
             shutil.chown(root, "postgres")
@@ -93,7 +93,7 @@ class PrivateRedis:
     """A throw-away redis-server on a free port, without persistence."""
 
     def __init__(self, root: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(root)],
@@ -222,18 +222,17 @@ def run(trainees: int = 20, rounds: int = 40, *, log=print) -> list[Outcome]:
     server = app = None
     saved_env = dict(os.environ)
     try:
-        args = argparse.Namespace(redis_url=store.url)
-        env = _environment(args, pg.url.replace("postgresql://", "postgresql+psycopg://"), "f:")
+        env = environment(store.url, pg.url.replace("postgresql://", "postgresql+psycopg://"), "f:")
         env.pop("BENCH_COUNT_SQL")
         os.environ.update(env)
         app = create_app()
-        lesson_id, issued = _seed(app, trainees)
+        lesson_id, issued = seed(app, trainees, check_interval_s=1200)
         with app.app_context():
             db.session.execute(db.text("UPDATE project SET attention_checks_enabled = false"))
             db.session.commit()
             interval = 30
         clock.freeze(clock.now())
-        port = _free_port()
+        port = free_port()
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         logs = root / "drain.log"
