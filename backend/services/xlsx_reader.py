@@ -9,9 +9,9 @@ refused the moment a limit is crossed; only a sheet within the limits reaches th
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ MAX_INDEX_PART_BYTES = 1024 * 1024
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _REL_WORKSHEET = "/worksheet"
 _REL_SHARED_STRINGS = "/sharedStrings"
-_CELL_REF = re.compile(r"([A-Z]{1,3})?([0-9]{1,7})?")
+_DIGITS = "0123456789"
 _CHUNK = 64 * 1024
 
 
@@ -77,7 +77,7 @@ def check_first_sheet(data: bytes, limits: SheetLimits) -> SheetParts:
             if sum(info.file_size for info in archive.infolist()) > limits.unpacked_bytes:
                 raise DomainError("file_too_large", f"文件解压后过大，请检查是否为{limits.what}")
             parts = _locate(archive)
-            _stream(archive, parts.sheet_path, _SheetCounter(limits))
+            _stream(archive, parts.sheet_path, _SheetCounter(limits).start)
             if parts.shared_strings_path is not None:
                 _stream(archive, parts.shared_strings_path, _StringCounter(limits))
     except (zipfile.BadZipFile, zlib.error, expat.ExpatError, EOFError, OSError) as exc:
@@ -166,19 +166,24 @@ def _local(name: str) -> str:
     return name.rpartition(" ")[2]
 
 
+@functools.lru_cache(maxsize=4096)
 def _column_number(letters: str) -> int:
+    """1 for "A", 28 for "AB"; letters past three (beyond XFD) are no column."""
+    if not 0 < len(letters) <= 3 or not letters.isascii() or not letters.isalpha():
+        raise Unreadable(f"bad column {letters!r}")
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + ord(letter) - 64
     return number
 
 
 def _reference(ref: str) -> tuple[int | None, int | None]:
-    """(row, column) of a cell reference such as "AB12"; either part may be absent."""
-    match = _CELL_REF.fullmatch(ref.replace("$", "").upper())
-    if match is None or not ref:
+    """(row, column) of a cell reference such as "AB12" or "$AB$12"; either part may be absent."""
+    plain = ref.replace("$", "")
+    letters = plain.rstrip(_DIGITS)
+    digits = plain[len(letters) :]
+    if not plain or len(digits) > 7:
         raise Unreadable(f"bad cell reference {ref!r}")
-    letters, digits = match.groups()
     return (int(digits) if digits else None), (_column_number(letters) if letters else None)
 
 
@@ -200,11 +205,14 @@ class _SheetCounter:
         self.last_row = 0
         self.last_column = 0
 
-    def __call__(self, name: str, attrs: dict[str, str]) -> None:
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        """Called for every element: cells first, as nearly every element is one or inside one."""
+        if name.endswith(" c") or name == "c":
+            if self.in_data:
+                self._cell(attrs.get("r"))
+            return
         local = _local(name)
-        if local == "c" and self.in_data:
-            self._cell(attrs.get("r"))
-        elif local == "row" and self.in_data:
+        if local == "row" and self.in_data:
             self._row(attrs.get("r"))
         elif local == "sheetData":
             self.in_data = True
@@ -225,16 +233,21 @@ class _SheetCounter:
     def _cell(self, ref: str | None) -> None:
         self.cells += 1
         self.row_cells += 1
-        row, column = _reference(ref) if ref else (None, None)
-        self.column = column or self.column + 1
+        if ref:
+            row, column = _reference(ref)
+            row = row or self.row
+            column = column or self.column + 1
+        else:
+            row, column = self.row, self.column + 1
+        self.column = column
         limits = self.limits
         if self.row_cells > limits.columns:
-            raise _too_large(
-                f"工作表第 {row or self.row} 行超过 {limits.columns} 列，请删除多余的列"
-            )
+            raise _too_large(f"工作表第 {row} 行超过 {limits.columns} 列，请删除多余的列")
         if self.cells > limits.cells:
             raise self._too_many_cells()
-        self._check_extent(row or self.row, self.column)
+        # Most cells extend nothing: the extent is checked only when it grows.
+        if row > self.last_row or column > self.last_column:
+            self._check_extent(row, column)
 
     def _check_extent(self, row: int, column: int) -> None:
         limits = self.limits

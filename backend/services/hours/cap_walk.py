@@ -18,7 +18,12 @@ from backend.clock import local_date
 from backend.extensions import db
 from backend.models import Project
 from backend.policy import SubsidyPolicy
-from backend.services.hours.figures import earned_hours, project_window, year_windows
+from backend.services.hours.figures import (
+    EarnedHour,
+    earned_hours,
+    project_window,
+    year_windows,
+)
 
 # One project's subsidizable hours: the n-th hour is earned inside the span whose running total
 # passes n class hours, (n x hour - total before the span) seconds after the span starts. A
@@ -40,6 +45,13 @@ CROSS JOIN LATERAL generate_series(
 WHERE s.cum / {per_hour} > (s.cum - s.seconds) / {per_hour}
   AND (s.cum - s.seconds) / {per_hour} < {planned}
 ) AS h
+"""
+
+# Hours not in the stored spans yet, given with their project's rate and China-time year.
+_EXTRA_HOURS = """
+SELECT * FROM unnest(CAST(:x_trainee AS integer[]), CAST(:x_project AS integer[]),
+  CAST(:x_number AS bigint[]), CAST(:x_rate AS integer[]), CAST(:x_at AS timestamptz[]),
+  CAST(:x_year AS integer[])) AS x(trainee_id, project_id, number, rate, earned_at, year)
 """
 
 # Each hour gets its rate, or what is left of the cap once the person-year's earlier hours and
@@ -75,17 +87,19 @@ def paid_in_order(
     person_of: dict[int, str],
     cap_fen: int,
     frozen_fen: dict[tuple[str, int], int],
+    extra_hours: list[EarnedHour] = (),
 ) -> dict[tuple[int, int, int], int]:
     """Per (trainee id, project id, year): the subsidy its subsidizable hours in the open
     ``projects`` get when every hour of each person-year is paid in the order earned, at its
     project's rate (``policies``), up to ``cap_fen`` less what ``frozen_fen`` (per person and
     year: closed projects' claims) took first. ``person_of``: the trainees concerned, with the
-    person (``id_number_hash``) of each."""
+    person (``id_number_hash``) of each; ``extra_hours``: hours not in the stored spans yet
+    (learning in progress), paid in their place in the order."""
     projects = list(projects)
     if not projects or not person_of:
         return {}
     if db.session.get_bind().dialect.name != "postgresql":
-        return _walked(projects, policies, person_of, cap_fen, frozen_fen)
+        return _walked(projects, policies, person_of, cap_fen, frozen_fen, extra_hours)
     parts, params = [], {}
     for i, project in enumerate(projects):
         policy = policies[project.id]
@@ -109,6 +123,17 @@ def paid_in_order(
                 per_hour=int(policy.seconds_per_class_hour),
                 planned=int(project.planned_class_hours),
             )
+        )
+    extra = [hour for hour in extra_hours if hour.subsidizable]
+    if extra:
+        parts.append(_EXTRA_HOURS)
+        params.update(
+            x_trainee=[h.trainee_id for h in extra],
+            x_project=[h.project_id for h in extra],
+            x_number=[h.number for h in extra],
+            x_rate=[policies[h.project_id].fen_per_class_hour for h in extra],
+            x_at=[h.earned_at for h in extra],
+            x_year=[local_date(h.earned_at).year for h in extra],
         )
     numbers = {person: n for n, person in enumerate(sorted(set(person_of.values())))}
     frozen = [(key, fen) for key, fen in frozen_fen.items() if key[0] in numbers]
@@ -138,9 +163,9 @@ def paid_in_order(
     return {(trainee_id, pid, year): int(fen) for trainee_id, pid, year, fen in rows}
 
 
-def _walked(projects, policies, person_of, cap_fen, frozen_fen) -> dict[tuple[int, int, int], int]:
+def _walked(projects, policies, person_of, cap_fen, frozen_fen, extra_hours):
     # SQLite (development): the same payment, walking every earned hour in Python.
-    earned = []
+    earned = list(extra_hours)
     for project in projects:
         earned += earned_hours(project, list(person_of), policies[project.id])
     earned.sort(key=lambda h: (h.earned_at, h.project_id, h.trainee_id, h.number))

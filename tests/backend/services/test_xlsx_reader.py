@@ -134,10 +134,11 @@ def test_an_unpacked_size_over_the_limit_is_too_large():
         b"PK\x03\x04 not a zip",
         hostile_xlsx.rewrite_sheet(BASE, lambda xml: b"<Relationships/>", "_rels/.rels"),
         hostile_xlsx.sheet_data(BASE, b'<row r="1"><c r="1A"/></row>'),
+        hostile_xlsx.sheet_data(BASE, b'<row r="1"><c r="ABCD1"/></row>'),
         # python-calamine alone reads past text after the root element; expat does not.
         hostile_xlsx.rewrite_sheet(BASE, lambda xml: xml + b"<junk/>"),
     ],
-    ids=["not_a_zip", "no_workbook_relationship", "bad_reference", "trailing_junk"],
+    ids=["not_a_zip", "no_workbook_relationship", "bad_reference", "past_xfd", "trailing_junk"],
 )
 def test_unreadable_files(data):
     with pytest.raises(xlsx_reader.Unreadable):

@@ -128,3 +128,16 @@ def test_a_dimension_that_claims_a_huge_sheet_is_refused(client, make, hr_projec
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "sheet_too_large"
     assert _count(make, Trainee) == 0
+
+
+def test_a_dimension_that_claims_too_little_loses_no_one(client, hr_project):
+    project, csrf = hr_project
+    good = rosters.xlsx_bytes([rosters.person(n) for n in range(1, 4)])
+
+    def claim_one_cell(xml: bytes) -> bytes:
+        return re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', xml)
+
+    # openpyxl's read-only mode stops where the tag says; the reader reads what is there.
+    body = _roster(client, project, hostile_xlsx.rewrite_sheet(good, claim_one_cell), csrf)
+    assert body.get_json()["ok"], body.get_json()
+    assert body.get_json()["row_count"] == 3
