@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -130,13 +131,16 @@ def answer(
     return live.call("resolve", session_id, trainee_id, now_s, check.id, verdict, following)
 
 
-def expire_open_checks(session_id: int) -> None:
-    """Mark a session's unanswered checks expired (their window passed or the session closed)."""
-    db.session.execute(
+def expire_open_checks(session_id: int) -> datetime | None:
+    """Mark a session's unanswered checks expired (their window passed or the session closed);
+    return when the latest of them was issued."""
+    issued = db.session.scalars(
         sa.update(AttentionCheck)
         .where(
             AttentionCheck.session_id == session_id,
             AttentionCheck.outcome == CheckOutcome.PENDING,
         )
         .values(outcome=CheckOutcome.EXPIRED)
-    )
+        .returning(AttentionCheck.issued_at)
+    ).all()
+    return max(issued, default=None)
