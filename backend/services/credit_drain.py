@@ -15,6 +15,7 @@ from backend.models import (
 )
 from backend.models.types import UTCDateTime
 from backend.services import face_checks, record_chain
+from backend.services.check_drain import is_check
 from backend.services.live import at_second, stream_key
 
 
@@ -203,7 +204,7 @@ def write_pending(project_id: int, chunk: int = 5000) -> int:
         rows += [
             SpanRow.from_entry(fields)
             for _, fields in entries
-            if fields and int(fields["p"]) == project_id
+            if fields and not is_check(fields) and int(fields["p"]) == project_id
         ]
         start = "(" + entries[-1][0]
     return write_spans(rows)
