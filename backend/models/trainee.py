@@ -28,7 +28,7 @@ class Trainee(db.Model):
     __tablename__ = "trainee"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"))
     roster_seq: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(sa.String(100))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
@@ -54,6 +54,9 @@ class Trainee(db.Model):
     __table_args__ = (
         # One person appears once per enterprise; across enterprises the subsidy cap joins them.
         sa.UniqueConstraint("enterprise_id", "id_number_hash"),
+        # The roster in its order: a table's first page reads just its rows (and it serves
+        # every lookup by enterprise).
+        sa.Index("ix_trainee_enterprise_seq", "enterprise_id", "roster_seq", "id"),
     )
 
 

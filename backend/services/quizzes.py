@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from backend import clock
 from backend.extensions import db
@@ -148,6 +148,24 @@ def assessment_passed(trainee_id: int, project_id: int) -> bool:
     if not quiz_ids:
         return False
     return len(_passed_pairs(quiz_ids, trainee_id)) == len(quiz_ids)
+
+
+def passed_all_query(project_id: int) -> Select | None:
+    """SELECT of the trainees who passed every assessment of the project; None when it has none.
+
+    Attempts left open past their deadline are scored first, in the caller's transaction."""
+    from backend.services.attempts import finish_expired  # attempts builds on this module
+
+    quiz_ids = _assessment_ids(project_id)
+    if not quiz_ids:
+        return None
+    finish_expired(quiz_ids, None)
+    return (
+        select(QuizAttempt.trainee_id)
+        .where(QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True))
+        .group_by(QuizAttempt.trainee_id)
+        .having(func.count(QuizAttempt.quiz_id.distinct()) == len(quiz_ids))
+    )
 
 
 def assessment_passed_by_trainee(project_id: int) -> dict[int, bool]:

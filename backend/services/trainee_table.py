@@ -1,8 +1,10 @@
 """The trainee table of a project: search, filter, sort and paginate on the database.
 
-Only the page's rows are decrypted (to be masked). The per-trainee credited time is computed for
-every enrolled trainee only when a filter or the sort order uses it (as a correlated subquery
-driven by the (project_id, trainee_id) index); the page's own figures are read for its rows alone.
+Only the page's rows are decrypted (to be masked). The per-trainee credited time, and who passed
+the assessment, are computed for every enrolled trainee only when a filter or the sort order uses
+them (in SQL: credited time as a correlated subquery driven by the (project_id, trainee_id)
+index); the page's own figures are read for its rows alone. In roster order the page walks the
+(enterprise_id, roster_seq, id) index and stops after its rows; only the count reads them all.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, s
 from backend import pii
 from backend.extensions import db
 from backend.kernel.scope import project_roster
-from backend.models import CreditedSpan, Enrolment, Gender, Project, Trainee
+from backend.models import CreditedSpan, Enrolment, Gender, Project, QuizAttempt, Trainee
 from backend.services import dashboard, hours, quizzes
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
 
@@ -126,13 +128,14 @@ def _per_trainee(project: Project, aggregate):
     )
 
 
-def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> tuple[Select, dict]:
-    """The enrolled trainees matching the query, and the extra columns it may sort on."""
+def _filtered(project: Project, params: TableParams, passed: Select | None) -> tuple[Select, dict]:
+    """The enrolled trainees matching the query, and the extra columns it may sort on
+    (``passed``: the SELECT of trainees who passed the assessment, None when it has none)."""
     stmt = project_roster(project, Trainee, Enrolment.enrolled_at, Enrolment.withdrawn_at)
     credited = _per_trainee(project, func.coalesce(func.sum(CreditedSpan.seconds), 0))
     columns: dict = {
         # Who passed is the quiz service's rule; the table only filters and sorts by its answer.
-        "passed": case((Trainee.id.in_(passed_ids), 1), else_=0) if passed_ids else literal(0),
+        "passed": case((Trainee.id.in_(passed), 1), else_=0) if passed is not None else literal(0),
         "credited": credited,
         "last": _per_trainee(project, func.max(CreditedSpan.end_at)),
     }
@@ -144,7 +147,7 @@ def _filtered(project: Project, params: TableParams, passed_ids: list[int]) -> t
     elif params.status == "reached":
         stmt = stmt.where(credited >= threshold)
     elif params.status == "passed":
-        stmt = stmt.where(Trainee.id.in_(passed_ids) if passed_ids else false())
+        stmt = stmt.where(Trainee.id.in_(passed) if passed is not None else false())
     if params.gender is not None:
         stmt = stmt.where(Trainee.gender == params.gender)
     if params.bound is not None:
@@ -176,9 +179,8 @@ def _order(params: TableParams, columns: dict):
 
 def trainee_page(project: Project, params: TableParams) -> TablePage:
     """One page of the project's trainees; the caller loaded ``project`` through the scope."""
-    passed_by_trainee = quizzes.assessment_passed_by_trainee(project.id)
-    passed_ids = [trainee_id for trainee_id, ok in passed_by_trainee.items() if ok]
-    stmt, columns = _filtered(project, params, passed_ids)
+    passed = quizzes.passed_all_query(project.id)
+    stmt, columns = _filtered(project, params, passed)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     per_page = max(1, min(params.per_page, MAX_PER_PAGE))
     page = min(max(params.page, 1), max(1, -(-total // per_page)))
@@ -186,6 +188,7 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
         stmt.order_by(*_order(params, columns)).limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [trainee.id for trainee, _, _ in rows]
+    passed_ids = _passed_among(passed, ids)
     seconds = dashboard.credited_seconds_by_trainee(project, ids)
     last = _last_study(project.id, ids)
     return TablePage(
@@ -205,7 +208,7 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
                     project, seconds.get(trainee.id, 0)
                 ).class_hours,
                 last_at=last.get(trainee.id),
-                passed=passed_by_trainee.get(trainee.id, False),
+                passed=trainee.id in passed_ids,
                 enrolled_at=enrolled_at,
                 withdrawn=withdrawn_at is not None,
             )
@@ -215,6 +218,12 @@ def trainee_page(project: Project, params: TableParams) -> TablePage:
         page=page,
         per_page=per_page,
     )
+
+
+def _passed_among(passed: Select | None, trainee_ids: list[int]) -> set[int]:
+    if passed is None or not trainee_ids:
+        return set()
+    return set(db.session.scalars(passed.where(QuizAttempt.trainee_id.in_(trainee_ids))))
 
 
 def _last_study(project_id: int, trainee_ids: list[int]) -> dict[int, datetime]:
