@@ -25,12 +25,26 @@ if op == 'beat' then
   WM = ARGV[2] .. trainee
 end
 
-local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
-  'rem', 'gap', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended', 'cint', 'cwin', 'cis',
-  'fnext', 'fid', 'fexp', 'fclaim', 'cap', 'dused', 'dday'}
-local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid',
-  'cexp', 'cjson', 'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fs', 'fnext', 'fid',
-  'fexp', 'fvid', 'fclaim', 'dused', 'dday'}
+-- The session's fields an ordinary beat reads, in one HMGET; the others only when a call
+-- first reads one of them (a batch, an open check, a close), in a second one.
+local HOT = {
+  'tr', 'st', 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'gap', 'from',
+  'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext'}
+local COLD = {
+  'cid', 'cexp', 'cjson', 'cclaim', 'cint', 'cwin', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fid',
+  'fexp', 'fvid', 'fclaim', 'ended', 't0', 'off', 'tol', 'win'}
+local NUMERIC = {
+  t0 = true, off = true, from = true, ['until'] = true, tz = true, last = true, seq = true,
+  play = true, pos = true, cred = true, rem = true, gap = true, tol = true, win = true,
+  cnext = true, cid = true, cexp = true, cclaim = true, ended = true, cint = true, cwin = true,
+  cis = true, fnext = true, fid = true, fexp = true, fclaim = true, cap = true, dused = true,
+  dday = true}
+local DEFAULT = {fs = 'none', fvid = '', dev = '', cjson = '', ckd = '', cq = '0', cans = '',
+  ckey = ''} -- state written before face checks and prepared checks existed
+local SAVED = {
+  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid', 'cexp', 'cjson',
+  'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fs', 'fnext', 'fid', 'fexp', 'fvid',
+  'fclaim', 'dused', 'dday'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
 -- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
@@ -43,22 +57,37 @@ local function reply(t)
     t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
 end
 
+local function stored(k, v)
+  if not v then v = DEFAULT[k] end
+  if NUMERIC[k] then return tonumber(v) or 0 end
+  return v
+end
+
+-- s.o holds the fields as stored, so that save writes back only what changed.
+local function read(s, fields)
+  local vals = redis.call('HMGET', H, unpack(fields))
+  local o = s.o
+  for i, k in ipairs(fields) do
+    local v = stored(k, vals[i])
+    o[k] = v
+    if rawget(s, k) == nil then rawset(s, k, v) end -- unless already set by this call
+  end
+  return vals
+end
+
+local COLD_ONCE = {__index = function(s, k)
+  if rawget(s, 'cold') then return nil end
+  rawset(s, 'cold', true)
+  read(s, COLD)
+  return rawget(s, k)
+end}
+
 local function load()
-  local raw = redis.call('HGETALL', H)
-  if #raw == 0 then return nil end
-  local s = {}
-  for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
-  for _, k in ipairs(NUMERIC) do s[k] = tonumber(s[k]) or 0 end
-  s.fs = s.fs or 'none' -- state written before face checks existed
-  s.fvid = s.fvid or ''
-  s.ckd, s.cq, s.cans, s.ckey = s.ckd or '', s.cq or '0', s.cans or '', s.ckey or ''
+  local s = {o = {}, new = {}, refresh = false, cold = false}
+  if not read(s, HOT)[1] then return nil end -- no trainee: no session
   s.wm = tonumber(redis.call('GET', WM)) or 0
-  local before = {}
-  for _, k in ipairs(SAVED) do before[k] = s[k] end
-  s.before = before
   s.wm0 = s.wm
-  s.new = {}
-  return s
+  return setmetatable(s, COLD_ONCE)
 end
 
 -- Append the spans this call credited to the stream, with the session's state after the call:
@@ -76,9 +105,10 @@ local function save(s, refresh)
   publish(s)
   local args = {}
   for _, k in ipairs(SAVED) do
-    if refresh or s[k] ~= s.before[k] then
+    local v = rawget(s, k) -- a field never read nor set was never changed
+    if v ~= nil and v ~= s.o[k] then
       args[#args + 1] = k
-      args[#args + 1] = s[k]
+      args[#args + 1] = v
     end
   end
   if #args > 0 then redis.call('HSET', H, unpack(args)) end
@@ -121,18 +151,23 @@ local function add_span(s, a, b)
   end
 end
 
--- Credit already given to the trainee on China-time day d (across sessions and projects): the
--- session's own count for its current day, else a per-trainee counter beside the watermark.
-local function day_used(s, d)
-  local v = tonumber(redis.call('GET', WM .. ':d' .. d)) or 0
-  if d == s.dday then v = math.max(v, s.dused) end
-  return v
-end
-
-local function add_day_used(s, d, n)
-  local v = redis.call('INCRBY', WM .. ':d' .. d, n)
-  redis.call('EXPIRE', WM .. ':d' .. d, 2 * 86400)
-  if d == s.dday then s.dused = math.max(s.dused + n, v) end
+-- Take up to n seconds of China-time day d's allowance (across sessions and projects): the
+-- per-trainee counter beside the watermark, or the session's own count for its current day if
+-- that is higher (the counter was lost). The counter is raised first and the excess given back:
+-- one command on an ordinary beat, and EXPIRE only when it was created.
+local function take_day(s, d, n)
+  local key = WM .. ':d' .. d
+  local v = redis.call('INCRBY', key, n)
+  if v == n then redis.call('EXPIRE', key, 2 * 86400) end
+  local room = n
+  if s.cap > 0 then
+    local used = v - n
+    if d == s.dday then used = math.max(used, s.dused) end
+    room = math.max(0, math.min(n, s.cap - used))
+    if room < n then v = redis.call('INCRBY', key, room - n) end
+  end
+  if d == s.dday then s.dused = math.max(s.dused + room, v) end
+  return room
 end
 
 -- Credit [a, b): never before the watermark, only within the project's dates, never more
@@ -148,12 +183,10 @@ local function credit(s, a, b, out)
   while x < b do
     local y = math.min(b, day_end(x, s.tz))
     local d = math.floor((x + s.tz) / 86400)
-    local room = y - x
-    if s.cap > 0 then room = math.max(0, math.min(room, s.cap - day_used(s, d))) end
+    local room = take_day(s, d, y - x)
     if room < y - x and out then out.capped = 1 end
     if room > 0 then
       add_span(s, x, x + room)
-      add_day_used(s, d, room)
       given = given + room
       s.wm = x + room
     end
