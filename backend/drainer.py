@@ -128,6 +128,10 @@ class Drainer:
                 db.session.remove()
                 stop.wait(1.0)
                 continue
+            if result.entries:
+                log.debug(
+                    "credit drain batch: %d entries, lag %d ms", result.entries, result.lag_ms
+                )
             if result.entries < self.batch:
                 stop.wait(max(PACE_S - (time.monotonic() - started), 0))
         db.session.remove()

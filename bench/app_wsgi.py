@@ -1,4 +1,5 @@
-"""The real app for the benchmark; BENCH_COUNT_SQL=1 counts every SQL statement in Redis."""
+"""The real app for the benchmark; BENCH_COUNT_SQL=1 counts every SQL statement in Redis, under
+``BENCH_SQL_COUNTER`` (the servers count as "request", the drainer as "drainer")."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from backend import create_app
 app = create_app()
 
 if os.environ.get("BENCH_COUNT_SQL") == "1":
-    _counter_key = app.config["REDIS_PREFIX"] + "bench:sql-statements"
+    _counter_key = (
+        app.config["REDIS_PREFIX"] + "bench:sql:" + os.environ.get("BENCH_SQL_COUNTER", "request")
+    )
 
     @event.listens_for(Engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany):

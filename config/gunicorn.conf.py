@@ -14,5 +14,6 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-max_requests = 10000
-max_requests_jitter = 1000
+# No worker recycling: a worker's boot costs about a second of CPU (about 105 us per beat
+# when recycled every 10,000 requests), and nothing here leaks.
+max_requests = 0

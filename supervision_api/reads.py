@@ -25,7 +25,8 @@ def authenticate_key() -> None:
 class PageQuery(RequestModel):
     """Where to continue (the ``next_cursor`` of the previous page; 0 from the start)."""
 
-    cursor: Annotated[int, Field(ge=0, le=2**62)] = 0
+    # Every id is a PostgreSQL integer: a larger cursor would fail in the database, not here.
+    cursor: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100
 
 

@@ -91,6 +91,9 @@ def test_cursors_continue_where_the_last_page_ended(client, make, admin_login):
     assert empty == {"items": [], "next_cursor": body["next_cursor"], "has_more": False}
     bad = client.get(f"{API}/filings?cursor=-1", headers=headers)
     assert bad.status_code == 422
+    # Past the largest id the database holds: refused, not a failed query.
+    beyond = client.get(f"{API}/spans?cursor={2**31}", headers=headers)
+    assert beyond.status_code == 422 and beyond.get_json()["error"]["code"] == "validation_error"
 
 
 def test_each_key_is_rate_limited(client, make, admin_login, app):

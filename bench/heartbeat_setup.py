@@ -1,0 +1,195 @@
+"""Setting up the heartbeat benchmark: its database, seeded trainees, the servers under test."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(redis_url: str, database_url: str, prefix: str) -> dict[str, str]:
+    """The production settings the servers and the drainer run with."""
+    from backend.crypto import generate_master_key
+
+    return {
+        **os.environ,
+        "SHIGANG_ENV": "production",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": prefix,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "FIELD_ENCRYPTION_KEY": generate_master_key(),
+        "WECHAT_APP_ID": "wxbench000000000",
+        "WECHAT_APP_SECRET": secrets.token_hex(16),
+        # Production refuses a local simulator; nothing calls WeChat during beats anyway.
+        "WECHAT_API_BASE_URL": "https://api.weixin.qq.com/",
+        "BENCH_COUNT_SQL": "1",
+    }
+
+
+def seed(app, sessions: int, check_interval_s: int) -> tuple[int, list[tuple[int, str]]]:
+    """A running project with one long lesson and ``sessions`` enrolled trainees with tokens."""
+    from backend import pii
+    from backend.clock import today
+    from backend.demo import demo_id_number
+    from backend.extensions import db
+    from backend.models import (
+        Course,
+        Enrolment,
+        Enterprise,
+        Lesson,
+        Project,
+        ProjectCourse,
+        Trainee,
+    )
+    from backend.services import tokens
+
+    with app.app_context():
+        db.create_all()
+        enterprise = Enterprise(name="压测企业", credit_code="914403001922038216")
+        project = Project(
+            enterprise=enterprise,
+            name="心跳压测项目",
+            training_type="on_job",
+            start_date=today() - timedelta(days=1),
+            end_date=today() + timedelta(days=30),
+            planned_class_hours=8,
+            status="approved",  # only filed or approved training is credited
+            # Scaled so that checks come at the production rate per beat (see heartbeat.py).
+            attention_check_interval_s=check_interval_s,
+        )
+        course = Course(enterprise=enterprise, name="压测课程")
+        project.course_links.append(ProjectCourse(course=course))
+        lesson = Lesson(course=course, title="压测课节", duration_s=8 * 3600)
+        db.session.add_all([enterprise, project, course, lesson])
+        people = []
+        for n in range(sessions):
+            trainee = Trainee(
+                enterprise=enterprise, name=f"学员{n}", gender="male", account=f"bench{n}"
+            )
+            pii.set_id_number(
+                trainee, demo_id_number("19900101", f"{n % 1000:03d}", f"{440100 + n // 1000}")
+            )
+            pii.set_mobile(trainee, f"139{n:08d}")
+            db.session.add_all([trainee, Enrolment(project=project, trainee=trainee)])
+            people.append(trainee)
+        db.session.commit()
+        lesson_id = lesson.id
+        issued = [(t.id, tokens.issue_token(t.id)[0]) for t in people]
+        db.session.remove()
+    return lesson_id, issued
+
+
+SERVERS = {
+    "granian": lambda module: [sys.executable, "-m", "config.granian", module],
+    "gunicorn": lambda module: [
+        sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", module
+    ],
+}  # fmt: skip
+
+
+def start(module: str, port: int, env: dict, log: Path, server: str) -> subprocess.Popen:
+    """Serve a WSGI module under ``server`` on ``port`` and wait until it answers."""
+    bind = f"127.0.0.1:{port}"
+    process = subprocess.Popen(
+        SERVERS[server](module),
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": bind, "GRANIAN_BIND": bind},
+        # The JSON access log is formatted and written as in production, to /dev/null: a log
+        # shipper is not part of the comparison (BENCH_KEEP_LOGS=1 keeps it in bench/results).
+        stdout=log.open("wb") if os.environ.get("BENCH_KEEP_LOGS") else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, stopped as one below
+    )
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+        if process.poll() is not None:
+            break
+    stop(process)
+    raise SystemExit(f"{module} did not start; see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process group started here."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def check_in(port: int, lesson_id: int, token: str) -> int:
+    """Check a trainee in to the lesson over HTTP; the new session's id."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps({"client_ts": int(time.time() * 1000), "device": "bench"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request("POST", f"/api/v1/lessons/{lesson_id}/sessions", body, headers)
+    response = conn.getresponse()
+    payload = json.loads(response.read())
+    if response.status != 201:
+        raise SystemExit(f"check-in failed: {response.status} {payload}")
+    return payload["session_id"]
+
+
+def cpu_seconds(group: int) -> float:
+    """CPU time used so far by the processes of a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def start_drainer(env: dict, log: Path) -> subprocess.Popen:
+    """Run ``flask drain-credit`` as production does, its batch log (DEBUG) kept in ``log``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "bench.app_wsgi:app", "drain-credit"],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "DEBUG", "BENCH_SQL_COUNTER": "drainer"},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def redis_server_pid(client) -> int | None:
+    """The Redis server's process id when it runs on this machine (for its CPU time)."""
+    pid = int(client.info("server").get("process_id", 0))
+    return pid if pid and Path(f"/proc/{pid}").exists() else None
+
+
+def process_cpu_seconds(pid: int | None) -> float:
+    """CPU time used so far by one process (0 when it is not here)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
