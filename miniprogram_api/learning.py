@@ -7,7 +7,7 @@ from flask import Blueprint, g
 from backend.api import endpoint
 from backend.extensions import db
 from backend.logs import quiet_access_log
-from backend.services import heartbeats, hours, progress, sessions
+from backend.services import heartbeats, live_status, progress, sessions
 from miniprogram_api.learning_schemas import (
     BeatBatchIn,
     CheckInRequest,
@@ -85,10 +85,10 @@ def register(bp: Blueprint) -> None:
     def my_hours():
         projects = [
             {"project_id": project.id, **vars(figures)}
-            for project, figures in hours.trainee_hours(g.trainee)
+            for project, figures in live_status.trainee_hours(g.trainee)
         ]
         years = [
             {"year": year, "class_hours": share.class_hours, "subsidy_fen": share.subsidy_fen}
-            for year, share in hours.trainee_years(g.trainee)
+            for year, share in live_status.trainee_years(g.trainee)
         ]
         return {"projects": projects, "years": years}

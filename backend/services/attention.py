@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -160,13 +161,16 @@ def issue(session_id: int, trainee_id: int, now_s: int) -> dict | None:
     return payload
 
 
-def expire_open_checks(session_id: int) -> None:
-    """Mark a session's unanswered checks expired (Redis lost the session that held them)."""
-    db.session.execute(
+def expire_open_checks(session_id: int) -> datetime | None:
+    """Mark a session's unanswered checks expired (Redis lost the session that held them);
+    return when the latest of them was issued."""
+    issued = db.session.scalars(
         sa.update(AttentionCheck)
         .where(
             AttentionCheck.session_id == session_id,
             AttentionCheck.outcome == CheckOutcome.PENDING,
         )
         .values(outcome=CheckOutcome.EXPIRED)
-    )
+        .returning(AttentionCheck.issued_at)
+    ).all()
+    return max(issued, default=None)

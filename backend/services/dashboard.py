@@ -31,6 +31,13 @@ def credited_seconds_by_trainee(
     return hours.project_credit_seconds(project, trainee_ids)
 
 
+def trainee_credit_s(project: Project, trainee_id: int) -> int:
+    """A trainee's credited seconds in the project, with learning in progress not stored yet."""
+    # The stored figure first, then what Redis holds beyond it (see live_status.unstored_s).
+    stored = credited_seconds_by_trainee(project, [trainee_id]).get(trainee_id, 0)
+    return stored + live_status.unstored_s(trainee_id=trainee_id).get((trainee_id, project.id), 0)
+
+
 def trainee_hours(project: Project, credited_s: int) -> hours.HourFigures:
     """A trainee's class hours in the project for their credited seconds."""
     return hours.hour_figures(credited_s, project.planned_class_hours, policy_for(project))
@@ -62,6 +69,16 @@ def assessment_results(project_id: int) -> tuple[int, int]:
 def project_summary(project: Project) -> dict:
     """The dashboard's headline figures for a project."""
     sheet = hours.project_sheet(project)
+    # Learning in progress counts: credit the drain has not written yet, read after the sheet.
+    extra = live_status.unstored_s(project=project)
+    for (trainee_id, _), seconds in extra.items():
+        line = sheet.get(trainee_id)
+        if line is None:
+            continue  # not enrolled any more
+        figures = trainee_hours(project, line.credited_s + seconds)
+        sheet[trainee_id] = line._replace(
+            credited_s=figures.credited_s, class_hours=figures.class_hours
+        )
     lines = sheet.values()
     submitted, passed = assessment_results(project.id)
     live = live_status.learning_now(project)

@@ -65,17 +65,16 @@ def receive(
         rows = [(b.seq, b.client_ts, b.position_s, b.playing) for b in beats]
     else:
         rows = [(b.seq, now_s, b.position_s, b.playing) for b in beats]
-    reply = beat(
-        session_id,
-        token,
-        now_s,
-        "batch" if buffered else "live",
-        rows,
-        factor=random.uniform(0.5, 1.5),
-        answer=attention.answer_forms(*answer) if answer is not None else None,
-    )
+    kind = "batch" if buffered else "live"
+    factor = random.uniform(0.5, 1.5)
+    settle = attention.answer_forms(*answer) if answer is not None else None
+    reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
+    if reply.r == "missing":
+        # Redis lost the session: rebuilt where the database has it, the beats apply as usual.
+        _rebuild(token, session_id, now_s)
+        reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
     if reply.r != "ok":
-        return _refused(reply, token, session_id, beats, now_s)
+        return _refused(reply, token)
     trainee_id = reply.tr
     challenge = json.loads(reply.chk) if reply.chk else None
     if reply.due:
@@ -113,9 +112,7 @@ def _trainee_of(token: str) -> int:
     return trainee_auth.trainee_for_token(token).id
 
 
-def _refused(
-    reply: LiveReply, token: str, session_id: int, beats: list[Beat], now_s: int
-) -> BeatResult:
+def _refused(reply: LiveReply, token: str) -> BeatResult:
     if reply.r == "unauthorized":
         _trainee_of(token)  # raises 401 when the token is not live
     if reply.r in BATCH_ERRORS:
@@ -124,24 +121,14 @@ def _refused(
         raise NotFoundError("学习会话不存在")
     if reply.r in _CLOSED:
         raise sessions.closed_error(SessionStatus(reply.r))
-    if reply.r != "missing":
-        raise RuntimeError(f"live session script answered {reply.r!r}")
-    # Redis lost the session: rebuild it from the database; this beat is a fresh start.
+    raise RuntimeError(f"live session script answered {reply.r!r}")
+
+
+def _rebuild(token: str, session_id: int, now_s: int) -> None:
     trainee_id = _trainee_of(token)
     session = db.session.get(LearningSession, session_id)
     if session is None or session.trainee_id != trainee_id:
         raise NotFoundError("学习会话不存在")
     if session.status is not SessionStatus.ACTIVE:
         raise sessions.closed_error(session.status)
-    last = beats[-1]
-    seq = max(b.seq for b in beats)
-    attention.expire_open_checks(session.id)
-    sessions.start_live(
-        session,
-        now_s,
-        rebuild=True,
-        seq=seq,
-        playing=last.playing,
-        position_s=last.position_s,
-    )
-    return BeatResult(session.credited_s, max(seq, session.last_seq))
+    sessions.resume_live(session, now_s)

@@ -90,12 +90,13 @@ local function load()
   return setmetatable(s, COLD_ONCE)
 end
 
--- Append the spans this call credited to the stream, with the session's state after the call:
--- one entry per span, so the drain can write each exactly once (its key is trainee + start).
+-- Append the spans this call credited to the stream, with the session's state after the call
+-- (seq, position, last beat, playing: where a session Redis loses is rebuilt from): one entry
+-- per span, so the drain can write each exactly once (it clips what a stored span covers).
 local function publish(s)
   for _, span in ipairs(s.new) do
     redis.call('XADD', STREAM, '*', 's', s.id, 't', s.tr, 'l', s.ls, 'p', s.pj, 'd', s.dev or '',
-      'a', span[1], 'b', span[2], 'q', s.seq, 'o', s.pos, 'z', s.last)
+      'a', span[1], 'b', span[2], 'q', s.seq, 'o', s.pos, 'z', s.last, 'y', s.play)
   end
 end
 

@@ -65,13 +65,14 @@ def start_live(
     now_s: int,
     *,
     rebuild: bool = False,
+    last_s: int | None = None,
     seq: int = 0,
     playing: bool = True,
     position_s: int | None = None,
     face_check: FaceCheck | None = None,
 ) -> LiveReply:
     """Write a session's live state from the database (at check-in, or after Redis lost it)."""
-    # After a loss this moment is a fresh start: nothing before it is credited again.
+    # last_s: the accepted beat the next one continues from (default: this moment).
     tz = int(now().astimezone(LOCAL_TZ).utcoffset().total_seconds())
     lesson = db.session.get(Lesson, session.lesson_id)
     project = db.session.get(Project, session.project_id)
@@ -96,7 +97,8 @@ def start_live(
         off=session.client_offset_ms,
         **{"from": epoch_s(window_start), "until": epoch_s(window_end)},
         tz=tz,
-        last=now_s,
+        # Never further back than an offline batch may reach, so a batch is not refused as late.
+        last=now_s if last_s is None else max(min(last_s, now_s), now_s - policy.offline_window_s),
         seq=max(seq, session.last_seq),
         play=playing,
         pos=session.last_position_s if position_s is None else position_s,
@@ -117,6 +119,28 @@ def start_live(
         cap=policy.daily_credit_cap_s,
         dday=(now_s + tz) // 86400,
         dused=credited_on_day_s(session.trainee_id, now_s, tz),
+    )
+
+
+def resume_live(session: LearningSession, now_s: int) -> None:
+    """Rebuild the live state Redis lost of an open session from its last durable point."""
+    # The drain wrote the session's state after its last drained beat (time, seq, playing,
+    # position), so the next beat continues from there by the usual rules: credit lost with
+    # Redis is earned again when that beat comes within the allowed gap, and a span of it the
+    # drain writes late is clipped to what is not stored (credit_drain.write_spans). Time since
+    # an unanswered attention check was issued stays forfeited; an open face check is expired
+    # and a new one claimed by that beat (face_checks.live_fields), so the time waits for it.
+    last_s = epoch_s(session.last_beat_at)
+    if attention.expire_open_checks(session.id) is not None:
+        last_s = now_s  # forfeited, as when a check expires: nothing up to now is credited
+    start_live(
+        session,
+        now_s,
+        rebuild=True,
+        last_s=last_s,
+        seq=session.last_seq,
+        playing=session.last_playing,
+        position_s=session.last_position_s,
     )
 
 
@@ -290,7 +314,11 @@ def check_out(trainee: Trainee, session_id: int, position_s: int) -> dict:
     )
     trainee_id = trainee.id
     if session.status is SessionStatus.ACTIVE:
-        close(session, SessionStatus.ENDED, epoch_s(now()), tail=True, position_s=position_s)
+        now_s = epoch_s(now())
+        if live.peek(session.id) is None:
+            # Redis lost it: the time since its last drained beat is credited as at a beat.
+            resume_live(session, now_s)
+        close(session, SessionStatus.ENDED, now_s, tail=True, position_s=position_s)
     if session.status is not SessionStatus.ENDED:
         raise closed_error(session.status)
     lesson = db.session.get(Lesson, session.lesson_id)

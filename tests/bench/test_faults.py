@@ -3,11 +3,11 @@
 from bench import faults
 
 
-def test_faults_lose_at_most_two_beat_intervals_and_double_nothing():
+def test_faults_lose_at_most_five_seconds_a_trainee_and_double_nothing():
     outcomes = faults.run(trainees=4, rounds=12, log=lambda _: None)
     assert [o.learned_s for o in outcomes] == [360] * 4
     assert all(o.doubled_s == 0 for o in outcomes)
-    # The flush costs everyone the interval before their first beat after it (a fresh start);
-    # the two who had just beaten also lose that beat's credit if it was not drained yet.
-    assert [o.lost_s for o in outcomes[2:]] == [30, 30]
-    assert all(o.lost_s in (30, 60) for o in outcomes[:2])
+    # After the flush each session continues from its last drained beat: the two who had just
+    # beaten (credit not drained yet) earn that interval again with the next beat, within the
+    # allowed gap; the two who had not beaten yet lose nothing either.
+    assert all(o.lost_s <= faults.LOST_TARGET_S for o in outcomes)

@@ -179,3 +179,21 @@ def test_no_code_to_type_back_when_face_checks_are_on(client, make, frozen_clock
     for _ in range(60):
         frozen_clock.advance(30)
         assert me.beat()["challenge"] is None
+
+
+def test_a_check_open_when_redis_lost_the_session_forfeits_the_time_since(
+    app, client, make, frozen_clock, redis_client, drain
+):
+    me = _learner(client, make)
+    challenge, credited = _until_challenge(me, frozen_clock)
+    drain()  # the database has everything up to the beat that brought the check
+    redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "*"))
+    me.reauth()
+    frozen_clock.advance(30)
+    # Rebuilt: the unanswered check expires and the time since it was issued is not credited.
+    assert me.beat()["credited_s"] == credited
+    assert _check(challenge["id"]).outcome is CheckOutcome.EXPIRED
+    frozen_clock.advance(30)
+    assert me.beat()["credited_s"] == credited + 30
+    drain()
+    assert me.end()["credited_s"] == credited + 30

@@ -78,3 +78,55 @@ def test_credit_stops_at_the_end_of_the_projects_last_day(client, make, frozen_c
     me.play(1200)
     assert me.end()["credited_s"] == 600
     assert me.hours()["projects"][0]["credited_s"] == 600
+
+
+def _my_hours(client, me):
+    """GET /me/hours as it is now, without waiting for the drain."""
+    response = client.get("/api/v1/me/hours", headers=me.headers)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    project = body["projects"][0]
+    years = [(y["year"], y["class_hours"], y["subsidy_fen"]) for y in body["years"]]
+    return project["credited_s"], project["class_hours"], years
+
+
+def test_my_hours_include_learning_in_progress_once(client, make, frozen_clock, drain):
+    _project, lesson, trainee = enrolled(make, attention_checks_enabled=False, duration_s=3600)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    me.play(2640)
+    drain()
+    assert _my_hours(client, me) == (2640, 0, [])
+    me.play(60)  # the 45th minute, not drained yet
+    assert _my_hours(client, me) == (2700, 1, [(2026, 1, 3000)])
+    assert drain() == 60
+    assert _my_hours(client, me) == (2700, 1, [(2026, 1, 3000)])  # the same, not doubled
+    me.play(30)
+    drain()
+    me.play(30)
+    assert _my_hours(client, me) == (2760, 1, [(2026, 1, 3000)])  # half stored, half live
+    # Checked out: the session's last credit still counts until the drain has written it.
+    frozen_clock.advance(20)
+    me.end()
+    assert _my_hours(client, me) == (2780, 1, [(2026, 1, 3000)])
+    assert drain() == 50
+    assert _my_hours(client, me) == (2780, 1, [(2026, 1, 3000)])
+
+
+def test_learning_in_progress_counts_when_the_yearly_cap_binds(client, make, frozen_clock, drain):
+    project, lesson, trainee = enrolled(
+        make, attention_checks_enabled=False, planned_class_hours=50, duration_s=3600
+    )
+    earlier = make.lesson(make.course(project))
+    for day in range(1, 6):  # 46 class hours and 30 minutes: over the 1000 元 of a year
+        make.credited_span(trainee, earlier, datetime(2026, 3, day, 1, tzinfo=UTC), 7 * 3600)
+    make.credited_span(trainee, earlier, datetime(2026, 3, 6, 1, tzinfo=UTC), 14 * 60)
+    make.session.commit()
+    frozen_clock.freeze(datetime(2026, 3, 10, 1, tzinfo=UTC))
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    assert _my_hours(client, me) == (47 * 2700 - 60, 46, [(2026, 46, 100000)])
+    me.play(60)  # the 47th class hour, in Redis only
+    assert _my_hours(client, me) == (47 * 2700, 47, [(2026, 47, 100000)])
+    drain()
+    assert _my_hours(client, me) == (47 * 2700, 47, [(2026, 47, 100000)])

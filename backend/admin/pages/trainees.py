@@ -71,12 +71,8 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
     project_id = request.args.get("project", type=int)
     project = next((p for p in projects if p.id == project_id), projects[0] if projects else None)
     entries = trainee_detail.sessions(trainee, project.id) if project else []
+    seconds = dashboard.trainee_credit_s(project, trainee.id) if project else 0
     live = live_status.learning_now(project, [trainee.id]).get(trainee.id) if project else None
-    seconds = (
-        dashboard.credited_seconds_by_trainee(project, [trainee.id]).get(trainee.id, 0)
-        if project
-        else 0
-    )
     html = render_template(
         "admin/trainee.html",
         trainee=trainee,
@@ -86,9 +82,7 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
         devices=trainee_detail.devices(entries),
         checks=trainee_detail.checks_summary(entries),
         live=live,
-        hours=dashboard.trainee_hours(project, seconds + (live.unstored_s if live else 0))
-        if project
-        else None,
+        hours=dashboard.trainee_hours(project, seconds) if project else None,
         attempts=trainee_detail.quiz_attempts(trainee, project.id) if project else [],
         evaluation=trainee_detail.evaluation(trainee, project.id) if project else None,
         id_number=revealed_id or pii.masked_id_number(trainee),

@@ -4,11 +4,13 @@ shared across all of a person's projects in the order the hours were earned."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from backend import clock
 from backend.clock import LOCAL_TZ, local_date
 from backend.extensions import db
 from backend.models import (
@@ -162,7 +164,7 @@ def _allocate_in_order(
 
 
 def yearly_subsidies(
-    id_number_hashes, policy: SubsidyPolicy | None = None
+    id_number_hashes, policy: SubsidyPolicy | None = None, live: LiveCredit | None = None
 ) -> dict[str, dict[int, PersonYear]]:
     """Per person (``Trainee.id_number_hash``; a list or a SELECT of hashes) and calendar year:
     class hours, subsidizable hours and subsidy, with its allocation to trainee rows and projects.
@@ -176,6 +178,9 @@ def yearly_subsidies(
 
     Each project's hours count by its own policy (``policy_for``); the yearly cap is ``policy``'s,
     by default the deployment's. A given ``policy`` applies to every project.
+
+    ``live``, called once the stored credit is read, gives credit not stored yet per (trainee,
+    project): learning in progress, counted as earned now.
     """
     cap_policy = policy or default_policy()
     hashes = id_number_hashes if isinstance(id_number_hashes, sa.Select) else list(id_number_hashes)
@@ -198,10 +203,12 @@ def yearly_subsidies(
     # first, and only open projects' hours share what is left of each cap.
     frozen_ids = _frozen_projects([p.id for p in projects])
     result = _frozen_allocations(hashes, frozen_ids)
-    for project in projects:
-        if project.id in frozen_ids:
-            continue
-        seconds = _year_seconds(project, trainee_ids)
+    open_projects = [project for project in projects if project.id not in frozen_ids]
+    stored = {project.id: _year_seconds(project, trainee_ids) for project in open_projects}
+    extra = live() if live is not None else {}
+    now = clock.now()
+    for project in open_projects:
+        seconds = _with_live(project, stored[project.id], extra, now)
         years = [year for year, _, _ in year_windows(project)]
         planned = max(project.planned_class_hours, 0)
         per_hour = policies[project.id].seconds_per_class_hour
@@ -232,15 +239,48 @@ def yearly_subsidies(
         # The cap binds: which hours are paid depends on the order they were earned.
         over_ids = [tid for tid, person in person_of.items() if person in over_cap]
         earned: list[EarnedHour] = []
-        for project in projects:
-            if project.id not in frozen_ids:
-                earned += earned_hours(project, over_ids, policies[project.id])
+        for project in open_projects:
+            earned += earned_hours(project, over_ids, policies[project.id])
+            earned += _live_hours(project, stored[project.id], extra, over_ids, policies, now)
         restart = _frozen_allocations(list(over_cap), frozen_ids)
         for person in over_cap:
             result[person] = restart.get(person, {})
         rates = {pid: p.fen_per_class_hour for pid, p in policies.items()}
         _allocate_in_order(result, earned, person_of, cap_policy, rates)
     return dict(result)
+
+
+# Per (trainee id, project id): credited seconds not stored yet (learning in progress).
+LiveCredit = Callable[[], dict[tuple[int, int], int]]
+
+
+def _with_live(project: Project, stored, extra, now: datetime) -> dict[int, list[int]]:
+    """Per-year seconds with the project's credit in progress added to the year of ``now``."""
+    mine = {tid: x for (tid, pid), x in extra.items() if pid == project.id}
+    windows = year_windows(project)
+    current = next((i for i, (_, a, b) in enumerate(windows) if a <= now < b), None)
+    if not mine or current is None:
+        return stored
+    seconds = {tid: list(per_year) for tid, per_year in stored.items()}
+    for tid, x in mine.items():
+        seconds.setdefault(tid, [0] * len(windows))[current] += x
+    return seconds
+
+
+def _live_hours(project, stored, extra, trainee_ids, policies, now) -> list[EarnedHour]:
+    """The class hours credit in progress completes, as earned now."""
+    if not any(a <= now < b for _, a, b in year_windows(project)):
+        return []  # as in _with_live: nothing is learned outside the project's dates
+    per_hour = policies[project.id].seconds_per_class_hour
+    hours = []
+    for tid in trainee_ids:
+        x = extra.get((tid, project.id), 0)
+        before = sum(stored.get(tid, ()))
+        for number in range(before // per_hour + 1, (before + x) // per_hour + 1):
+            hours.append(
+                EarnedHour(tid, project.id, number, now, number <= project.planned_class_hours)
+            )
+    return hours
 
 
 def _frozen_projects(project_ids: list[int]) -> set[int]:
@@ -302,9 +342,11 @@ def project_subsidies(
     return dict(result)
 
 
-def trainee_years(trainee: Trainee) -> list[tuple[int, Allocation]]:
-    """Per year, this trainee row's class hours and subsidy after the person's yearly cap."""
-    years = yearly_subsidies([trainee.id_number_hash]).get(trainee.id_number_hash, {})
+def trainee_years(trainee: Trainee, live: LiveCredit | None = None) -> list[tuple[int, Allocation]]:
+    """Per year, this trainee row's class hours and subsidy after the person's yearly cap
+    (``live``: with credit not stored yet, see ``yearly_subsidies``)."""
+    hashes = [trainee.id_number_hash]
+    years = yearly_subsidies(hashes, live=live).get(trainee.id_number_hash, {})
     result = []
     for year in sorted(years):
         mine = Allocation(trainee.id, 0)

@@ -62,7 +62,8 @@ def test_losing_redis_mid_lesson_loses_only_what_was_not_drained(
     assert me.beat(expect=401)["error"]["code"] == "invalid_token"
     me.reauth()
     flushed_at = frozen_clock.now()
-    # Rebuilt from the database; this beat is a fresh start and earns nothing.
+    # Rebuilt from the last drained beat, 150 s ago: past the allowed gap, so this beat earns
+    # nothing (the 120 s lost with the stream were more than the drain lag of a running drain).
     assert me.beat() == {"credited_s": 300, "acked_seq": 16, "challenge": None, **QUIET}
     me.play(3000)
     result = me.end()

@@ -45,3 +45,39 @@ def test_learning_now_shows_on_every_page(client, make, admin_login, frozen_cloc
     assert "人学习中" not in dashboard
     page = client.get(f"/admin/trainees/{trainee.id}?project={project.id}").get_data(as_text=True)
     assert 'id="learning-now"' not in page and 'id="stat-credited">2分钟</strong>' in page
+
+
+def _figures(client, project, trainee):
+    """(dashboard 累计课时, 已达计划课时; trainee page credited minutes, class hours)."""
+    dashboard = client.get(f"/admin/projects/{project.id}").get_data(as_text=True)
+    stats = dict(re.findall(r"<span>([^<]+)</span><strong[^>]*>([^<]+)</strong>", dashboard))
+    page = client.get(f"/admin/trainees/{trainee.id}?project={project.id}").get_data(as_text=True)
+    credited = re.search(r'id="stat-credited">([^<]+)</strong>', page).group(1)
+    hours = re.search(r"<span>课时</span><strong>(\d+) / ", page).group(1)
+    return stats["累计课时"], stats["已达计划课时"], credited, hours
+
+
+def test_class_hours_include_credit_the_drain_has_not_written(
+    client, make, admin_login, frozen_clock
+):
+    project, lesson, trainee = enrolled(
+        make, attention_checks_enabled=False, planned_class_hours=1, duration_s=3600
+    )
+    hr = make.admin(Role.ENTERPRISE_ADMIN, enterprise=project.enterprise)
+    make.session.commit()
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    me.play(2640)
+    drain()
+    admin_login(hr)
+    assert _figures(client, project, trainee) == ("0", "0", "44分钟", "0")
+    me.play(60)  # the 45th minute is in Redis only
+    assert _figures(client, project, trainee) == ("1", "1", "45分钟", "1")
+    drain()
+    assert _figures(client, project, trainee) == ("1", "1", "45分钟", "1")  # not doubled
+    me.play(60)
+    frozen_clock.advance(30)
+    me.end()  # closed, its last 90 s not drained yet: the trainee page still counts them
+    assert _figures(client, project, trainee)[2:] == ("46分钟", "1")
+    drain()
+    assert _figures(client, project, trainee) == ("1", "1", "46分钟", "1")
