@@ -14,6 +14,7 @@ from backend.models import (
     RecordChainHead,
 )
 from backend.services import face_checks, record_chain
+from backend.services.check_drain import is_check
 from backend.services.live import at_second, stream_key
 
 
@@ -321,7 +322,7 @@ def write_pending(project_id: int, chunk: int = 5000) -> int:
         rows += [
             SpanRow.from_entry(fields)
             for _, fields in entries
-            if fields and int(fields["p"]) == project_id
+            if fields and not is_check(fields) and int(fields["p"]) == project_id
         ]
         start = "(" + entries[-1][0]
     return write_spans(rows)

@@ -102,9 +102,11 @@ def stream_key() -> str:
 
 
 def session_keys(session_id: int, trainee_id: int) -> list[str]:
-    """The Redis keys of a session: state, the credit stream, held spans, the watermark."""
+    """The Redis keys of a session: state, the credit stream, held spans, the watermark, and
+    its prepared attention checks."""
     state = redis_store.key("ls", session_id)
-    return [state, stream_key(), f"{state}:held", redis_store.key("wm", trainee_id)]
+    wm = redis_store.key("wm", trainee_id)
+    return [state, stream_key(), f"{state}:held", wm, f"{state}:chk"]
 
 
 def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
@@ -116,21 +118,44 @@ def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -
     return LiveReply.parse(raw)
 
 
-def create(session_id: int, trainee_id: int, now_s: int, *, watermark_s: int, rebuild: bool, **f):
-    """Write a session's live state (``rebuild`` only if none exists)."""
+def create(
+    session_id: int,
+    trainee_id: int,
+    now_s: int,
+    *,
+    watermark_s: int,
+    rebuild: bool,
+    checks: list[str] = (),
+    **f,
+):
+    """Write a session's live state and prepared checks (``rebuild`` only if none exists)."""
     pairs: list[object] = []
     for key, value in f.items():
         pairs += [key, int(value) if isinstance(value, bool) else value]
     op = "rebuild" if rebuild else "create"
-    return call(op, session_id, trainee_id, now_s, watermark_s, "tr", trainee_id, *pairs)
+    head = [watermark_s, len(checks), *checks, "tr", trainee_id]
+    return call(op, session_id, trainee_id, now_s, *head, *pairs)
 
 
-def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
-    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip."""
+def beat(
+    session_id: int,
+    token: str,
+    now_s: int,
+    kind: str,
+    beats: list[tuple],
+    *,
+    factor: float = 1.0,
+    answer: tuple[int, str, str, str] | None = None,
+) -> LiveReply:
+    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip.
+
+    ``answer`` (check id, as given, its letters, stripped) settles the open attention check
+    first; ``factor`` scales the interval to the check after a passed one."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     state = redis_store.key("ls", session_id)
-    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token)]
-    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed]
+    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token), f"{state}:chk"]
+    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
+    args += answer if answer is not None else ["", "", "", ""]
     script = _script()
     try:
         raw = _evalsha(redis_store.client, script.sha, keys, args)
