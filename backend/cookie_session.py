@@ -12,7 +12,11 @@ class LazyCookieSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app, request):
         """Open the session; an empty one without any work when there is no cookie."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (a bearer-token API call): not even parse the headers.
+        cookie_header = request.environ.get("HTTP_COOKIE")
+        if app.secret_key and not (
+            cookie_header and request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -1,6 +1,7 @@
 """The credit drain: moves credited spans from the Redis stream to the database in batches.
 
-Beats only append to the stream (``live_session.lua``); one or more drainers (``flask
+Beats only append to the stream (``live_session.lua``): credited spans, and every attention
+check opened, answered or expired. One or more drainers (``flask
 drain-credit``, or a thread of the development server) read it through one consumer group,
 write each batch in one transaction (``credit_drain.write_spans``), and only then acknowledge
 and delete its entries. A drainer that dies leaves its entries pending; another one takes them
@@ -21,6 +22,7 @@ from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.extensions import db, redis_store
+from backend.services.check_drain import CheckRow, is_check, write_checks
 from backend.services.credit_drain import SpanRow, write_spans
 from backend.services.live import stream_key
 
@@ -93,9 +95,11 @@ class Drainer:
             entries = self._read()
         if not entries:
             return DrainResult(0, 0, 0)
-        rows = [SpanRow.from_entry(fields) for _, fields in entries if fields]
+        rows = [SpanRow.from_entry(f) for _, f in entries if f and not is_check(f)]
+        checks = [CheckRow.from_entry(f) for _, f in entries if f and is_check(f)]
         try:
             seconds = write_spans(rows)
+            write_checks(checks)
             db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -4,6 +4,7 @@ through the drain (backend/drainer.py), never from the request."""
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,27 +58,27 @@ def receive(
 ) -> BeatResult:
     """Apply a live beat or an offline batch for the holder of ``token`` (one Redis call)."""
     # A live beat's time is the server's; buffered beats are mapped through the check-in
-    # offset. The token is checked by the same script call. An answer is settled first.
+    # offset. The token is checked by the same script call, which also settles an answer to
+    # the open attention check first and opens the next one when it is due.
     now_s = epoch_s(now())
-    if answer is not None:
-        settle_answer(_trainee_of(token), session_id, answer, now_s)
     if buffered:
         rows = [(b.seq, b.client_ts, b.position_s, b.playing) for b in beats]
     else:
         rows = [(b.seq, now_s, b.position_s, b.playing) for b in beats]
     kind = "batch" if buffered else "live"
-    reply = beat(session_id, token, now_s, kind, rows)
+    factor = random.uniform(0.5, 1.5)
+    settle = attention.answer_forms(*answer) if answer is not None else None
+    reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
     if reply.r == "missing":
         # Redis lost the session: rebuilt where the database has it, the beats apply as usual.
         _rebuild(token, session_id, now_s)
-        reply = beat(session_id, token, now_s, kind, rows)
+        reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
     if reply.r != "ok":
         return _refused(reply, token)
     trainee_id = reply.tr
     challenge = json.loads(reply.chk) if reply.chk else None
-    if reply.expired:
-        attention.expire_open_checks(session_id)
     if reply.due:
+        # The session's prepared checks ran out: this one is issued through the database.
         challenge = attention.issue(session_id, trainee_id, now_s) or challenge
     face_check, notice = _face_check(reply, session_id, now_s)
     if reply.capped:
@@ -109,14 +110,6 @@ def _face_check(reply: LiveReply, session_id: int, now_s: int) -> tuple[dict | N
 def _trainee_of(token: str) -> int:
     # 401 for a lapsed token, 403 account_disabled once an admin has deactivated the trainee.
     return trainee_auth.trainee_for_token(token).id
-
-
-def settle_answer(trainee_id: int, session_id: int, answer: tuple[int, str], now_s: int) -> None:
-    """Record an answer to an open attention check and act on its outcome."""
-    # A wrong or late answer brings a new check.
-    settled = attention.answer(session_id, trainee_id, answer[0], answer[1], now_s)
-    if settled is not None and settled.due:
-        attention.issue(session_id, trainee_id, now_s)
 
 
 def _refused(reply: LiveReply, token: str) -> BeatResult:

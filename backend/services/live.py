@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,9 +13,7 @@ from typing import Any
 
 from flask import current_app
 from redis import Connection
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import NoScriptError, ResponseError
 
 from backend.extensions import redis_store
 from backend.services import tokens
@@ -101,9 +102,11 @@ def stream_key() -> str:
 
 
 def session_keys(session_id: int, trainee_id: int) -> list[str]:
-    """The Redis keys of a session: state, the credit stream, held spans, the watermark."""
+    """The Redis keys of a session: state, the credit stream, held spans, the watermark, and
+    its prepared attention checks."""
     state = redis_store.key("ls", session_id)
-    return [state, stream_key(), f"{state}:held", redis_store.key("wm", trainee_id)]
+    wm = redis_store.key("wm", trainee_id)
+    return [state, stream_key(), f"{state}:held", wm, f"{state}:chk"]
 
 
 def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
@@ -115,21 +118,44 @@ def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -
     return LiveReply.parse(raw)
 
 
-def create(session_id: int, trainee_id: int, now_s: int, *, watermark_s: int, rebuild: bool, **f):
-    """Write a session's live state (``rebuild`` only if none exists)."""
+def create(
+    session_id: int,
+    trainee_id: int,
+    now_s: int,
+    *,
+    watermark_s: int,
+    rebuild: bool,
+    checks: list[str] = (),
+    **f,
+):
+    """Write a session's live state and prepared checks (``rebuild`` only if none exists)."""
     pairs: list[object] = []
     for key, value in f.items():
         pairs += [key, int(value) if isinstance(value, bool) else value]
     op = "rebuild" if rebuild else "create"
-    return call(op, session_id, trainee_id, now_s, watermark_s, "tr", trainee_id, *pairs)
+    head = [watermark_s, len(checks), *checks, "tr", trainee_id]
+    return call(op, session_id, trainee_id, now_s, *head, *pairs)
 
 
-def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple]) -> LiveReply:
-    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip."""
+def beat(
+    session_id: int,
+    token: str,
+    now_s: int,
+    kind: str,
+    beats: list[tuple],
+    *,
+    factor: float = 1.0,
+    answer: tuple[int, str, str, str] | None = None,
+) -> LiveReply:
+    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip.
+
+    ``answer`` (check id, as given, its letters, stripped) settles the open attention check
+    first; ``factor`` scales the interval to the check after a passed one."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     state = redis_store.key("ls", session_id)
-    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token)]
-    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed]
+    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token), f"{state}:chk"]
+    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
+    args += answer if answer is not None else ["", "", "", ""]
     script = _script()
     try:
         raw = _evalsha(redis_store.client, script.sha, keys, args)
@@ -139,21 +165,38 @@ def beat(session_id: int, token: str, now_s: int, kind: str, beats: list[tuple])
 
 
 def _evalsha(client, sha: str, keys: list[str], args: list[object]):
-    """EVALSHA on a pooled connection, without redis-py's per-command retry and metrics layers."""
-    # The beat's only round trip: the Script wrapper and execute_command's bookkeeping cost
-    # about 6 us of CPU per call (alternating rounds of 5,000 calls), more than the beat's logic.
+    """EVALSHA on this thread's own connection, without redis-py's per-command layers."""
+    # The beat's only round trip. Taking a pooled connection and giving it back costs a fork
+    # check, two locks, an event and four metric calls each way; the Script wrapper and
+    # execute_command's retry and metrics layers add more than the beat's own logic.
     pool = client.connection_pool
     if pool.connection_class is not Connection:  # the embedded stand-in of a first run
         return client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
-    conn = pool.get_connection()
+    conn = _held_connection(pool)
     try:
         conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
         return conn.read_response()
-    except (RedisConnectionError, RedisTimeoutError):
-        conn.disconnect()  # never hand a broken socket back to the pool
-        raise
-    finally:
-        pool.release(conn)
+    except ResponseError:
+        raise  # an error reply (NOSCRIPT): the connection is fine
+    except BaseException:
+        conn.disconnect()  # a broken or half-read socket is never used again; the next
+        raise  # command reconnects
+
+
+_held = threading.local()
+
+
+def _held_connection(pool):
+    """This thread's connection from ``pool``: taken once and kept (it stays counted as in
+    use, so closing the pool closes it too); a new one after a fork."""
+    held = getattr(_held, "by_pool", None)
+    if held is None:
+        held = _held.by_pool = weakref.WeakKeyDictionary()
+    pid, conn = held.get(pool, (None, None))
+    if pid != os.getpid():
+        conn = pool.get_connection()
+        held[pool] = (os.getpid(), conn)
+    return conn
 
 
 def peek(session_id: int) -> tuple[int, int] | None:

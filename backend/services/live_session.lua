@@ -6,6 +6,10 @@
 -- KEYS[3] spans held while an attention check or a face check is open
 -- KEYS[4] the trainee's watermark: every second before it is already credited, so no second is
 -- ever credited twice.
+-- KEYS[5] the session's prepared attention checks, "id|kind|question id|expected|key|JSON" each
+-- (the public challenge without its closing brace and expiry): the script opens, grades and
+-- settles them itself and appends every change of a check to the credit stream, from which the
+-- drain writes the attention_check rows. Once they run out, the check is issued by the caller.
 -- ARGV[1] op   ARGV[2] trainee id   ARGV[3] server time (whole epoch seconds)   ARGV[4] key TTL
 -- (garbage collection only; credit never depends on it)   ARGV[5..] per op.
 --
@@ -13,7 +17,7 @@
 -- (whose value is the trainee id) and its ARGV[2] the watermark key without the trainee id,
 -- which is known only once the token is read (a single Redis server, not a cluster).
 
-local H, STREAM, HELD, WM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local H, STREAM, HELD, WM, PREP = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, trainee, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if op == 'beat' then
   trainee = redis.call('GET', KEYS[4])
@@ -21,12 +25,26 @@ if op == 'beat' then
   WM = ARGV[2] .. trainee
 end
 
-local NUMERIC = {'t0', 'off', 'from', 'until', 'tz', 'last', 'seq', 'play', 'pos', 'cred',
-  'rem', 'gap', 'tol', 'win', 'cnext', 'cid', 'cexp', 'cclaim', 'ended',
-  'fnext', 'fid', 'fexp', 'fclaim', 'cap', 'dused', 'dday'}
-local SAVED = {'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid',
-  'cexp', 'cjson', 'cclaim', 'ended', 'fs', 'fnext', 'fid', 'fexp', 'fvid', 'fclaim', 'dused',
-  'dday'}
+-- The session's fields an ordinary beat reads, in one HMGET; the others only when a call
+-- first reads one of them (a batch, an open check, a close), in a second one.
+local HOT = {
+  'tr', 'st', 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'gap', 'from',
+  'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext'}
+local COLD = {
+  'cid', 'cexp', 'cjson', 'cclaim', 'cint', 'cwin', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fid',
+  'fexp', 'fvid', 'fclaim', 'ended', 't0', 'off', 'tol', 'win'}
+local NUMERIC = {
+  t0 = true, off = true, from = true, ['until'] = true, tz = true, last = true, seq = true,
+  play = true, pos = true, cred = true, rem = true, gap = true, tol = true, win = true,
+  cnext = true, cid = true, cexp = true, cclaim = true, ended = true, cint = true, cwin = true,
+  cis = true, fnext = true, fid = true, fexp = true, fclaim = true, cap = true, dused = true,
+  dday = true}
+local DEFAULT = {fs = 'none', fvid = '', dev = '', cjson = '', ckd = '', cq = '0', cans = '',
+  ckey = ''} -- state written before face checks and prepared checks existed
+local SAVED = {
+  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid', 'cexp', 'cjson',
+  'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fs', 'fnext', 'fid', 'fexp', 'fvid',
+  'fclaim', 'dused', 'dday'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
 -- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
@@ -39,21 +57,37 @@ local function reply(t)
     t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
 end
 
+local function stored(k, v)
+  if not v then v = DEFAULT[k] end
+  if NUMERIC[k] then return tonumber(v) or 0 end
+  return v
+end
+
+-- s.o holds the fields as stored, so that save writes back only what changed.
+local function read(s, fields)
+  local vals = redis.call('HMGET', H, unpack(fields))
+  local o = s.o
+  for i, k in ipairs(fields) do
+    local v = stored(k, vals[i])
+    o[k] = v
+    if rawget(s, k) == nil then rawset(s, k, v) end -- unless already set by this call
+  end
+  return vals
+end
+
+local COLD_ONCE = {__index = function(s, k)
+  if rawget(s, 'cold') then return nil end
+  rawset(s, 'cold', true)
+  read(s, COLD)
+  return rawget(s, k)
+end}
+
 local function load()
-  local raw = redis.call('HGETALL', H)
-  if #raw == 0 then return nil end
-  local s = {}
-  for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
-  for _, k in ipairs(NUMERIC) do s[k] = tonumber(s[k]) or 0 end
-  s.fs = s.fs or 'none' -- state written before face checks existed
-  s.fvid = s.fvid or ''
+  local s = {o = {}, new = {}, refresh = false, cold = false}
+  if not read(s, HOT)[1] then return nil end -- no trainee: no session
   s.wm = tonumber(redis.call('GET', WM)) or 0
-  local before = {}
-  for _, k in ipairs(SAVED) do before[k] = s[k] end
-  s.before = before
   s.wm0 = s.wm
-  s.new = {}
-  return s
+  return setmetatable(s, COLD_ONCE)
 end
 
 -- Append the spans this call credited to the stream, with the session's state after the call
@@ -72,16 +106,18 @@ local function save(s, refresh)
   publish(s)
   local args = {}
   for _, k in ipairs(SAVED) do
-    if refresh or s[k] ~= s.before[k] then
+    local v = rawget(s, k) -- a field never read nor set was never changed
+    if v ~= nil and v ~= s.o[k] then
       args[#args + 1] = k
-      args[#args + 1] = s[k]
+      args[#args + 1] = v
     end
   end
   if #args > 0 then redis.call('HSET', H, unpack(args)) end
   if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
-  if refresh then
+  if refresh or s.refresh then
     redis.call('EXPIRE', H, ttl)
     redis.call('EXPIRE', HELD, ttl)
+    redis.call('EXPIRE', PREP, ttl)
   end
 end
 
@@ -116,18 +152,23 @@ local function add_span(s, a, b)
   end
 end
 
--- Credit already given to the trainee on China-time day d (across sessions and projects): the
--- session's own count for its current day, else a per-trainee counter beside the watermark.
-local function day_used(s, d)
-  local v = tonumber(redis.call('GET', WM .. ':d' .. d)) or 0
-  if d == s.dday then v = math.max(v, s.dused) end
-  return v
-end
-
-local function add_day_used(s, d, n)
-  local v = redis.call('INCRBY', WM .. ':d' .. d, n)
-  redis.call('EXPIRE', WM .. ':d' .. d, 2 * 86400)
-  if d == s.dday then s.dused = math.max(s.dused + n, v) end
+-- Take up to n seconds of China-time day d's allowance (across sessions and projects): the
+-- per-trainee counter beside the watermark, or the session's own count for its current day if
+-- that is higher (the counter was lost). The counter is raised first and the excess given back:
+-- one command on an ordinary beat, and EXPIRE only when it was created.
+local function take_day(s, d, n)
+  local key = WM .. ':d' .. d
+  local v = redis.call('INCRBY', key, n)
+  if v == n then redis.call('EXPIRE', key, 2 * 86400) end
+  local room = n
+  if s.cap > 0 then
+    local used = v - n
+    if d == s.dday then used = math.max(used, s.dused) end
+    room = math.max(0, math.min(n, s.cap - used))
+    if room < n then v = redis.call('INCRBY', key, room - n) end
+  end
+  if d == s.dday then s.dused = math.max(s.dused + room, v) end
+  return room
 end
 
 -- Credit [a, b): never before the watermark, only within the project's dates, never more
@@ -143,12 +184,10 @@ local function credit(s, a, b, out)
   while x < b do
     local y = math.min(b, day_end(x, s.tz))
     local d = math.floor((x + s.tz) / 86400)
-    local room = y - x
-    if s.cap > 0 then room = math.max(0, math.min(room, s.cap - day_used(s, d))) end
+    local room = take_day(s, d, y - x)
     if room < y - x and out then out.capped = 1 end
     if room > 0 then
       add_span(s, x, x + room)
-      add_day_used(s, d, room)
       given = given + room
       s.wm = x + room
     end
@@ -194,6 +233,77 @@ local function claim_check(s)
   s.cclaim = now
 end
 
+-- The open attention check's row as it stands after this call, for the drain to write: every
+-- event carries all of it, so the drain can write events in any order and more than once.
+local function check_event(s, outcome, answered, given)
+  redis.call('XADD', STREAM, '*', 'k', 'ac', 'i', s.cid, 's', s.id, 't', s.tr, 'kd', s.ckd,
+    'qn', s.cq, 'x', s.cans, 'ia', s.cis, 'ea', s.cexp, 'aa', answered, 'an', given,
+    'oc', outcome)
+end
+
+-- Open the next prepared check now; once none is left the caller issues one (out.due).
+local function open_check(s, out)
+  local entry = redis.call('LPOP', PREP)
+  if not entry then
+    claim_check(s)
+    out.due = 1
+    return
+  end
+  local id, kind, qid, expected, key, js = string.match(entry,
+    '^(%d+)|(%a+)|(%d+)|([^|]*)|([^|]*)|(.*)$')
+  s.cs = 'pending'
+  s.cid = tonumber(id)
+  s.cexp = now + s.cwin
+  s.cis = now
+  s.ckd, s.cq, s.cans, s.ckey = kind, qid, expected, key
+  s.cjson = js .. ',"expires_ts":' .. s.cexp .. '000}'
+  s.refresh = true
+  check_event(s, 'pending', 0, '')
+end
+
+local function close_check(s)
+  s.cid = 0
+  s.cexp = 0
+  s.cjson = ''
+  s.ckd, s.cq, s.cans, s.ckey = '', '0', '', ''
+end
+
+-- Time waited for the check in vain: forfeit what it held and ask again at once.
+local function ask_again(s, out)
+  redis.call('DEL', HELD)
+  s.last = math.max(s.last, now)
+  open_check(s, out)
+end
+
+-- An answer to the open check (an answer to any other id is ignored): right and in time
+-- releases the held time, else it is forfeited and a new check follows.
+-- ARGV: the check id, the answer as given, its option letters, and the answer stripped.
+local function settle(s, out, id, given, letters, stripped)
+  if s.cs ~= 'pending' or s.cid ~= id then return end
+  local outcome = 'failed'
+  if now > s.cexp then
+    outcome = 'expired'
+  elseif (s.ckd == 'question' and letters == s.ckey) or (s.ckd == 'code' and stripped == s.ckey)
+  then
+    outcome = 'passed'
+  end
+  check_event(s, outcome, now, given)
+  close_check(s)
+  s.refresh = true
+  if outcome == 'passed' then
+    s.cs = 'none'
+    if s.cint > 0 then
+      -- Random around the interval (the factor comes from the caller), so nobody can predict it.
+      s.cnext = now + math.max(1, math.floor(s.cint * tonumber(ARGV[7]) + 0.5))
+    else
+      s.cnext = 0
+    end
+    release(s, out) -- unless a face check still holds the time
+  else
+    ask_again(s, out)
+  end
+end
+
 local function accept(s, seq, t, pos, playing, out)
   s.seq = seq
   if t < s.last then return end -- placed before an accepted beat: acknowledged, earns nothing
@@ -201,10 +311,7 @@ local function accept(s, seq, t, pos, playing, out)
   s.last = t
   s.play = playing
   s.pos = pos
-  if s.cs == 'none' and s.cnext > 0 and t >= s.cnext then
-    claim_check(s)
-    out.due = 1
-  end
+  if s.cs == 'none' and s.cnext > 0 and t >= s.cnext then open_check(s, out) end
   if s.fs == 'none' and s.fnext > 0 and t >= s.fnext then
     claim_face(s)
     out.fdue = 1
@@ -230,11 +337,17 @@ end
 
 
 if op == 'create' or op == 'rebuild' then
-  -- ARGV[5] watermark from the database, ARGV[6..] field/value pairs.
+  -- ARGV[5] watermark from the database, ARGV[6] n, ARGV[7..6+n] the prepared attention
+  -- checks, then field/value pairs.
   if op == 'rebuild' and redis.call('EXISTS', H) == 1 then return reply({r = 'exists'}) end
-  redis.call('DEL', H, HELD)
+  redis.call('DEL', H, HELD, PREP)
+  local n = tonumber(ARGV[6])
+  if n > 0 then
+    redis.call('RPUSH', PREP, unpack(ARGV, 7, 6 + n))
+    redis.call('EXPIRE', PREP, ttl)
+  end
   local fields = {}
-  for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+  for i = 7 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', H, unpack(fields))
   local wm = tonumber(redis.call('GET', WM)) or 0
   redis.call('SET', WM, math.max(tonumber(ARGV[5]), wm), 'EX', ttl)
@@ -249,7 +362,8 @@ if s.tr ~= trainee then return reply({r = 'not_found'}) end
 if op == 'beat' then
   -- ARGV[5] 'live' or 'batch', ARGV[6] the beats as "seq,time,position,playing;..." (one
   -- argument keeps the call cheap to send): time is the server second for a live beat, the
-  -- client's epoch ms for a buffered one.
+  -- client's epoch ms for a buffered one. ARGV[7] a random factor in [0.5, 1.5] for the next
+  -- check's moment, ARGV[8..11] an answer to the open check (see settle; '' for none).
   if s.st ~= 'active' then return reply({r = s.st}) end
   local kind = ARGV[5]
   local beats, prev = {}, nil
@@ -264,7 +378,11 @@ if op == 'beat' then
     end
   end
   local out = {r = 'ok', due = 0, fdue = 0}
-  if #beats == 0 then return reply(state(s, out)) end -- a replay: same answer, no credit
+  if ARGV[8] ~= '' then settle(s, out, tonumber(ARGV[8]), ARGV[9], ARGV[10], ARGV[11]) end
+  if #beats == 0 then
+    save(s)
+    return reply(state(s, out)) -- a replay: same answer, no credit
+  end
   if kind == 'batch' then
     if now - s.last > s.win then return reply({r = 'batch_too_late'}) end
     for _, b in ipairs(beats) do
@@ -279,12 +397,11 @@ if op == 'beat' then
     end
   end
   if s.cs == 'pending' and now > s.cexp then
-    -- Unanswered in its window: the held time is forfeited and a new check is due at once.
+    -- Unanswered in its window: the held time is forfeited and a new check follows at once.
     out.expired = s.cid
-    redis.call('DEL', HELD)
-    s.last = math.max(s.last, now)
-    claim_check(s)
-    out.due = 1
+    check_event(s, 'expired', 0, '')
+    close_check(s)
+    ask_again(s, out)
   elseif s.cs == 'issuing' and now - s.cclaim > 30 then
     claim_check(s) -- the host that claimed the check died before issuing it
     out.due = 1
@@ -308,38 +425,18 @@ if op == 'beat' then
 end
 
 if op == 'challenge' then
-  -- ARGV[5] check id, ARGV[6] expiry (epoch s), ARGV[7] the public challenge as JSON.
+  -- ARGV[5] check id, ARGV[6] expiry (epoch s), ARGV[7] the public challenge as JSON,
+  -- ARGV[8..11] its kind, question id (0: none), expected answer and grading key. Its row is
+  -- written by the caller.
   if s.st ~= 'active' or s.cs ~= 'issuing' then return reply({r = 'stale'}) end
   s.cs = 'pending'
   s.cid = tonumber(ARGV[5])
   s.cexp = tonumber(ARGV[6])
   s.cjson = ARGV[7]
+  s.cis = now
+  s.ckd, s.cq, s.cans, s.ckey = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
   save(s, true)
   return reply({r = 'ok'})
-end
-
-if op == 'resolve' then
-  -- ARGV[5] check id, ARGV[6] 'pass' or 'fail', ARGV[7] when the next check is due.
-  if s.st ~= 'active' or s.cs ~= 'pending' or s.cid ~= tonumber(ARGV[5]) then
-    return reply({r = 'stale'})
-  end
-  local out = {r = 'ok', due = 0}
-  if ARGV[6] == 'pass' then
-    s.cs = 'none'
-    s.cnext = tonumber(ARGV[7])
-    release(s, out) -- unless a face check still holds the time
-  else
-    -- Wrong or late: the time since the check was issued is forfeited; a new one is due.
-    redis.call('DEL', HELD)
-    s.last = math.max(s.last, now)
-    claim_check(s)
-    out.due = 1
-  end
-  s.cid = 0
-  s.cexp = 0
-  s.cjson = ''
-  save(s, true)
-  return reply(state(s, out))
 end
 
 if op == 'face_open' then
@@ -395,10 +492,13 @@ if op == 'close' then
   if ARGV[8] ~= '' then s.pos = tonumber(ARGV[8]) end
   if s.cs ~= 'none' or s.fs ~= 'none' then
     out.forfeit = s.cid -- an open check dies with its session, and the held time with it
+    if s.cs == 'pending' then check_event(s, 'expired', 0, '') end
+    close_check(s)
     redis.call('DEL', HELD)
     s.cs = 'none'
     s.fs = 'none'
   end
+  redis.call('DEL', PREP)
   s.st = ARGV[5]
   s.ended = s.last
   save(s, true)

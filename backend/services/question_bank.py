@@ -236,3 +236,13 @@ def pick_attention_question(course_id: int, rng: random.Random) -> Question | No
     if not ids:
         return None
     return db.session.get(Question, rng.choice(ids))
+
+
+def pick_attention_questions(course_id: int, rng: random.Random, count: int) -> list:
+    """``count`` random draws from the course's attention pool (None each when it is empty)."""
+    ids = db.session.scalars(_attention_pool(course_id).order_by(Question.id)).all()
+    if not ids:
+        return [None] * count
+    chosen = [rng.choice(ids) for _ in range(count)]
+    found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(chosen)))}
+    return [found[question_id] for question_id in chosen]

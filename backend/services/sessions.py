@@ -80,12 +80,14 @@ def start_live(
     window_start, window_end = project_window(project)
     # After a loss Redis holds none of the other sessions: the database alone is then the truth.
     remaining = lesson.duration_s - live_lesson_credit_s(session.trainee_id, lesson.id)
+    check_fields, checks = attention.prepare(project, lesson.course_id, remaining)
     return live.create(
         session.id,
         session.trainee_id,
         now_s,
         watermark_s=credited_until_s(session.trainee_id),
         rebuild=rebuild,
+        checks=checks,
         id=session.id,
         dev=session.device,
         pj=project.id,
@@ -106,11 +108,12 @@ def start_live(
         tol=policy.offline_offset_tolerance_s,
         win=policy.offline_window_s,
         cs="none",
-        cnext=attention.next_check_s(project, now_s, lesson.course_id),
+        cnext=attention.next_check_s(check_fields["cint"], now_s),
         cid=0,
         cexp=0,
         cjson="",
         cclaim=0,
+        **check_fields,
         ended=0,
         **face_checks.live_fields(session.id, project, now_s, face_check, rebuild),
         cap=policy.daily_credit_cap_s,
@@ -284,9 +287,11 @@ def close(
     )
     if reply.r == "alive":
         return reply
-    attention.expire_open_checks(session.id)
+    # An open attention check was closed by the script (its row reaches the database through
+    # the drain); face checks are settled here.
     face_checks.expire_open(session.id, at_second(now_s))
     if reply.r == "missing":
+        attention.expire_open_checks(session.id)
         if cutoff_s and epoch_s(session.last_beat_at) >= cutoff_s:
             return LiveReply("alive")
         # Redis lost it: close at the last beat the database knows; credit since is lost.

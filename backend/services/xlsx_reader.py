@@ -25,7 +25,7 @@ register("sheet_too_large", 413, "工作表过大，请删除多余的行和列�
 
 # The widest sheet either import accepts (the old .xls limit, column IV); the forms use 6 and 11.
 MAX_COLUMNS = 256
-# Workbook, relationship and content-type parts are a few KB; anything larger is not a form.
+# The workbook and relationship parts are a few KB; one of over a megabyte is not a form.
 MAX_INDEX_PART_BYTES = 1024 * 1024
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _REL_WORKSHEET = "/worksheet"

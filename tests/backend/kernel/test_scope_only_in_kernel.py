@@ -22,9 +22,9 @@ LOADERS = {
     "trainee_query",
     "project_roster",
 }
-# The beat path answers an attention check knowing only the trainee's id (no Trainee loaded on
-# the hot path); the check must also be the session's pending one.
-ALLOWED = {("backend/services/attention.py", "answer")}
+# Functions allowed to scope a lookup themselves: none any more (an attention check is now
+# answered inside the beat's Redis script, which the bearer token already scopes).
+ALLOWED: set[tuple[str, str]] = set()
 # The loaders that once scoped by themselves: gone, or handing the question to the kernel.
 DELEGATING = {
     "backend/admin/api/question_banks.py": ["course_or_404"],

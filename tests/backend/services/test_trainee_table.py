@@ -82,8 +82,9 @@ def test_passed_means_every_live_assessment_and_is_read_for_the_page_rows(make):
     assert view(status="passed") == []  # no assessment: nobody passed
     first = make.quiz(project, kind=QuizKind.ASSESSMENT)
     second = make.quiz(project, kind=QuizKind.ASSESSMENT)
-    retired_at = datetime(2026, 3, 1, tzinfo=UTC)
-    retired = make.quiz(project, kind=QuizKind.ASSESSMENT, retired_at=retired_at)
+    retired = make.quiz(
+        project, kind=QuizKind.ASSESSMENT, retired_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
     practice = make.quiz(project)
     make.session.flush()
     for quiz in (first, second):

@@ -1,0 +1,193 @@
+"""Where a heartbeat's CPU goes, in-process: the whole beat through the WSGI app against the
+minimal endpoint, the app without its request hooks, each hook alone, the pydantic round trip
+and the Redis script call, in alternating rounds (CPU time, so a busy machine matters less).
+
+    python -m bench.beat_cost [--sessions 500] [--beats 2000] [--rounds 7]
+
+It creates its own PostgreSQL database and Redis prefix and removes them at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+from flask import Response
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.test import EnvironBuilder
+
+from bench import heartbeat_setup as setup
+from bench.minimal_app import create_app as create_minimal
+from bench.minimal_app import sign
+
+BODY = '{"seq":%d,"client_ts":0,"position_s":%d,"playing":true}'
+
+
+def _environ(path: str, token: str, seq: int) -> dict:
+    body = (BODY % (seq, seq * 30 % 28800)).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return EnvironBuilder(path=path, method="POST", data=body, headers=headers).get_environ()
+
+
+def _wsgi(app, path: str, sessions: list[tuple[int, str]], seq: list[int]) -> Callable[[], float]:
+    def start_response(status, headers, exc_info=None):
+        start_response.status = status
+
+    def one() -> float:
+        seq[0] += 1
+        sid, token = sessions[seq[0] % len(sessions)]
+        environ = _environ(path.format(sid), token, seq[0] // len(sessions) + 1)
+        began = time.process_time()
+        b"".join(app.wsgi_app(environ, start_response))
+        spent = time.process_time() - began
+        if not start_response.status.startswith("200"):
+            raise SystemExit(f"{path}: {start_response.status}")
+        return spent
+
+    return one
+
+
+def _hook_costs(app, n: int) -> list[tuple[str, float]]:
+    """CPU per call of each before/after-request hook, in a heartbeat's request context."""
+    costs = []
+    body = (BODY % (1, 1)).encode()
+    path = "/api/v1/sessions/1/heartbeats"
+    with app.test_request_context(path, method="POST", data=body, content_type="application/json"):
+        from flask import request
+
+        adapter = app.url_map.bind_to_environ(request.environ)
+        request.url_rule, request.view_args = adapter.match(return_rule=True)
+        for hook in app.before_request_funcs.get(None, []):
+            began = time.process_time()
+            for _ in range(n):
+                hook()
+            costs.append((f"before: {hook.__name__}", (time.process_time() - began) / n))
+        began = time.process_time()
+        for _ in range(n):
+            Response("{}", mimetype="application/json")
+        bare = (time.process_time() - began) / n
+        for hook in app.after_request_funcs.get(None, []):
+            began = time.process_time()
+            for _ in range(n):
+                hook(Response("{}", mimetype="application/json"))
+            costs.append((f"after: {hook.__name__}", (time.process_time() - began) / n - bare))
+    return costs
+
+
+def main() -> int:
+    """Seed, check in, then time each stage in alternating rounds and print the medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--beats", type=int, default=2000, help="per stage and round")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args()
+    admin_url = make_url(args.database_url).set(drivername="postgresql+psycopg")
+    name = f"shigang_beatcost_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    prefix = f"beatcost-{uuid.uuid4().hex[:8]}:"
+    database_url = admin_url.set(database=name).render_as_string(False)
+    os.environ.update(setup.environment(args.redis_url, database_url, prefix))
+    from backend import create_app
+    from backend.clock import now
+    from backend.extensions import db
+    from backend.services import heartbeats, live
+    from backend.services.heartbeats import BeatResult
+    from miniprogram_api.learning_schemas import HeartbeatRequest, HeartbeatResponse
+
+    app = create_app()
+    try:
+        lesson_id, issued = setup.seed(app, args.sessions, 10**6)  # no attention check due
+        client = app.test_client()
+        sessions = []
+        for _, token in issued:
+            answer = client.post(
+                f"/api/v1/lessons/{lesson_id}/sessions",
+                json={"client_ts": int(time.time() * 1000), "device": "bench"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            sessions.append((answer.get_json()["session_id"], token))
+        bare = create_app()
+        bare.before_request_funcs, bare.after_request_funcs = {}, {}
+        minimal = create_minimal()
+        seq = [0]
+
+        def beat_call() -> float:
+            seq[0] += 1
+            sid, token = sessions[seq[0] % len(sessions)]
+            n = seq[0] // len(sessions) + 1
+            with app.app_context():
+                began = time.process_time()
+                live.beat(sid, token, live.epoch_s(now()), "live", [(n, live.epoch_s(now()), n, 1)])
+                return time.process_time() - began
+
+        def receive_call() -> float:
+            seq[0] += 1
+            sid, token = sessions[seq[0] % len(sessions)]
+            beat = HeartbeatRequest.model_validate_json(BODY % (seq[0] // len(sessions) + 1, 0))
+            with app.app_context():
+                began = time.process_time()
+                heartbeats.receive(token, sid, [beat.root])
+                return time.process_time() - began
+
+        def pydantic_call() -> float:
+            began = time.process_time()
+            HeartbeatRequest.model_validate_json(BODY % (1, 1))
+            HeartbeatResponse.model_validate(BeatResult(10, 5)).model_dump_json()
+            return time.process_time() - began
+
+        stages = {
+            "beat through the app (WSGI)": _wsgi(
+                app, "/api/v1/sessions/{}/heartbeats", sessions, seq
+            ),
+            "minimal endpoint (WSGI)": _wsgi(
+                minimal, "/beat/{}", [(s, sign(str(s))) for s, _ in sessions], seq
+            ),
+            "beat through the app, no request hooks": _wsgi(
+                bare, "/api/v1/sessions/{}/heartbeats", sessions, seq
+            ),
+            "heartbeats.receive (no Flask, no pydantic)": receive_call,
+            "live.beat (the Redis script call)": beat_call,
+            "pydantic: parse the beat, dump the answer": pydantic_call,
+        }
+        rounds: dict[str, list[float]] = {label: [] for label in stages}
+        for _ in range(args.rounds):
+            for label, stage in stages.items():
+                rounds[label].append(sum(stage() for _ in range(args.beats)) / args.beats)
+        print(f"CPU per beat, in-process, median of {args.rounds} alternating rounds of "
+              f"{args.beats} ({os.cpu_count()} CPUs, {args.sessions} sessions):")  # fmt: skip
+        for label, values in rounds.items():
+            print(f"  {label:<44} {sorted(values)[len(values) // 2] * 1e6:6.1f} us")
+        print("Request hooks, each alone:")
+        for label, cost in _hook_costs(app, args.beats * 2):
+            print(f"  {label:<44} {cost * 1e6:6.1f} us")
+        return 0
+    finally:
+        redis_client = app.extensions["redis"]
+        keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
+        if keys:
+            redis_client.delete(*keys)
+        with app.app_context():
+            db.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The live-session script's cost per beat inside Redis, against earlier versions of it.
+
+    python -m bench.live_script [--against REV ...] [--rounds 12] [--beats 20000]
+
+Starts a private redis-server (never the shared one), loads the script as committed at each
+``--against`` revision (the yardstick: the first one) and as in the working tree, checks in 200
+sessions on each, then alternates rounds of ordinary credited beats (30 s apart, daily cap on,
+pipelined 200 at a time) between them. Per version it prints EVALSHA's ``usec_per_call`` from
+``INFO commandstats`` and the Redis commands a beat runs inside the script, median over the
+rounds, and exits 1 when the working tree's script is slower than the yardstick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = "backend/services/live_session.lua"
+SESSIONS = 200
+NOW = 1_764_633_600
+TTL = 7 * 24 * 3600
+INNER = ("get", "hgetall", "hmget", "incrby", "expire", "xadd", "hset", "set", "lindex")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _source(rev: str | None) -> str:
+    if rev is None:
+        return (ROOT / SCRIPT).read_text(encoding="utf-8")
+    return subprocess.run(
+        ["git", "show", f"{rev}:{SCRIPT}"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _prepared(source: str) -> bool:
+    # Versions with prepared attention checks take a fifth key and more arguments.
+    return "PREP" in source
+
+
+def _fields(sid: int) -> list[object]:
+    fields = dict(
+        id=sid, dev="iPhone", pj=1, ls=1, st="active", t0=NOW, off=0, tz=28800, last=NOW, seq=0,
+        play=1, pos=0, cred=0, rem=10**7, gap=90, tol=300, win=1800, cs="none", cnext=0, cid=0,
+        cexp=0, cjson="", cclaim=0, ended=0, fs="none", fid=0, fexp=0, fvid="", fclaim=0,
+        fnext=0, cap=8 * 3600, dday=(NOW + 28800) // 86400, dused=0, cint=0, cwin=120,
+    )  # fmt: skip
+    fields["from"], fields["until"] = NOW - 86400, NOW + 10**8
+    return [x for pair in fields.items() for x in pair]
+
+
+def _round(client, sha: str, prepared: bool, beats: int) -> tuple[float, float]:
+    """Check in the sessions afresh, beat; (usec per EVALSHA, inner commands per beat)."""
+    client.flushall()
+    for sid in range(1, SESSIONS + 1):
+        keys = [f"ls:{sid}", "credit", f"ls:{sid}:held", f"wm:{sid}"]
+        head = [0]
+        if prepared:
+            keys.append(f"ls:{sid}:chk")
+            head = [0, 0]  # watermark, no prepared checks (the beats are ordinary ones)
+        client.evalsha(
+            sha, len(keys), *keys, "create", sid, NOW, TTL, *head, "tr", sid, *_fields(sid)
+        )
+        client.set(f"tok:{sid}", sid)
+    client.config_resetstat()
+    pipe = client.pipeline(transaction=False)
+    t = NOW
+    for i in range(beats):
+        sid = i % SESSIONS + 1
+        if sid == 1:
+            t += 30
+        seq = i // SESSIONS + 1
+        keys = [f"ls:{sid}", "credit", f"ls:{sid}:held", f"tok:{sid}"]
+        args = ["beat", "wm:", t, TTL, "live", f"{seq},{t},{seq * 30},1"]
+        if prepared:
+            keys.append(f"ls:{sid}:chk")
+            args += ["1.0", "", "", "", ""]
+        pipe.evalsha(sha, len(keys), *keys, *args)
+        if sid == SESSIONS:
+            for out in pipe.execute():
+                if not out.startswith("ok|"):
+                    raise SystemExit(f"the script answered {out!r}")
+    stats = client.info("commandstats")
+    inner = sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in INNER)
+    return stats["cmdstat_evalsha"]["usec_per_call"], inner / beats
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; 1 when the working tree's script is slower than the yardstick."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", action="append", default=None, metavar="REV")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--beats", type=int, default=20000)
+    opts = parser.parse_args(argv)
+    versions = [*(opts.against or ["main"]), None]
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", tmp],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            client = redis.Redis(port=port, decode_responses=True)
+            for _ in range(100):
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            sources = {v: _source(v) for v in versions}
+            usec = {v: [] for v in versions}
+            inner = {}
+            for _ in range(opts.rounds):
+                for v in versions:
+                    sha = client.script_load(sources[v])
+                    per_call, commands = _round(client, sha, _prepared(sources[v]), opts.beats)
+                    usec[v].append(per_call)
+                    inner[v] = commands
+        finally:
+            server.terminate()
+            server.wait()
+    yardstick = statistics.median(usec[versions[0]])
+    print(f"{opts.rounds} alternating rounds of {opts.beats} beats, {os.cpu_count()} CPUs")
+    for v in versions:
+        median = statistics.median(usec[v])
+        print(
+            f"{v or 'working tree':>14}: EVALSHA {median:6.2f} us/call (median; min "
+            f"{min(usec[v]):.2f}), {inner[v]:.2f} commands per beat, "
+            f"{median / yardstick:.2f} x {versions[0]}"
+        )
+    ours = statistics.median(usec[None])
+    print(f"target: no slower than {versions[0]} ({yardstick:.2f} us/call)")
+    return 0 if ours <= yardstick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
