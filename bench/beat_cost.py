@@ -85,15 +85,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--beats", type=int, default=2000, help="per stage and round")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    setup.add_service_arguments(parser)
     args = parser.parse_args()
     admin_url = make_url(args.database_url).set(drivername="postgresql+psycopg")
     name = f"shigang_beatcost_{os.getpid()}_{uuid.uuid4().hex[:6]}"

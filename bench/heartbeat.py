@@ -146,15 +146,7 @@ def _arguments() -> argparse.Namespace:
         help="servers for the real app, comma-separated (granian,gunicorn); rounds alternate "
         "between them and the minimal endpoint, which runs under the first",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    setup.add_service_arguments(parser)
     return parser.parse_args()
 
 
