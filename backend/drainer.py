@@ -4,8 +4,9 @@ Beats only append to the stream (``live_session.lua``): credited spans, and ever
 check opened, answered or expired. One or more drainers (``flask
 drain-credit``, or a thread of the development server) read it through one consumer group,
 write each batch in one transaction (``credit_drain.write_spans``), and only then acknowledge
-and delete its entries. A drainer that dies leaves its entries pending; another one takes them
-over once they have been idle for ``claim_idle_ms`` (XAUTOCLAIM). Writing a batch twice adds
+its entries and trim the written head of the stream. A drainer that dies leaves its entries
+pending; another one takes them over once they have been idle for ``claim_idle_ms``
+(XAUTOCLAIM). Writing a batch twice adds
 nothing, so taking over never doubles credit.
 """
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 GROUP = "drain"
 BATCH = 1000  # entries per transaction at most
-PACE_S = 0.2  # a drainer that found less than a full batch waits this long: batches, not rows
+PACE_S = 0.5  # a drainer that found less than a full batch waits this long: batches, not rows
 CLAIM_IDLE_MS = 5000  # entries unacknowledged this long belong to a dead drainer
 
 
@@ -55,6 +56,27 @@ def ensure_group() -> None:
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+def trim_written() -> None:
+    """Remove the entries every drainer has written from the head of the stream."""
+    # Below both the oldest entry still pending (read, not yet written) and the group's last
+    # delivered one, every entry has been written and acknowledged. Trimming there removes
+    # whole nodes of the stream: XDEL of each written id cost Redis a third of a drained
+    # span's work. Read in one transaction, so both bounds describe the same moment.
+    client, key = redis_store.client, stream_key()
+    pipe = client.pipeline(transaction=True)
+    pipe.xpending(key, GROUP)
+    pipe.xinfo_groups(key)
+    pending, groups = pipe.execute()
+    delivered = next((g["last-delivered-id"] for g in groups if g["name"] == GROUP), None)
+    if delivered is None:
+        return
+    ms, _, seq = delivered.partition("-")
+    bound = f"{ms}-{int(seq or 0) + 1}"  # MINID keeps what is at or after it
+    if pending["pending"]:
+        bound = pending["min"]  # never after the last delivered one
+    client.xtrim(key, minid=bound, approximate=False)
 
 
 class Drainer:
@@ -106,10 +128,8 @@ class Drainer:
             self._retry_own = True
             raise
         ids = [entry_id for entry_id, _ in entries]
-        pipe = redis_store.client.pipeline(transaction=True)
-        pipe.xack(stream_key(), GROUP, *ids)
-        pipe.xdel(stream_key(), *ids)
-        pipe.execute()
+        redis_store.client.xack(stream_key(), GROUP, *ids)
+        trim_written()
         oldest_ms = min(int(entry_id.split("-")[0]) for entry_id in ids)
         return DrainResult(len(entries), seconds, max(int(time.time() * 1000) - oldest_ms, 0))
 

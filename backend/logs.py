@@ -38,6 +38,37 @@ _REDACTIONS = [
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
+def request_id(incoming: str) -> str:
+    """The request's id: the caller's ``X-Request-ID`` when it looks like one, else a new one."""
+    return incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+
+
+_access = logging.getLogger("shigang.access")
+# Successful calls of quiet_access_log views: high-volume, their evidence stored elsewhere.
+QUIET = logging.DEBUG
+
+
+def log_access(
+    level: int, method: str, path: str, status: int, started: float | None, rid: str
+) -> None:
+    """Write the access log line of one request (``started``: its perf_counter at arrival)."""
+    if not _access.isEnabledFor(level):
+        return
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    # The path only: query strings may carry codes or tokens.
+    _access.log(
+        level,
+        "request",
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration,
+            "request_id": rid,
+        },
+    )
+
+
 def redact(text: str) -> str:
     """Remove tokens, secrets and resident ID numbers from a log message."""
     for pattern, replacement in _REDACTIONS:
@@ -55,7 +86,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": redact(record.getMessage()),
         }
-        if has_request_context():
+        if hasattr(record, "request_id"):
+            entry["request_id"] = record.request_id
+        elif has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
         for key in ("method", "path", "status", "duration_ms"):
             if hasattr(record, key):
@@ -86,35 +119,21 @@ def configure_logging(app: Flask) -> None:
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # Alembic announces every plugin at INFO on each start; keep the stream about requests.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    access = logging.getLogger("shigang.access")
 
     @app.before_request
     def assign_request_id():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.request_started = time.perf_counter()
 
     @app.after_request
     def log_request(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
+        rid = g.get("request_id", "")
+        response.headers["X-Request-ID"] = rid
         level = logging.INFO
         if response.status_code < 400 and getattr(
             app.view_functions.get(request.endpoint), "quiet_access_log", False
         ):
-            level = logging.DEBUG
-        if not access.isEnabledFor(level):
-            return response
+            level = QUIET
         started = g.get("request_started")
-        duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        # The path only: query strings may carry codes or tokens.
-        access.log(
-            level,
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": duration,
-            },
-        )
+        log_access(level, request.method, request.path, response.status_code, started, rid)
         return response

@@ -20,7 +20,7 @@ _HEADERS = (
 )
 
 
-def _headers(app: Flask) -> tuple[tuple[str, str], ...]:
+def headers_for(app: Flask) -> tuple[tuple[str, str], ...]:
     """The headers, with the bucket's origin allowed for uploads when media go to S3."""
     endpoint = app.config.get("S3_ENDPOINT_URL")
     if app.config.get("MEDIA_STORAGE") != "s3" or not endpoint:
@@ -33,7 +33,7 @@ def _headers(app: Flask) -> tuple[tuple[str, str], ...]:
 
 def init_app(app: Flask) -> None:
     """Add CSP, nosniff, frame and referrer headers to every response."""
-    headers = _headers(app)
+    headers = headers_for(app)
 
     @app.after_request
     def add_security_headers(response):

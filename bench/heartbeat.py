@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ RESULTS = ROOT / "bench" / "results"
 SCRIPT = ROOT / "bench" / "wrk_beats.lua"
 TARGET_RATIO = 0.9
 TARGET_RPS = 3300
+CHECKS_SCALED_TO_RPS = 2 * TARGET_RPS
 TARGET_P99_MS = 50
 TARGET_LAG_MS = 2000
 # Production: a beat every 30 s and an attention check every 1200 s (config/policies), so one
@@ -58,6 +60,10 @@ class Round:
     answers: int
     server_cpu_s: float = 0.0
     redis_cpu_s: float = 0.0
+    wrk_cpu_s: float = 0.0
+    idle_s: float = 0.0  # CPU time no process used, over all CPUs
+    drain_cpu_s: float = 0.0
+    postgres_cpu_s: float = 0.0  # PostgreSQL's processes (this run is their only user)
 
     @property
     def rps(self) -> float:
@@ -72,6 +78,7 @@ class Target:
     label: str
     port: int
     process: subprocess.Popen
+    drainer: subprocess.Popen
     sessions_file: Path
     mode: str
     rounds: list[Round] = field(default_factory=list)
@@ -83,6 +90,9 @@ class Target:
 
 def _wrk(target: Target, args, seconds: int, seq_base: int, redis_pid: int | None) -> Round:
     cpu, redis_cpu = setup.cpu_seconds(target.process.pid), setup.process_cpu_seconds(redis_pid)
+    wrk_cpu, idle = _children_cpu_s(), setup.idle_seconds()
+    drain_cpu = setup.cpu_seconds(target.drainer.pid)
+    pg_cpu = setup.command_cpu_seconds("postgres")
     threads = str(args.connections)
     out = subprocess.run(
         ["wrk", "-t", threads, "-c", threads, "-d", f"{int(seconds)}s", "--timeout", "10s",
@@ -101,7 +111,17 @@ def _wrk(target: Target, args, seconds: int, seq_base: int, redis_pid: int | Non
         data["answers"],
         setup.cpu_seconds(target.process.pid) - cpu,
         setup.process_cpu_seconds(redis_pid) - redis_cpu,
+        _children_cpu_s() - wrk_cpu,
+        setup.idle_seconds() - idle,
+        setup.cpu_seconds(target.drainer.pid) - drain_cpu,
+        setup.command_cpu_seconds("postgres") - pg_cpu,
     )
+
+
+def _children_cpu_s() -> float:
+    # wrk is the only child that has been waited for while a round runs.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _line(target: Target) -> str:
@@ -113,12 +133,18 @@ def _line(target: Target) -> str:
             statuses[status] = statuses.get(status, 0) + n
     cpu_us = sum(r.server_cpu_s for r in rounds) / max(requests, 1) * 1e6
     redis_us = sum(r.redis_cpu_s for r in rounds) / max(requests, 1) * 1e6
+    wrk_us = sum(r.wrk_cpu_s for r in rounds) / max(requests, 1) * 1e6
+    drain_us = sum(r.drain_cpu_s for r in rounds) / max(requests, 1) * 1e6
+    pg_us = sum(r.postgres_cpu_s for r in rounds) / max(requests, 1) * 1e6
+    idle = sum(r.idle_s for r in rounds) / sum(r.seconds for r in rounds) / (os.cpu_count() or 1)
     median = target.median()
     return (
         f"{target.label:<38} {median.rps:>6.0f} req/s (rounds: "
         f"{', '.join(f'{r.rps:.0f}' for r in rounds)})  p50 {median.p50_ms:5.1f} ms  "
-        f"p99 {median.p99_ms:5.1f} ms  server CPU {cpu_us:4.0f} us  Redis CPU {redis_us:3.0f} us"
-        f" per request  statuses {statuses}"
+        f"p99 {median.p99_ms:5.1f} ms  CPU per request: server {cpu_us:4.0f} us, Redis "
+        f"{redis_us:3.0f} us, drainer {drain_us:3.0f} us, PostgreSQL {pg_us:3.0f} us, "
+        f"wrk {wrk_us:3.0f} us; "
+        f"CPUs idle {idle:4.0%}  statuses {statuses}"
     )
 
 
@@ -143,8 +169,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--servers",
         default="granian",
-        help="servers for the real app, comma-separated (granian,gunicorn); rounds alternate "
-        "between them and the minimal endpoint, which runs under the first",
+        help="servers for the real app, comma-separated (granian,gunicorn; granian+NAME=VALUE "
+        "runs it with that setting); rounds alternate between them and the minimal endpoint, "
+        "which runs under the first",
     )
     setup.add_service_arguments(parser)
     return parser.parse_args()
@@ -154,15 +181,16 @@ def main() -> int:
     """Run the servers and a drainer, measure in alternating rounds, print against targets."""
     args = _arguments()
     servers = [s for s in args.servers.split(",") if s]
-    if not shutil.which("wrk") or any(s not in setup.SERVERS for s in servers):
+    if not shutil.which("wrk") or any(s.split("+")[0] not in setup.SERVERS for s in servers):
         sys.exit("needs wrk (apt-get install wrk) and servers among " + ", ".join(setup.SERVERS))
     RESULTS.mkdir(parents=True, exist_ok=True)
     # Each session of the real app gets 1/len(targets) of the beats: the check interval is
-    # scaled so that, at the target rate, one of its beats in 40 brings a check, as in
-    # production. All sessions check in at once, so their first checks fall due uniformly
-    # over [interval/2, 3*interval/2]: the rounds run inside that window, after a warm-up.
+    # scaled so that, at twice the target rate, one of its beats in 40 brings a check, as in
+    # production (at any lower rate checks come more often than that: the mix errs against
+    # us). All sessions check in at once, so their first checks fall due uniformly over
+    # [interval/2, 3*interval/2]: the rounds run inside that window, after a warm-up.
     targets_count = len(servers) + 1
-    beat_period_s = args.sessions * targets_count / TARGET_RPS
+    beat_period_s = args.sessions * targets_count / CHECKS_SCALED_TO_RPS
     interval_s = max(10, round(beat_period_s * PRODUCTION_CHECK_S / PRODUCTION_BEAT_S))
     measured_s = args.rounds * targets_count * (args.seconds + 1)
     if measured_s > interval_s:
@@ -196,14 +224,15 @@ def main() -> int:
             f"seeded in {time.monotonic() - seeded:.0f} s",
             flush=True,
         )
+        drain_log = RESULTS / f"drainer-{os.getpid()}.log"
+        drainer = setup.start_drainer(env, drain_log)
+        processes.append(drainer)
         targets: list[Target] = []
         for server in servers:
             port = setup.free_port()
             process = setup.start("bench.app_wsgi:app", port, env, RESULTS / "app.log", server)
             processes.append(process)
-            targets.append(Target(f"heartbeats, {server}", port, process, Path(), "ours"))
-        drain_log = RESULTS / f"drainer-{os.getpid()}.log"
-        processes.append(setup.start_drainer(env, drain_log))
+            targets.append(Target(f"heartbeats, {server}", port, process, drainer, Path(), "ours"))
         with ThreadPoolExecutor(8) as pool:
             ids = list(pool.map(lambda t: setup.check_in(targets[0].port, lesson_id, t[1]), issued))
         # From the last check-in on, every session's first check can be due (none is due
@@ -218,7 +247,9 @@ def main() -> int:
         port = setup.free_port()
         process = setup.start("bench.minimal_wsgi:app", port, env, RESULTS / "min.log", servers[0])
         processes.append(process)
-        targets.append(Target(f"minimal, {servers[0]}", port, process, minimal_file, "minimal"))
+        targets.append(
+            Target(f"minimal, {servers[0]}", port, process, drainer, minimal_file, "minimal")
+        )
 
         redis_pid = setup.redis_server_pid(redis_client)
         seq = 0

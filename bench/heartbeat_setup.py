@@ -121,10 +121,13 @@ SERVERS = {
 def start(module: str, port: int, env: dict, log: Path, server: str) -> subprocess.Popen:
     """Serve a WSGI module under ``server`` on ``port`` and wait until it answers."""
     bind = f"127.0.0.1:{port}"
+    # "granian+NAME=VALUE+...": the server with those settings (GRANIAN_WORKERS=4, say).
+    server, *settings = server.split("+")
     process = subprocess.Popen(
         SERVERS[server](module),
         cwd=ROOT,
-        env={**env, "GUNICORN_BIND": bind, "GRANIAN_BIND": bind},
+        env={**env, **dict(s.split("=", 1) for s in settings), "GUNICORN_BIND": bind,
+             "GRANIAN_BIND": bind},  # fmt: skip
         # The JSON access log is formatted and written as in production, to /dev/null: a log
         # shipper is not part of the comparison (BENCH_KEEP_LOGS=1 keeps it in bench/results).
         stdout=log.open("wb") if os.environ.get("BENCH_KEEP_LOGS") else subprocess.DEVNULL,
@@ -192,6 +195,26 @@ def start_drainer(env: dict, log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def command_cpu_seconds(name: str) -> float:
+    """CPU time used so far by every process whose command name is ``name`` (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == name:
+            fields = tail.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def idle_seconds() -> float:
+    """Idle CPU time of the machine so far, over all CPUs (Linux /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
 
 
 def redis_server_pid(client) -> int | None:

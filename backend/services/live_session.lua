@@ -57,18 +57,14 @@ local function reply(t)
     t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
 end
 
-local function stored(k, v)
-  if not v then v = DEFAULT[k] end
-  if NUMERIC[k] then return tonumber(v) or 0 end
-  return v
-end
-
 -- s.o holds the fields as stored, so that save writes back only what changed.
 local function read(s, fields)
   local vals = redis.call('HMGET', H, unpack(fields))
   local o = s.o
-  for i, k in ipairs(fields) do
-    local v = stored(k, vals[i])
+  for i = 1, #fields do
+    local k, v = fields[i], vals[i]
+    if not v then v = DEFAULT[k] end
+    if NUMERIC[k] then v = tonumber(v) or 0 end
     o[k] = v
     if rawget(s, k) == nil then rawset(s, k, v) end -- unless already set by this call
   end
@@ -93,10 +89,13 @@ end
 -- Append the spans this call credited to the stream, with the session's state after the call
 -- (seq, position, last beat, playing: where a session Redis loses is rebuilt from): one entry
 -- per span, so the drain can write each exactly once (it clips what a stored span covers).
+-- One field "session|trainee|lesson|project|start|end|seq|position|last|playing|device" (the
+-- device last: it is the client's text): a field per value cost the stream and the drain a
+-- third more (see SpanRow.from_entry).
 local function publish(s)
   for _, span in ipairs(s.new) do
-    redis.call('XADD', STREAM, '*', 's', s.id, 't', s.tr, 'l', s.ls, 'p', s.pj, 'd', s.dev or '',
-      'a', span[1], 'b', span[2], 'q', s.seq, 'o', s.pos, 'z', s.last, 'y', s.play)
+    redis.call('XADD', STREAM, '*', 'v', table.concat({s.id, s.tr, s.ls, s.pj, span[1], span[2],
+      s.seq, s.pos, s.last, s.play, s.dev or ''}, '|'))
   end
 end
 

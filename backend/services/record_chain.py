@@ -22,7 +22,7 @@ GENESIS = "0" * 64
 
 def link(previous: str, span: CreditedSpan) -> str:
     """The chain link of ``span`` after the link ``previous``."""
-    fields = (
+    return link_of(
         previous,
         span.id,
         span.project_id,
@@ -33,9 +33,16 @@ def link(previous: str, span: CreditedSpan) -> str:
         int(span.end_at.timestamp()),
         span.seconds,
         span.device,
-        span.face_check_id or "",
+        span.face_check_id,
     )
-    return hashlib.sha256("|".join(str(f) for f in fields).encode("utf-8")).hexdigest()
+
+
+def link_of(previous: str, *fields) -> str:
+    """The chain link after ``previous`` of a span given by its fields, in ``link``'s order
+    (start and end as epoch seconds)."""
+    *head, face_check_id = fields
+    text = "|".join(str(f) for f in (previous, *head, face_check_id or ""))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def lock_head(project_id: int) -> RecordChainHead:
