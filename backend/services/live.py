@@ -186,17 +186,30 @@ def _evalsha(client, sha: str, keys: list[str], args: list[object]):
 _held = threading.local()
 
 
+class _Held:
+    """A connection this thread took from a pool, given back when the thread ends."""
+
+    def __init__(self, pool) -> None:
+        self.pool, self.pid, self.conn = pool, os.getpid(), pool.get_connection()
+
+    def __del__(self) -> None:
+        # The thread's locals are dropped when it ends: a server that starts a thread per
+        # request (the development server) would otherwise keep every connection in use
+        # until the pool has none left.
+        if self.pid == os.getpid():
+            self.pool.release(self.conn)
+
+
 def _held_connection(pool):
-    """This thread's connection from ``pool``: taken once and kept (it stays counted as in
-    use, so closing the pool closes it too); a new one after a fork."""
+    """This thread's connection from ``pool``: taken once and kept while the thread lives (it
+    stays counted as in use, so closing the pool closes it too); a new one after a fork."""
     held = getattr(_held, "by_pool", None)
     if held is None:
         held = _held.by_pool = weakref.WeakKeyDictionary()
-    pid, conn = held.get(pool, (None, None))
-    if pid != os.getpid():
-        conn = pool.get_connection()
-        held[pool] = (os.getpid(), conn)
-    return conn
+    entry = held.get(pool)
+    if entry is None or entry.pid != os.getpid():
+        entry = held[pool] = _Held(pool)
+    return entry.conn
 
 
 def peek(session_id: int) -> tuple[int, int] | None:
