@@ -123,11 +123,11 @@ def start(module: str, port: int, env: dict, log: Path, server: str) -> subproce
     bind = f"127.0.0.1:{port}"
     # "granian+NAME=VALUE+...": the server with those settings (GRANIAN_WORKERS=4, say).
     server, *settings = server.split("+")
+    extra = dict(setting.split("=", 1) for setting in settings)
     process = subprocess.Popen(
         SERVERS[server](module),
         cwd=ROOT,
-        env={**env, **dict(s.split("=", 1) for s in settings), "GUNICORN_BIND": bind,
-             "GRANIAN_BIND": bind},  # fmt: skip
+        env={**env, **extra, "GUNICORN_BIND": bind, "GRANIAN_BIND": bind},
         # The JSON access log is formatted and written as in production, to /dev/null: a log
         # shipper is not part of the comparison (BENCH_KEEP_LOGS=1 keeps it in bench/results).
         stdout=log.open("wb") if os.environ.get("BENCH_KEEP_LOGS") else subprocess.DEVNULL,
