@@ -172,17 +172,28 @@ def check_in(port: int, lesson_id: int, token: str) -> int:
     return payload["session_id"]
 
 
-def cpu_seconds(group: int) -> float:
-    """CPU time used so far by the processes of a process group (Linux /proc)."""
-    total = 0
+def _process_stats():
+    """(command name, stat fields after it) of every process here (Linux /proc)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            continue  # ended while the folder was read
+        yield head.split("(", 1)[1], tail.split()
+
+
+def _cpu_s(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_seconds(group: int) -> float:
+    """CPU time used so far by the processes of a process group."""
+    return sum(_cpu_s(fields) for _, fields in _process_stats() if int(fields[2]) == group)
+
+
+def command_cpu_seconds(name: str) -> float:
+    """CPU time used so far by every process whose command name is ``name``."""
+    return sum(_cpu_s(fields) for command, fields in _process_stats() if command == name)
 
 
 def start_drainer(env: dict, log: Path) -> subprocess.Popen:
@@ -195,20 +206,6 @@ def start_drainer(env: dict, log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-
-
-def command_cpu_seconds(name: str) -> float:
-    """CPU time used so far by every process whose command name is ``name`` (Linux /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.split("(", 1)[1] == name:
-            fields = tail.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def idle_seconds() -> float:
@@ -227,5 +224,4 @@ def process_cpu_seconds(pid: int | None) -> float:
     """CPU time used so far by one process (0 when it is not here)."""
     if pid is None:
         return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu_s(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())

@@ -61,14 +61,9 @@ class HeartbeatRoute:
             beat = LiveBeatIn.model_validate_json(body)
         except ValidationError:
             return self._hand_on(environ, body, start_response)
-        given = beat.challenge_answer
-        answer = (given.id, given.answer) if given is not None else None
         with self.app.app_context():  # its teardown discards what a failed beat staged
             try:
-                result = heartbeats.receive(token, session_id, [beat], answer=answer)
-                # An ordinary beat never opens a database session: do not create one to commit.
-                if db.session.registry.has():
-                    db.session.commit()
+                result = apply_live_beat(token, session_id, beat)
             except Exception:
                 result = None
         if result is None:
@@ -89,6 +84,22 @@ class HeartbeatRoute:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.wsgi_app(environ, start_response)
+
+
+def apply_live_beat(token: str, session_id: int, beat: LiveBeatIn):
+    """Apply one live beat (and the attention-check answer it carries) and commit."""
+    given = beat.challenge_answer
+    answer = (given.id, given.answer) if given is not None else None
+    result = heartbeats.receive(token, session_id, [beat], answer=answer)
+    commit_if_opened()
+    return result
+
+
+def commit_if_opened() -> None:
+    """Commit the request's database session, if it opened one."""
+    # An ordinary beat never opens a database session: do not create one just to commit.
+    if db.session.registry.has():
+        db.session.commit()
 
 
 def install(app: Flask) -> None:

@@ -8,6 +8,7 @@ from backend.api import endpoint
 from backend.extensions import db
 from backend.logs import quiet_access_log
 from backend.services import heartbeats, live_status, progress, sessions
+from miniprogram_api import heartbeat_route
 from miniprogram_api.learning_schemas import (
     BeatBatchIn,
     CheckInRequest,
@@ -61,16 +62,13 @@ def register(bp: Blueprint) -> None:
         tags=TAGS,
     )
     def post_heartbeat(session_id, body):
+        # A live beat that succeeds is answered by heartbeat_route before Flask; here come the
+        # batches and whatever it handed on.
         beat = body.root
-        if isinstance(beat, BeatBatchIn):
-            result = heartbeats.receive(g.token, session_id, beat.beats, buffered=True)
-        else:
-            given = beat.challenge_answer
-            answer = (given.id, given.answer) if given is not None else None
-            result = heartbeats.receive(g.token, session_id, [beat], answer=answer)
-        # An ordinary beat never opens a database session: do not create one just to commit.
-        if db.session.registry.has():
-            db.session.commit()
+        if not isinstance(beat, BeatBatchIn):
+            return heartbeat_route.apply_live_beat(g.token, session_id, beat)
+        result = heartbeats.receive(g.token, session_id, beat.beats, buffered=True)
+        heartbeat_route.commit_if_opened()
         return result
 
     @bp.post("/sessions/<id:session_id>/end")

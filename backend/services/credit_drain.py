@@ -205,7 +205,7 @@ WITH v AS (
 )
 SELECT CAST(nextval(pg_get_serial_sequence('credited_span', 'id')) AS integer) AS id,
   trainee_id, session_id, lesson_id, project_id, CAST(extract(epoch FROM lower(r)) AS bigint)
-  AS a, CAST(extract(epoch FROM upper(r)) AS bigint) AS b, device, face_check_id
+  AS start_s, CAST(extract(epoch FROM upper(r)) AS bigint) AS end_s, device, face_check_id
 FROM piece
 """
 )
@@ -224,8 +224,8 @@ FROM unnest(
 ) AS v(id, trainee_id, session_id, lesson_id, project_id, a, b, device, face_check_id, h)
 """
 )
-# Parameter name and value key of each array (epoch seconds: an integer array costs the
-# driver a fraction of a timestamptz one to send).
+# Parameter name and key (in a value and in a piece) of each array (epoch seconds: an integer
+# array costs the driver a fraction of a timestamptz one to send).
 _ARRAYS = [
     ("trainee", "trainee_id"),
     ("session", "session_id"),
@@ -257,17 +257,14 @@ def _insert_uncovered_chained(heads: dict[int, RecordChainHead], values: list[di
     for p in pieces:
         head = heads[p.project_id]
         head.head_hash = record_chain.link_of(
-            head.head_hash, p.id, p.project_id, p.trainee_id, p.session_id, p.lesson_id, p.a,
-            p.b, p.b - p.a, p.device, p.face_check_id,
+            head.head_hash, p.id, p.project_id, p.trainee_id, p.session_id, p.lesson_id,
+            p.start_s, p.end_s, p.end_s - p.start_s, p.device, p.face_check_id,
         )  # fmt: skip
         head.span_count += 1
         hashes.append(head.head_hash)
-    columns = ["id", "trainee_id", "session_id", "lesson_id", "project_id", "a", "b"]
-    columns += ["device", "face_check_id"]
-    names = ["id", *(name for name, _ in _ARRAYS)]
-    arrays = {n: [getattr(p, c) for p in pieces] for n, c in zip(names, columns, strict=True)}
-    db.session.execute(_INSERT_PIECES, {**arrays, "h": hashes})
-    return [_Written(p.session_id, p.b - p.a) for p in pieces]
+    arrays = {name: [getattr(p, key) for p in pieces] for name, key in _ARRAYS}
+    db.session.execute(_INSERT_PIECES, {**arrays, "id": [p.id for p in pieces], "h": hashes})
+    return [_Written(p.session_id, p.end_s - p.start_s) for p in pieces]
 
 
 def _insert_uncovered_sqlite(values: list[dict]) -> list:

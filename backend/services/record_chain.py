@@ -37,12 +37,23 @@ def link(previous: str, span: CreditedSpan) -> str:
     )
 
 
-def link_of(previous: str, *fields) -> str:
-    """The chain link after ``previous`` of a span given by its fields, in ``link``'s order
-    (start and end as epoch seconds)."""
-    *head, face_check_id = fields
-    text = "|".join(str(f) for f in (previous, *head, face_check_id or ""))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def link_of(
+    previous: str,
+    span_id: int,
+    project_id: int,
+    trainee_id: int,
+    session_id: int,
+    lesson_id: int,
+    start_s: int,
+    end_s: int,
+    seconds: int,
+    device: str,
+    face_check_id: int | None,
+) -> str:
+    """The chain link after ``previous`` of a span given by its fields (times in epoch s)."""
+    fields = (previous, span_id, project_id, trainee_id, session_id, lesson_id, start_s, end_s)
+    fields += (seconds, device, face_check_id or "")
+    return hashlib.sha256("|".join(str(f) for f in fields).encode("utf-8")).hexdigest()
 
 
 def lock_head(project_id: int) -> RecordChainHead:
