@@ -1,9 +1,9 @@
 """Granian settings for production app hosts: ``python -m config.granian`` serves the app.
 
 Keep-alive HTTP/1.1 (the mini-program's ``wx.request`` reuses connections), one worker process
-per CPU by default, two blocking threads per worker (while one waits on Redis the other runs:
-5,142 against 4,609 beats/s with one, bench/heartbeat.py), and no worker
-recycling: a worker lives as long as the host (recycling cost about a second of CPU per boot).
+per CPU by default, two blocking threads per worker (while one waits for its Redis call the
+other runs: 5,142 against 4,609 beats/s with one, bench/heartbeat.py), and no worker recycling:
+a worker lives as long as the host (recycling cost about a second of CPU per boot).
 """
 
 from __future__ import annotations
