@@ -71,7 +71,7 @@ def register_commands(app: Flask) -> None:
 
         Idempotent, and safe on several hosts at once (rows being swept elsewhere are skipped).
         """
-        from backend.services.sessions import sweep_abandoned
+        from backend.services.learning.sessions import sweep_abandoned
 
         closed = examined = 0
         while True:
@@ -110,7 +110,7 @@ def register_commands(app: Flask) -> None:
     def verify_records_command(project_id):
         """Recompute a project's hash chain over its credited spans; name the first broken link."""
         from backend.models import Project
-        from backend.services.record_chain import verify
+        from backend.services.learning.record_chain import verify
 
         if db.session.get(Project, project_id) is None:
             raise click.ClickException(f"培训项目 {project_id} 不存在")
@@ -127,7 +127,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("retry-support-notices")
     def retry_support_notices_command():
         """Send again the WeChat notices of support replies that failed to go out."""
-        from backend.services.support_notice import retry_failed_notices
+        from backend.services.support.notice import retry_failed_notices
 
         sent = retry_failed_notices()
         db.session.commit()

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 from backend.clock import LOCAL_TZ, today
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, LessonKind, Project, SessionStatus
-from backend.services import record_chain
 from backend.services.content import lessons, samples
+from backend.services.learning import record_chain
 
 # One frame a second, 64×48: a 45-minute lesson is about 270 KB and 2 s to encode.
 LESSON_S = 45 * 60

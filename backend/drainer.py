@@ -22,9 +22,9 @@ from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.extensions import db, redis_store
-from backend.services.check_drain import CheckRow, is_check, write_checks
-from backend.services.credit_drain import SpanRow, write_spans
-from backend.services.live import stream_key
+from backend.services.learning.check_drain import CheckRow, is_check, write_checks
+from backend.services.learning.credit_drain import SpanRow, write_spans
+from backend.services.learning.live import stream_key
 
 log = logging.getLogger(__name__)
 

@@ -140,7 +140,7 @@ def city_policy_id(city_code: str | None) -> str | None:
 
 def choose_policy_id(project: Project | None = None) -> str:
     """The policy a new project records: its enterprise's city's own file if the deployment has
-    one (services/regions gives the city), else the deployment's default."""
+    one (services/projects/regions gives the city), else the deployment's default."""
     enterprise = getattr(project, "enterprise", None)
     return city_policy_id(getattr(enterprise, "city_code", None)) or default_policy_id()
 

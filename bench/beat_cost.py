@@ -98,8 +98,8 @@ def main() -> int:
     from backend import create_app
     from backend.clock import now
     from backend.extensions import db
-    from backend.services import heartbeats, live
-    from backend.services.heartbeats import BeatResult
+    from backend.services.learning import heartbeats, live
+    from backend.services.learning.heartbeats import BeatResult
     from miniprogram_api.learning_schemas import HeartbeatRequest, HeartbeatResponse
 
     app = create_app()

@@ -213,7 +213,7 @@ def run(trainees: int = 20, rounds: int = 40, *, log=print) -> list[Outcome]:
     from backend import create_app
     from backend.clock import clock
     from backend.extensions import db
-    from backend.services import tokens
+    from backend.services.accounts import tokens
 
     root = Path(tempfile.mkdtemp(prefix="shigang-faults-"))
     pg = PrivatePostgres(root)

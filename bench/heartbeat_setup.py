@@ -72,7 +72,7 @@ def seed(app, sessions: int, check_interval_s: int) -> tuple[int, list[tuple[int
         ProjectCourse,
         Trainee,
     )
-    from backend.services import tokens
+    from backend.services.accounts import tokens
 
     with app.app_context():
         db.create_all()

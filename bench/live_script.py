@@ -25,7 +25,7 @@ from pathlib import Path
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = "backend/services/live_session.lua"
+SCRIPT = "backend/services/learning/live_session.lua"
 SESSIONS = 200
 NOW = 1_764_633_600
 TTL = 7 * 24 * 3600

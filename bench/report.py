@@ -94,7 +94,7 @@ def measure_pages(sizes: dict[str, tuple[str, dict, int]]) -> dict[str, list[flo
     """The trainee table's first page in each database, rounds alternating between them."""
     from backend.extensions import db
     from backend.models import Project
-    from backend.services.trainee_table import TableParams, trainee_page
+    from backend.services.people.trainee_table import TableParams, trainee_page
 
     apps = {label: _app(url, _prefix()) for label, (url, _, _) in sizes.items()}
     times: dict[str, list[float]] = {label: [] for label in sizes}

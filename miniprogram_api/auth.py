@@ -9,7 +9,7 @@ from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
-from backend.services import privacy, signin, tokens
+from backend.services.accounts import privacy, signin, tokens
 from miniprogram_api.schemas import TraineeBriefOut
 
 # Real wx.login codes are 32 characters; the simulator also takes names like "zhangwei.1".

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
-from backend.services import evaluations
 from backend.services.plain_text import optional_text
+from backend.services.practice import evaluations
 
 Rating = Annotated[int, Field(ge=1, le=5)]
 MAX_COMMENT = 500

@@ -6,7 +6,7 @@ from flask import Blueprint, g
 
 from backend.api import endpoint
 from backend.extensions import db
-from backend.services import face_checks
+from backend.services.learning import face_checks
 from miniprogram_api.learning_schemas import FaceCheckResult
 
 TAGS = ("learning",)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from backend import logs, security_headers
 from backend.api import MAX_ID
 from backend.extensions import db
-from backend.services import heartbeats
+from backend.services.learning import heartbeats
 from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
 
 _PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")

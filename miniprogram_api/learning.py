@@ -7,7 +7,7 @@ from flask import Blueprint, g
 from backend.api import endpoint
 from backend.extensions import db
 from backend.logs import quiet_access_log
-from backend.services import heartbeats, live_status, progress, sessions
+from backend.services.learning import heartbeats, live_status, progress, sessions
 from miniprogram_api import heartbeat_route
 from miniprogram_api.learning_schemas import (
     BeatBatchIn,

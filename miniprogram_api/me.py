@@ -8,7 +8,7 @@ from flask import Blueprint, g
 
 from backend import pii
 from backend.api import ResponseModel, endpoint
-from backend.services import trainee_profile
+from backend.services.accounts import trainee_profile
 from miniprogram_api.schemas import EnterpriseOut
 
 

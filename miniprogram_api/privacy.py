@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from backend.api import ResponseModel, endpoint
-from backend.services import privacy
+from backend.services.accounts import privacy
 
 
 class PrivacyNoticeOut(ResponseModel):

@@ -12,7 +12,7 @@ from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.scope import enrolment_for
-from backend.services import attempts, quizzes
+from backend.services.practice import attempts, quizzes
 
 QuestionId = Annotated[int, Field(ge=1, le=MAX_ID)]
 

@@ -6,7 +6,7 @@ from flask import Blueprint, g, request
 
 from backend.api import set_auth_hook
 from backend.errors import ApiError
-from backend.services import trainee_auth
+from backend.services.accounts import trainee_auth
 
 
 def bearer_token() -> str | None:

@@ -8,8 +8,8 @@ from flask import Blueprint, g
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
-from backend.services import support
 from backend.services.plain_text import user_text
+from backend.services.support import threads as support
 
 MAX_SUBJECT = 100
 MAX_BODY = 1000

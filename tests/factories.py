@@ -35,8 +35,8 @@ from backend.models import (
     Trainee,
     TrainingType,
 )
-from backend.services import tokens
-from backend.services.regions import city_from_credit_code
+from backend.services.accounts import tokens
+from backend.services.projects.regions import city_from_credit_code
 from backend.validation import InvalidValue, validate_credit_code
 
 _seq = itertools.count(1)

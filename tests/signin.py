@@ -6,7 +6,7 @@ import base64
 import secrets
 import uuid
 
-from backend.services import privacy
+from backend.services.accounts import privacy
 from backend.wechat import encrypt_user_data
 from backend.wechat.simulator import derive_openid
 

@@ -22,7 +22,7 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser
-from backend.services import admin_auth, admin_sessions
+from backend.services.accounts import admin_auth, admin_sessions
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 

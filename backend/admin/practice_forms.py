@@ -7,7 +7,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from backend.admin.forms import REQUIRED, choices
-from backend.services import question_bank
+from backend.services.practice import question_bank
 
 QUESTION_KINDS = [("single", "单选题"), ("multiple", "多选题"), ("true_false", "判断题")]
 QUIZ_KINDS = [("practice", "练习（不限次数、不限时间）"), ("assessment", "考核")]

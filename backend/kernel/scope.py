@@ -95,7 +95,7 @@ def visible_enterprises(actor: AdminUser, column) -> ColumnElement[bool]:
         return column == actor.enterprise_id
     cities = [c for c in (actor.cities or []) if c]
     if cities:
-        # A reviewer bound to cities sees the enterprises registered there (services/regions).
+        # A reviewer bound to cities sees the enterprises registered there (projects/regions).
         in_city = aliased(Enterprise)
         return column.in_(select(in_city.id).where(in_city.city_code.in_(cities)))
     # Operators, and reviewers bound to no city (the whole province), see every enterprise.

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from backend import pii
 from backend.demo import seed_demo
 from backend.models import AdminUser, CreditedSpan, Enrolment, Lesson, Question, Quiz, Trainee
-from backend.services import record_chain
+from backend.services.learning import record_chain
 from backend.validation import validate_resident_id
 
 

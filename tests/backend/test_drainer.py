@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 from backend.drainer import GROUP, Drainer
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession
-from backend.services import record_chain
-from backend.services.credit_drain import SpanRow, write_spans
-from backend.services.live import stream_key
+from backend.services.learning import record_chain
+from backend.services.learning.credit_drain import SpanRow, write_spans
+from backend.services.learning.live import stream_key
 from tests.learning_driver import Learner, enrolled
 
 

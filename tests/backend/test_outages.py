@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from backend.clock import clock
-from backend.services import tokens
+from backend.services.accounts import tokens
 from tests.learning_driver import enrolled
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")

@@ -7,7 +7,7 @@ import pytest
 
 from backend.models import ProjectStatus
 from backend.policy import POLICY_DIR, default_policy, get_policy, load_policy, policy_for
-from backend.services import filing
+from backend.services.projects import filing
 from tests.learning_driver import Learner, enrolled
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from backend.models import QuestionKind, QuizKind
-from backend.services.question_bank import LETTERS
+from backend.services.practice.question_bank import LETTERS
 
 # Words the answer key and explanations carry, to search trainee-facing bodies for.
 KEY_FIELDS = {"answer", "correct", "correct_letters", "explanation", "answer_key"}

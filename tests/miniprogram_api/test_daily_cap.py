@@ -1,7 +1,7 @@
 """The daily maximum of credited time per trainee and China-time day (policy data)."""
 
 from backend.extensions import db
-from backend.services.heartbeats import DAILY_CAP_NOTICE
+from backend.services.learning.heartbeats import DAILY_CAP_NOTICE
 from tests.factories import days
 from tests.learning_driver import Learner, enrolled
 

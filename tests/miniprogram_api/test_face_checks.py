@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import CreditedSpan, FaceCheck, FaceCheckOutcome, FaceCheckTrigger
-from backend.services import face_checks
+from backend.services.learning import face_checks
 from tests.learning_driver import Learner, drain, enrolled
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -273,7 +273,7 @@ def test_wechat_busy_at_a_random_check_holds_the_time_and_tries_again(
 def test_credit_drained_before_the_pass_commits_names_the_check(make):
     # The pass releases the held time into the stream first; a drainer may write it before
     # the request that passed the check commits: the still-pending check covers it.
-    from backend.services.credit_drain import SpanRow, write_spans
+    from backend.services.learning.credit_drain import SpanRow, write_spans
 
     project, lesson, trainee = enrolled(make)
     session = make.ended_session(trainee, lesson, T0, 600)

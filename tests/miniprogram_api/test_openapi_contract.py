@@ -15,7 +15,9 @@ from sqlalchemy import select
 from backend.clock import today
 from backend.extensions import db
 from backend.models import FaceCheck, LearningSession, QuizAttempt, QuizKind, SessionStatus
-from backend.services import attempts, sessions, support
+from backend.services.learning import sessions
+from backend.services.practice import attempts
+from backend.services.support import threads as support
 from tests.factories import days
 
 CHECKS = [

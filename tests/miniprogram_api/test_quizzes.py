@@ -248,7 +248,7 @@ def test_the_same_question_twice_in_one_save_keeps_the_last_answer(client, make)
 
 
 def test_practice_never_draws_attention_pool_questions(make):
-    from backend.services.attempts import quiz_pool
+    from backend.services.practice.attempts import quiz_pool
 
     project = make.project()
     course = make.course(project)

@@ -8,7 +8,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.api import ResponseModel, endpoint
 from backend.kernel.permissions import Permission
-from backend.services import dashboard
+from backend.services.people import dashboard
 
 
 class Series(ResponseModel):

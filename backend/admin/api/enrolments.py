@@ -14,7 +14,7 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Project, Trainee
-from backend.services import enrolling
+from backend.services.roster import enrolling
 
 
 class EnrolIn(RequestModel):

@@ -18,8 +18,8 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Course, QuestionKind
-from backend.services import bank_xlsx, question_bank
-from backend.services.question_bank import QuestionInvalid
+from backend.services.practice import bank_xlsx, question_bank
+from backend.services.practice.question_bank import QuestionInvalid
 
 
 class QuestionOut(ResponseModel):

@@ -17,8 +17,8 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Quiz, QuizKind
-from backend.services import evaluations, quiz_reports, quizzes
 from backend.services.plain_text import user_text
+from backend.services.practice import evaluations, quiz_reports, quizzes
 
 
 class QuizIn(RequestModel):

@@ -15,13 +15,13 @@ from backend.kernel.errors import NotFoundError
 from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import AdminUser, BureauApiKey, Enterprise
-from backend.services import regions
 from backend.services.plain_text import optional_text, user_text
+from backend.services.projects import regions
 from backend.services.supervision import keys
 
 
 class CityIn(RequestModel):
-    """A city code of services/regions.CITIES with a reason; null returns to the credit code's."""
+    """A city code of projects/regions.CITIES with a reason; null returns to the credit code's."""
 
     city_code: str | None = None
     reason: optional_text(500) = ""

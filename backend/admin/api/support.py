@@ -14,8 +14,9 @@ from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.models import SupportThread, Trainee
-from backend.services import support, support_notice
 from backend.services.plain_text import user_text
+from backend.services.support import notice as support_notice
+from backend.services.support import threads as support
 
 
 class MessageOut(ResponseModel):

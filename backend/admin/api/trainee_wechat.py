@@ -12,7 +12,7 @@ from backend.api import ResponseModel, endpoint
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.services import binding
+from backend.services.accounts import binding
 
 
 class TraineeWechatOut(ResponseModel):

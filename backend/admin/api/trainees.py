@@ -13,7 +13,8 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Gender, Trainee
-from backend.services import privacy, trainee_accounts
+from backend.services.accounts import privacy
+from backend.services.roster import trainee_accounts
 
 
 class TraineeEditIn(RequestModel):

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from wtforms import Form
 
 from backend.admin.auth import admin_required, current_admin
-from backend.services.filing import FieldError
+from backend.services.projects.filing import FieldError
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
@@ -75,7 +75,7 @@ def url_with(**changes) -> str:
 @bp.app_template_global("support_awaiting")
 def support_awaiting() -> int:
     """Support threads awaiting a reply that the signed-in admin may see (the nav's badge)."""
-    from backend.services import support
+    from backend.services.support import threads as support
 
     admin = current_admin()
     return support.awaiting_reply(admin) if admin is not None else 0

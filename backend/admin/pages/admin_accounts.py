@@ -15,7 +15,8 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.models import AdminUser, Enterprise, Role
-from backend.services import admin_accounts, shown_once
+from backend.services import shown_once
+from backend.services.accounts import admin_accounts
 
 ROLE_CHOICES = [("enterprise_admin", "企业管理员"), ("reviewer", "审核人员")]
 

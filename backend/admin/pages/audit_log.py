@@ -13,7 +13,8 @@ from backend.api import MAX_ID
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.models import Enterprise
-from backend.services import audit_browse, audit_labels
+from backend.services.audit import browse as audit_browse
+from backend.services.audit import labels as audit_labels
 
 ACTION_NAMES = {
     "admin.login": "登录",

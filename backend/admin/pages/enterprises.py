@@ -13,7 +13,7 @@ from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission, can
 from backend.models import Enterprise
-from backend.services import filing
+from backend.services.projects import filing
 
 
 def _save(form: EnterpriseForm, enterprise: Enterprise | None):

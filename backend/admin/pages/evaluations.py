@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Project, Trainee
-from backend.services import evaluations
+from backend.services.practice import evaluations
 
 RATING_NAMES = {
     "overall": "总体评价",

@@ -8,7 +8,7 @@ from backend.admin.auth import current_admin, require_permission
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Project
-from backend.services import integrity_flags, record_chain
+from backend.services.learning import integrity_flags, record_chain
 
 
 def register(bp: Blueprint) -> None:

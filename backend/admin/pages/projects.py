@@ -15,7 +15,7 @@ from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.permissions import Permission, sees_all_enterprises
 from backend.kernel.scope import scope_query
 from backend.models import Enterprise, Project, ProjectStatus
-from backend.services import filing
+from backend.services.projects import filing
 
 EXTRA_PLAN_ROWS = 2
 

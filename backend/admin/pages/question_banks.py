@@ -17,8 +17,8 @@ from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Course, Project, Question, QuestionKind
-from backend.services import bank_xlsx, question_bank
-from backend.services.question_bank import KIND_NAMES, QuestionInvalid
+from backend.services.practice import bank_xlsx, question_bank
+from backend.services.practice.question_bank import KIND_NAMES, QuestionInvalid
 
 # Where a service's complaint about a question goes on the form.
 _FIELD_OF = {"kind": "kind", "stem": "stem", "options": "option_a", "answer": "answer"}

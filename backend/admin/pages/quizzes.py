@@ -16,7 +16,7 @@ from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Course, Project, ProjectCourse, Question, Quiz, QuizKind
-from backend.services import quiz_analysis, quizzes
+from backend.services.practice import quiz_analysis, quizzes
 
 _FIELD_OF_CODE = {"course_not_in_project": "course_id", "practice_unlimited": "attempt_limit"}
 

@@ -15,7 +15,7 @@ from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import scope_query
 from backend.models import Project
-from backend.services import filing
+from backend.services.projects import filing
 
 
 def register(bp: Blueprint) -> None:

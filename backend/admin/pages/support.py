@@ -16,7 +16,8 @@ from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped, scope_query
 from backend.models import AdminUser, Project, SupportThread, Trainee
-from backend.services import support, support_notice
+from backend.services.support import notice as support_notice
+from backend.services.support import threads as support
 
 THREAD_STATUS_NAMES = {"open": "待回复", "answered": "已回复", "closed": "已关闭"}
 

@@ -18,8 +18,10 @@ from backend.kernel.errors import DomainError, NotFoundError
 from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import Project, Trainee
-from backend.services import activation_sheet, enrolling, privacy, shown_once, trainee_accounts
-from backend.services.bank_xlsx import XLSX_MIMETYPE
+from backend.services import shown_once
+from backend.services.accounts import privacy
+from backend.services.practice.bank_xlsx import XLSX_MIMETYPE
+from backend.services.roster import activation_sheet, enrolling, trainee_accounts
 
 FIELD_OF_ERROR = {
     "mobile_taken": "mobile",

@@ -16,15 +16,11 @@ from backend.caller import as_admin, client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission, can
 from backend.models import Trainee
-from backend.services import (
-    binding,
-    dashboard,
-    enrolling,
-    live_status,
-    shown_once,
-    trainee_detail,
-    trainee_table,
-)
+from backend.services import shown_once
+from backend.services.accounts import binding
+from backend.services.learning import live_status
+from backend.services.people import dashboard, trainee_detail, trainee_table
+from backend.services.roster import enrolling
 
 
 class TraineeFilterForm(Form):

@@ -11,9 +11,9 @@ from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import AdminUser, Claim, LearningSession, Project, ProjectStatus, SessionStatus
 from backend.policy import policy_for
-from backend.services import credit_drain, sessions
 from backend.services.claims.snapshot import freeze
-from backend.services.live import epoch_s
+from backend.services.learning import credit_drain, sessions
+from backend.services.learning.live import epoch_s
 
 register("close_reason_required", 422, "培训项目尚未到结束日期，提前结束请填写理由")
 

@@ -24,7 +24,7 @@ from backend.models import (
 from backend.policy import SubsidyPolicy
 from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.hours.closing import closing_figures
-from backend.services.quizzes import assessment_requirement_met_by_trainee
+from backend.services.practice.quizzes import assessment_requirement_met_by_trainee
 
 # Why a trainee does not qualify, in the order they are checked; the first that applies is shown.
 REASONS = {

@@ -6,7 +6,7 @@ from backend.kernel.errors import DomainError, register
 from backend.models import Lesson, Project
 from backend.policy import policy_for
 from backend.services.content.catalog import project_lesson_rows
-from backend.services.progress import completion_threshold_s, live_lesson_credit_s
+from backend.services.learning.progress import completion_threshold_s, live_lesson_credit_s
 
 register("lesson_locked", 409, "请先学完上一课节「{previous}」，再学习本课节")
 

@@ -1,4 +1,4 @@
-"""Assessment results for the exports, from the quiz service (services/quizzes.py)."""
+"""Assessment results for the exports, from the quiz service (services/practice/quizzes.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import QuizAttempt, QuizKind
-from backend.services.quizzes import assessment_passed_by_trainee, project_quizzes
+from backend.services.practice.quizzes import assessment_passed_by_trainee, project_quizzes
 
 PASSED, FAILED, NOT_TAKEN, NO_ASSESSMENT = "合格", "不合格", "未参加", "无考核"
 

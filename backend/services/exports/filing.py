@@ -5,10 +5,10 @@ from __future__ import annotations
 import xlsxwriter
 
 from backend.models import Project, TrainingType
-from backend.services import record_chain
 from backend.services.exports.cells import formula_like, xlsx_text
 from backend.services.exports.writers import print_setup
-from backend.services.filing import shown_filing
+from backend.services.learning import record_chain
+from backend.services.projects.filing import shown_filing
 
 TITLE = "企业职工线上适岗技能提升培训备案表"
 TRAINING_TYPES = (

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import IO
 
 from backend.models import Project
-from backend.services import record_chain
 from backend.services.exports.cells import Column, Kind
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
-from backend.services.integrity_flags import project_flags
+from backend.services.learning import record_chain
+from backend.services.learning.integrity_flags import project_flags
 
 TITLE = "培训诚信提示（疑似代学、刷课的迹象及证据）"
 COLUMNS = (

@@ -28,9 +28,9 @@ from backend.models import (
     SessionStatus,
     Trainee,
 )
-from backend.services import record_chain
 from backend.services.exports.cells import Column, Kind
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.learning import record_chain
 
 TITLE = "企业职工线上适岗技能提升培训情况记录"
 COLUMNS = (

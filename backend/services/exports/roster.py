@@ -11,9 +11,9 @@ from sqlalchemy import select
 from backend import audit, pii
 from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
-from backend.services import record_chain
 from backend.services.exports.cells import Column, Kind
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.learning import record_chain
 from backend.services.rows import plain_rows
 
 TITLE = "企业职工线上适岗技能提升培训人员名册"

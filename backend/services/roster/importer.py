@@ -16,7 +16,7 @@ from backend.extensions import db, redis_store
 from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
-from backend.services import enrolling, trainee_accounts
+from backend.services.roster import enrolling, trainee_accounts
 from backend.services.roster.parse import read_roster
 from backend.services.roster.validate import (
     CleanRow,

@@ -13,7 +13,7 @@ from backend.clock import now
 from backend.extensions import db, redis_store
 from backend.kernel.errors import DomainError, register
 from backend.models import AdminUser, BureauApiKey
-from backend.services.regions import CITIES
+from backend.services.projects.regions import CITIES
 
 PREFIX = "sgk_"
 register("invalid_api_key", 401, "API 密钥无效或已停用")

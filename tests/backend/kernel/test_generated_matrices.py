@@ -12,7 +12,7 @@ import pytest
 from backend.kernel.lifecycle import ALLOWED, Activity, ensure
 from backend.kernel.permissions import ROLE_PERMISSIONS, Permission
 from backend.models import FaceCheck, FaceCheckTrigger, ProjectStatus, Role
-from backend.services import support
+from backend.services.support import threads as support
 from tests.learning_driver import Learner, enrolled
 
 PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")

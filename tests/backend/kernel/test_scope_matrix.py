@@ -37,7 +37,7 @@ from backend.models import (
     SupportThread,
     Trainee,
 )
-from backend.services import support
+from backend.services.support import threads as support
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -29,13 +29,17 @@ ALLOWED: set[tuple[str, str]] = set()
 DELEGATING = {
     "backend/admin/api/question_banks.py": ["course_or_404"],
     "backend/admin/api/quizzes.py": ["quiz_or_404"],
-    "backend/services/support.py": ["thread_for_admin", "thread_for_trainee", "_admin_query"],
-    "backend/services/trainee_table.py": ["_filtered"],
-    "backend/services/trainee_profile.py": ["enrolled_projects"],
-    "backend/services/attempts.py": ["attempt_for_trainee"],
-    "backend/services/sessions.py": ["check_out"],
-    "backend/services/quizzes.py": ["quiz_for_trainee"],
-    "backend/services/face_checks.py": ["result"],
+    "backend/services/support/threads.py": [
+        "thread_for_admin",
+        "thread_for_trainee",
+        "_admin_query",
+    ],
+    "backend/services/people/trainee_table.py": ["_filtered"],
+    "backend/services/accounts/trainee_profile.py": ["enrolled_projects"],
+    "backend/services/practice/attempts.py": ["attempt_for_trainee"],
+    "backend/services/learning/sessions.py": ["check_out"],
+    "backend/services/practice/quizzes.py": ["quiz_for_trainee"],
+    "backend/services/learning/face_checks.py": ["result"],
     "backend/services/enrolments.py": ["enrolment_or_404"],
 }
 

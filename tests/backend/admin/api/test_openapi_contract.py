@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from backend.models import Role
-from backend.services import support
 from backend.services.supervision import keys
+from backend.services.support import threads as support
 
 EXPECTED = {
     ("/api/admin/me", "get"),

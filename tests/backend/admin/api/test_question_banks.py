@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from backend.models import Question, Role
-from backend.services.bank_xlsx import HEADERS
+from backend.services.practice.bank_xlsx import HEADERS
 
 GOOD_ROWS = [
     [

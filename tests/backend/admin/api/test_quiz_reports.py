@@ -1,7 +1,7 @@
 """Quiz creation, reports and the assessment gate through the admin JSON API and services."""
 
 from backend.models import QuizKind, Role
-from backend.services import quizzes
+from backend.services.practice import quizzes
 from tests.miniprogram_api.quiz_helpers import answer_all
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import Role, SupportMessage
-from backend.services.support_notice import retry_failed_notices
+from backend.services.support.notice import retry_failed_notices
 from tests.backend.admin.pages import world as w
 
 SUBSCRIBE = "cgi-bin/message/subscribe/send"

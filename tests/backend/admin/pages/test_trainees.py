@@ -18,7 +18,7 @@ from backend.models import (
     QuizAttempt,
     QuizKind,
 )
-from backend.services import tokens
+from backend.services.accounts import tokens
 from tests.backend.admin.pages import world as w
 
 

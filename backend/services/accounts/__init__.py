@@ -1,0 +1,3 @@
+"""Who is signed in: trainee sign-in, binding and tokens, admin sign-in, sessions and accounts,
+privacy consent.
+"""

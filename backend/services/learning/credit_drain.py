@@ -1,0 +1,401 @@
+"""Credited spans from the live-session stream to the database: the one place spans are written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from backend.extensions import db, redis_store
+from backend.models import (
+    CreditedSpan,
+    LearningSession,
+    RecordChainHead,
+)
+from backend.services.learning import face_checks, record_chain
+from backend.services.learning.check_drain import is_check
+from backend.services.learning.live import at_second, stream_key
+
+
+@dataclass(frozen=True)
+class SpanRow:
+    """One credited span as the live-session script published it, with its session's state."""
+
+    session_id: int
+    trainee_id: int
+    lesson_id: int
+    project_id: int
+    device: str
+    start_s: int  # epoch seconds, [start_s, end_s)
+    end_s: int
+    seq: int  # the session's state after the beat that credited it
+    position_s: int
+    last_beat_s: int
+    playing: bool = True
+
+    @classmethod
+    def from_entry(cls, fields: dict[str, str]) -> SpanRow:
+        """Read a stream entry (see live_session.lua, ``publish``)."""
+        packed = fields.get("v")
+        if packed is not None:
+            sid, tid, lid, pid, a, b, seq, pos, last, play, device = packed.split("|", 10)
+            return cls(
+                int(sid), int(tid), int(lid), int(pid), device, int(a), int(b), int(seq),
+                int(pos), int(last), play == "1",
+            )  # fmt: skip
+        # An entry a field per value, as the script wrote them before (still in a stream
+        # when the new script is deployed).
+        return cls(
+            session_id=int(fields["s"]),
+            trainee_id=int(fields["t"]),
+            lesson_id=int(fields["l"]),
+            project_id=int(fields["p"]),
+            device=fields.get("d", ""),
+            start_s=int(fields["a"]),
+            end_s=int(fields["b"]),
+            seq=int(fields["q"]),
+            position_s=int(fields["o"]),
+            last_beat_s=int(fields["z"]),
+            playing=fields.get("y", "1") == "1",
+        )
+
+
+def _insert(dialect: str, model):
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _lock_heads(dialect: str, project_ids: list[int]) -> dict[int, RecordChainHead]:
+    """The batch's projects' chain heads, locked in id order until the transaction ends."""
+    # Drainers lock heads in the same order, so two batches never deadlock on them; while they
+    # are held nobody else inserts spans of those projects, so span ids follow each chain.
+    if dialect != "postgresql":
+        return {pid: record_chain.lock_head(pid) for pid in project_ids}
+    db.session.execute(
+        _insert(dialect, RecordChainHead)
+        .values(
+            [
+                {"project_id": pid, "span_count": 0, "head_hash": record_chain.GENESIS}
+                for pid in project_ids
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+    heads = db.session.scalars(
+        sa.select(RecordChainHead)
+        .where(RecordChainHead.project_id.in_(project_ids))
+        .order_by(RecordChainHead.project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {head.project_id: head for head in heads}
+
+
+def write_spans(rows: list[SpanRow]) -> int:
+    """Write the parts of spans the database does not have yet, chain them, add them to their
+    sessions; return the seconds added."""
+    # Idempotent and never doubling: a span is clipped to the seconds no stored span of its
+    # trainee covers (other sessions and projects too), so a batch written again adds nothing,
+    # and neither does a span drained late whose time a session rebuilt after a Redis loss has
+    # credited again. Writers of the batch's trainees are serialized for the clipping to see
+    # each other. A span is cut where a passed face check was issued, each piece naming the
+    # check that covers it; the cuts depend only on the span and the checks, so a retried batch
+    # cuts alike.
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    unique = disjoint(rows)
+    coverage = face_checks.coverage_points({row.trainee_id for row in unique})
+    heads = _lock_heads(dialect, sorted({row.project_id for row in unique}))
+    _lock_trainees(dialect, {row.trainee_id for row in unique})
+    values = [
+        {
+            "trainee_id": row.trainee_id,
+            "session_id": row.session_id,
+            "lesson_id": row.lesson_id,
+            "project_id": row.project_id,
+            "start_s": a,
+            "end_s": b,
+            "seconds": b - a,
+            "device": row.device,
+            "face_check_id": check_id,
+        }
+        for row in unique
+        for a, b, check_id in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
+    ]
+    if dialect == "postgresql":
+        inserted = _insert_uncovered_chained(heads, values)
+    else:
+        inserted = _insert_uncovered_sqlite(values)
+        _chain_sqlite(heads, inserted)
+    added: dict[int, int] = {}
+    for span in inserted:
+        added[span.session_id] = added.get(span.session_id, 0) + span.seconds
+    latest: dict[int, SpanRow] = {}
+    for row in rows:
+        if row.session_id not in latest or row.last_beat_s > latest[row.session_id].last_beat_s:
+            latest[row.session_id] = row
+    _update_sessions(dialect, latest, added)
+    return sum(added.values())
+
+
+def _pieces(row: SpanRow, points: list[tuple[int, int]] | None):
+    # Most trainees have no face check to cut at: one piece, covered by none.
+    if not points:
+        return ((row.start_s, row.end_s, None),)
+    return face_checks.split_by_coverage(row.start_s, row.end_s, points)
+
+
+def disjoint(rows: list[SpanRow]) -> list[SpanRow]:
+    """The batch's spans with the seconds another span of the same trainee in it already has
+    cut off (earliest start first); spans left empty are dropped."""
+    reach: dict[int, int] = {}
+    out = []
+    for row in sorted(rows, key=lambda r: (r.trainee_id, r.start_s, -r.end_s)):
+        start = max(row.start_s, reach.get(row.trainee_id, row.start_s))
+        if start < row.end_s:
+            out.append(replace(row, start_s=start) if start != row.start_s else row)
+            reach[row.trainee_id] = row.end_s
+    return out
+
+
+# Serializes span writers per trainee (hashed into this many advisory locks, so a batch of
+# a thousand trainees takes at most this many locks of the server's shared lock table).
+_TRAINEE_LOCKS = 64
+_LOCK_CLASS = 0x5347  # the advisory-lock namespace of credited spans
+
+
+def _lock_trainees(dialect: str, trainee_ids: set[int]) -> None:
+    # Taken by its own statement, so that the insert's snapshot sees what the writers before
+    # committed; in ascending order, after the chain heads, as every writer does: no deadlock.
+    if dialect != "postgresql":
+        return  # SQLite (development only) has one writer at a time
+    buckets = sorted({tid % _TRAINEE_LOCKS for tid in trainee_ids})
+    db.session.execute(
+        sa.text("SELECT count(pg_advisory_xact_lock(:ns, b)) FROM unnest(CAST(:b AS integer[])) b"),
+        {"ns": _LOCK_CLASS, "b": buckets},
+    )
+
+
+_COLUMNS = [c for c in CreditedSpan.__table__.c if c.name != "chain_hash"]
+
+
+def _csv(values) -> str:
+    """Integers (or hex digests) as one comma-separated text; None as n."""
+    # The batch's columns travel as one text each, read by string_to_array(:x, ',', 'n'):
+    # psycopg's list dumper cost the drainer 0.57 ms of CPU a 1,000-element array, a joined
+    # string 0.11 ms.
+    return ",".join("n" if v is None else str(v) for v in values)
+
+
+# Each new span minus the stored spans of its trainee that overlap it (a trainee's spans never
+# overlap, so those are the last one starting at or before it and those starting inside it:
+# two index range scans), piece by piece, each with the id it will be inserted with. The
+# pieces are chained here and inserted with their links in a second statement: inserting
+# first and setting the links after wrote every span twice.
+_UNCOVERED_PIECES = sa.text(
+    """
+WITH v AS (
+  SELECT trainee_id, session_id, lesson_id, project_id, to_timestamp(a) AS start_at,
+    to_timestamp(b) AS end_at, device, face_check_id
+  FROM unnest(
+    CAST(string_to_array(:trainee, ',', 'n') AS integer[]),
+    CAST(string_to_array(:session, ',', 'n') AS integer[]),
+    CAST(string_to_array(:lesson, ',', 'n') AS integer[]),
+    CAST(string_to_array(:project, ',', 'n') AS integer[]),
+    CAST(string_to_array(:start, ',', 'n') AS bigint[]),
+    CAST(string_to_array(:end, ',', 'n') AS bigint[]),
+    CAST(:device AS varchar[]),
+    CAST(string_to_array(:fcheck, ',', 'n') AS integer[])
+  ) AS v(trainee_id, session_id, lesson_id, project_id, a, b, device, face_check_id)
+), piece AS (
+  SELECT v.*, unnest(tstzmultirange(tstzrange(v.start_at, v.end_at)) - coalesce((
+    SELECT range_agg(tstzrange(c.start_at, c.end_at)) FROM credited_span c
+    WHERE c.trainee_id = v.trainee_id AND c.start_at < v.end_at AND c.end_at > v.start_at
+      AND c.start_at >= coalesce((
+        SELECT max(p.start_at) FROM credited_span p
+        WHERE p.trainee_id = v.trainee_id AND p.start_at <= v.start_at), v.start_at)
+  ), '{}'::tstzmultirange)) AS r
+  FROM v
+)
+SELECT CAST(nextval(pg_get_serial_sequence('credited_span', 'id')) AS integer) AS id,
+  trainee_id, session_id, lesson_id, project_id, CAST(extract(epoch FROM lower(r)) AS bigint)
+  AS start_s, CAST(extract(epoch FROM upper(r)) AS bigint) AS end_s, device, face_check_id
+FROM piece
+"""
+)
+_INSERT_PIECES = sa.text(
+    """
+INSERT INTO credited_span
+  (id, trainee_id, session_id, lesson_id, project_id, start_at, end_at, seconds, device,
+   face_check_id, chain_hash)
+SELECT id, trainee_id, session_id, lesson_id, project_id, to_timestamp(a), to_timestamp(b),
+  b - a, device, face_check_id, h
+FROM unnest(
+  CAST(string_to_array(:id, ',', 'n') AS integer[]),
+  CAST(string_to_array(:trainee, ',', 'n') AS integer[]),
+  CAST(string_to_array(:session, ',', 'n') AS integer[]),
+  CAST(string_to_array(:lesson, ',', 'n') AS integer[]),
+  CAST(string_to_array(:project, ',', 'n') AS integer[]),
+  CAST(string_to_array(:start, ',', 'n') AS bigint[]),
+  CAST(string_to_array(:end, ',', 'n') AS bigint[]),
+  CAST(:device AS varchar[]),
+  CAST(string_to_array(:fcheck, ',', 'n') AS integer[]), CAST(string_to_array(:h, ',') AS varchar[])
+) AS v(id, trainee_id, session_id, lesson_id, project_id, a, b, device, face_check_id, h)
+"""
+)
+# Parameter name and key (in a value and in a piece) of each array (epoch seconds: an integer
+# array costs the driver a fraction of a timestamptz one to send).
+_ARRAYS = [
+    ("trainee", "trainee_id"),
+    ("session", "session_id"),
+    ("lesson", "lesson_id"),
+    ("project", "project_id"),
+    ("start", "start_s"),
+    ("end", "end_s"),
+    ("device", "device"),
+    ("fcheck", "face_check_id"),
+]
+
+
+def _param(name: str, column) -> str | list:
+    # The device is the client's text, which may hold a comma: it goes as an array.
+    return list(column) if name == "device" else _csv(column)
+
+
+@dataclass(frozen=True)
+class _Written:
+    session_id: int
+    seconds: int
+
+
+def _insert_uncovered_chained(heads: dict[int, RecordChainHead], values: list[dict]) -> list:
+    """Insert the seconds of ``values`` no stored span covers, linked onto their projects'
+    chains in id order; what was inserted, by session."""
+    if not values:
+        return []
+    params = {name: _param(name, (v[key] for v in values)) for name, key in _ARRAYS}
+    pieces = sorted(db.session.execute(_UNCOVERED_PIECES, params).all(), key=lambda p: p.id)
+    if not pieces:
+        return []
+    hashes = []
+    for p in pieces:
+        head = heads[p.project_id]
+        head.head_hash = record_chain.link_of(
+            head.head_hash, p.id, p.project_id, p.trainee_id, p.session_id, p.lesson_id,
+            p.start_s, p.end_s, p.end_s - p.start_s, p.device, p.face_check_id,
+        )  # fmt: skip
+        head.span_count += 1
+        hashes.append(head.head_hash)
+    arrays = {name: _param(name, (getattr(p, key) for p in pieces)) for name, key in _ARRAYS}
+    ids = _csv(p.id for p in pieces)
+    db.session.execute(_INSERT_PIECES, {**arrays, "id": ids, "h": ",".join(hashes)})
+    return [_Written(p.session_id, p.end_s - p.start_s) for p in pieces]
+
+
+def _insert_uncovered_sqlite(values: list[dict]) -> list:
+    """Insert the seconds of ``values`` no stored span covers; the rows inserted (SQLite,
+    development only: the same clipping, read and cut here)."""
+    if not values:
+        return []
+    pieces = []
+    for v in values:
+        a, b = at_second(v.pop("start_s")), at_second(v.pop("end_s"))
+        stored = db.session.execute(
+            sa.select(CreditedSpan.start_at, CreditedSpan.end_at)
+            .where(
+                CreditedSpan.trainee_id == v["trainee_id"],
+                CreditedSpan.start_at < b,
+                CreditedSpan.end_at > a,
+            )
+            .order_by(CreditedSpan.start_at)
+        ).all()
+        for start, end in [*stored, (b, b)]:
+            if start > a:
+                seconds = int((start - a).total_seconds())
+                pieces.append({**v, "start_at": a, "end_at": start, "seconds": seconds})
+            a = max(a, end)
+    if not pieces:
+        return []
+    return db.session.execute(
+        _insert("sqlite", CreditedSpan).values(pieces).returning(*_COLUMNS)
+    ).all()
+
+
+def _chain_sqlite(heads: dict[int, RecordChainHead], inserted) -> None:
+    # Links in id order onto each project's head (see record_chain).
+    hashes = []
+    for span in sorted(inserted, key=lambda span: span.id):
+        head = heads[span.project_id]
+        head.head_hash = record_chain.link(head.head_hash, span)
+        head.span_count += 1
+        hashes.append({"span_id": span.id, "chain_hash": head.head_hash})
+    if hashes:
+        table = CreditedSpan.__table__
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("span_id")), hashes)
+
+
+# The batch's rows travel as one array a column (unnest), not as a VALUES list of thousands of
+# parameters: measured on 1000 spans, 4-6× less time in the driver and SQLAlchemy.
+_ADD_TO_SESSIONS = sa.text(
+    """
+UPDATE learning_session s SET
+  credited_s = s.credited_s + v.added,
+  last_beat_at = greatest(s.last_beat_at, v.last),
+  last_seq = greatest(s.last_seq, v.seq),
+  last_position_s = CASE WHEN v.last >= s.last_beat_at THEN v.pos ELSE s.last_position_s END,
+  last_playing = CASE WHEN v.last >= s.last_beat_at THEN v.play ELSE s.last_playing END
+FROM (
+  SELECT id, added, to_timestamp(last_s) AS last, seq, pos, play FROM unnest(
+    CAST(string_to_array(:id, ',', 'n') AS integer[]),
+    CAST(string_to_array(:added, ',', 'n') AS integer[]),
+    CAST(string_to_array(:last, ',', 'n') AS bigint[]),
+    CAST(string_to_array(:seq, ',', 'n') AS integer[]),
+    CAST(string_to_array(:pos, ',', 'n') AS integer[]),
+    CAST(:play AS boolean[])
+  ) AS u(id, added, last_s, seq, pos, play)
+) AS v
+WHERE s.id = v.id
+"""
+)
+
+
+def _update_sessions(dialect: str, latest: dict[int, SpanRow], added: dict[int, int]) -> None:
+    # One statement for the whole batch on PostgreSQL; SQLite (development only) row by row.
+    data = [
+        (sid, added.get(sid, 0), row.last_beat_s, row.seq, row.position_s, row.playing)
+        for sid, row in sorted(latest.items())
+    ]
+    session = LearningSession
+    if dialect != "postgresql":
+        for sid, seconds, last_s, seq, pos, playing in data:
+            last = at_second(last_s)
+            current = db.session.get(session, sid)
+            if current is None:
+                continue
+            current.credited_s += seconds
+            if last >= current.last_beat_at:
+                current.last_beat_at, current.last_position_s = last, pos
+                current.last_playing = playing
+            current.last_seq = max(current.last_seq, seq)
+        db.session.flush()
+        return
+    names = ("id", "added", "last", "seq", "pos", "play")
+    columns = zip(*data, strict=True)
+    params = {n: list(c) if n == "play" else _csv(c) for n, c in zip(names, columns, strict=True)}
+    db.session.execute(_ADD_TO_SESSIONS, params)
+
+
+def write_pending(project_id: int, chunk: int = 5000) -> int:
+    """Write now the project's spans still in the credit stream; return the seconds added."""
+    # For a project closing, before its figures freeze: the drain may be a second behind (or
+    # down). Entries a drainer is writing at the same time are still in the stream; whichever
+    # writes a span second adds nothing, so they are safe to write here too.
+    client, key = redis_store.client, stream_key()
+    rows: list[SpanRow] = []
+    start = "-"
+    while entries := client.xrange(key, start, "+", count=chunk):
+        spans = (SpanRow.from_entry(f) for _, f in entries if f and not is_check(f))
+        rows += [row for row in spans if row.project_id == project_id]
+        start = "(" + entries[-1][0]
+    return write_spans(rows)

@@ -1,0 +1,247 @@
+"""Live learning-session state in Redis: one atomic Lua call per beat, check-in and check-out."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from redis import Connection
+from redis.exceptions import NoScriptError, ResponseError
+
+from backend.extensions import redis_store
+from backend.services.accounts import tokens
+
+_SCRIPT_SOURCE = Path(__file__).with_name("live_session.lua").read_text(encoding="utf-8")
+# Closed and idle state is garbage-collected after this long; credit never reads an expiry.
+STATE_TTL_S = 7 * 24 * 3600
+
+
+def epoch_s(at: datetime) -> int:
+    """The whole epoch second containing ``at``: credit is counted in whole wall-clock seconds."""
+    return int(at.timestamp() // 1)
+
+
+def at_second(second: int) -> datetime:
+    """The aware UTC datetime of an epoch second."""
+    return datetime.fromtimestamp(second, UTC)
+
+
+@dataclass
+class LiveReply:
+    """What the script decided: a result code and the session's state after the call."""
+
+    r: str
+    tr: int = 0  # the session's trainee
+    cred: int = 0
+    seq: int = 0
+    rem: int = 0
+    last: int = 0
+    pos: int = 0
+    play: int = 0
+    due: int = 0
+    expired: int | None = None
+    forfeit: int | None = None
+    st: str | None = None
+    ended: int | None = None
+    chk: str | None = None
+    fdue: int = 0  # a face check is due: issue one
+    fexpired: int | None = None  # this face check's window passed without a result
+    fid: int = 0  # the open face check, its expiry and WeChat verify_id
+    fexp: int = 0
+    fvid: str = ""
+    capped: int = 0  # the daily maximum of credited time stopped the credit
+
+    @classmethod
+    def parse(cls, raw: str) -> LiveReply:
+        """Read the script's JSON answer."""
+        data: dict[str, Any] = json.loads(raw)
+        return cls(**{k: (int(v) if isinstance(v, float) else v) for k, v in data.items()})
+
+    @classmethod
+    def parse_beat(cls, raw: str) -> LiveReply:
+        """Read a beat's compact answer (see the script)."""
+        parts = raw.split("|", 12)
+        if len(parts) == 1:
+            return cls(raw)
+        r, tr, cred, seq, due, expired, fdue, fexpired, fid, fexp, fvid, capped, chk = parts
+        return cls(
+            r,
+            tr=int(tr),
+            cred=int(cred),
+            seq=int(seq),
+            due=int(due),
+            expired=int(expired) or None,
+            fdue=int(fdue),
+            fexpired=int(fexpired) or None,
+            fid=int(fid),
+            fexp=int(fexp),
+            fvid=fvid,
+            capped=int(capped),
+            chk=chk or None,
+        )
+
+
+def _script():
+    script = current_app.extensions.get("live_session_script")
+    if script is None:
+        script = redis_store.client.register_script(_SCRIPT_SOURCE)
+        current_app.extensions["live_session_script"] = script
+    return script
+
+
+def stream_key() -> str:
+    """The Redis stream every credited span goes through on its way to the database."""
+    return redis_store.key("credit")
+
+
+def session_keys(session_id: int, trainee_id: int) -> list[str]:
+    """The Redis keys of a session: state, the credit stream, held spans, the watermark, and
+    its prepared attention checks."""
+    state = redis_store.key("ls", session_id)
+    wm = redis_store.key("wm", trainee_id)
+    return [state, stream_key(), f"{state}:held", wm, f"{state}:chk"]
+
+
+def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
+    """Run one operation of the live-session script atomically."""
+    raw = _script()(
+        keys=session_keys(session_id, trainee_id),
+        args=[op, trainee_id, now_s, STATE_TTL_S, *args],
+    )
+    return LiveReply.parse(raw)
+
+
+def create(
+    session_id: int,
+    trainee_id: int,
+    now_s: int,
+    *,
+    watermark_s: int,
+    rebuild: bool,
+    checks: list[str] = (),
+    **f,
+):
+    """Write a session's live state and prepared checks (``rebuild`` only if none exists)."""
+    pairs: list[object] = []
+    for key, value in f.items():
+        pairs += [key, int(value) if isinstance(value, bool) else value]
+    op = "rebuild" if rebuild else "create"
+    head = [watermark_s, len(checks), *checks, "tr", trainee_id]
+    return call(op, session_id, trainee_id, now_s, *head, *pairs)
+
+
+def beat(
+    session_id: int,
+    token: str,
+    now_s: int,
+    kind: str,
+    beats: list[tuple],
+    *,
+    factor: float = 1.0,
+    answer: tuple[int, str, str, str] | None = None,
+) -> LiveReply:
+    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip.
+
+    ``answer`` (check id, as given, its letters, stripped) settles the open attention check
+    first; ``factor`` scales the interval to the check after a passed one."""
+    packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
+    state = redis_store.key("ls", session_id)
+    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token), f"{state}:chk"]
+    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
+    args += answer if answer is not None else ["", "", "", ""]
+    script = _script()
+    try:
+        raw = _evalsha(redis_store.client, script.sha, keys, args)
+    except NoScriptError:  # Redis restarted or its script cache was flushed
+        raw = script(keys=keys, args=args)
+    return LiveReply.parse_beat(raw)
+
+
+def _evalsha(client, sha: str, keys: list[str], args: list[object]):
+    """EVALSHA on this thread's own connection, without redis-py's per-command layers."""
+    # The beat's only round trip. Taking a pooled connection and giving it back costs a fork
+    # check, two locks, an event and four metric calls each way; the Script wrapper and
+    # execute_command's retry and metrics layers add more than the beat's own logic.
+    pool = client.connection_pool
+    if pool.connection_class is not Connection:  # the embedded stand-in of a first run
+        return client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+    conn = _held_connection(pool)
+    try:
+        conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
+        return conn.read_response()
+    except ResponseError:
+        raise  # an error reply (NOSCRIPT): the connection is fine
+    except BaseException:
+        conn.disconnect()  # a broken or half-read socket is never used again; the next
+        raise  # command reconnects
+
+
+_held = threading.local()
+
+
+class _Held:
+    """A connection this thread took from a pool, given back when the thread ends."""
+
+    def __init__(self, pool) -> None:
+        self.pool, self.pid, self.conn = pool, os.getpid(), pool.get_connection()
+
+    def __del__(self) -> None:
+        # The thread's locals are dropped when it ends: a server that starts a thread per
+        # request (the development server) would otherwise keep every connection in use
+        # until the pool has none left.
+        if self.pid == os.getpid():
+            self.pool.release(self.conn)
+
+
+def _held_connection(pool):
+    """This thread's connection from ``pool``: taken once and kept while the thread lives (it
+    stays counted as in use, so closing the pool closes it too); a new one after a fork."""
+    held = getattr(_held, "by_pool", None)
+    if held is None:
+        held = _held.by_pool = weakref.WeakKeyDictionary()
+    entry = held.get(pool)
+    if entry is None or entry.pid != os.getpid():
+        entry = held[pool] = _Held(pool)
+    return entry.conn
+
+
+def peek(session_id: int) -> tuple[int, int] | None:
+    """A live session's (credited seconds, position) without changing it, or None."""
+    cred, pos = redis_store.client.hmget(redis_store.key("ls", session_id), "cred", "pos")
+    if cred is None:
+        return None
+    return int(float(cred)), int(float(pos or 0))
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What Redis knows of a session now: credit so far, last beat, position, status."""
+
+    cred: int
+    last: int
+    pos: int
+    play: bool
+    st: str
+
+
+def peek_many(session_ids: list[int]) -> dict[int, LiveState]:
+    """The live state of several sessions in one round trip (sessions Redis lost are left out)."""
+    if not session_ids:
+        return {}
+    pipe = redis_store.client.pipeline(transaction=False)
+    for session_id in session_ids:
+        pipe.hmget(redis_store.key("ls", session_id), "cred", "last", "pos", "play", "st")
+    found = {}
+    for session_id, (cred, last, pos, play, st) in zip(session_ids, pipe.execute(), strict=True):
+        if cred is not None:
+            found[session_id] = LiveState(
+                int(float(cred)), int(float(last or 0)), int(float(pos or 0)), play == "1", st
+            )
+    return found

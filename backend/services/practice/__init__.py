@@ -1,0 +1,3 @@
+"""Practice, assessment and evaluation: quizzes, attempts, question banks and their xlsx, item
+analysis and reports.
+"""

@@ -1,0 +1,28 @@
+"""The live-session script's connection: one per thread, given back when the thread ends."""
+
+import threading
+
+from backend.extensions import redis_store
+from backend.services.learning import live
+
+
+def test_a_thread_gives_its_redis_connection_back_when_it_ends(app):
+    # The development server starts a thread per request: each beat's thread takes the
+    # script's connection, and the pool must get it back, or it runs out after max_connections.
+    pool = redis_store.client.connection_pool
+    in_use = len(pool._in_use_connections)
+    seen = []
+
+    def beat_thread():
+        conn = live._held_connection(pool)
+        assert live._held_connection(pool) is conn  # kept for the thread's next call
+        conn.send_command("PING")
+        seen.append((conn, conn.read_response()))
+
+    for _ in range(30):
+        thread = threading.Thread(target=beat_thread)
+        thread.start()
+        thread.join()
+    assert [reply for _, reply in seen] == ["PONG"] * 30
+    assert len(pool._in_use_connections) == in_use
+    assert len({id(conn) for conn, _ in seen}) == 1  # the same connection, given back each time
