@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from backend.admin.api.exports import export_response
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.downloads import export_response
 from backend.admin.scope import get_project_or_404
 from backend.kernel.permissions import Permission, can
 from backend.services.exports.roster import shows_full_numbers

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from backend.admin.api.roster_imports import commit_import
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.roster_import import commit_import
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload, too_large
 from backend.errors import ApiError

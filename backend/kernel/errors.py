@@ -59,6 +59,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "project_not_open": E(409, "培训项目尚未备案或已结束，暂不能{activity}"),
     "project_status_conflict": E(409, "培训项目当前状态为“{status}”，不能{activity}"),
     "project_not_in_progress": E(409, "培训项目不在开展日期内，暂不能学习"),
+    # Scope (backend/kernel/scope.py)
+    "enrolment_withdrawn": E(409, "你已退出该培训项目，不能继续学习或作答"),
     # Raised by the services under backend/services (messages given at the raise replace these).
     "attempt_limit_reached": E(409, "作答次数已用完"),
     "quiz_bank_empty": E(409, "该测验的题库还没有题目，请稍后再来"),

@@ -8,7 +8,6 @@ from typing import IO
 from backend import audit, clock, pii
 from backend.models import AdminUser, Project, Trainee
 from backend.policy import policy_for
-from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
 from backend.services.exports.hours_source import (
     project_years,
@@ -18,6 +17,7 @@ from backend.services.exports.hours_source import (
 from backend.services.exports.roster import ROSTER_ORDER
 from backend.services.exports.writers import write_table_csv, write_table_xlsx
 from backend.services.learning import record_chain
+from backend.services.practice.assessment import NO_ASSESSMENT, assessment_results
 
 TITLE = "企业职工线上适岗技能提升培训课时及补贴明细表"
 COLUMNS = (
