@@ -13,8 +13,8 @@ from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import as_admin
-from backend.errors import ApiError
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Course, QuestionKind
@@ -89,7 +89,7 @@ def register(bp: Blueprint) -> None:
                 body.kind, body.stem, body.options, body.answer, body.explanation, body.difficulty
             )
         except QuestionInvalid as exc:
-            raise ApiError(422, "question_invalid", exc.message) from None
+            raise DomainError("question_invalid", exc.message) from None
         question = question_bank.add_question(course.id, data)
         db.session.flush()
         audit.record(
@@ -124,9 +124,9 @@ def register(bp: Blueprint) -> None:
         course = get_scoped(Course, course_id, admin, message="课程不存在")
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError(400, "file_missing", "请选择要导入的题库文件（表单字段 file）")
+            raise DomainError("file_missing", "请选择要导入的题库文件（表单字段 file）")
         if not (upload.filename or "").lower().endswith(".xlsx"):
-            raise ApiError(400, "not_xlsx", "请上传 .xlsx 格式的题库文件")
+            raise DomainError("not_xlsx", "请上传 .xlsx 格式的题库文件")
         rows = bank_xlsx.parse_bank(upload.read(bank_xlsx.MAX_FILE_BYTES + 1))
         start = question_bank.next_position(course.id)
         for offset, data in enumerate(rows):

@@ -11,7 +11,6 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.practice_forms import QuestionForm
 from backend.caller import as_admin
-from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -176,9 +175,9 @@ def register(bp: Blueprint) -> None:
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise ApiError(400, "file_missing", "请选择要导入的题库文件（.xlsx）")
+                raise DomainError("file_missing", "请选择要导入的题库文件（.xlsx）")
             if not upload.filename.lower().endswith(".xlsx"):
-                raise ApiError(400, "not_xlsx", "请上传 .xlsx 格式的题库文件")
+                raise DomainError("not_xlsx", "请上传 .xlsx 格式的题库文件")
             rows = bank_xlsx.parse_bank(upload.read(bank_xlsx.MAX_FILE_BYTES + 1))
         except DomainError as exc:
             db.session.rollback()

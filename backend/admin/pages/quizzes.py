@@ -10,7 +10,6 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
 from backend.admin.practice_forms import QuizForm
 from backend.caller import as_admin
-from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -84,7 +83,7 @@ def _save(form: QuizForm, project: Project, quiz: Quiz | None):
         else:
             quizzes.update_quiz(quiz, _settings(form))
             _audit("quiz.update", project, quiz)
-    except (ApiError, DomainError) as exc:
+    except DomainError as exc:
         db.session.rollback()
         field = form[_FIELD_OF_CODE.get(exc.code, "title")]
         field.errors = [*field.errors, exc.message]
