@@ -204,3 +204,20 @@ def test_the_error_check_catches_what_it_forbids():
         'raise DomainError("not_found")\n'
     )
     assert [c for _, c in _error_codes(bad) if c not in ERRORS] == ["ApiError", "no_such_code"]
+
+
+def test_no_view_records_an_audit_entry():
+    """The service that makes a change records it; a view never calls ``audit.record``."""
+    problems = []
+    for module, path in _modules().items():
+        if not any(module == web or module.startswith(web + ".") for web in WEB):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and getattr(node.func.value, "id", None) == "audit"
+            ):
+                problems.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert problems == []

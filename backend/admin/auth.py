@@ -15,8 +15,7 @@ from flask import (
     url_for,
 )
 
-from backend import audit
-from backend.caller import as_admin
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission, can
@@ -136,7 +135,7 @@ def login():
 @admin_required()
 def logout():
     """Sign out."""
-    audit.record("admin.logout", as_admin(current_admin()))
+    admin_auth.signed_out(current_admin(), client_address())
     db.session.commit()
     admin_sessions.end(session.get("admin_sid"))
     session.clear()

@@ -66,6 +66,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "project_not_open": E(409, "培训项目尚未备案或已结束，暂不能{activity}"),
     "project_status_conflict": E(409, "培训项目当前状态为“{status}”，不能{activity}"),
     "project_not_in_progress": E(409, "培训项目不在开展日期内，暂不能学习"),
+    "claim_not_submittable": E(409, "补贴申领已提交或已通过审核，不能再次提交"),
+    "claim_not_submitted": E(409, "补贴申领不在待审核状态"),
     # Scope (backend/kernel/scope.py)
     "enrolment_withdrawn": E(409, "你已退出该培训项目，不能继续学习或作答"),
     # Raised by the services under backend/services (messages given at the raise replace these).

@@ -9,17 +9,11 @@ from flask import Blueprint, render_template, request, url_for
 from wtforms import Form
 
 from backend.admin.auth import admin_required, current_admin
+from backend.kernel.lifecycle import STATUS_NAMES
 from backend.services.projects.filing import FieldError
 
 bp = Blueprint("admin_pages", "backend.admin.pages", url_prefix="/admin")
 
-STATUS_NAMES = {
-    "draft": "草稿",
-    "filed": "已提交备案",
-    "approved": "备案通过",
-    "returned": "已退回",
-    "closed": "已结束",
-}
 TRAINING_TYPE_NAMES = {"on_job": "在岗培训", "pre_job": "岗前培训", "job_transfer": "转岗培训"}
 RESOURCE_FORM_NAMES = {"video": "视频", "document": "文档", "live": "直播", "audio": "音频"}
 CST = timedelta(hours=8)

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from backend import clock
+from backend import audit, clock
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.scope import get_for_trainee
 from backend.models import (
+    AdminUser,
     Project,
     Quiz,
     QuizKind,
@@ -45,17 +46,34 @@ def _check_settings(project: Project, settings: QuizSettings) -> None:
         raise DomainError("practice_unlimited", message)
 
 
-def create_quiz(project: Project, settings: QuizSettings) -> Quiz:
+def _audit(action: str, quiz: Quiz, admin: AdminUser, client_address: str) -> None:
+    project = db.session.get(Project, quiz.project_id)
+    audit.record(
+        action,
+        audit.admin(admin, client_address),
+        object_type="quiz",
+        object_id=quiz.id,
+        enterprise_id=project.enterprise_id,
+        title=quiz.title,
+    )
+
+
+def create_quiz(
+    project: Project, settings: QuizSettings, admin: AdminUser, *, client_address: str
+) -> Quiz:
     """Add a quiz to a project; practice quizzes have neither attempt nor time limit."""
     _check_settings(project, settings)
     ensure(project, Activity.MANAGE_CONTENT)
     quiz = Quiz(project_id=project.id, **vars(settings))
     db.session.add(quiz)
     db.session.flush()
+    _audit("quiz.create", quiz, admin, client_address)
     return quiz
 
 
-def update_quiz(quiz: Quiz, settings: QuizSettings) -> None:
+def update_quiz(
+    quiz: Quiz, settings: QuizSettings, admin: AdminUser, *, client_address: str
+) -> None:
     """Change a quiz's settings; submitted attempts keep the score and result they got."""
     if quiz.retired_at is not None:
         raise DomainError("quiz_retired_edit")
@@ -63,17 +81,20 @@ def update_quiz(quiz: Quiz, settings: QuizSettings) -> None:
     for name, value in vars(settings).items():
         setattr(quiz, name, value)
     db.session.flush()
+    _audit("quiz.update", quiz, admin, client_address)
 
 
-def retire_quiz(quiz: Quiz) -> None:
+def retire_quiz(quiz: Quiz, admin: AdminUser, *, client_address: str) -> None:
     """Stop a quiz: no new attempts, gone from the trainee's list, results kept."""
     if quiz.retired_at is None:
         quiz.retired_at = clock.now()
+    _audit("quiz.retire", quiz, admin, client_address)
 
 
-def restore_quiz(quiz: Quiz) -> None:
+def restore_quiz(quiz: Quiz, admin: AdminUser, *, client_address: str) -> None:
     """Offer a retired quiz again."""
     quiz.retired_at = None
+    _audit("quiz.restore", quiz, admin, client_address)
 
 
 def project_quizzes(project_id: int, *, retired: bool = False) -> list[Quiz]:
