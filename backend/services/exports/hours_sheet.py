@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import IO
+from collections.abc import Iterator
 
 from backend import audit, clock, pii
 from backend.models import AdminUser, Project, Trainee
@@ -15,7 +14,7 @@ from backend.services.exports.hours_source import (
     yearly_shares,
 )
 from backend.services.exports.roster import ROSTER_ORDER
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.exports.writers import Table
 from backend.services.learning import record_chain
 from backend.services.practice.assessment import NO_ASSESSMENT, assessment_results
 
@@ -160,40 +159,16 @@ def hours_rows(
         yield [*row, results.get(trainee.id, NO_ASSESSMENT)]
 
 
-def _sheet(admin, project, full_ids, client_address) -> tuple[Iterator[list], Callable[[], list]]:
+def table(admin: AdminUser, project: Project, client_address: str, full_ids: bool) -> Table:
+    """The sheet with a totals row; full ID numbers only when asked for."""
     totals = _Totals(_years(project))
-    rows = hours_rows(admin, project, totals, client_address=client_address, full_ids=full_ids)
-    return rows, totals.row
-
-
-def write_hours_xlsx(
-    path: str, admin: AdminUser, project: Project, *, client_address: str, full_ids=False
-) -> int:
-    """The sheet as a printable xlsx with a totals row."""
-    rows, footer = _sheet(admin, project, full_ids, client_address)
-    return write_table_xlsx(
-        path,
+    return Table(
         sheet_name="课时及补贴",
         title=TITLE,
-        subtitle_lines=_head_lines(project),
+        head_lines=_head_lines(project),
         columns=columns_for(project),
-        rows=rows,
-        footer=footer,
+        rows=hours_rows(admin, project, totals, client_address=client_address, full_ids=full_ids),
+        footer=totals.row,
         closing_lines=_closing_lines(project),
         landscape=True,
-    )
-
-
-def write_hours_csv(
-    stream: IO[str], admin: AdminUser, project: Project, *, client_address: str, full_ids=False
-) -> int:
-    """The sheet as CSV with a totals line."""
-    rows, footer = _sheet(admin, project, full_ids, client_address)
-    return write_table_csv(
-        stream,
-        title_lines=[TITLE, *_head_lines(project)],
-        columns=columns_for(project),
-        rows=rows,
-        footer=footer,
-        closing_lines=_closing_lines(project),
     )
