@@ -15,7 +15,7 @@ from backend.services.exports.hours_source import (
 )
 from backend.services.exports.roster import ROSTER_ORDER
 from backend.services.exports.writers import Table
-from backend.services.learning import record_chain
+from backend.services.learning import face_checks, record_chain
 from backend.services.practice.assessment import NO_ASSESSMENT, assessment_results
 
 TITLE = "企业职工线上适岗技能提升培训课时及补贴明细表"
@@ -29,6 +29,7 @@ COLUMNS = (
     Column("可补贴课时", Kind.INT, 10),
     Column("补贴金额（元）", Kind.MONEY, 12),
     Column("考核结果", Kind.TEXT, 10),
+    Column("人脸核身覆盖率", Kind.TEXT, 10),
 )
 TOTAL_LABEL = "合计"
 YEAR_COLUMN = Column("年度", Kind.TEXT, 10)
@@ -52,7 +53,7 @@ def columns_for(project: Project) -> tuple[Column, ...]:
                 Column(f"{year}年可补贴课时", Kind.INT, 10),
                 Column(f"{year}年补贴（元）", Kind.MONEY, 12),
             )
-    return (*columns, COLUMNS[8])
+    return (*columns, *COLUMNS[8:])
 
 
 def rules_line(project: Project) -> str:
@@ -108,7 +109,7 @@ class _Totals:
             for year in self.years:
                 paid, fen = self.by_year[year]
                 row += [paid, yuan(fen)]
-        return [*row, None]
+        return [*row, None, None]
 
 
 def _year_label(years: list[int]) -> str:
@@ -125,6 +126,8 @@ def hours_rows(
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
     results = assessment_results(project.id)
+    # Share of credited time covered by a passed face check; blank where none was asked.
+    faces = face_checks.coverage_percent(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     cipher = pii.cipher()
     years = totals.years
@@ -156,7 +159,8 @@ def hours_rows(
                 totals.by_year[year][0] += year_paid
                 totals.by_year[year][1] += year_fen
                 row += [year_paid, yuan(year_fen)]
-        yield [*row, results.get(trainee.id, NO_ASSESSMENT)]
+        face = f"{faces[trainee.id]}%" if trainee.id in faces else ""
+        yield [*row, results.get(trainee.id, NO_ASSESSMENT), face]
 
 
 def table(admin: AdminUser, project: Project, client_address: str, full_ids: bool) -> Table:
