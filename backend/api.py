@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 
 MAX_ID = 2**31 - 1
 
@@ -77,16 +77,13 @@ def set_auth_hook(name: str, hook: AuthHook) -> None:
     _auth_hooks[name] = hook
 
 
-def _validation_error(exc: ValidationError) -> ApiError:
+def _validation_error(exc: ValidationError) -> DomainError:
     details = [
         {"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"]}
         for err in exc.errors(include_url=False, include_input=False)
     ]
     fields = "、".join(d["field"] or "(body)" for d in details[:5])
-    return ApiError(422, "validation_error", f"请求参数不正确：{fields}", details=details)
-
-
-INVALID_JSON = ("invalid_json", "请求体不是合法的 JSON")
+    return DomainError("validation_error", f"请求参数不正确：{fields}", details=details)
 
 
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
@@ -97,11 +94,11 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
         if not data:
             return model.model_validate({}, strict=False)
         if not request.is_json:
-            raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 application/json")
+            raise DomainError("unsupported_media_type", "请求内容类型必须是 application/json")
         return model.model_validate_json(data)
     except ValidationError as exc:
         if any(err["type"] in ("json_invalid", "recursion_loop") for err in exc.errors()):
-            raise ApiError(400, *INVALID_JSON) from None
+            raise DomainError("invalid_json") from None
         raise _validation_error(exc) from None
 
 
@@ -112,14 +109,14 @@ def refuse_body() -> None:
         return
     data = request.get_data(cache=True)
     if data and data.strip() not in (b"{}", b""):
-        raise ApiError(422, "validation_error", "该接口不接受请求体")
+        raise DomainError("validation_error", "该接口不接受请求体")
 
 
 def parse_form(model: type[BaseModel]) -> BaseModel:
     """Validate the text fields of a multipart/form-data body against ``model`` (empty ones
     count as absent)."""
     if not request.mimetype.startswith("multipart/form-data"):
-        raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 multipart/form-data")
+        raise DomainError("unsupported_media_type", "请求内容类型必须是 multipart/form-data")
     raw = {key: value for key, value in request.form.items() if value != ""}
     try:
         return model.model_validate(raw, strict=False)

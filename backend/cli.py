@@ -36,12 +36,14 @@ def register_commands(app: Flask) -> None:
     @click.password_option()
     def create_admin_command(username, role, enterprise_id, display_name, password):
         """Create an admin user (the first one is usually an operator)."""
+        from backend.kernel.permissions import belongs_to_an_enterprise
         from backend.models import AdminUser, Enterprise, Role
 
-        role = role or "operator"
+        role = Role(role or "operator")
+        bound = belongs_to_an_enterprise(role)
         if db.session.scalar(select(AdminUser).where(AdminUser.username == username)):
             raise click.ClickException(f"用户名 {username} 已存在")
-        if role == "enterprise_admin" and db.session.get(Enterprise, enterprise_id or 0) is None:
+        if bound and db.session.get(Enterprise, enterprise_id or 0) is None:
             raise click.ClickException("企业管理员必须指定存在的 --enterprise-id")
         if len(password) < 10:
             raise click.ClickException("密码至少 10 位")
@@ -50,12 +52,12 @@ def register_commands(app: Flask) -> None:
                 username=username,
                 password_hash=generate_password_hash(password),
                 display_name=display_name or username,
-                role=Role(role),
-                enterprise_id=enterprise_id if role == "enterprise_admin" else None,
+                role=role,
+                enterprise_id=enterprise_id if bound else None,
             )
         )
         db.session.commit()
-        click.echo(f"已创建管理员 {username}（{role}）")
+        click.echo(f"已创建管理员 {username}（{role.value}）")
 
     @app.cli.command("generate-key")
     def generate_key_command():

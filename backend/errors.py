@@ -39,28 +39,6 @@ OUTAGE_PAGE = (
 )
 
 
-class ApiError(DomainError):
-    """A failure of the web layer with an HTTP status, a code and a Chinese message (services
-    raise ``DomainError`` with a code of the kernel's table instead)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        headers: dict[str, str] | None = None,
-        details: list | None = None,
-    ) -> None:
-        Exception.__init__(self, code)
-        self.params = {}
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-        self.details = details
-
-
 NotFound = NotFoundError
 
 

@@ -107,7 +107,7 @@ def register(bp: Blueprint) -> None:
     def list_quizzes(project_id: int):
         enrolment_for(g.trainee, project_id)
         items = quizzes.project_quizzes(project_id)
-        stats = quizzes.attempt_stats(g.trainee.id, [q.id for q in items])
+        stats = attempts.attempt_stats(g.trainee.id, [q.id for q in items])
         out = []
         for quiz in items:
             used, best, passed = stats.get(quiz.id, (0, None, False))
@@ -122,7 +122,7 @@ def register(bp: Blueprint) -> None:
                     time_limit_s=quiz.time_limit_s,
                     attempt_limit=quiz.attempt_limit,
                     attempts_used=used,
-                    attempts_left=quizzes.attempts_left(quiz, used),
+                    attempts_left=attempts.attempts_left(quiz, used),
                     best_score=best,
                     passed=passed,
                 )

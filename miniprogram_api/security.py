@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from backend.api import set_auth_hook
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.services.accounts import trainee_auth
 
 
@@ -22,7 +22,7 @@ def authenticate_trainee() -> None:
     """Load the signed-in trainee into ``g.trainee`` or answer 401."""
     token = bearer_token()
     if token is None:
-        raise ApiError(401, "unauthorized", "请先登录", headers={"WWW-Authenticate": "Bearer"})
+        raise DomainError("unauthorized", headers={"WWW-Authenticate": "Bearer"})
     g.trainee = trainee_auth.trainee_for_token(token)
     g.token = token
 
@@ -34,7 +34,7 @@ def require_bearer() -> None:
     # Deactivating or unbinding a trainee revokes their tokens (tokens.revoke_all).
     token = bearer_token()
     if token is None:
-        raise ApiError(401, "unauthorized", "请先登录", headers={"WWW-Authenticate": "Bearer"})
+        raise DomainError("unauthorized", headers={"WWW-Authenticate": "Bearer"})
     g.token = token
 
 

@@ -2,7 +2,7 @@
 
 from flask import Flask, redirect, request, url_for
 
-from backend.errors import ApiError
+from backend.kernel.errors import DomainError
 from backend.services.plain_text import storable
 
 
@@ -30,4 +30,4 @@ def refuse_unstorable_form_text() -> None:
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
             if not (storable(key) and storable(value)):
-                raise ApiError(400, "unstorable_text", "输入内容包含无法保存的字符，请删除后重试")
+                raise DomainError("unstorable_text")

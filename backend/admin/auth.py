@@ -15,9 +15,7 @@ from flask import (
     url_for,
 )
 
-from backend import audit
-from backend.caller import as_admin
-from backend.errors import ApiError
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission, can
@@ -52,7 +50,7 @@ def _password_gate(admin: AdminUser):
     if not admin.must_change_password or request.endpoint in PASSWORD_GATE_OPEN:
         return None
     if _is_json_request():
-        raise ApiError(403, "password_change_required", "请先修改临时密码")
+        raise DomainError("password_change_required")
     return redirect(url_for("admin_pages.own_password"))
 
 
@@ -65,7 +63,7 @@ def admin_required():
             admin = current_admin()
             if admin is None:
                 if _is_json_request():
-                    raise ApiError(401, "unauthorized", "请先登录管理后台")
+                    raise DomainError("unauthorized", "请先登录管理后台")
                 return redirect(url_for("admin_auth.login", next=request.full_path))
             gate = _password_gate(admin)
             if gate is not None:
@@ -86,13 +84,13 @@ def require_permission(permission: Permission):
             admin = current_admin()
             if admin is None:
                 if _is_json_request():
-                    raise ApiError(401, "unauthorized", "请先登录管理后台")
+                    raise DomainError("unauthorized", "请先登录管理后台")
                 return redirect(url_for("admin_auth.login", next=request.full_path))
             gate = _password_gate(admin)
             if gate is not None:
                 return gate
             if not can(admin, permission):
-                raise ApiError(403, "forbidden", "没有权限执行此操作")
+                raise DomainError("forbidden")
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission
@@ -137,7 +135,7 @@ def login():
 @admin_required()
 def logout():
     """Sign out."""
-    audit.record("admin.logout", as_admin(current_admin()))
+    admin_auth.signed_out(current_admin(), client_address())
     db.session.commit()
     admin_sessions.end(session.get("admin_sid"))
     session.clear()

@@ -1,4 +1,5 @@
-"""Streaming a finished export file to the browser, deleting it from disk as it goes."""
+"""Running an export for the signed-in admin and streaming the file to the browser, deleting it
+from disk as it goes (shared by the exports page and the admin API)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from urllib.parse import quote
 
 from flask import send_file
 
-from backend.services.exports.run import ExportFile
+from backend.admin.auth import current_admin
+from backend.admin.scope import get_project_or_404
+from backend.caller import client_address
+from backend.extensions import db
+from backend.services.exports.run import ExportFile, run_export
 
 
 def stream_export(export: ExportFile):
@@ -29,3 +34,14 @@ def stream_export(export: ExportFile):
             f"filename*=UTF-8''{quote(export.download_name)}"
         )
     return response
+
+
+def export_response(kind: str, project_id: int, fmt: str, full_ids: bool):
+    """Run an export for the signed-in admin, commit its audit entries, stream the file."""
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    export = run_export(
+        kind, fmt, admin, project, full_ids=full_ids, client_address=client_address()
+    )
+    db.session.commit()
+    return stream_export(export)

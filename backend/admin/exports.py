@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from backend.admin.api.exports import export_response
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.downloads import export_response
 from backend.admin.scope import get_project_or_404
 from backend.kernel.permissions import Permission, can
+from backend.services.exports.catalog import EXPORTS
 from backend.services.exports.roster import shows_full_numbers
-from backend.services.exports.run import KINDS
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
-LABELS = {
-    "filing": "附件1 企业职工线上适岗技能提升培训备案表",
-    "roster": "附件2 企业职工线上适岗技能提升培训人员名册",
-    "hours": "课时及补贴明细表",
-    "records": "培训情况记录（学习会话、计入时段、人脸核身、随机弹题、测验）",
-    "integrity": "诚信提示（疑似代学、刷课的迹象及证据）",
-    "claim": "补贴申领名册及汇总表（项目结束后，按结项时冻结的数据）",
-}
 
 
 @bp.get("/projects/<id:project_id>/exports")
@@ -28,11 +20,10 @@ def project_exports(project_id: int):
     """The downloads of a project (linked from the dashboard)."""
     admin = current_admin()
     project = get_project_or_404(project_id, admin)
-    items = [(kind, LABELS[kind], formats) for kind, (_, formats) in KINDS.items()]
     return render_template(
         "admin/exports/index.html",
         project=project,
-        items=items,
+        exports=EXPORTS.values(),
         full_numbers=shows_full_numbers(admin, project),
         can_import=can(admin, Permission.IMPORT_ROSTER),
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from backend.admin.api.roster_imports import commit_import
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.roster_import import commit_import
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload, too_large
-from backend.errors import ApiError
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.services.roster.importer import preview_import
@@ -16,7 +15,7 @@ from backend.services.roster.importer import preview_import
 bp = Blueprint("admin_roster", __name__, url_prefix="/admin")
 
 
-def _form(project, error: ApiError | None = None):
+def _form(project, error: DomainError | None = None):
     status = error.status if error else 200
     message = error.message if error else None
     return render_template("admin/roster/import.html", project=project, error=message), status

@@ -54,11 +54,22 @@ ERRORS: dict[str, ErrorSpec] = {
     "validation_error": E(422, "请求参数不正确"),
     "conflict": E(409, "请求与当前状态冲突"),
     "service_unavailable": E(503, "服务暂不可用，请稍后再试"),
+    # The web layer: requests, sign-in and uploads (backend/api.py, backend/admin/, miniprogram_api)
+    "invalid_json": E(400, "请求体不是合法的 JSON"),
+    "unsupported_media_type": E(415, "请求内容类型不受支持，请使用 application/json"),
+    "password_change_required": E(403, "请先修改临时密码"),
+    "unstorable_text": E(400, "输入内容包含无法保存的字符，请删除后重试"),
+    "file_missing": E(400, "请选择要上传的文件"),
+    "question_invalid": E(422, "题目内容不正确"),
     # Lifecycle (backend/kernel/lifecycle.py)
     "project_closed": E(409, "培训项目已结束，不能再{activity}"),
     "project_not_open": E(409, "培训项目尚未备案或已结束，暂不能{activity}"),
     "project_status_conflict": E(409, "培训项目当前状态为“{status}”，不能{activity}"),
     "project_not_in_progress": E(409, "培训项目不在开展日期内，暂不能学习"),
+    "claim_not_submittable": E(409, "补贴申领已提交或已通过审核，不能再次提交"),
+    "claim_not_submitted": E(409, "补贴申领不在待审核状态"),
+    # Scope (backend/kernel/scope.py)
+    "enrolment_withdrawn": E(409, "你已退出该培训项目，不能继续学习或作答"),
     # Raised by the services under backend/services (messages given at the raise replace these).
     "attempt_limit_reached": E(409, "作答次数已用完"),
     "quiz_bank_empty": E(409, "该测验的题库还没有题目，请稍后再来"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from backend.kernel.errors import DomainError
-from backend.models import Project, ProjectStatus
+from backend.models import Claim, ClaimStatus, Project, ProjectStatus
 
 
 class Activity(enum.StrEnum):
@@ -108,3 +108,44 @@ def ensure(project: Project, activity: Activity) -> None:
     if activity in TRAINEE_ACTIVITIES:
         raise DomainError("project_not_open", activity=name)
     raise DomainError("project_status_conflict", activity=name, status=STATUS_NAMES[project.status])
+
+
+# ---- a claim's review: claim status × action, beside the project's table -----------------
+
+
+class ClaimAction(enum.StrEnum):
+    """A step of a claim's review whose status decides whether it is allowed."""
+
+    SUBMIT = "submit"  # the enterprise submits a frozen or returned claim
+    REVIEW = "review"  # the bureau's reviewer approves or returns a submitted claim
+
+
+CLAIM_STATUS_NAMES = {
+    ClaimStatus.FROZEN: "已结项，未提交申领",
+    ClaimStatus.SUBMITTED: "已提交申领，待审核",
+    ClaimStatus.RETURNED: "申领已退回",
+    ClaimStatus.APPROVED: "申领审核通过",
+}
+
+CLAIM_ALLOWED: dict[ClaimStatus, frozenset[ClaimAction]] = {
+    ClaimStatus.FROZEN: frozenset({ClaimAction.SUBMIT}),
+    ClaimStatus.RETURNED: frozenset({ClaimAction.SUBMIT}),
+    ClaimStatus.SUBMITTED: frozenset({ClaimAction.REVIEW}),
+    ClaimStatus.APPROVED: frozenset(),
+}
+# The domain error of an action its claim's status refuses.
+CLAIM_REFUSALS = {
+    ClaimAction.SUBMIT: "claim_not_submittable",
+    ClaimAction.REVIEW: "claim_not_submitted",
+}
+
+
+def claim_allows(claim: Claim, action: ClaimAction) -> bool:
+    """Whether the claim's status permits ``action``."""
+    return action in CLAIM_ALLOWED[claim.status]
+
+
+def ensure_claim(claim: Claim, action: ClaimAction) -> None:
+    """Raise the domain error that says why ``action`` is not possible on the claim now."""
+    if not claim_allows(claim, action):
+        raise DomainError(CLAIM_REFUSALS[action])

@@ -71,6 +71,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # Roles an operator creates in the web; operators themselves come from the command line.
 CREATABLE_ROLES = (Role.ENTERPRISE_ADMIN, Role.REVIEWER)
+# Roles whose accounts belong to one enterprise (the others see every enterprise of their cities).
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_ADMIN})
+
+
+def creatable(role: Role) -> bool:
+    """Whether an operator may create an account of this role in the web."""
+    return role in CREATABLE_ROLES
+
+
+def belongs_to_an_enterprise(role: Role) -> bool:
+    """Whether an account of this role must belong to one enterprise."""
+    return role in ENTERPRISE_ROLES
 
 
 def can(actor: AdminUser | None, permission: Permission) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import aliased
 
 from backend.extensions import db
-from backend.kernel.errors import NotFoundError
+from backend.kernel.errors import DomainError, NotFoundError
 from backend.models import (
     AdminUser,
     AttentionCheck,
@@ -223,9 +223,15 @@ def get_for_trainee(
 
 
 def enrolment_for(
-    trainee: Trainee, project_id: int, *, lock: bool = False, message: str | None = None
+    trainee: Trainee,
+    project_id: int,
+    *,
+    lock: bool = False,
+    message: str | None = None,
+    active: bool = False,
 ) -> Enrolment:
-    """The trainee's enrolment in a project of their own enterprise, else 404."""
+    """The trainee's enrolment in a project of their own enterprise, else 404; with ``active``,
+    a withdrawn enrolment is refused too (409 ``enrolment_withdrawn``: no learning, no attempt)."""
     query = (
         select(Enrolment)
         .join(Project, Project.id == Enrolment.project_id)
@@ -241,4 +247,6 @@ def enrolment_for(
     enrolment = db.session.scalar(query)
     if enrolment is None:
         raise NotFoundError(message or "培训项目不存在或你未报名该项目")
+    if active and enrolment.withdrawn_at is not None:
+        raise DomainError("enrolment_withdrawn")
     return enrolment

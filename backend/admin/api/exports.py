@@ -6,14 +6,10 @@ from typing import Literal
 
 from flask import Blueprint
 
-from backend.admin.auth import current_admin, require_permission
-from backend.admin.downloads import stream_export
-from backend.admin.scope import get_project_or_404
+from backend.admin.auth import require_permission
+from backend.admin.downloads import export_response
 from backend.api import RequestModel, endpoint
-from backend.caller import client_address
-from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.services.exports.run import run_export
 
 
 class ExportQuery(RequestModel):
@@ -21,17 +17,6 @@ class ExportQuery(RequestModel):
 
     format: Literal["xlsx", "csv"] = "xlsx"
     full_ids: bool = False
-
-
-def export_response(kind: str, project_id: int, fmt: str, full_ids: bool):
-    """Run an export for the signed-in admin, commit its audit entries, stream the file."""
-    admin = current_admin()
-    project = get_project_or_404(project_id, admin)
-    export = run_export(
-        kind, fmt, admin, project, full_ids=full_ids, client_address=client_address()
-    )
-    db.session.commit()
-    return stream_export(export)
 
 
 def register(bp: Blueprint) -> None:

@@ -9,12 +9,11 @@ from typing import Annotated
 from flask import Blueprint, request, send_file
 from pydantic import Field
 
-from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
-from backend.caller import as_admin
-from backend.errors import ApiError
+from backend.caller import client_address
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
 from backend.models import Course, QuestionKind
@@ -89,16 +88,8 @@ def register(bp: Blueprint) -> None:
                 body.kind, body.stem, body.options, body.answer, body.explanation, body.difficulty
             )
         except QuestionInvalid as exc:
-            raise ApiError(422, "question_invalid", exc.message) from None
-        question = question_bank.add_question(course.id, data)
-        db.session.flush()
-        audit.record(
-            "question.create",
-            as_admin(admin),
-            object_type="question",
-            object_id=question.id,
-            enterprise_id=course.enterprise_id,
-        )
+            raise DomainError("question_invalid", exc.message) from None
+        question = question_bank.add_question(course, data, admin, client_address=client_address())
         out = QuestionOut.model_validate(question)
         db.session.commit()
         return out
@@ -124,20 +115,10 @@ def register(bp: Blueprint) -> None:
         course = get_scoped(Course, course_id, admin, message="课程不存在")
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError(400, "file_missing", "请选择要导入的题库文件（表单字段 file）")
-        if not (upload.filename or "").lower().endswith(".xlsx"):
-            raise ApiError(400, "not_xlsx", "请上传 .xlsx 格式的题库文件")
-        rows = bank_xlsx.parse_bank(upload.read(bank_xlsx.MAX_FILE_BYTES + 1))
-        start = question_bank.next_position(course.id)
-        for offset, data in enumerate(rows):
-            question_bank.add_question(course.id, data, position=start + offset)
-        audit.record(
-            "question.import",
-            as_admin(admin),
-            object_type="course",
-            object_id=course.id,
-            enterprise_id=course.enterprise_id,
-            count=len(rows),
+            raise DomainError("file_missing", "请选择要导入的题库文件（表单字段 file）")
+        data = upload.read(bank_xlsx.MAX_FILE_BYTES + 1)
+        count = bank_xlsx.import_bank(
+            course, upload.filename or "", data, admin, client_address=client_address()
         )
         db.session.commit()
-        return ImportOut(course_id=course.id, imported=len(rows))
+        return ImportOut(course_id=course.id, imported=count)

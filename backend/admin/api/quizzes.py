@@ -8,11 +8,10 @@ from typing import Annotated
 from flask import Blueprint
 from pydantic import Field
 
-from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
-from backend.caller import as_admin
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
@@ -155,14 +154,8 @@ def register(bp: Blueprint) -> None:
     def admin_create_quiz(project_id: int, body: QuizIn):
         admin = current_admin()
         project = get_project_or_404(project_id, admin)
-        quiz = quizzes.create_quiz(project, quizzes.QuizSettings(**body.model_dump()))
-        audit.record(
-            "quiz.create",
-            as_admin(admin),
-            object_type="quiz",
-            object_id=quiz.id,
-            enterprise_id=project.enterprise_id,
-        )
+        settings = quizzes.QuizSettings(**body.model_dump())
+        quiz = quizzes.create_quiz(project, settings, admin, client_address=client_address())
         out = QuizOut.model_validate(quiz)
         db.session.commit()
         return out

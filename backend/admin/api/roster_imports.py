@@ -6,17 +6,14 @@ from typing import Annotated
 
 from flask import Blueprint
 from pydantic import Field
-from sqlalchemy.exc import IntegrityError
 
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.roster_import import commit_import
 from backend.admin.scope import get_project_or_404
 from backend.admin.uploads import read_upload
 from backend.api import RequestModel, ResponseModel, endpoint
-from backend.caller import client_address
-from backend.errors import ApiError
-from backend.extensions import db
 from backend.kernel.permissions import Permission
-from backend.services.roster.importer import confirm_import, preview_import
+from backend.services.roster.importer import preview_import
 
 
 class RowErrorOut(ResponseModel):
@@ -86,21 +83,6 @@ class ConfirmedOut(ResponseModel):
     enrolled: int = Field(description="已在名册中、本次新报名的人数")
     already: int = Field(description="已在名册中且已报名本项目的人数")
     updated: int = Field(description="按名册更新了姓名、手机号码或账号的人数")
-
-
-def commit_import(admin, import_id: str, accept_rows=()):
-    """Confirm an import and commit it, turning a lost uniqueness race into a 409."""
-    result = confirm_import(
-        admin, import_id, get_project_or_404, accept_rows, client_address=client_address()
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ApiError(
-            409, "roster_conflict", "导入时平台数据已变化（账号或身份证号码重复），请重新上传名册"
-        ) from None
-    return result
 
 
 def register(bp: Blueprint) -> None:

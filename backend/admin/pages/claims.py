@@ -9,10 +9,16 @@ from backend.admin.forms import ActionForm
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
-from backend.kernel.lifecycle import Activity, allows
+from backend.kernel.lifecycle import (
+    CLAIM_STATUS_NAMES,
+    Activity,
+    ClaimAction,
+    allows,
+    claim_allows,
+)
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import get_scoped
-from backend.models import ClaimStatus, Project
+from backend.models import Project
 from backend.services.claims import review
 from backend.services.claims.closing import claim_of, close_project
 from backend.services.claims.snapshot import REASONS
@@ -54,10 +60,10 @@ def register(bp: Blueprint) -> None:
             events=review.events_of(claim) if claim else [],
             can_close=allows(project, Activity.CLOSE),
             reasons=REASONS,
-            status_names=review.STATUS_NAMES,
+            status_names=CLAIM_STATUS_NAMES,
             action_names=review.ACTION_NAMES,
-            submitted=ClaimStatus.SUBMITTED,
-            submittable=(ClaimStatus.FROZEN, ClaimStatus.RETURNED),
+            may_submit=bool(claim) and claim_allows(claim, ClaimAction.SUBMIT),
+            may_review=bool(claim) and claim_allows(claim, ClaimAction.REVIEW),
             form=ActionForm(),
         )
 

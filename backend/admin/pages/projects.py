@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
-from backend.admin.pages import show_field_error
+from backend.admin.pages.base import show_field_error
 from backend.admin.scope import get_enterprise_or_404, get_project_or_404
 from backend.caller import client_address
 from backend.extensions import db

@@ -6,12 +6,10 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 
-from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm
 from backend.admin.practice_forms import QuestionForm
-from backend.caller import as_admin
-from backend.errors import ApiError
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -23,17 +21,6 @@ from backend.services.practice.question_bank import KIND_NAMES, QuestionInvalid
 # Where a service's complaint about a question goes on the form.
 _FIELD_OF = {"kind": "kind", "stem": "stem", "options": "option_a", "answer": "answer"}
 _FIELD_OF |= {"explanation": "explanation", "difficulty": "difficulty"}
-
-
-def _audit(action: str, course: Course, object_type: str, object_id: int, **detail) -> None:
-    audit.record(
-        action,
-        as_admin(current_admin()),
-        object_type=object_type,
-        object_id=object_id,
-        enterprise_id=course.enterprise_id,
-        **detail,
-    )
 
 
 def _validated(form: QuestionForm):
@@ -117,10 +104,13 @@ def register(bp: Blueprint) -> None:
         data = _validated(form) if request.method == "POST" else None
         if data is None:
             return _form_page(form, course, None)
-        question = question_bank.add_question(course.id, data)
-        question_bank.set_attention_pool(question, form.attention_pool.data)
-        db.session.flush()
-        _audit("question.create", course, "question", question.id)
+        question_bank.add_question(
+            course,
+            data,
+            current_admin(),
+            client_address=client_address(),
+            attention_pool=form.attention_pool.data,
+        )
         db.session.commit()
         flash("题目已添加", "success")
         return redirect(_back(course))
@@ -137,9 +127,13 @@ def register(bp: Blueprint) -> None:
         data = _validated(form) if request.method == "POST" else None
         if data is None:
             return _form_page(form, course, question)
-        question_bank.update_question(question, data)
-        question_bank.set_attention_pool(question, form.attention_pool.data)
-        _audit("question.update", course, "question", question.id)
+        question_bank.update_question(
+            question,
+            data,
+            current_admin(),
+            client_address=client_address(),
+            attention_pool=form.attention_pool.data,
+        )
         db.session.commit()
         flash("题目已保存", "success")
         return redirect(_back(course))
@@ -150,8 +144,7 @@ def register(bp: Blueprint) -> None:
         """Stop drawing a question; old attempts keep showing it."""
         question = get_scoped(Question, question_id, current_admin())
         course = db.session.get(Course, question.course_id)
-        question_bank.retire_question(question)
-        _audit("question.retire", course, "question", question.id)
+        question_bank.retire_question(question, current_admin(), client_address=client_address())
         db.session.commit()
         flash("题目已停用：不再抽取，已作答的记录保留", "success")
         return redirect(_back(course))
@@ -162,8 +155,7 @@ def register(bp: Blueprint) -> None:
         """Put a retired question back into the bank."""
         question = get_scoped(Question, question_id, current_admin())
         course = db.session.get(Course, question.course_id)
-        question_bank.restore_question(question)
-        _audit("question.restore", course, "question", question.id)
+        question_bank.restore_question(question, current_admin(), client_address=client_address())
         db.session.commit()
         flash("题目已恢复使用", "success")
         return redirect(_back(course))
@@ -176,19 +168,19 @@ def register(bp: Blueprint) -> None:
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise ApiError(400, "file_missing", "请选择要导入的题库文件（.xlsx）")
-            if not upload.filename.lower().endswith(".xlsx"):
-                raise ApiError(400, "not_xlsx", "请上传 .xlsx 格式的题库文件")
-            rows = bank_xlsx.parse_bank(upload.read(bank_xlsx.MAX_FILE_BYTES + 1))
+                raise DomainError("file_missing", "请选择要导入的题库文件（.xlsx）")
+            count = bank_xlsx.import_bank(
+                course,
+                upload.filename,
+                upload.read(bank_xlsx.MAX_FILE_BYTES + 1),
+                current_admin(),
+                client_address=client_address(),
+            )
         except DomainError as exc:
             db.session.rollback()
             return _bank_page(course, exc.details, exc.message)
-        start = question_bank.next_position(course.id)
-        for offset, data in enumerate(rows):
-            question_bank.add_question(course.id, data, position=start + offset)
-        _audit("question.import", course, "course", course.id, count=len(rows))
         db.session.commit()
-        flash(f"已导入 {len(rows)} 道题目", "success")
+        flash(f"已导入 {count} 道题目", "success")
         return redirect(_back(course))
 
     @bp.get("/courses/<id:course_id>/questions.xlsx")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from backend import audit
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
 from backend.admin.practice_forms import QuizForm
-from backend.caller import as_admin
-from backend.errors import ApiError
+from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -35,17 +33,6 @@ def _courses(project: Project) -> list[tuple[Course, int]]:
         .order_by(ProjectCourse.position, Course.id)
     )
     return [(course, count) for course, count in rows]
-
-
-def _audit(action: str, project: Project, quiz: Quiz) -> None:
-    audit.record(
-        action,
-        as_admin(current_admin()),
-        object_type="quiz",
-        object_id=quiz.id,
-        enterprise_id=project.enterprise_id,
-        title=quiz.title,
-    )
 
 
 def _settings(form: QuizForm) -> quizzes.QuizSettings:
@@ -79,12 +66,14 @@ def _save(form: QuizForm, project: Project, quiz: Quiz | None):
         return None
     try:
         if quiz is None:
-            quiz = quizzes.create_quiz(project, _settings(form))
-            _audit("quiz.create", project, quiz)
+            quiz = quizzes.create_quiz(
+                project, _settings(form), current_admin(), client_address=client_address()
+            )
         else:
-            quizzes.update_quiz(quiz, _settings(form))
-            _audit("quiz.update", project, quiz)
-    except (ApiError, DomainError) as exc:
+            quizzes.update_quiz(
+                quiz, _settings(form), current_admin(), client_address=client_address()
+            )
+    except DomainError as exc:
         db.session.rollback()
         field = form[_FIELD_OF_CODE.get(exc.code, "title")]
         field.errors = [*field.errors, exc.message]
@@ -144,8 +133,7 @@ def register(bp: Blueprint) -> None:
         """Stop a quiz: no new attempts; results stay."""
         quiz = get_scoped(Quiz, quiz_id, current_admin())
         project = db.session.get(Project, quiz.project_id)
-        quizzes.retire_quiz(quiz)
-        _audit("quiz.retire", project, quiz)
+        quizzes.retire_quiz(quiz, current_admin(), client_address=client_address())
         db.session.commit()
         flash(f"“{quiz.title}”已停用：学员不能再作答，已有成绩保留", "success")
         return redirect(url_for("admin_pages.project_practice", project_id=project.id))
@@ -156,8 +144,7 @@ def register(bp: Blueprint) -> None:
         """Offer a retired quiz again."""
         quiz = get_scoped(Quiz, quiz_id, current_admin())
         project = db.session.get(Project, quiz.project_id)
-        quizzes.restore_quiz(quiz)
-        _audit("quiz.restore", project, quiz)
+        quizzes.restore_quiz(quiz, current_admin(), client_address=client_address())
         db.session.commit()
         flash(f"“{quiz.title}”已恢复", "success")
         return redirect(url_for("admin_pages.project_practice", project_id=project.id))

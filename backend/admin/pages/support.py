@@ -10,7 +10,6 @@ from backend.admin.forms import ActionForm
 from backend.admin.pages.evaluations import Page
 from backend.admin.practice_forms import ReplyForm
 from backend.caller import client_address
-from backend.errors import ApiError
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.permissions import Permission
@@ -102,7 +101,7 @@ def register(bp: Blueprint) -> None:
             message = support.admin_reply(
                 admin, thread, form.body.data, client_address=client_address()
             )
-        except (ApiError, DomainError) as exc:
+        except DomainError as exc:
             db.session.rollback()
             form.body.errors = [*form.body.errors, exc.message]
             return _thread_page(thread, form, exc.status)

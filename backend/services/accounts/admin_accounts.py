@@ -11,8 +11,8 @@ from zxcvbn import zxcvbn
 from backend import audit
 from backend.clock import now
 from backend.extensions import db
+from backend.kernel import permissions
 from backend.kernel.errors import DomainError, register
-from backend.kernel.permissions import CREATABLE_ROLES
 from backend.models import AdminUser, Enterprise, Role
 from backend.services.accounts import admin_sessions
 from backend.services.plain_text import storable
@@ -65,7 +65,7 @@ def create(
     client_address: str,
 ) -> tuple[AdminUser, str]:
     """Create an enterprise admin or reviewer with a temporary password (returned once)."""
-    if role not in CREATABLE_ROLES:
+    if not permissions.creatable(role):
         raise DomainError("validation_error", "只能创建企业管理员或审核人员")
     try:
         username = validate_account(username)
@@ -74,7 +74,7 @@ def create(
     display_name = (display_name or "").strip()[:100]
     if not storable(display_name):
         raise DomainError("validation_error", "姓名包含无法保存的字符")
-    if role is Role.ENTERPRISE_ADMIN:
+    if permissions.belongs_to_an_enterprise(role):
         if enterprise_id is None or db.session.get(Enterprise, enterprise_id) is None:
             raise DomainError("validation_error", "企业管理员必须属于一个已登记的企业")
     else:

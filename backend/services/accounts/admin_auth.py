@@ -76,3 +76,8 @@ def authenticate(username: str, password: str, ip: str) -> AdminUser:
     admin.last_login_at = now()
     audit.record("admin.login", audit.admin(admin, ip))
     return admin
+
+
+def signed_out(admin: AdminUser, ip: str) -> None:
+    """Record a sign-out (the caller commits, then ends the server-side session)."""
+    audit.record("admin.logout", audit.admin(admin, ip))

@@ -9,30 +9,13 @@ from backend.clock import now, today
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
-from backend.models import AdminUser, Claim, LearningSession, Project, ProjectStatus, SessionStatus
+from backend.models import AdminUser, Claim, Project, ProjectStatus, SessionStatus
 from backend.policy import policy_for
 from backend.services.claims.snapshot import freeze
 from backend.services.learning import credit_drain, sessions
 from backend.services.learning.live import epoch_s
 
 register("close_reason_required", 422, "培训项目尚未到结束日期，提前结束请填写理由")
-
-
-def close_open_sessions(project: Project, now_s: int) -> int:
-    """Close the project's open sessions at their last accepted beat; returns how many."""
-    open_sessions = db.session.scalars(
-        sa.select(LearningSession)
-        .where(
-            LearningSession.project_id == project.id,
-            LearningSession.status == SessionStatus.ACTIVE,
-        )
-        .order_by(LearningSession.id)
-        .with_for_update()
-    ).all()
-    for session in open_sessions:
-        # Without the tail: time since the last accepted beat is not credit (nothing proves it).
-        sessions.close(session, SessionStatus.PROJECT_CLOSED, now_s)
-    return len(open_sessions)
 
 
 def close_project(
@@ -47,7 +30,9 @@ def close_project(
     if today() <= project.end_date and reason is None:
         raise DomainError("close_reason_required")
     at = now()
-    closed_sessions = close_open_sessions(project, epoch_s(at))
+    closed_sessions = sessions.close_open_sessions(
+        SessionStatus.PROJECT_CLOSED, epoch_s(at), project_id=project.id
+    )
     # The freeze reads the database: first the credit still on its way there.
     credit_drain.write_pending(project.id)
     project.status = ProjectStatus.CLOSED

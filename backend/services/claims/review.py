@@ -9,20 +9,12 @@ from backend import audit
 from backend.clock import now
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
-from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.lifecycle import Activity, ClaimAction, ensure, ensure_claim
 from backend.models import AdminUser, Claim, ClaimEvent, ClaimStatus
 
-register("claim_not_submittable", 409, "补贴申领已提交或已通过审核，不能再次提交")
-register("claim_not_submitted", 409, "补贴申领不在待审核状态")
 register("claim_comment_required", 422, "退回补贴申领时请填写审核意见")
 register("claim_decision_invalid", 422, "请选择通过或退回")
 
-STATUS_NAMES = {
-    ClaimStatus.FROZEN: "已结项，未提交申领",
-    ClaimStatus.SUBMITTED: "已提交申领，待审核",
-    ClaimStatus.RETURNED: "申领已退回",
-    ClaimStatus.APPROVED: "申领审核通过",
-}
 ACTION_NAMES = {
     "close": "结束项目并冻结数据",
     "submit": "提交申领",
@@ -57,8 +49,7 @@ def _step(
 def submit_claim(claim: Claim, actor: AdminUser, *, client_address: str) -> None:
     """Submit a frozen or returned claim to the bureau."""
     ensure(claim.project, Activity.CLAIM)
-    if claim.status not in (ClaimStatus.FROZEN, ClaimStatus.RETURNED):
-        raise DomainError("claim_not_submittable")
+    ensure_claim(claim, ClaimAction.SUBMIT)
     claim.status = ClaimStatus.SUBMITTED
     claim.submitted_at = now()
     _step(claim, "submit", actor, client_address)
@@ -68,8 +59,7 @@ def review_claim(
     claim: Claim, decision: str, comment: str | None, actor: AdminUser, *, client_address: str
 ) -> None:
     """Approve a submitted claim, or return it with a comment."""
-    if claim.status is not ClaimStatus.SUBMITTED:
-        raise DomainError("claim_not_submitted")
+    ensure_claim(claim, ClaimAction.REVIEW)
     comment = (comment or "").strip() or None
     if decision not in ("approved", "returned"):
         raise DomainError("claim_decision_invalid")

@@ -15,16 +15,18 @@ from backend.models import (
     ClaimAllocation,
     ClaimEvent,
     ClaimLine,
-    CreditedSpan,
     Enrolment,
-    FaceCheck,
     Project,
     Trainee,
 )
 from backend.policy import SubsidyPolicy
-from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.hours.closing import closing_figures
-from backend.services.practice.quizzes import assessment_requirement_met_by_trainee
+from backend.services.learning import face_checks
+from backend.services.practice.assessment import (
+    NO_ASSESSMENT,
+    assessment_requirement_met_by_trainee,
+    assessment_results,
+)
 
 # Why a trainee does not qualify, in the order they are checked; the first that applies is shown.
 REASONS = {
@@ -42,23 +44,6 @@ def withdrawn_trainees(project: Project) -> set[int]:
         Enrolment.project_id == project.id, Enrolment.withdrawn_at.is_not(None)
     )
     return set(db.session.scalars(query))
-
-
-def face_check_coverage(project: Project) -> dict[int, int]:
-    """Per trainee: the share of credited seconds covered by a passed face check, in percent
-    (rounded down); {} for a project that never asked a face check."""
-    asked = db.session.scalar(
-        sa.select(FaceCheck.id).where(FaceCheck.project_id == project.id).limit(1)
-    )
-    if asked is None:
-        return {}
-    covered = sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds), else_=0)
-    rows = db.session.execute(
-        sa.select(CreditedSpan.trainee_id, sa.func.sum(CreditedSpan.seconds), sa.func.sum(covered))
-        .where(CreditedSpan.project_id == project.id)
-        .group_by(CreditedSpan.trainee_id)
-    )
-    return {tid: int(part) * 100 // int(total) for tid, total, part in rows if total}
 
 
 def received_affected_subsidy(project: Project) -> bool:
@@ -119,7 +104,7 @@ def freeze(
     persons = {trainee_id: person for trainee_id, _, person in roster}
     counted = set(persons) - set(first_reason)
     figures = closing_figures(project, persons, counted, policy)
-    faces = face_check_coverage(project)
+    faces = face_checks.coverage_percent(project.id)
 
     claim = Claim(
         project_id=project.id,

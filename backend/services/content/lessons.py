@@ -19,7 +19,6 @@ from backend.services.content.storage import MediaStorage, media_storage, new_ke
 register("lesson_has_credit", 409, "课节「{title}」已有学习记录，不能更换文件；请停用后新建课节")
 register("reading_time_required", 422, "文档课节请填写阅读时长（duration_s，秒）")
 register("duration_not_settable", 422, "视频和音频的时长从文件读取，不能填写")
-register("file_missing", 400, "请选择要上传的文件")
 
 SUFFIXES = {
     "video/mp4": ".mp4",

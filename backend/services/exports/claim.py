@@ -9,7 +9,9 @@ from sqlalchemy import select
 from backend import audit, pii
 from backend.clock import local_date
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.models import AdminUser, Claim, Project, Trainee
+from backend.services.claims.closing import claim_of
 from backend.services.claims.snapshot import REASONS
 from backend.services.claims.summary import summary
 from backend.services.exports.cells import as_text, yuan
@@ -93,6 +95,14 @@ def _id_numbers(
         reader = audit.admin(admin, client_address)
         return {row.id: pii.reveal_id_number(row, reader, purpose=purpose) for row in rows}
     return {row.id: pii.masked_id_number(row, cipher) for row in rows}
+
+
+def write_claim(path: str, admin: AdminUser, project: Project, client_address: str) -> int:
+    """The claim package of a closed project (404 before it is closed)."""
+    claim = claim_of(project)
+    if claim is None:
+        raise DomainError("not_found", "培训项目结束后才有补贴申领名册")
+    return write_claim_xlsx(path, admin, project, claim, client_address=client_address)
 
 
 def write_claim_xlsx(

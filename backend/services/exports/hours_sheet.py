@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import IO
+from collections.abc import Iterator
 
 from backend import audit, clock, pii
 from backend.models import AdminUser, Project, Trainee
 from backend.policy import policy_for
-from backend.services.exports.assessment import NO_ASSESSMENT, assessment_results
 from backend.services.exports.cells import Column, Kind, yuan
 from backend.services.exports.hours_source import (
     project_years,
@@ -16,8 +14,9 @@ from backend.services.exports.hours_source import (
     yearly_shares,
 )
 from backend.services.exports.roster import ROSTER_ORDER
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
-from backend.services.learning import record_chain
+from backend.services.exports.writers import Table
+from backend.services.learning import face_checks, record_chain
+from backend.services.practice.assessment import NO_ASSESSMENT, assessment_results
 
 TITLE = "企业职工线上适岗技能提升培训课时及补贴明细表"
 COLUMNS = (
@@ -30,6 +29,7 @@ COLUMNS = (
     Column("可补贴课时", Kind.INT, 10),
     Column("补贴金额（元）", Kind.MONEY, 12),
     Column("考核结果", Kind.TEXT, 10),
+    Column("人脸核身覆盖率", Kind.TEXT, 10),
 )
 TOTAL_LABEL = "合计"
 YEAR_COLUMN = Column("年度", Kind.TEXT, 10)
@@ -53,7 +53,7 @@ def columns_for(project: Project) -> tuple[Column, ...]:
                 Column(f"{year}年可补贴课时", Kind.INT, 10),
                 Column(f"{year}年补贴（元）", Kind.MONEY, 12),
             )
-    return (*columns, COLUMNS[8])
+    return (*columns, *COLUMNS[8:])
 
 
 def rules_line(project: Project) -> str:
@@ -109,7 +109,7 @@ class _Totals:
             for year in self.years:
                 paid, fen = self.by_year[year]
                 row += [paid, yuan(fen)]
-        return [*row, None]
+        return [*row, None, None]
 
 
 def _year_label(years: list[int]) -> str:
@@ -126,6 +126,8 @@ def hours_rows(
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
     results = assessment_results(project.id)
+    # Share of credited time covered by a passed face check; blank where none was asked.
+    faces = face_checks.coverage_percent(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     cipher = pii.cipher()
     years = totals.years
@@ -157,43 +159,20 @@ def hours_rows(
                 totals.by_year[year][0] += year_paid
                 totals.by_year[year][1] += year_fen
                 row += [year_paid, yuan(year_fen)]
-        yield [*row, results.get(trainee.id, NO_ASSESSMENT)]
+        face = f"{faces[trainee.id]}%" if trainee.id in faces else ""
+        yield [*row, results.get(trainee.id, NO_ASSESSMENT), face]
 
 
-def _sheet(admin, project, full_ids, client_address) -> tuple[Iterator[list], Callable[[], list]]:
+def table(admin: AdminUser, project: Project, client_address: str, full_ids: bool) -> Table:
+    """The sheet with a totals row; full ID numbers only when asked for."""
     totals = _Totals(_years(project))
-    rows = hours_rows(admin, project, totals, client_address=client_address, full_ids=full_ids)
-    return rows, totals.row
-
-
-def write_hours_xlsx(
-    path: str, admin: AdminUser, project: Project, *, client_address: str, full_ids=False
-) -> int:
-    """The sheet as a printable xlsx with a totals row."""
-    rows, footer = _sheet(admin, project, full_ids, client_address)
-    return write_table_xlsx(
-        path,
+    return Table(
         sheet_name="课时及补贴",
         title=TITLE,
-        subtitle_lines=_head_lines(project),
+        head_lines=_head_lines(project),
         columns=columns_for(project),
-        rows=rows,
-        footer=footer,
+        rows=hours_rows(admin, project, totals, client_address=client_address, full_ids=full_ids),
+        footer=totals.row,
         closing_lines=_closing_lines(project),
         landscape=True,
-    )
-
-
-def write_hours_csv(
-    stream: IO[str], admin: AdminUser, project: Project, *, client_address: str, full_ids=False
-) -> int:
-    """The sheet as CSV with a totals line."""
-    rows, footer = _sheet(admin, project, full_ids, client_address)
-    return write_table_csv(
-        stream,
-        title_lines=[TITLE, *_head_lines(project)],
-        columns=columns_for(project),
-        rows=rows,
-        footer=footer,
-        closing_lines=_closing_lines(project),
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
 
 from backend.models import Project
 from backend.services.exports.cells import Column, Kind
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.exports.writers import Table
 from backend.services.learning import record_chain
 from backend.services.learning.integrity_flags import project_flags
 
@@ -29,26 +28,15 @@ def flag_rows(project: Project) -> Iterator[list]:
             yield [n, flag.label, names, flag.summary, line]
 
 
-def _closing(project: Project) -> list[str]:
-    return ["提示只是需要核查的迹象，不是结论。", record_chain.digest_line(project.id)]
-
-
-def write_integrity_xlsx(path: str, project: Project) -> int:
-    """The flags as xlsx."""
-    return write_table_xlsx(
-        path,
+def table(project: Project) -> Table:
+    """The flags with their evidence."""
+    return Table(
         sheet_name="诚信提示",
         title=TITLE,
-        subtitle_lines=[f"企业名称：{project.enterprise.name}", f"培训项目：{project.name}"],
+        head_lines=[f"企业名称：{project.enterprise.name}", f"培训项目：{project.name}"],
         columns=COLUMNS,
         rows=flag_rows(project),
-        closing_lines=_closing(project),
+        closing_lines=["提示只是需要核查的迹象，不是结论。", record_chain.digest_line(project.id)],
         landscape=True,
-    )
-
-
-def write_integrity_csv(stream: IO[str], project: Project) -> int:
-    """The flags as CSV."""
-    return write_table_csv(
-        stream, columns=COLUMNS, rows=flag_rows(project), closing_lines=_closing(project)
+        csv_heading=False,
     )

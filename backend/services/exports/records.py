@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO
 
 from sqlalchemy import select
 
@@ -29,7 +28,7 @@ from backend.models import (
     Trainee,
 )
 from backend.services.exports.cells import Column, Kind
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.exports.writers import Table
 from backend.services.learning import record_chain
 
 TITLE = "企业职工线上适岗技能提升培训情况记录"
@@ -236,26 +235,15 @@ def record_rows(project: Project) -> Iterator[list]:
         yield from ([trainee.name, trainee.account, *tail] for tail in tails)
 
 
-def _closing(project: Project) -> list[str]:
-    return ["时间均为北京时间（UTC+8）。", record_chain.digest_line(project.id)]
-
-
-def write_records_xlsx(path: str, project: Project) -> int:
-    """The records as xlsx."""
-    return write_table_xlsx(
-        path,
+def table(project: Project) -> Table:
+    """Every session, span, check and attempt of the project, for audit."""
+    return Table(
         sheet_name="培训情况记录",
         title=TITLE,
-        subtitle_lines=[f"企业名称：{project.enterprise.name}", f"培训项目：{project.name}"],
+        head_lines=[f"企业名称：{project.enterprise.name}", f"培训项目：{project.name}"],
         columns=COLUMNS,
         rows=record_rows(project),
-        closing_lines=_closing(project),
+        closing_lines=["时间均为北京时间（UTC+8）。", record_chain.digest_line(project.id)],
         landscape=True,
-    )
-
-
-def write_records_csv(stream: IO[str], project: Project) -> int:
-    """The records as CSV."""
-    return write_table_csv(
-        stream, columns=COLUMNS, rows=record_rows(project), closing_lines=_closing(project)
+        csv_heading=False,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import chain
-from typing import IO
 
 from sqlalchemy import select
 
@@ -12,7 +11,7 @@ from backend import audit, pii
 from backend.kernel.permissions import Permission, can
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
 from backend.services.exports.cells import Column, Kind
-from backend.services.exports.writers import write_table_csv, write_table_xlsx
+from backend.services.exports.writers import Table
 from backend.services.learning import record_chain
 from backend.services.rows import plain_rows
 
@@ -28,6 +27,7 @@ COLUMNS = (
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
 BATCH = 1000
 ROSTER_ORDER = (Trainee.roster_seq, Trainee.id)
+SIGNED_ON = "填报日期：        年    月    日"
 
 
 def enrolled_trainees(project_id: int):
@@ -73,31 +73,13 @@ def roster_rows(admin: AdminUser, project: Project, client_address: str) -> Iter
         yield [seq, trainee.name, GENDER_LABELS[trainee.gender], id_number, mobile, trainee.account]
 
 
-def write_roster_xlsx(path: str, admin: AdminUser, project: Project, *, client_address: str) -> int:
-    """The roster as a printable xlsx laid out like 附件2."""
-    return write_table_xlsx(
-        path,
+def table(admin: AdminUser, project: Project, client_address: str) -> Table:
+    """The roster laid out like 附件2."""
+    return Table(
         sheet_name="学员名册",
         caption="附件2",
         title=TITLE,
-        subtitle_lines=_head_lines(project),
-        columns=COLUMNS,
-        rows=roster_rows(admin, project, client_address),
-        closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],
-    )
-
-
-def _head_lines(project: Project) -> list[str]:
-    return [f"企业名称（盖章）：{project.enterprise.name}", "填报日期：        年    月    日"]
-
-
-def write_roster_csv(
-    stream: IO[str], admin: AdminUser, project: Project, *, client_address: str
-) -> int:
-    """The roster as CSV in the official column order."""
-    return write_table_csv(
-        stream,
-        title_lines=["附件2", TITLE, *_head_lines(project)],
+        head_lines=[f"企业名称（盖章）：{project.enterprise.name}", SIGNED_ON],
         columns=COLUMNS,
         rows=roster_rows(admin, project, client_address),
         closing_lines=["(此名册可顺延)", record_chain.digest_line(project.id)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from backend.services.exports import xlsx_stream as xs
@@ -143,3 +144,49 @@ def _csv_values(values: Row, columns: Sequence[Column]) -> list[str]:
         else:
             out.append("" if value is None else value)
     return out
+
+
+@dataclass
+class Table:
+    """One tabular export as both writers read it: the xlsx and the CSV come from the same
+    columns, rows, heading and closing lines."""
+
+    sheet_name: str
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Row]
+    head_lines: Sequence[str] = ()
+    closing_lines: Sequence[str] = ()
+    footer: Callable[[], Row | None] | None = None
+    caption: str | None = None
+    landscape: bool = False
+    csv_heading: bool = True  # whether the CSV starts with the caption, title and head lines
+
+
+def write_xlsx(path: str, table: Table) -> int:
+    """The table as a printable xlsx; returns the data rows."""
+    return write_table_xlsx(
+        path,
+        sheet_name=table.sheet_name,
+        caption=table.caption,
+        title=table.title,
+        subtitle_lines=table.head_lines,
+        columns=table.columns,
+        rows=table.rows,
+        footer=table.footer,
+        closing_lines=table.closing_lines,
+        landscape=table.landscape,
+    )
+
+
+def write_csv(stream: IO[str], table: Table) -> int:
+    """The table as CSV; returns the data rows."""
+    heading = [*([table.caption] if table.caption else []), table.title, *table.head_lines]
+    return write_table_csv(
+        stream,
+        title_lines=heading if table.csv_heading else (),
+        columns=table.columns,
+        rows=table.rows,
+        footer=table.footer,
+        closing_lines=table.closing_lines,
+    )

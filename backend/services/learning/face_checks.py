@@ -311,19 +311,42 @@ def split_by_coverage(
     return pieces
 
 
+def credited_and_covered_s(
+    project_id: int, trainee_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per trainee of the project (or the one given): credited seconds, and those of them
+    covered by a passed face check. The one place face-check coverage is counted."""
+    covered = sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds), else_=0)
+    query = (
+        sa.select(CreditedSpan.trainee_id, sa.func.sum(CreditedSpan.seconds), sa.func.sum(covered))
+        .where(CreditedSpan.project_id == project_id)
+        .group_by(CreditedSpan.trainee_id)
+    )
+    if trainee_id is not None:
+        query = query.where(CreditedSpan.trainee_id == trainee_id)
+    return {
+        tid: (int(total or 0), int(part or 0)) for tid, total, part in db.session.execute(query)
+    }
+
+
+def coverage_percent(project_id: int) -> dict[int, int]:
+    """Per trainee: the share of credited seconds covered by a passed face check, in percent
+    (rounded down); {} for a project that never asked a face check."""
+    asked = db.session.scalar(
+        sa.select(FaceCheck.id).where(FaceCheck.project_id == project_id).limit(1)
+    )
+    if asked is None:
+        return {}
+    return {
+        tid: covered * 100 // credited
+        for tid, (credited, covered) in credited_and_covered_s(project_id).items()
+        if credited
+    }
+
+
 def trainee_coverage(trainee_id: int, project_id: int) -> dict:
     """A trainee's face checks in a project and how much credited time they cover."""
-    credited, covered = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(CreditedSpan.seconds), 0),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds))
-                ),
-                0,
-            ),
-        ).where(CreditedSpan.trainee_id == trainee_id, CreditedSpan.project_id == project_id)
-    ).one()
+    credited, covered = credited_and_covered_s(project_id, trainee_id).get(trainee_id, (0, 0))
     counts = dict(
         db.session.execute(
             sa.select(FaceCheck.outcome, sa.func.count())

@@ -22,16 +22,15 @@ from backend.models import (
     Trainee,
 )
 from backend.policy import get_policy, policy_for
-from backend.services.content import catalog, sequence
+from backend.services.content import catalog
 from backend.services.hours import project_window
-from backend.services.learning import attention, face_checks, live
+from backend.services.learning import attention, face_checks, live, sequence
 from backend.services.learning.live import LiveReply, at_second, epoch_s
 from backend.services.learning.progress import (
     completion_threshold_s,
     credited_until_s,
     live_lesson_credit_s,
 )
-from backend.services.roster import enrolling
 
 CLOSED_ERRORS = {
     SessionStatus.ENDED: ("session_ended", "本次学习已结束，请重新进入课节"),
@@ -174,7 +173,7 @@ def check_in(
     lesson, project = catalog.lesson_for_trainee(
         trainee, lesson_id, project_id, message=LESSON_NOT_FOUND
     )
-    enrolling.ensure_not_withdrawn(enrolment_for(trainee, project.id, message=LESSON_NOT_FOUND))
+    enrolment_for(trainee, project.id, message=LESSON_NOT_FOUND, active=True)
     # Only filed training can become subsidy: no credit for drafts, returned or closed ones.
     ensure(project, Activity.LEARN)
     if not project.start_date <= today() <= project.end_date:
@@ -184,7 +183,7 @@ def check_in(
     db.session.execute(sa.select(Trainee.id).where(Trainee.id == trainee.id).with_for_update())
     at = now()
     now_s = epoch_s(at)
-    close_open_sessions(trainee.id, now_s)
+    close_open_sessions(SessionStatus.SUPERSEDED, now_s, trainee_id=trainee.id, abandon_idle=True)
     previous = db.session.scalar(
         sa.select(LearningSession.last_position_s)
         .where(LearningSession.trainee_id == trainee.id, LearningSession.lesson_id == lesson.id)
@@ -220,21 +219,33 @@ def check_in(
     )
 
 
-def close_open_sessions(trainee_id: int, now_s: int) -> None:
-    """Close a trainee's open sessions at their last accepted beat (superseded or abandoned)."""
-    # Abandoned when idle past the offline window: no beat could have earned credit since.
-    open_sessions = db.session.scalars(
-        sa.select(LearningSession)
-        .where(
-            LearningSession.trainee_id == trainee_id,
-            LearningSession.status == SessionStatus.ACTIVE,
-        )
-        .with_for_update()
-    ).all()
+def close_open_sessions(
+    status: SessionStatus,
+    now_s: int,
+    *,
+    trainee_id: int | None = None,
+    project_id: int | None = None,
+    abandon_idle: bool = False,
+) -> int:
+    """Close the open sessions of a trainee, of a project, or of a trainee in a project, at
+    their last accepted beat, with ``status``; returns how many.
+
+    With ``abandon_idle``, a session idle past its offline window ends ``abandoned`` instead: no
+    beat could have earned credit since. Never the tail: time since the last accepted beat is
+    not credit (nothing proves it)."""
+    query = sa.select(LearningSession).where(LearningSession.status == SessionStatus.ACTIVE)
+    if trainee_id is not None:
+        query = query.where(LearningSession.trainee_id == trainee_id)
+    if project_id is not None:
+        query = query.where(LearningSession.project_id == project_id)
+    open_sessions = db.session.scalars(query.order_by(LearningSession.id).with_for_update()).all()
     for session in open_sessions:
-        cutoff_s = now_s - _offline_window_s(session)
-        if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r == "alive":
-            close(session, SessionStatus.SUPERSEDED, now_s)
+        if abandon_idle:
+            cutoff_s = now_s - _offline_window_s(session)
+            if close(session, SessionStatus.ABANDONED, now_s, cutoff_s=cutoff_s).r != "alive":
+                continue
+        close(session, status, now_s)
+    return len(open_sessions)
 
 
 def _offline_window_s(session: LearningSession) -> int:

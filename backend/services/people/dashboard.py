@@ -1,7 +1,7 @@
 """Project dashboard figures: small read-only queries the dashboard page and charts are built on.
 
 Class hours and subsidy come from the learning engine's ``hours`` service, quiz and evaluation
-figures from ``services.quizzes`` and ``evaluations``: nothing here re-states their
+figures from ``services.practice.assessment`` and ``evaluations``: nothing here re-states their
 rules, it only counts and groups their answers.
 """
 
@@ -19,7 +19,7 @@ from backend.models import Project, Quiz, QuizAttempt, QuizKind
 from backend.policy import policy_for
 from backend.services import hours
 from backend.services.learning import live_status
-from backend.services.practice import evaluations, quizzes
+from backend.services.practice import assessment, evaluations
 
 
 def credited_seconds_by_trainee(
@@ -52,7 +52,7 @@ def reached_planned_seconds(project: Project) -> int:
 
 def assessment_results(project_id: int) -> tuple[int, int]:
     """Trainees who submitted an assessment of the project, and those who passed (quiz service)."""
-    passed = quizzes.assessment_passed_by_trainee(project_id)
+    passed = assessment.assessment_passed_by_trainee(project_id)
     submitted = set(
         db.session.scalars(
             select(QuizAttempt.trainee_id)

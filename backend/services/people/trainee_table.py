@@ -21,7 +21,7 @@ from backend.kernel.scope import project_roster
 from backend.models import CreditedSpan, Enrolment, Gender, Project, QuizAttempt, Trainee
 from backend.services import hours
 from backend.services.people import dashboard
-from backend.services.practice import quizzes
+from backend.services.practice import assessment
 from backend.validation import InvalidValue, validate_mobile, validate_resident_id
 
 STATUSES = {
@@ -181,7 +181,7 @@ def _order(params: TableParams, columns: dict):
 
 def trainee_page(project: Project, params: TableParams) -> TablePage:
     """One page of the project's trainees; the caller loaded ``project`` through the scope."""
-    passed = quizzes.passed_all_query(project.id)
+    passed = assessment.passed_all_query(project.id)
     stmt, columns = _filtered(project, params, passed)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     per_page = max(1, min(params.per_page, MAX_PER_PAGE))

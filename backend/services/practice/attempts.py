@@ -25,8 +25,6 @@ from backend.models import (
 from backend.services.content import catalog
 from backend.services.practice import question_bank
 from backend.services.practice.question_bank import LETTERS, normalize_letters
-from backend.services.practice.quizzes import attempts_left
-from backend.services.roster import enrolling
 
 _system_random = random.SystemRandom()
 
@@ -58,8 +56,7 @@ def start_attempt(
 ) -> tuple[QuizAttempt, bool]:
     """Start an attempt, or return the trainee's open one; the flag says whether it resumed."""
     rng = rng or _system_random
-    enrolment = enrolment_for(trainee, quiz.project_id, lock=True)
-    enrolling.ensure_not_withdrawn(enrolment)
+    enrolment = enrolment_for(trainee, quiz.project_id, lock=True, active=True)
     open_attempt = _open_attempt(trainee, quiz)
     if open_attempt is not None:
         return open_attempt, True
@@ -297,3 +294,28 @@ def view_attempt(attempt: QuizAttempt, *, resumed: bool = False) -> AttemptView:
         passed=attempt.passed,
         correct_count=sum(bool(a.correct) for a in answers.values()) if submitted else None,
     )
+
+
+def attempt_stats(trainee_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, int | None, bool]]:
+    """Per quiz: attempts used, best submitted score, and whether any submitted attempt passed."""
+    if not quiz_ids:
+        return {}
+    finish_expired(quiz_ids, trainee_id)
+    rows = db.session.execute(
+        select(
+            QuizAttempt.quiz_id,
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.score),
+            func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True)),
+        )
+        .where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.quiz_id.in_(quiz_ids))
+        .group_by(QuizAttempt.quiz_id)
+    )
+    return {quiz_id: (used, best, passes > 0) for quiz_id, used, best, passes in rows}
+
+
+def attempts_left(quiz: Quiz, used: int) -> int | None:
+    """How many more attempts the limit allows; None when unlimited."""
+    if quiz.attempt_limit is None:
+        return None
+    return max(quiz.attempt_limit - used, 0)

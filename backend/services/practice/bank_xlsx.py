@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from backend.kernel.errors import DomainError
-from backend.models import Question
+from backend.models import AdminUser, Course, Question
 from backend.services import xlsx_reader
 from backend.services.practice import question_bank
 from backend.services.practice.question_bank import KIND_NAMES, LETTERS, QuestionInvalid
@@ -133,3 +133,18 @@ def _cell_text(value) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+def import_bank(
+    course: Course, filename: str, data: bytes, admin: AdminUser, *, client_address: str
+) -> int:
+    """Add every question of an xlsx bank at the end of the course's bank, or none: every bad
+    row is listed in the error's details. Returns how many were added."""
+    if not filename.lower().endswith(".xlsx"):
+        raise DomainError("not_xlsx")
+    rows = parse_bank(data)
+    start = question_bank.next_position(course.id)
+    for offset, row in enumerate(rows):
+        question_bank.insert_question(course.id, row, position=start + offset)
+    question_bank.audit_change("question.import", course, admin, client_address, count=len(rows))
+    return len(rows)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from backend import clock
+from backend import audit, clock
 from backend.extensions import db
-from backend.models import Question, QuestionKind
+from backend.models import AdminUser, Course, Question, QuestionKind
 from backend.services.plain_text import storable
 
 LETTERS = "ABCDEF"
@@ -146,8 +146,40 @@ def _choice_options(options: list[str]) -> list[str]:
     return cleaned
 
 
-def add_question(course_id: int, data: QuestionData, position: int | None = None) -> Question:
-    """Add a validated question at the end of a course's bank (or at ``position``)."""
+def audit_change(
+    action: str, course: Course, admin: AdminUser, client_address: str, **detail
+) -> None:
+    """Record a change to a course's bank (``object_id``: the question, else the course)."""
+    question = detail.pop("question", None)
+    audit.record(
+        action,
+        audit.admin(admin, client_address),
+        object_type="question" if question is not None else "course",
+        object_id=question.id if question is not None else course.id,
+        enterprise_id=course.enterprise_id,
+        **detail,
+    )
+
+
+def add_question(
+    course: Course,
+    data: QuestionData,
+    admin: AdminUser,
+    *,
+    client_address: str,
+    attention_pool: bool = False,
+) -> Question:
+    """Add a validated question at the end of a course's bank."""
+    question = insert_question(course.id, data)
+    question.attention_pool = bool(attention_pool)
+    db.session.flush()
+    audit_change("question.create", course, admin, client_address, question=question)
+    return question
+
+
+def insert_question(course_id: int, data: QuestionData, position: int | None = None) -> Question:
+    """Put a validated question at the end of a course's bank (or at ``position``), unaudited:
+    the caller records the change."""
     if position is None:
         position = next_position(course_id)
     question = Question(
@@ -189,26 +221,37 @@ def bank(course_ids: list[int], *, retired: bool = False) -> list[Question]:
     return list(db.session.scalars(query))
 
 
-def update_question(question: Question, data: QuestionData) -> None:
-    """Change a question; attempts already scored keep their result."""
+def update_question(
+    question: Question,
+    data: QuestionData,
+    admin: AdminUser,
+    *,
+    client_address: str,
+    attention_pool: bool | None = None,
+) -> None:
+    """Change a question (and, when given, whether it is kept for attention checks); attempts
+    already scored keep their result."""
     for name, value in vars(data).items():
         setattr(question, name, value)
+    if attention_pool is not None:
+        question.attention_pool = bool(attention_pool)
+    course = db.session.get(Course, question.course_id)
+    audit_change("question.update", course, admin, client_address, question=question)
 
 
-def set_attention_pool(question: Question, pooled: bool) -> None:
-    """Keep a question for attention checks only (practice and quizzes never draw it), or not."""
-    question.attention_pool = bool(pooled)
-
-
-def retire_question(question: Question) -> None:
+def retire_question(question: Question, admin: AdminUser, *, client_address: str) -> None:
     """Draw the question no more; attempts that drew it still show it."""
     if question.retired_at is None:
         question.retired_at = clock.now()
+    course = db.session.get(Course, question.course_id)
+    audit_change("question.retire", course, admin, client_address, question=question)
 
 
-def restore_question(question: Question) -> None:
+def restore_question(question: Question, admin: AdminUser, *, client_address: str) -> None:
     """Put a retired question back into the bank."""
     question.retired_at = None
+    course = db.session.get(Course, question.course_id)
+    audit_change("question.restore", course, admin, client_address, question=question)
 
 
 def check_answer(question: Question, letters: str) -> bool:

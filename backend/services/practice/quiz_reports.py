@@ -7,8 +7,9 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import AttemptAnswer, Enrolment, Question, Quiz, QuizAttempt, Trainee
 from backend.services.practice import evaluations
+from backend.services.practice.assessment import assessment_passed_by_trainee
 from backend.services.practice.attempts import finish_expired
-from backend.services.practice.quizzes import assessment_passed_by_trainee, project_quizzes
+from backend.services.practice.quizzes import project_quizzes
 
 
 def trainee_rows(project_id: int) -> list[dict]:

@@ -24,9 +24,9 @@ from backend.models import (
     SessionStatus,
     Trainee,
 )
+from backend.services.learning import sessions
 from backend.services.learning.live import epoch_s
 
-register("enrolment_withdrawn", 409, "你已退出该培训项目，不能继续学习或作答")
 register("trainee_erased", 409, "该学员的个人信息已删除，不能再报名培训项目")
 
 MAX_BULK = 2000
@@ -108,25 +108,6 @@ def has_records(project_id: int, trainee_id: int) -> bool:
     return any(db.session.scalar(select(exists(q))) for q in checks)
 
 
-def close_open_sessions_in(trainee_id: int, project_id: int) -> None:
-    """Close the trainee's open learning sessions of one project at their last accepted beat."""
-    # Imported here: the learning engine imports this module for ensure_not_withdrawn.
-    from backend.services.learning import sessions
-
-    open_sessions = db.session.scalars(
-        select(LearningSession)
-        .where(
-            LearningSession.trainee_id == trainee_id,
-            LearningSession.project_id == project_id,
-            LearningSession.status == SessionStatus.ACTIVE,
-        )
-        .with_for_update()
-    ).all()
-    now_s = epoch_s(now())
-    for session in open_sessions:
-        sessions.close(session, SessionStatus.SUPERSEDED, now_s)
-
-
 def withdraw(actor: AdminUser, project: Project, trainee: Trainee, *, client_address: str) -> str:
     """Take a trainee out of a project: ``removed`` without records, else ``withdrawn``."""
     lifecycle.ensure(project, Activity.IMPORT_ROSTER)
@@ -139,7 +120,9 @@ def withdraw(actor: AdminUser, project: Project, trainee: Trainee, *, client_add
         raise NotFoundError("该学员未报名此培训项目")
     if enrolment.withdrawn_at is not None:
         return "withdrawn"
-    close_open_sessions_in(trainee.id, project.id)
+    sessions.close_open_sessions(
+        SessionStatus.SUPERSEDED, epoch_s(now()), trainee_id=trainee.id, project_id=project.id
+    )
     if has_records(project.id, trainee.id):
         enrolment.withdrawn_at = now()
         outcome = "withdrawn"
@@ -182,9 +165,3 @@ def withdrawn(trainee_id: int, project_id: int) -> bool:
         )
         is not None
     )
-
-
-def ensure_not_withdrawn(enrolment: Enrolment) -> None:
-    """Refuse learning or a quiz attempt in a project the trainee has withdrawn from."""
-    if enrolment.withdrawn_at is not None:
-        raise DomainError("enrolment_withdrawn")

@@ -15,6 +15,7 @@ from backend.crypto import mask_mobile, mask_resident_id
 from backend.extensions import db, redis_store
 from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, ensure
+from backend.kernel.scope import get_scoped
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
 from backend.services.roster import enrolling, trainee_accounts
 from backend.services.roster.parse import read_roster
@@ -103,7 +104,6 @@ class Confirmed:
 def confirm_import(
     admin: AdminUser,
     import_id: str,
-    load_project,
     accept_rows: Iterable[int] = (),
     *,
     client_address: str,
@@ -118,7 +118,7 @@ def confirm_import(
     if payload["admin_id"] != admin.id:
         # Bound to the admin who uploaded it; to anyone else it does not exist.
         raise DomainError("import_not_found")
-    project = load_project(payload["project_id"], admin)
+    project = get_scoped(Project, payload["project_id"], admin)
     _check_project_open(project)
     rows = [CleanRow(**r) for r in payload["rows"]]
     rechecked = recheck_platform(rows, project.enterprise_id)

@@ -12,7 +12,7 @@ from backend.crypto import mask_mobile, mask_resident_id
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.permissions import Permission, can
-from backend.models import AdminUser, Gender, Trainee
+from backend.models import AdminUser, Gender, SessionStatus, Trainee
 from backend.services.accounts import tokens
 from backend.services.learning import sessions
 from backend.services.learning.live import epoch_s
@@ -157,7 +157,9 @@ def deactivate(actor: AdminUser, trainee: Trainee, *, client_address: str) -> bo
         return False
     trainee.active = False
     # Closed at the last accepted beat, so nothing after the deactivation is credited.
-    sessions.close_open_sessions(trainee.id, epoch_s(now()))
+    sessions.close_open_sessions(
+        SessionStatus.SUPERSEDED, epoch_s(now()), trainee_id=trainee.id, abandon_idle=True
+    )
     # Revoked before the commit on purpose (as on unbind): a failed commit leaves the trainee
     # signed out of an active account, never signed in to a deactivated one.
     tokens.revoke_all(trainee.id)

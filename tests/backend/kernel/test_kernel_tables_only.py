@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-SOURCES = [ROOT / "backend", ROOT / "miniprogram_api"]
+SOURCES = [ROOT / "backend", ROOT / "miniprogram_api", ROOT / "supervision_api"]
 # The tables themselves, and the models that define the enums.
 ALLOWED = {ROOT / "backend" / "kernel", ROOT / "backend" / "models"}
 TEMPLATES = ROOT / "backend" / "templates"
@@ -33,6 +33,12 @@ def _is_attr(node, name: str) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == name
 
 
+def _is_role(node) -> bool:
+    if _is_attr(node, "role") or (isinstance(node, ast.Name) and node.id == "role"):
+        return True
+    return _is_member(node, "Role") or (isinstance(node, ast.Name) and node.id.endswith("_ROLES"))
+
+
 def _is_member(node, enum: str) -> bool:
     return (
         isinstance(node, ast.Attribute)
@@ -53,8 +59,9 @@ def _violations(tree: ast.AST) -> list[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            # actor.role is / in / == ...: who may do what is the permission table's question.
-            if any(_is_attr(side, "role") for side in sides):
+            # actor.role is / in / == ..., a role variable, a Role member, a tuple of roles: who
+            # may do what is the permission table's question.
+            if any(_is_role(side) for side in sides):
                 found.append((node.lineno, "role comparison"))
             # project.status compared with a ProjectStatus: the lifecycle table's question.
             if any(_is_attr(side, "status") for side in sides) and any(
@@ -106,12 +113,16 @@ def test_no_template_compares_a_role_or_a_project_status():
 def test_the_check_catches_what_it_forbids():
     bad = ast.parse(
         "if admin.role is Role.OPERATOR: pass\n"
+        "if role is Role.ENTERPRISE_ADMIN: pass\n"
+        "if kind not in CREATABLE_ROLES: pass\n"
         "EDITORS = (Role.OPERATOR, Role.ENTERPRISE_ADMIN)\n"
         "if project.status is ProjectStatus.CLOSED: pass\n"
         "q.where(Project.status.in_((ProjectStatus.FILED, ProjectStatus.APPROVED)))\n"
         "admin_required(Role.REVIEWER)\n"
     )
-    kinds = {what for _, what in _violations(bad)}
+    found = _violations(bad)
+    assert [line for line, what in found if what == "role comparison"] == [1, 2, 3]
+    kinds = {what for _, what in found}
     assert kinds == {
         "role comparison",
         "role tuple",

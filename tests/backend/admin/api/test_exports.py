@@ -13,6 +13,10 @@ from sqlalchemy import select
 
 from backend.models import (
     AuditLog,
+    CreditedSpan,
+    FaceCheck,
+    FaceCheckOutcome,
+    FaceCheckTrigger,
     Institution,
     LearningSession,
     Platform,
@@ -269,12 +273,13 @@ def test_hours_sheet(client, make, setup, admin_login):
         "可补贴课时",
         "补贴金额（元）",
         "考核结果",
+        "人脸核身覆盖率",
     ]
     one, two, total = sheet[6], sheet[7], sheet[8]
     assert one[3].value == id_number(1)[:6] + "********" + id_number(1)[-4:]
     assert one[3].data_type == "s" and one[4].value == str(project.start_date.year)
     one, two, total = ([c for i, c in enumerate(row) if i != 4] for row in (one, two, total))
-    assert one[4].value == 55 and one[8].value == "合格"
+    assert one[4].value == 55 and one[8].value == "合格" and one[9].value is None  # none asked
     assert two[1].value.startswith("=") and two[4].value == 0 and two[8].value == "未参加"
     assert total[1].value == "合计" and total[2].value == "2 人" and total[4].value == 55
     # From backend/services/hours.py: 55 minutes make one class hour, 30.00 yuan.
@@ -295,6 +300,43 @@ def test_hours_sheet(client, make, setup, admin_login):
     assert lines[4] == header and lines[5][5:9] == ["55", "1", "1", "30.00"]
     assert lines[-5][1] == "合计" and lines[-5][8] == "30.00"
     assert lines[-4][0].startswith("计算说明") and lines[-1][0].startswith("记录链摘要")
+
+
+def test_hours_sheet_face_check_coverage(client, make, setup, admin_login):
+    project, (first, _second), admins = setup
+    session = make.session.scalars(
+        select(LearningSession).where(LearningSession.trainee_id == first.id)
+    ).first()
+    check = FaceCheck(
+        trainee_id=first.id,
+        project_id=project.id,
+        session_id=session.id,
+        trigger=FaceCheckTrigger.CHECK_IN,
+        out_seq_no="coverage-1",
+        verify_id="v1",
+        issued_at=T0,
+        expires_at=T0 + timedelta(minutes=5),
+        resolved_at=T0,
+        outcome=FaceCheckOutcome.PASSED,
+    )
+    make.session.add(check)
+    make.session.flush()
+    span = make.session.scalars(
+        select(CreditedSpan).where(
+            CreditedSpan.seconds == 2700, CreditedSpan.trainee_id == first.id
+        )
+    ).one()
+    span.face_check_id = check.id
+    make.session.commit()
+    admin_login(admins["hr"])
+    sheet = book(download(client, project, "hours"))
+    assert sheet["K5"].value == "人脸核身覆盖率"
+    # 2700 of 3300 credited seconds covered by the passed check; the second trainee has none.
+    assert [sheet["K6"].value, sheet["K7"].value, sheet["K8"].value] == ["81%", None, None]
+    lines = list(
+        csv.reader(io.StringIO(download(client, project, "hours", "csv").decode("utf-8-sig")))
+    )
+    assert [lines[5][-1], lines[6][-1]] == ["81%", ""]
 
 
 def test_hours_sheet_full_ids_only_for_the_enterprise(client, make, setup, admin_login):

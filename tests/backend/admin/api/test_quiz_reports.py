@@ -1,7 +1,7 @@
 """Quiz creation, reports and the assessment gate through the admin JSON API and services."""
 
 from backend.models import QuizKind, Role
-from backend.services.practice import quizzes
+from backend.services.practice import assessment as assessments
 from tests.miniprogram_api.quiz_helpers import answer_all
 
 
@@ -72,7 +72,7 @@ def test_reports_and_assessment_gate(client, make, admin_login):
         make.enrol(trainee, project)
     good_headers, poor_headers = make.auth(good), make.auth(poor)
 
-    assert not quizzes.assessment_passed(good.id, project.id)
+    assert not assessments.assessment_passed(good.id, project.id)
     assert _take(client, quiz, good_headers, bank, right=2)["passed"] is False
     assert _take(client, quiz, good_headers, bank, right=4)["score"] == 100
     assert _take(client, quiz, poor_headers, bank, right=1)["score"] == 25
@@ -87,14 +87,14 @@ def test_reports_and_assessment_gate(client, make, admin_login):
         headers=poor_headers,
     )
 
-    assert quizzes.assessment_passed(good.id, project.id) is True
-    assert quizzes.assessment_passed(poor.id, project.id) is False
+    assert assessments.assessment_passed(good.id, project.id) is True
+    assert assessments.assessment_passed(poor.id, project.id) is False
     expected = {good.id: True, poor.id: False, idle.id: False}
-    assert quizzes.assessment_passed_by_trainee(project.id) == expected
-    assert quizzes.assessment_requirement_met_by_trainee(project.id) == expected
+    assert assessments.assessment_passed_by_trainee(project.id) == expected
+    assert assessments.assessment_requirement_met_by_trainee(project.id) == expected
     project.assessment_required = False
     make.session.commit()
-    assert quizzes.assessment_requirement_met(poor.id, project.id) is True
+    assert assessments.assessment_requirement_met(poor.id, project.id) is True
 
     admin_login(make.admin(Role.OPERATOR))
     stats = client.get(f"/api/admin/quizzes/{quiz.id}/statistics").get_json()
@@ -145,6 +145,6 @@ def test_an_attempt_left_open_past_its_deadline_counts(client, make, admin_login
     admin_login(make.admin(Role.OPERATOR))
     stats = client.get(f"/api/admin/quizzes/{quiz.id}/statistics").get_json()
     assert (stats["attempts"], stats["pass_rate"]) == (1, 1.0)
-    assert quizzes.assessment_passed(trainee.id, project.id) is True
+    assert assessments.assessment_passed(trainee.id, project.id) is True
     listed = client.get(f"/api/v1/projects/{project.id}/quizzes", headers=headers).get_json()
     assert listed["quizzes"][0]["best_score"] == 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from backend.models import QuizAttempt, QuizKind
-from backend.services.exports.assessment import assessment_results
+from backend.services.practice.assessment import assessment_results
 
 
 def _attempt(make, quiz, trainee, passed):
