@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.clock import now
 from backend.extensions import db, redis_store
 from backend.services.learning.check_drain import CheckRow, is_check, write_checks
 from backend.services.learning.credit_drain import SpanRow, write_spans
-from backend.services.learning.live import stream_key
+from backend.services.learning.live import epoch_s, stream_key
+from backend.services.learning.span_seal import seal_due
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ GROUP = "drain"
 BATCH = 1000  # entries per transaction at most
 PACE_S = 0.5  # a drainer that found less than a full batch waits this long: batches, not rows
 CLAIM_IDLE_MS = 5000  # entries unacknowledged this long belong to a dead drainer
+SEAL_EVERY_S = 5.0  # how often a drainer seals the open spans that are due (span_seal)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Drainer:
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
         self._retry_own = True  # a restarted consumer first finishes what it had read
+        self._sealed_at = 0.0  # time.monotonic() of the last sealing pass
 
     def _read(self) -> list[tuple[str, dict]]:
         client, key = redis_store.client, stream_key()
@@ -107,8 +111,22 @@ class Drainer:
         fresh = client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=self.batch)
         return fresh[0][1] if fresh else []
 
+    def seal(self) -> int:
+        """Seal the open spans nothing may extend any more (``span_seal``); return how many."""
+        try:
+            sealed = seal_due(epoch_s(now()))
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        self._sealed_at = time.monotonic()
+        return sealed
+
     def drain_once(self) -> DrainResult:
-        """Write one batch of the stream to the database, then acknowledge it."""
+        """Write one batch of the stream to the database, then acknowledge it (and every
+        ``SEAL_EVERY_S`` seal the open spans that are due)."""
+        if time.monotonic() - self._sealed_at >= SEAL_EVERY_S:
+            self.seal()
         try:
             entries = self._read()
         except ResponseError as exc:
