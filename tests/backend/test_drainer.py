@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession
 from backend.services.learning import record_chain
 from backend.services.learning.credit_drain import SpanRow, write_spans
-from backend.services.learning.live import stream_key
+from backend.services.learning.live import stream_keys
 from tests.learning_driver import Learner, enrolled
 
 
@@ -31,8 +31,11 @@ def _written(session_id):
 
 def _read_as(redis_client, consumer):
     """What a drainer that read a batch and then died holds: entries pending in its name."""
-    reply = redis_client.xreadgroup(GROUP, consumer, {stream_key(): ">"}, count=1000)
-    return [fields for _, fields in reply[0][1]]
+    held = []
+    for key in stream_keys():  # every partition's stream
+        reply = redis_client.xreadgroup(GROUP, consumer, {key: ">"}, count=1000)
+        held += [fields for _, fields in reply[0][1]] if reply else []
+    return held
 
 
 def test_a_batch_written_again_is_not_doubled(client, make, redis_client, frozen_clock, drain):
@@ -47,7 +50,7 @@ def test_a_batch_written_again_is_not_doubled(client, make, redis_client, frozen
     # Another drainer takes the batch over and writes it again: nothing is added.
     assert drain() == 0
     assert _written(me.session_id) == (900, 900)
-    assert redis_client.xpending(stream_key(), GROUP)["pending"] == 0
+    assert sum(redis_client.xpending(key, GROUP)["pending"] for key in stream_keys()) == 0
     # The 900 s are one span, 15 minutes long and so sealed: chained once.
     project_id = db.session.get(LearningSession, me.session_id).project_id
     verdict = record_chain.verify(project_id)
@@ -74,7 +77,8 @@ def test_the_drain_recreates_a_stream_redis_lost(
 ):
     me = _learning(client, make, 60)
     drain()
-    redis_client.delete(stream_key())  # the group goes with it
+    for key in stream_keys():
+        redis_client.delete(key)  # the group goes with it
     me.play(90)
     assert drain() == 90
     assert _written(me.session_id) == (150, 150)

@@ -15,7 +15,7 @@ from backend.models import (
 )
 from backend.services.learning import face_checks, record_chain, span_seal
 from backend.services.learning.check_drain import is_check
-from backend.services.learning.live import at_second, stream_key
+from backend.services.learning.live import at_second, stream_keys
 from backend.services.learning.span_coalesce import csv_ints, insert_uncovered_coalesced
 
 
@@ -284,13 +284,14 @@ def write_pending(project_id: int, chunk: int = 5000) -> int:
     # For a project closing, before its figures freeze: the drain may be a second behind (or
     # down). Entries a drainer is writing at the same time are still in the stream; whichever
     # writes a span second adds nothing, so they are safe to write here too.
-    client, key = redis_store.client, stream_key()
+    client = redis_store.client
     rows: list[SpanRow] = []
-    start = "-"
-    while entries := client.xrange(key, start, "+", count=chunk):
-        spans = (SpanRow.from_entry(f) for _, f in entries if f and not is_check(f))
-        rows += [row for row in spans if row.project_id == project_id]
-        start = "(" + entries[-1][0]
+    for key in stream_keys():
+        start = "-"
+        while entries := client.xrange(key, start, "+", count=chunk):
+            spans = (SpanRow.from_entry(f) for _, f in entries if f and not is_check(f))
+            rows += [row for row in spans if row.project_id == project_id]
+            start = "(" + entries[-1][0]
     added = write_spans(rows)
     # Its sessions are closed: every span of the project is sealed, so the claim's chain
     # digest covers all of its credit.

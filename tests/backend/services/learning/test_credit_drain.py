@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession
 from backend.services.learning import record_chain
 from backend.services.learning.credit_drain import SpanRow, write_spans
-from backend.services.learning.live import stream_key
+from backend.services.learning.live import stream_keys
 from tests.learning_driver import Learner, enrolled
 
 DRAIN_LAG_S = 2  # the drain's target: the database at most this far behind the beats
@@ -60,8 +60,11 @@ def _consistent(me, project):
 
 def _read_as(redis_client, consumer):
     """What a drainer holds that read a batch and has not written it yet."""
-    reply = redis_client.xreadgroup(GROUP, consumer, {stream_key(): ">"}, count=1000)
-    return [SpanRow.from_entry(fields) for _, fields in reply[0][1]]
+    held = []
+    for key in stream_keys():  # every partition's stream
+        reply = redis_client.xreadgroup(GROUP, consumer, {key: ">"}, count=1000)
+        held += [SpanRow.from_entry(fields) for _, fields in reply[0][1]] if reply else []
+    return held
 
 
 def _relogin_after_flush(me):

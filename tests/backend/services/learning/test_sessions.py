@@ -151,7 +151,9 @@ def test_the_sweep_closes_sessions_redis_forgot(
     me, _ = _learner(client, make)
     me.play(330)
     drain()
-    redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "ls:*"))
+    forgotten = redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "{p*}ls:*")
+    for key in list(forgotten):
+        redis_client.delete(key)
     frozen_clock.advance(1801)
     _sweep(app)
     session = db.session.get(LearningSession, me.session_id)
