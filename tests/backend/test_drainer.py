@@ -1,5 +1,6 @@
 """The credit drain: batches written once, dead drainers taken over, a lost stream recreated."""
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.drainer import GROUP, Drainer
@@ -9,6 +10,8 @@ from backend.services.learning import record_chain
 from backend.services.learning.credit_drain import SpanRow, write_spans
 from backend.services.learning.live import stream_keys
 from tests.learning_driver import Learner, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 
 def _learning(client, make, seconds=600):

@@ -12,6 +12,8 @@ from backend.models import AttentionCheck, CheckKind, CheckOutcome
 from backend.services.learning.live import state_key
 from tests.learning_driver import Learner, drain, enrolled
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
+
 OPTIONS = ["装饰", "保护头部", "遮阳", "防雨"]
 
 

@@ -1,10 +1,13 @@
 """Heartbeats: server time is the truth; gaps, background time and replays earn nothing."""
 
+import pytest
 from sqlalchemy import event, select
 
 from backend.extensions import db
 from backend.models import CreditedSpan
 from tests.learning_driver import QUIET, Learner, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 
 def _learner(client, make, **project_fields):

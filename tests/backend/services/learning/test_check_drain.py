@@ -11,6 +11,8 @@ from backend.services.learning.check_drain import CheckRow, is_check, write_chec
 from backend.services.learning.live import stream_key, stream_keys
 from tests.learning_driver import Learner, drain, enrolled
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
+
 
 def _prepared_checks_only():
     # Checks are prepared ahead only where a sequence can reserve their ids (not SQLite).

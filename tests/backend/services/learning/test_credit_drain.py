@@ -4,6 +4,7 @@ lag and nothing doubled."""
 
 import itertools
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.drainer import GROUP
@@ -13,6 +14,8 @@ from backend.services.learning import record_chain
 from backend.services.learning.credit_drain import SpanRow, write_spans
 from backend.services.learning.live import stream_keys
 from tests.learning_driver import Learner, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 DRAIN_LAG_S = 2  # the drain's target: the database at most this far behind the beats
 

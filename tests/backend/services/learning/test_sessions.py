@@ -9,6 +9,8 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, SessionStatus
 from tests.learning_driver import QUIET, Learner, enrolled
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
+
 
 def _learner(client, make, **fields):
     fields.setdefault("attention_checks_enabled", False)

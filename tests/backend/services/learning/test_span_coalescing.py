@@ -4,12 +4,15 @@ pause or a China-time midnight cuts it, or 15 minutes after it opened; the chain
 import itertools
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, RecordChainHead
 from backend.services.learning import record_chain
 from tests.learning_driver import Learner, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 
 def _spans(trainee_id):
