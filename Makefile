@@ -28,8 +28,9 @@ test: $(STAMP) browser-deps
 browser-deps:
 	.ci/browser-deps
 
-## make bench-heartbeat: heartbeats at the production mix vs a minimal Flask endpoint, load from
-## wrk (installed from Debian's packages when missing; needs root or sudo), PostgreSQL + Redis.
+## make bench-heartbeat: heartbeats at the production mix vs the bare WSGI floor (and a minimal
+## Flask endpoint), load from wrk (installed from Debian's packages when missing; needs root or
+## sudo), PostgreSQL + Redis.
 bench-heartbeat: $(STAMP)
 	command -v wrk >/dev/null || $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wrk
 	$(BIN)/python -m bench.heartbeat $(BENCH_ARGS)

@@ -1,10 +1,12 @@
 """The credit drain: moves credited spans from the Redis stream to the database in batches.
 
-Beats only append to the stream (``live_session.lua``): credited spans, and every attention
-check opened, answered or expired. One or more drainers (``flask
-drain-credit``, or a thread of the development server) read it through one consumer group,
-write each batch in one transaction (``credit_drain.write_spans``), and only then acknowledge
-its entries and trim the written head of the stream. A drainer that dies leaves its entries
+Beats only append to their partition's stream (``live_session.lua``; one stream per partition
+of the trainees, ``REDIS_PARTITIONS``, so that a Redis Cluster spreads them): credited spans,
+and every attention check opened, answered or expired. One or more drainers (``flask
+drain-credit``, or a thread of the development server) read every partition's stream through
+its consumer group, in turn, write each batch in one transaction
+(``credit_drain.write_spans``), and only then acknowledge its entries and trim the written
+head of each stream. A drainer that dies leaves its entries
 pending; another one takes them over once they have been idle for ``claim_idle_ms``
 (XAUTOCLAIM). Writing a batch twice adds nothing, so taking over never doubles credit.
 """
@@ -21,10 +23,12 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.clock import now
 from backend.extensions import db, redis_store
 from backend.services.learning.check_drain import CheckRow, is_check, write_checks
 from backend.services.learning.credit_drain import SpanRow, write_spans
-from backend.services.learning.live import stream_key
+from backend.services.learning.live import epoch_s, stream_keys
+from backend.services.learning.span_seal import seal_due
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,7 @@ GROUP = "drain"
 BATCH = 1000  # entries per transaction at most
 PACE_S = 0.5  # a drainer that found less than a full batch waits this long: batches, not rows
 CLAIM_IDLE_MS = 5000  # entries unacknowledged this long belong to a dead drainer
+SEAL_EVERY_S = 5.0  # how often a drainer seals the open spans that are due (span_seal)
 
 
 @dataclass(frozen=True)
@@ -48,28 +53,30 @@ def default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def ensure_group() -> None:
-    """Create the consumer group (and the stream) unless they exist."""
-    try:
-        redis_store.client.xgroup_create(stream_key(), GROUP, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
+def ensure_group(key: str | None = None) -> None:
+    """Create the consumer group (and the stream) of ``key``, or of every partition's stream,
+    unless they exist."""
+    for stream in [key] if key is not None else stream_keys():
+        try:
+            redis_store.client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
 
 
-def acknowledge(ids: list[str]) -> None:
+def acknowledge(key: str, ids: list[str]) -> None:
     """Acknowledge written entries and remove what every drainer has written from the head
     of the stream."""
     # Below both the oldest entry still pending (read, not yet written) and the group's last
     # delivered one, every entry has been written and acknowledged. Trimming there removes
     # whole nodes of the stream: XDEL of each written id cost Redis about 7 µs a span under
-    # load. Both bounds are read in the acknowledging transaction, so they describe one moment.
-    client, key = redis_store.client, stream_key()
-    pipe = client.pipeline(transaction=True)
-    pipe.xack(key, GROUP, *ids)
-    pipe.xpending(key, GROUP)
-    pipe.xinfo_groups(key)
-    _, pending, groups = pipe.execute()
+    # load. The last delivered one is read first, then what is pending: an entry delivered in
+    # between is either still pending (the bound stays below it) or after the first bound.
+    # (One command at a time: redis-py's cluster pipeline leaves XINFO's reply unparsed.)
+    client = redis_store.client
+    client.xack(key, GROUP, *ids)
+    groups = client.xinfo_groups(key)
+    pending = client.xpending(key, GROUP)
     delivered = next((g["last-delivered-id"] for g in groups if g["name"] == GROUP), None)
     if delivered is None:
         return
@@ -89,33 +96,69 @@ class Drainer:
         self.consumer = consumer or default_consumer()
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
-        self._retry_own = True  # a restarted consumer first finishes what it had read
+        # The streams this consumer may have read entries of that it has not written: a
+        # restarted consumer first finishes what it had read.
+        self._retry_own: set[str] | None = None  # None: every stream
+        self._next = 0  # the partition to read first next time (each gets its turn)
+        self._sealed_at = 0.0  # time.monotonic() of the last sealing pass
 
-    def _read(self) -> list[tuple[str, dict]]:
-        client, key = redis_store.client, stream_key()
-        if self._retry_own:
-            own = client.xreadgroup(GROUP, self.consumer, {key: "0"}, count=self.batch)
+    def _read_stream(self, key: str, count: int) -> list[tuple[str, dict]]:
+        client = redis_store.client
+        if self._retry_own is None or key in self._retry_own:
+            own = client.xreadgroup(GROUP, self.consumer, {key: "0"}, count=count)
             entries = own[0][1] if own else []
             if entries:
                 return entries
-            self._retry_own = False
+            if self._retry_own is None:
+                self._retry_own = set(stream_keys())
+            self._retry_own.discard(key)
         claimed = client.xautoclaim(
-            key, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=self.batch
+            key, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=count
         )
         if claimed[1]:
             return claimed[1]
-        fresh = client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=self.batch)
+        fresh = client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
         return fresh[0][1] if fresh else []
 
-    def drain_once(self) -> DrainResult:
-        """Write one batch of the stream to the database, then acknowledge it."""
+    def _read(self) -> list[tuple[str, list[tuple[str, dict]]]]:
+        """Up to a batch of entries, from the partitions' streams in turn: (stream, entries)."""
+        keys = stream_keys()
+        read, room = [], self.batch
+        for turn in range(len(keys)):
+            key = keys[(self._next + turn) % len(keys)]
+            try:
+                entries = self._read_stream(key, room)
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                ensure_group(key)  # Redis lost the stream (a flush, a restart without persistence)
+                entries = self._read_stream(key, room)
+            if entries:
+                read.append((key, entries))
+                room -= len(entries)
+            if room <= 0:
+                break
+        self._next = (self._next + 1) % len(keys)
+        return read
+
+    def seal(self) -> int:
+        """Seal the open spans nothing may extend any more (``span_seal``); return how many."""
         try:
-            entries = self._read()
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
-            ensure_group()  # Redis lost the stream (a flush, a restart without persistence)
-            entries = self._read()
+            sealed = seal_due(epoch_s(now()))
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        self._sealed_at = time.monotonic()
+        return sealed
+
+    def drain_once(self) -> DrainResult:
+        """Write one batch of the stream to the database, then acknowledge it (and every
+        ``SEAL_EVERY_S`` seal the open spans that are due)."""
+        if time.monotonic() - self._sealed_at >= SEAL_EVERY_S:
+            self.seal()
+        read = self._read()
+        entries = [entry for _, part in read for entry in part]
         if not entries:
             return DrainResult(0, 0, 0)
         rows = [SpanRow.from_entry(f) for _, f in entries if f and not is_check(f)]
@@ -126,10 +169,12 @@ class Drainer:
             db.session.commit()
         except BaseException:
             db.session.rollback()
-            self._retry_own = True
+            if self._retry_own is not None:
+                self._retry_own.update(key for key, _ in read)
             raise
+        for key, part in read:
+            acknowledge(key, [entry_id for entry_id, _ in part])
         ids = [entry_id for entry_id, _ in entries]
-        acknowledge(ids)
         oldest_ms = min(int(entry_id.split("-")[0]) for entry_id in ids)
         return DrainResult(len(entries), seconds, max(int(time.time() * 1000) - oldest_ms, 0))
 

@@ -107,6 +107,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
+    # A Redis Cluster with no node answering, or one that lost slots (REDIS_CLUSTER=1).
+    @app.errorhandler(redis.exceptions.RedisClusterException)
+    @app.errorhandler(redis.exceptions.ClusterDownError)
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     @app.errorhandler(sqlalchemy.exc.InterfaceError)
     def handle_outage(exc: Exception):

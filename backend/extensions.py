@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
+import redis.cluster
 from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -44,7 +45,8 @@ class RedisExtension:
         if url:
             # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker.
             timeout = app.config.get("REDIS_SOCKET_TIMEOUT_S", 2.0)
-            client = redis.Redis.from_url(
+            kind = redis.cluster.RedisCluster if app.config.get("REDIS_CLUSTER") else redis.Redis
+            client = kind.from_url(
                 url,
                 decode_responses=True,
                 socket_timeout=timeout,
@@ -70,6 +72,27 @@ class RedisExtension:
     def key(self, *parts: object) -> str:
         """A key under this deployment's prefix."""
         return current_app.config["REDIS_PREFIX"] + ":".join(str(p) for p in parts)
+
+    @staticmethod
+    def partitions() -> int:
+        """How many partitions the live learning state is kept in."""
+        return int(current_app.config.get("REDIS_PARTITIONS", 16))
+
+    def partition_of(self, trainee_id: int) -> int:
+        """The partition of a trainee's live learning state."""
+        return int(trainee_id) % self.partitions()
+
+    def tagged(self, partition: int, *parts: object) -> str:
+        """A key of a partition: its hash tag puts every key of the partition in one slot of a
+        Redis Cluster, so one script call may touch them all."""
+        return f"{current_app.config['REDIS_PREFIX']}{{p{partition}}}" + ":".join(
+            str(p) for p in parts
+        )
+
+    @property
+    def clustered(self) -> bool:
+        """Whether the client is a Redis Cluster client."""
+        return isinstance(self.client, redis.cluster.RedisCluster)
 
 
 redis_store = RedisExtension()

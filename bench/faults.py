@@ -34,6 +34,7 @@ from pathlib import Path
 import redis
 
 from bench.heartbeat_setup import environment, free_port, seed
+from bench.redis_cluster import PrivateRedisCluster
 
 LOST_TARGET_S = 5  # per trainee and beat interval
 
@@ -113,6 +114,10 @@ class PrivateRedis:
         """Its URL."""
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def flushall(self) -> None:
+        """FLUSHALL."""
+        self.client.flushall()
+
     def stop(self) -> None:
         """Stop the server."""
         self.process.terminate()
@@ -187,7 +192,7 @@ def _settle(store: PrivateRedis, deadline_s: float = 60) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         keys = list(store.client.scan_iter(match="*credit"))
-        if not keys or store.client.xlen(keys[0]) == 0:
+        if all(store.client.xlen(key) == 0 for key in keys):
             return
         time.sleep(0.2)
     raise RuntimeError("the drain did not catch up")
@@ -198,7 +203,7 @@ def _wait_for_consumers(store: PrivateRedis, count: int, deadline_s: float = 60)
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         try:
-            if len(store.client.xinfo_consumers("f:credit", "drain")) >= count:
+            if len(store.client.xinfo_consumers("f:{p0}credit", "drain")) >= count:
                 return
         except redis.ResponseError:
             pass  # no stream or group yet
@@ -206,7 +211,7 @@ def _wait_for_consumers(store: PrivateRedis, count: int, deadline_s: float = 60)
     raise RuntimeError("the drainers did not start")
 
 
-def run(trainees: int = 20, rounds: int = 40, *, log=print) -> list[Outcome]:
+def run(trainees: int = 20, rounds: int = 40, *, cluster: bool = False, log=print) -> list[Outcome]:
     """Learn a lesson under the three faults; return each trainee's outcome."""
     from werkzeug.serving import make_server
 
@@ -217,12 +222,13 @@ def run(trainees: int = 20, rounds: int = 40, *, log=print) -> list[Outcome]:
 
     root = Path(tempfile.mkdtemp(prefix="shigang-faults-"))
     pg = PrivatePostgres(root)
-    store = PrivateRedis(root)
+    store = PrivateRedisCluster(root) if cluster else PrivateRedis(root)
     drainers: list[subprocess.Popen] = []
     server = app = None
     saved_env = dict(os.environ)
     try:
         env = environment(store.url, pg.url.replace("postgresql://", "postgresql+psycopg://"), "f:")
+        env["REDIS_CLUSTER"] = "1" if cluster else "0"
         env.pop("BENCH_COUNT_SQL")
         os.environ.update(env)
         app = create_app()
@@ -264,10 +270,11 @@ def run(trainees: int = 20, rounds: int = 40, *, log=print) -> list[Outcome]:
             for n, (tid, client) in enumerate(clients.items()):
                 if n == flush_after:
                     # Half of this round's beats just went in, likely not drained yet.
-                    pending = store.client.xlen("f:credit")
+                    streams = store.client.scan_iter(match="*credit")
+                    pending = sum(store.client.xlen(key) for key in streams)
                     log(f"round {r}: FLUSHALL of Redis after {n} of the round's beats, "
                         f"{pending} of their spans not drained yet")  # fmt: skip
-                    store.client.flushall()
+                    store.flushall()
                 body = {"seq": seq, "client_ts": 0, "position_s": r * interval, "playing": True}
                 path = f"/api/v1/sessions/{sessions[tid]}/heartbeats"
                 status, answer = client.post(path, body)
@@ -316,8 +323,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trainees", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=40, help="beat intervals of 30 s")
+    parser.add_argument("--cluster", action="store_true", help="a Redis Cluster of 3 masters")
     args = parser.parse_args()
-    outcomes = run(args.trainees, args.rounds)
+    outcomes = run(args.trainees, args.rounds, cluster=args.cluster)
     print(f"{'trainee':>8} {'learned s':>10} {'stored s':>9} {'lost s':>7} {'doubled s':>10}")
     for o in outcomes:
         print(

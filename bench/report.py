@@ -175,7 +175,12 @@ def _args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainees", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=1_000_000)
-    parser.add_argument("--spans-per-session", type=int, default=2)
+    parser.add_argument(
+        "--spans-per-session",
+        type=int,
+        default=0,
+        help="0 (default): coalesced as the drain writes them, one per 15 minutes of a session",
+    )
     parser.add_argument(
         "--shared", type=int, default=10, help="per cent of trainees in a second project too"
     )
@@ -256,8 +261,13 @@ def report(args, shape, pages, children, traced) -> int:
     full, small = statistics.median(pages["full"]), statistics.median(pages["small"])
     growth, data_growth = full / small, shape["full"][1] / shape["small"][1]
     trainees, sessions = shape["full"]
+    per_session = (
+        f"× {args.spans_per_session} spans"
+        if args.spans_per_session
+        else "with coalesced spans (one per 15 minutes: 1-3 a session)"
+    )
     print(
-        f"data: {trainees:,} trainees, {sessions:,} sessions × {args.spans_per_session} spans, "
+        f"data: {trainees:,} trainees, {sessions:,} sessions {per_session}, "
         f"{args.shared} % also in a second project; "
         f"smaller run {shape['small'][0]:,} / {shape['small'][1]:,}"
     )

@@ -7,8 +7,10 @@ in the shape the app reads today, loaded with COPY and INSERT ... SELECT generat
   which is closed through the app, so its claim freezes lines and allocations. They learn a
   third of their sessions there, enough class hours to go over the yearly cap, so P's sheet
   pays their hours in the order earned across projects.
-- Each session has ``spans`` credited spans back to back, as the drain writes them (one span
-  per drained batch of beats), with a chain link; each project has its chain head.
+- Each session has its credited spans back to back as the drain writes them: coalesced, one
+  span per 15 minutes of the session or part of it (``spans`` 0, the default), or ``spans``
+  equal spans (the shape before coalescing), each sealed with a chain link and its place in
+  the chain; each project has its chain head.
 - Indexes and constraints of the big tables are dropped before the load and rebuilt after it,
   then VACUUM ANALYZE, as on a database autovacuum has seen.
 """
@@ -44,7 +46,7 @@ FROM (
            + (1 + (k / 181) % 20) * interval '1 hour'
     END AS ts
   FROM (
-    SELECT g, t, k, :k * ((600 + (g % 7) * 300) / :k) AS secs,
+    SELECT g, t, k, greatest(:k, 1) * ((600 + (g % 7) * 300) / greatest(:k, 1)) AS secs,
       CASE WHEN k % 3 = 0 AND t % 200 < :in_q THEN :q
            WHEN k % 3 = 0 AND t % 200 < :in_r THEN :r
            ELSE :p END AS p
@@ -53,15 +55,19 @@ FROM (
 ) AS c
 """
 
+# Span j of a session covers [j * L, min((j + 1) * L, credited_s)) of it: L is 900 s (the
+# longest coalesced span) when :k is 0, else credited_s / :k.
 SPANS_SQL = """
 INSERT INTO credited_span (trainee_id, session_id, lesson_id, project_id, start_at, end_at,
-  seconds, device, chain_hash)
+  seconds, device, chain_hash, chain_seq)
 SELECT trainee_id, id, lesson_id, project_id,
-  started_at + j * (credited_s / :k) * interval '1 second',
-  started_at + (j + 1) * (credited_s / :k) * interval '1 second',
-  credited_s / :k, device, encode(sha256(convert_to(id::text || ':' || j, 'UTF8')), 'hex')
-FROM learning_session CROSS JOIN generate_series(0, :k - 1) AS j
-WHERE id BETWEEN :g0 AND :g1
+  started_at + j * len * interval '1 second',
+  started_at + least((j + 1) * len, credited_s) * interval '1 second',
+  least((j + 1) * len, credited_s) - j * len, device,
+  encode(sha256(convert_to(id::text || ':' || j, 'UTF8')), 'hex'), id * 64 + j
+FROM (SELECT *, CASE WHEN :k = 0 THEN 900 ELSE credited_s / :k END AS len
+      FROM learning_session WHERE id BETWEEN :g0 AND :g1) AS s
+CROSS JOIN LATERAL generate_series(0, (credited_s + len - 1) / len - 1) AS j
 """
 
 

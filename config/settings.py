@@ -11,11 +11,18 @@ from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes")
+
+
 # Settings that a deployment may set through the environment, with their parsers.
-_ENV_OVERRIDES: dict[str, type] = {
+_ENV_OVERRIDES: dict[str, object] = {
     "DATABASE_URL": str,
     "REDIS_URL": str,
     "REDIS_PREFIX": str,
+    "REDIS_CLUSTER": _flag,
+    "REDIS_PARTITIONS": int,
     "SECRET_KEY": str,
     "FIELD_ENCRYPTION_KEY": str,
     "WECHAT_APP_ID": str,
@@ -54,6 +61,12 @@ class BaseConfig:
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     REDIS_PREFIX = "shigang:"
+    # REDIS_URL is the seed node of a Redis Cluster (redis-py's RedisCluster).
+    REDIS_CLUSTER = False
+    # The live learning state is kept in this many partitions, by trainee id: the keys one beat
+    # touches share the partition's hash tag ("{p17}"), each partition has its own credit
+    # stream, and the drainers read every one. Fixed for a deployment (tokens name theirs).
+    REDIS_PARTITIONS = 16
     # Seconds to wait for Redis to connect or answer before the request answers 503.
     REDIS_SOCKET_TIMEOUT_S = 2.0
     # Only a newcomer's first run may fall back to an in-process Redis stand-in.

@@ -68,6 +68,40 @@ def redis_url():
     return url
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "both_redis: run the module's tests against one Redis and against a Redis Cluster",
+    )
+    config.addinivalue_line(
+        "markers", "one_redis: a test of the one-server Redis client only (in a both_redis module)"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    # Modules marked both_redis run each test twice: on the one Redis and on a three-master
+    # Redis Cluster started for the run (see redis_cluster_url).
+    marked = metafunc.definition.get_closest_marker
+    if "redis_kind" in metafunc.fixturenames and marked("both_redis") and not marked("one_redis"):
+        metafunc.parametrize("redis_kind", ["redis", "cluster"], indirect=True)
+
+
+@pytest.fixture
+def redis_kind(request):
+    """ "redis" (the one server) or "cluster" (a Redis Cluster): the live state's home."""
+    return getattr(request, "param", "redis")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url():
+    """A real Redis Cluster of three masters on free localhost ports, for this run."""
+    from bench.redis_cluster import PrivateRedisCluster
+
+    cluster = PrivateRedisCluster()
+    yield cluster.url
+    cluster.stop()
+
+
 @pytest.fixture(scope="session")
 def schema_ready(database_url, redis_url):
     """Create the schema once per run (migrations are checked by their own test)."""
@@ -118,12 +152,16 @@ def media_settings(request, media_backend, tmp_path):
 
 
 @pytest.fixture
-def app_config(database_url, redis_url, wechat_simulator, schema_ready, media_settings):
+def app_config(
+    request, database_url, redis_url, redis_kind, wechat_simulator, schema_ready, media_settings
+):
     """Settings of the app under test; tests may change them before ``app`` is built."""
+    cluster = redis_kind == "cluster"
     return {
         "ENV_NAME": "test",
         "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
+        "REDIS_URL": request.getfixturevalue("redis_cluster_url") if cluster else redis_url,
+        "REDIS_CLUSTER": cluster,
         "REDIS_PREFIX": f"t{os.getpid()}-{next(_counter)}:",
         "WECHAT_APP_ID": wechat_simulator.app_id,
         "WECHAT_APP_SECRET": wechat_simulator.secret,

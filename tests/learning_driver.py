@@ -15,6 +15,7 @@ def drain() -> int:
     written = 0
     while (result := drainer.drain_once()).entries:
         written += result.seconds
+    drainer.seal()  # and seals what is due, as it does every few seconds
     db.session.expire_all()
     return written
 

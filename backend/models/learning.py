@@ -82,7 +82,12 @@ class CreditedSpan(db.Model):
     # The passed face check that covers the span (None when the project asks for none).
     face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id"))
     # Link of the project's hash chain: sha256 of the previous link and this span's fields.
+    # None while the span is open: the drain extends an open span as its session's credit
+    # comes in and seals it (links it onto the chain, never to change again) when the session
+    # ends, a face check or a China-time midnight cuts it, or 15 minutes after it opened.
     chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The span's place in its project's chain (1, 2, ...), given when it is sealed.
+    chain_seq: Mapped[int | None]
 
     __table_args__ = (
         # Spans of one trainee never overlap, so no two share a start: a doubled write fails.
@@ -97,6 +102,13 @@ class CreditedSpan(db.Model):
             postgresql_include=["seconds"],
         ),
         sa.CheckConstraint("seconds > 0 AND end_at > start_at", name="span_positive"),
+        # The open spans (one per trainee learning now, at most): what the drain seals.
+        sa.Index(
+            "ix_credited_span_open",
+            "trainee_id",
+            postgresql_where=sa.text("chain_hash IS NULL"),
+            sqlite_where=sa.text("chain_hash IS NULL"),
+        ),
     )
 
 

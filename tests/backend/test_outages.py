@@ -5,7 +5,6 @@ app at a PostgreSQL port where nothing listens."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -21,12 +20,48 @@ from backend.clock import clock
 from backend.services.accounts import tokens
 from tests.learning_driver import enrolled
 
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+pytestmark = [
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server"),
+    pytest.mark.both_redis,  # on one Redis and on a Redis Cluster
+]
+
+
+class _Nodes:
+    """The processes of a private Redis Cluster, failed together as one."""
+
+    def __init__(self, processes) -> None:
+        self.processes = processes
+
+    def terminate(self) -> None:
+        for process in self.processes:
+            process.terminate()
+
+    def wait(self, timeout) -> None:
+        for process in self.processes:
+            process.wait(timeout)
+
+    def poll(self):
+        return None if any(p.poll() is None for p in self.processes) else 0
+
+    def send_signal(self, sig) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(sig)
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of our own on a Unix socket; yields (url, process)."""
+def private_redis(tmp_path, redis_kind):
+    """A redis-server of our own on a Unix socket (or a Redis Cluster of our own on free
+    ports); yields (url, process)."""
+    if redis_kind == "cluster":
+        from bench.redis_cluster import PrivateRedisCluster
+
+        cluster = PrivateRedisCluster(tmp_path)
+        nodes = _Nodes(cluster.processes)
+        yield cluster.url, nodes
+        nodes.send_signal(signal.SIGCONT)
+        cluster.stop()
+        return
     sock = tmp_path / "redis.sock"
     proc = subprocess.Popen(  # noqa: S603 - our own fixed command line
         [
@@ -52,7 +87,7 @@ def private_redis(tmp_path):
             time.sleep(0.02)
     yield url, proc
     if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGCONT)
+        proc.send_signal(signal.SIGCONT)
         proc.terminate()
         proc.wait(10)
 
@@ -105,7 +140,7 @@ def test_beats_checkout_and_checkin_answer_503_when_redis_fails(outage_app, make
         proc.terminate()
         proc.wait(10)
     else:
-        os.kill(proc.pid, signal.SIGSTOP)
+        proc.send_signal(signal.SIGSTOP)
     with app.app_context():
         _assert_503(_beat(client, headers, session_id))
         ended = client.post(
@@ -140,12 +175,14 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_postgresql_down_is_503_on_the_api_and_a_readable_admin_page(app_factory, redis_url):
+def test_postgresql_down_is_503_on_the_api_and_a_readable_admin_page(app_factory, redis_kind):
     dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/nothing"
     app = app_factory(DATABASE_URL=dead)
     client = app.test_client()
     with app.app_context():
-        _assert_503(client.post("/api/v1/auth/wx-login", json={"code": "zhangwei.1"}))
+        # A code of its own per Redis kind (the simulator refuses a code used twice).
+        code = f"zhangwei.outage-{redis_kind}"
+        _assert_503(client.post("/api/v1/auth/wx-login", json={"code": code}))
         beat = client.post(
             "/api/v1/sessions/1/heartbeats",
             json={"seq": 1, "client_ts": 1, "position_s": 0, "playing": True},

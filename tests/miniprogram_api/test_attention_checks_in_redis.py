@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from backend.extensions import db, redis_store
+from backend.extensions import db
 from backend.models import AttentionCheck, CheckKind, CheckOutcome
+from backend.services.learning.live import state_key
 from tests.learning_driver import Learner, drain, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 OPTIONS = ["装饰", "保护头部", "遮阳", "防雨"]
 
@@ -132,7 +135,7 @@ def test_once_the_prepared_checks_run_out_they_are_issued_through_the_database(
 ):
     _prepared_checks_only()
     me, _ = _learner(client, make, interval=1200, duration_s=3600)
-    prepared = redis_client.llen(redis_store.key("ls", me.session_id) + ":chk")
+    prepared = redis_client.llen(state_key(me.session_id, me.trainee.id) + ":chk")
     assert 0 < prepared < 32
     challenge = _until_challenge(me, frozen_clock)
     credited = me.last["credited_s"]
@@ -164,7 +167,7 @@ def test_a_session_rebuilt_after_redis_lost_it_gets_prepared_checks(
     _prepared_checks_only()
     me, _ = _learner(client, make)
     me.play(60)
-    key = redis_store.key("ls", me.session_id)
+    key = state_key(me.session_id, me.trainee.id)
     redis_client.delete(key, key + ":held", key + ":chk")
     frozen_clock.advance(30)
     me.beat()  # rebuilt from the database

@@ -230,7 +230,9 @@ def test_redis_losing_an_open_check_brings_a_new_one(
     me, lesson, _ = _learner(client, make, face_check_at_check_in="every_session")
     check = me.check_in(lesson)["face_check"]
     me.play(60)
-    redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "ls:*"))
+    # The session's live state (in the trainee's partition, "{pN}ls:…").
+    forgotten = redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "{p*}ls:*")
+    redis_client.delete(*forgotten)
     frozen_clock.advance(30)
     # Rebuilt from the database; the first beat after it brings a new check, no face passed.
     rebuilt = me.beat()

@@ -11,6 +11,8 @@ from backend.api import MAX_ID
 from miniprogram_api.heartbeat_route import HeartbeatRoute
 from tests.learning_driver import QUIET, Learner, enrolled
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
+
 
 @pytest.fixture
 def flask_requests(app):

@@ -35,7 +35,11 @@ def is_locked(username: str, ip: str) -> bool:
     """Whether sign-in as ``username`` from ``ip`` is locked after too many failures."""
     # Per (username, IP), so a stranger who knows a username cannot lock its owner out; the
     # much higher per-username ceiling still stops guessing spread over many addresses.
-    pair, everywhere = redis_store.client.mget(_pair_key(username, ip), _user_key(username))
+    # Two GETs in one round trip (not MGET: a Redis Cluster keeps the keys in two slots).
+    pipe = redis_store.client.pipeline(transaction=False)
+    pipe.get(_pair_key(username, ip))
+    pipe.get(_user_key(username))
+    pair, everywhere = pipe.execute()
     config = current_app.config
     return (
         int(pair or 0) >= config["LOGIN_LOCKOUT_ATTEMPTS"]

@@ -58,8 +58,9 @@ def end_all(admin_id: int, keep: str | None = None) -> None:
         for k in redis_store.client.smembers(_of_admin(admin_id))
     ]
     doomed = [k for k in keys if k != kept]
-    pipe = redis_store.client.pipeline()
+    pipe = redis_store.client.pipeline(transaction=False)
     if doomed:
-        pipe.delete(*doomed)
+        for key in doomed:  # one key a command: a Redis Cluster keeps them in several slots
+            pipe.delete(key)
         pipe.srem(_of_admin(admin_id), *doomed)
     pipe.execute()

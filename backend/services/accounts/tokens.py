@@ -10,9 +10,20 @@ from flask import current_app
 from backend.extensions import redis_store
 
 
+def token_partition(token: str) -> int:
+    """The partition a token names: that of its trainee (``"<partition>.<random>"``), so that a
+    beat finds the token's key in the slot of the trainee's live state; 0 for a token that
+    names none (no such token was issued: it is refused as unknown)."""
+    head, dot, _ = token.partition(".")
+    if dot and head.isdigit() and len(head) <= 6:
+        return int(head)
+    return 0
+
+
 def _token_key(token: str) -> str:
     # Only a hash of the token is stored, so a Redis dump does not hand out sessions.
-    return redis_store.key("tok", hashlib.sha256(token.encode()).hexdigest())
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return redis_store.tagged(token_partition(token), "tok", digest)
 
 
 def token_key(token: str) -> str:
@@ -27,9 +38,9 @@ def _trainee_set_key(trainee_id: int) -> str:
 def issue_token(trainee_id: int) -> tuple[str, int]:
     """Create a token for a trainee; return it and its lifetime in seconds."""
     ttl = int(current_app.config["TOKEN_TTL_S"])
-    token = secrets.token_urlsafe(32)
+    token = f"{redis_store.partition_of(trainee_id)}.{secrets.token_urlsafe(32)}"
     key = _token_key(token)
-    pipe = redis_store.client.pipeline()
+    pipe = redis_store.client.pipeline(transaction=False)
     pipe.set(key, trainee_id, ex=ttl)
     pipe.sadd(_trainee_set_key(trainee_id), key)
     pipe.expire(_trainee_set_key(trainee_id), ttl)
@@ -47,7 +58,7 @@ def revoke_token(token: str) -> None:
     """Revoke one token."""
     key = _token_key(token)
     trainee_id = redis_store.client.get(key)
-    pipe = redis_store.client.pipeline()
+    pipe = redis_store.client.pipeline(transaction=False)
     pipe.delete(key)
     if trainee_id is not None:
         pipe.srem(_trainee_set_key(int(trainee_id)), key)
@@ -63,8 +74,9 @@ def revoke_all(trainee_id: int) -> None:
     set_key = _trainee_set_key(trainee_id)
     keys = [k.decode() if isinstance(k, bytes) else k for k in redis_store.client.smembers(set_key)]
     ttl = int(current_app.config["TOKEN_TTL_S"])
-    pipe = redis_store.client.pipeline()
-    pipe.delete(set_key, *keys)
+    pipe = redis_store.client.pipeline(transaction=False)
+    for key in [set_key, *keys]:  # one key a command: a cluster keeps them in several slots
+        pipe.delete(key)
     for key in keys:
         # Who a revoked token belonged to, for as long as it could have lived: its next use
         # can then say "account disabled" instead of a bare "signed out".

@@ -13,9 +13,10 @@ from backend.models import (
     LearningSession,
     RecordChainHead,
 )
-from backend.services.learning import face_checks, record_chain
+from backend.services.learning import face_checks, record_chain, span_seal
 from backend.services.learning.check_drain import is_check
-from backend.services.learning.live import at_second, stream_key
+from backend.services.learning.live import at_second, stream_keys
+from backend.services.learning.span_coalesce import csv_ints, insert_uncovered_coalesced
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,9 @@ def _lock_heads(dialect: str, project_ids: list[int]) -> dict[int, RecordChainHe
 
 
 def write_spans(rows: list[SpanRow]) -> int:
-    """Write the parts of spans the database does not have yet, chain them, add them to their
-    sessions; return the seconds added."""
+    """Write the parts of spans the database does not have yet (extending their trainees' open
+    spans where they continue them: ``span_coalesce``; sealed later by ``span_seal``), add
+    them to their sessions; return the seconds added."""
     # Idempotent and never doubling: a span is clipped to the seconds no stored span of its
     # trainee covers (other sessions and projects too), so a batch written again adds nothing,
     # and neither does a span drained late whose time a session rebuilt after a Redis loss has
@@ -124,7 +126,7 @@ def write_spans(rows: list[SpanRow]) -> int:
         for a, b, check_id in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
     ]
     if dialect == "postgresql":
-        inserted = _insert_uncovered_chained(heads, values)
+        inserted = insert_uncovered_coalesced(values)
     else:
         inserted = _insert_uncovered_sqlite(values)
         _chain_sqlite(heads, inserted)
@@ -177,120 +179,7 @@ def _lock_trainees(dialect: str, trainee_ids: set[int]) -> None:
     )
 
 
-_COLUMNS = [c for c in CreditedSpan.__table__.c if c.name != "chain_hash"]
-
-
-def _csv(values) -> str:
-    """Integers (or hex digests) as one comma-separated text; None as n."""
-    # The batch's columns travel as one text each, read by string_to_array(:x, ',', 'n'):
-    # psycopg's list dumper cost the drainer 0.57 ms of CPU a 1,000-element array, a joined
-    # string 0.11 ms.
-    return ",".join("n" if v is None else str(v) for v in values)
-
-
-# Each new span minus the stored spans of its trainee that overlap it (a trainee's spans never
-# overlap, so those are the last one starting at or before it and those starting inside it:
-# two index range scans), piece by piece, each with the id it will be inserted with. The
-# pieces are chained here and inserted with their links in a second statement: inserting
-# first and setting the links after wrote every span twice.
-_UNCOVERED_PIECES = sa.text(
-    """
-WITH v AS (
-  SELECT trainee_id, session_id, lesson_id, project_id, to_timestamp(a) AS start_at,
-    to_timestamp(b) AS end_at, device, face_check_id
-  FROM unnest(
-    CAST(string_to_array(:trainee, ',', 'n') AS integer[]),
-    CAST(string_to_array(:session, ',', 'n') AS integer[]),
-    CAST(string_to_array(:lesson, ',', 'n') AS integer[]),
-    CAST(string_to_array(:project, ',', 'n') AS integer[]),
-    CAST(string_to_array(:start, ',', 'n') AS bigint[]),
-    CAST(string_to_array(:end, ',', 'n') AS bigint[]),
-    CAST(:device AS varchar[]),
-    CAST(string_to_array(:fcheck, ',', 'n') AS integer[])
-  ) AS v(trainee_id, session_id, lesson_id, project_id, a, b, device, face_check_id)
-), piece AS (
-  SELECT v.*, unnest(tstzmultirange(tstzrange(v.start_at, v.end_at)) - coalesce((
-    SELECT range_agg(tstzrange(c.start_at, c.end_at)) FROM credited_span c
-    WHERE c.trainee_id = v.trainee_id AND c.start_at < v.end_at AND c.end_at > v.start_at
-      AND c.start_at >= coalesce((
-        SELECT max(p.start_at) FROM credited_span p
-        WHERE p.trainee_id = v.trainee_id AND p.start_at <= v.start_at), v.start_at)
-  ), '{}'::tstzmultirange)) AS r
-  FROM v
-)
-SELECT CAST(nextval(pg_get_serial_sequence('credited_span', 'id')) AS integer) AS id,
-  trainee_id, session_id, lesson_id, project_id, CAST(extract(epoch FROM lower(r)) AS bigint)
-  AS start_s, CAST(extract(epoch FROM upper(r)) AS bigint) AS end_s, device, face_check_id
-FROM piece
-"""
-)
-_INSERT_PIECES = sa.text(
-    """
-INSERT INTO credited_span
-  (id, trainee_id, session_id, lesson_id, project_id, start_at, end_at, seconds, device,
-   face_check_id, chain_hash)
-SELECT id, trainee_id, session_id, lesson_id, project_id, to_timestamp(a), to_timestamp(b),
-  b - a, device, face_check_id, h
-FROM unnest(
-  CAST(string_to_array(:id, ',', 'n') AS integer[]),
-  CAST(string_to_array(:trainee, ',', 'n') AS integer[]),
-  CAST(string_to_array(:session, ',', 'n') AS integer[]),
-  CAST(string_to_array(:lesson, ',', 'n') AS integer[]),
-  CAST(string_to_array(:project, ',', 'n') AS integer[]),
-  CAST(string_to_array(:start, ',', 'n') AS bigint[]),
-  CAST(string_to_array(:end, ',', 'n') AS bigint[]),
-  CAST(:device AS varchar[]),
-  CAST(string_to_array(:fcheck, ',', 'n') AS integer[]), CAST(string_to_array(:h, ',') AS varchar[])
-) AS v(id, trainee_id, session_id, lesson_id, project_id, a, b, device, face_check_id, h)
-"""
-)
-# Parameter name and key (in a value and in a piece) of each array (epoch seconds: an integer
-# array costs the driver a fraction of a timestamptz one to send).
-_ARRAYS = [
-    ("trainee", "trainee_id"),
-    ("session", "session_id"),
-    ("lesson", "lesson_id"),
-    ("project", "project_id"),
-    ("start", "start_s"),
-    ("end", "end_s"),
-    ("device", "device"),
-    ("fcheck", "face_check_id"),
-]
-
-
-def _param(name: str, column) -> str | list:
-    # The device is the client's text, which may hold a comma: it goes as an array.
-    return list(column) if name == "device" else _csv(column)
-
-
-@dataclass(frozen=True)
-class _Written:
-    session_id: int
-    seconds: int
-
-
-def _insert_uncovered_chained(heads: dict[int, RecordChainHead], values: list[dict]) -> list:
-    """Insert the seconds of ``values`` no stored span covers, linked onto their projects'
-    chains in id order; what was inserted, by session."""
-    if not values:
-        return []
-    params = {name: _param(name, (v[key] for v in values)) for name, key in _ARRAYS}
-    pieces = sorted(db.session.execute(_UNCOVERED_PIECES, params).all(), key=lambda p: p.id)
-    if not pieces:
-        return []
-    hashes = []
-    for p in pieces:
-        head = heads[p.project_id]
-        head.head_hash = record_chain.link_of(
-            head.head_hash, p.id, p.project_id, p.trainee_id, p.session_id, p.lesson_id,
-            p.start_s, p.end_s, p.end_s - p.start_s, p.device, p.face_check_id,
-        )  # fmt: skip
-        head.span_count += 1
-        hashes.append(head.head_hash)
-    arrays = {name: _param(name, (getattr(p, key) for p in pieces)) for name, key in _ARRAYS}
-    ids = _csv(p.id for p in pieces)
-    db.session.execute(_INSERT_PIECES, {**arrays, "id": ids, "h": ",".join(hashes)})
-    return [_Written(p.session_id, p.end_s - p.start_s) for p in pieces]
+_COLUMNS = [c for c in CreditedSpan.__table__.c if c.name not in ("chain_hash", "chain_seq")]
 
 
 def _insert_uncovered_sqlite(values: list[dict]) -> list:
@@ -329,7 +218,9 @@ def _chain_sqlite(heads: dict[int, RecordChainHead], inserted) -> None:
         head = heads[span.project_id]
         head.head_hash = record_chain.link(head.head_hash, span)
         head.span_count += 1
-        hashes.append({"span_id": span.id, "chain_hash": head.head_hash})
+        hashes.append(
+            {"span_id": span.id, "chain_hash": head.head_hash, "chain_seq": head.span_count}
+        )
     if hashes:
         table = CreditedSpan.__table__
         db.session.execute(table.update().where(table.c.id == sa.bindparam("span_id")), hashes)
@@ -382,7 +273,9 @@ def _update_sessions(dialect: str, latest: dict[int, SpanRow], added: dict[int, 
         return
     names = ("id", "added", "last", "seq", "pos", "play")
     columns = zip(*data, strict=True)
-    params = {n: list(c) if n == "play" else _csv(c) for n, c in zip(names, columns, strict=True)}
+    params = {
+        n: list(c) if n == "play" else csv_ints(c) for n, c in zip(names, columns, strict=True)
+    }
     db.session.execute(_ADD_TO_SESSIONS, params)
 
 
@@ -391,11 +284,16 @@ def write_pending(project_id: int, chunk: int = 5000) -> int:
     # For a project closing, before its figures freeze: the drain may be a second behind (or
     # down). Entries a drainer is writing at the same time are still in the stream; whichever
     # writes a span second adds nothing, so they are safe to write here too.
-    client, key = redis_store.client, stream_key()
+    client = redis_store.client
     rows: list[SpanRow] = []
-    start = "-"
-    while entries := client.xrange(key, start, "+", count=chunk):
-        spans = (SpanRow.from_entry(f) for _, f in entries if f and not is_check(f))
-        rows += [row for row in spans if row.project_id == project_id]
-        start = "(" + entries[-1][0]
-    return write_spans(rows)
+    for key in stream_keys():
+        start = "-"
+        while entries := client.xrange(key, start, "+", count=chunk):
+            spans = (SpanRow.from_entry(f) for _, f in entries if f and not is_check(f))
+            rows += [row for row in spans if row.project_id == project_id]
+            start = "(" + entries[-1][0]
+    added = write_spans(rows)
+    # Its sessions are closed: every span of the project is sealed, so the claim's chain
+    # digest covers all of its credit.
+    span_seal.seal_due(0, project_id=project_id)
+    return added

@@ -96,17 +96,28 @@ def _script():
     return script
 
 
-def stream_key() -> str:
-    """The Redis stream every credited span goes through on its way to the database."""
-    return redis_store.key("credit")
+def stream_key(partition: int) -> str:
+    """The Redis stream a partition's credited spans go through on their way to the database."""
+    return redis_store.tagged(partition, "credit")
+
+
+def stream_keys() -> list[str]:
+    """Every partition's credit stream (the drainers read them all)."""
+    return [stream_key(partition) for partition in range(redis_store.partitions())]
+
+
+def state_key(session_id: int, trainee_id: int) -> str:
+    """The Redis hash of a live session (in its trainee's partition)."""
+    return redis_store.tagged(redis_store.partition_of(trainee_id), "ls", session_id)
 
 
 def session_keys(session_id: int, trainee_id: int) -> list[str]:
     """The Redis keys of a session: state, the credit stream, held spans, the watermark, and
-    its prepared attention checks."""
-    state = redis_store.key("ls", session_id)
-    wm = redis_store.key("wm", trainee_id)
-    return [state, stream_key(), f"{state}:held", wm, f"{state}:chk"]
+    its prepared attention checks; all in the trainee's partition (one cluster slot)."""
+    partition = redis_store.partition_of(trainee_id)
+    state = redis_store.tagged(partition, "ls", session_id)
+    wm = redis_store.tagged(partition, "wm", trainee_id)
+    return [state, stream_key(partition), f"{state}:held", wm, f"{state}:chk"]
 
 
 def call(op: str, session_id: int, trainee_id: int, now_s: int, *args: object) -> LiveReply:
@@ -152,9 +163,12 @@ def beat(
     ``answer`` (check id, as given, its letters, stripped) settles the open attention check
     first; ``factor`` scales the interval to the check after a passed one."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
-    state = redis_store.key("ls", session_id)
-    keys = [state, stream_key(), f"{state}:held", tokens.token_key(token), f"{state}:chk"]
-    args = ["beat", redis_store.key("wm", ""), now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
+    # The token names its trainee's partition: every key of the call is in it.
+    partition = tokens.token_partition(token)
+    state = redis_store.tagged(partition, "ls", session_id)
+    keys = [state, stream_key(partition), f"{state}:held", tokens.token_key(token), f"{state}:chk"]
+    wm = redis_store.tagged(partition, "wm", "")
+    args = ["beat", wm, now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
     args += answer if answer is not None else ["", "", "", ""]
     script = _script()
     try:
@@ -169,9 +183,10 @@ def _evalsha(client, sha: str, keys: list[str], args: list[object]):
     # The beat's only round trip. Taking a pooled connection and giving it back costs a fork
     # check, two locks, an event and four metric calls each way; the Script wrapper and
     # execute_command's retry and metrics layers add more than the beat's own logic.
-    pool = client.connection_pool
-    if pool.connection_class is not Connection:  # the embedded stand-in of a first run
-        return client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+    pool = getattr(client, "connection_pool", None)
+    if pool is None or pool.connection_class is not Connection:
+        # A Redis Cluster (routed by the keys' slot) or the embedded stand-in of a first run.
+        return client.evalsha(sha, len(keys), *keys, *args)
     conn = _held_connection(pool)
     try:
         conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
@@ -212,9 +227,9 @@ def _held_connection(pool):
     return entry.conn
 
 
-def peek(session_id: int) -> tuple[int, int] | None:
+def peek(session_id: int, trainee_id: int) -> tuple[int, int] | None:
     """A live session's (credited seconds, position) without changing it, or None."""
-    cred, pos = redis_store.client.hmget(redis_store.key("ls", session_id), "cred", "pos")
+    cred, pos = redis_store.client.hmget(state_key(session_id, trainee_id), "cred", "pos")
     if cred is None:
         return None
     return int(float(cred)), int(float(pos or 0))
@@ -231,13 +246,15 @@ class LiveState:
     st: str
 
 
-def peek_many(session_ids: list[int]) -> dict[int, LiveState]:
-    """The live state of several sessions in one round trip (sessions Redis lost are left out)."""
-    if not session_ids:
+def peek_many(sessions: list[tuple[int, int]]) -> dict[int, LiveState]:
+    """The live state of several (session id, trainee id) in one round trip (sessions Redis
+    lost are left out)."""
+    if not sessions:
         return {}
+    session_ids = [session_id for session_id, _ in sessions]
     pipe = redis_store.client.pipeline(transaction=False)
-    for session_id in session_ids:
-        pipe.hmget(redis_store.key("ls", session_id), "cred", "last", "pos", "play", "st")
+    for session_id, trainee_id in sessions:
+        pipe.hmget(state_key(session_id, trainee_id), "cred", "last", "pos", "play", "st")
     found = {}
     for session_id, (cred, last, pos, play, st) in zip(session_ids, pipe.execute(), strict=True):
         if cred is not None:

@@ -43,7 +43,7 @@ def learning_now(project: Project, trainee_ids: list[int] | None = None) -> dict
     open_sessions = list(db.session.scalars(query))
     if not open_sessions:
         return {}
-    live = peek_many([s.id for s in open_sessions])
+    live = peek_many([(s.id, s.trainee_id) for s in open_sessions])
     recent = epoch_s(clock.now()) - policy_for(project).max_gap_s
     out = {}
     for session in open_sessions:
@@ -90,7 +90,7 @@ def unstored_s(
             LearningSession.status == SessionStatus.ACTIVE,
         )
     rows = db.session.execute(query).all()
-    states = peek_many([row.id for row in rows])
+    states = peek_many([(row.id, row.trainee_id) for row in rows])
     out: dict[tuple[int, int], int] = {}
     for row in rows:
         state = states.get(row.id)

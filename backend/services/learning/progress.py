@@ -46,7 +46,7 @@ def live_lesson_credit_s(trainee_id: int, lesson_id: int, project_id: int | None
     if project_id is not None:
         query = query.where(LearningSession.project_id == project_id)
     rows = db.session.execute(query).all()
-    states = live.peek_many([session_id for session_id, _ in rows])
+    states = live.peek_many([(session_id, trainee_id) for session_id, _ in rows])
     return sum(
         max(saved, states[session_id].cred if session_id in states else 0)
         for session_id, saved in rows
@@ -85,7 +85,7 @@ def project_lessons(trainee: Trainee, project_id: int) -> dict:
         .where(LearningSession.trainee_id == trainee.id, LearningSession.project_id == project.id)
         .order_by(LearningSession.id)
     ).all()
-    states = live.peek_many([row.id for row in sessions])
+    states = live.peek_many([(row.id, trainee.id) for row in sessions])
     for row in sessions:
         state = states.get(row.id)
         seconds = max(row.credited_s, state.cred) if state else row.credited_s

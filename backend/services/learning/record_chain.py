@@ -1,9 +1,10 @@
 """Tamper-evident records: each project's credited spans form a hash chain.
 
 Every span's ``chain_hash`` is SHA-256 over the previous link and the span's own fields, in the
-order the spans were written (their ids: writers hold the project's chain head locked from
-before they insert until they commit, so ids follow the chain). Editing, deleting or inserting
-a span breaks every later link and the head, which every export prints.
+order the spans were sealed (``chain_seq``: sealers hold the project's chain head locked until
+they commit). An open span (``chain_hash`` None) is still being extended by the drain and is not
+in the chain yet (``span_seal``). Editing, deleting or inserting a sealed span breaks every
+later link and the head, which every export prints.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def append(head: RecordChainHead, spans: list[CreditedSpan]) -> None:
         span.chain_hash = link(head.head_hash, span)
         head.head_hash = span.chain_hash
         head.span_count += 1
+        span.chain_seq = head.span_count
 
 
 def head_digest(project_id: int) -> tuple[str, int]:
@@ -115,7 +117,7 @@ def verify(project_id: int) -> Verdict:
     spans = db.session.scalars(
         sa.select(CreditedSpan)
         .where(CreditedSpan.project_id == project_id, CreditedSpan.chain_hash.is_not(None))
-        .order_by(CreditedSpan.id)
+        .order_by(CreditedSpan.chain_seq)
         .execution_options(yield_per=1000)
     )
     with spans:  # a server-side cursor: closed even when a broken link ends the walk

@@ -327,7 +327,7 @@ def check_out(trainee: Trainee, session_id: int, position_s: int) -> dict:
     trainee_id = trainee.id
     if session.status is SessionStatus.ACTIVE:
         now_s = epoch_s(now())
-        if live.peek(session.id) is None:
+        if live.peek(session.id, trainee_id) is None:
             # Redis lost it: the time since its last drained beat is credited as at a beat.
             resume_live(session, now_s)
         close(session, SessionStatus.ENDED, now_s, tail=True, position_s=position_s)
@@ -335,7 +335,7 @@ def check_out(trainee: Trainee, session_id: int, position_s: int) -> dict:
         raise closed_error(session.status)
     lesson = db.session.get(Lesson, session.lesson_id)
     # Live figures: the last spans may still be on their way to the database.
-    live_state = live.peek(session.id)
+    live_state = live.peek(session.id, trainee_id)
     total = live_lesson_credit_s(trainee_id, lesson.id)
     return {
         "session_id": session.id,

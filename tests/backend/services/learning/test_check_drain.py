@@ -8,8 +8,10 @@ from sqlalchemy import delete, select
 from backend.extensions import db, redis_store
 from backend.models import AttentionCheck, CheckOutcome
 from backend.services.learning.check_drain import CheckRow, is_check, write_checks
-from backend.services.learning.live import stream_key
+from backend.services.learning.live import stream_key, stream_keys
 from tests.learning_driver import Learner, drain, enrolled
+
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
 
 def _prepared_checks_only():
@@ -38,7 +40,7 @@ def _events(client, make, clock) -> list[dict]:
         me.beat(answer=answer)
     clock.advance(5)
     me.end()
-    entries = redis_store.client.xrange(stream_key())
+    entries = [e for key in stream_keys() for e in redis_store.client.xrange(key)]
     return [fields for _, fields in entries if is_check(fields)]
 
 
@@ -84,6 +86,7 @@ def test_the_drainer_writes_a_redelivered_stream_alike(client, make, frozen_cloc
     written = _rows()
     assert len(written) == len({e["i"] for e in events})
     for fields in reversed(events):  # a drainer's batch delivered again, and out of order
-        redis_store.client.xadd(stream_key(), fields)
+        partition = redis_store.partition_of(int(fields["t"]))
+        redis_store.client.xadd(stream_key(partition), fields)
     drain()
     assert _rows() == written

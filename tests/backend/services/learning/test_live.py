@@ -2,10 +2,15 @@
 
 import threading
 
+import pytest
+
 from backend.extensions import redis_store
 from backend.services.learning import live
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
 
+
+@pytest.mark.one_redis  # the one-server client's pooled connection (a cluster client has none)
 def test_a_thread_gives_its_redis_connection_back_when_it_ends(app):
     # The development server starts a thread per request: each beat's thread takes the
     # script's connection, and the pool must get it back, or it runs out after max_connections.

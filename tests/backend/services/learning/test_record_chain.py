@@ -18,7 +18,7 @@ def _learn(client, make, frozen_clock, sessions=3):
     me = Learner(client, make, trainee)
     for _ in range(sessions):
         me.check_in(lesson)
-        me.play(400)  # a span per beat, drained in batches
+        me.play(1000)  # two spans a session (15 minutes at most each), drained in batches
         me.end()
         frozen_clock.advance(60)
     drain()

@@ -9,6 +9,8 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, SessionStatus
 from tests.learning_driver import QUIET, Learner, enrolled
 
+pytestmark = pytest.mark.both_redis  # on one Redis and on a Redis Cluster
+
 
 def _learner(client, make, **fields):
     fields.setdefault("attention_checks_enabled", False)
@@ -36,8 +38,9 @@ def test_a_lesson_reaches_the_database_through_the_drain(client, make, frozen_cl
     assert _spans() == []  # beats write Redis only
     assert drain() == 600
     spans = _spans()
-    assert [((s.start_at - start).seconds, s.seconds) for s in spans] == [
-        (30 * i, 30) for i in range(20)
+    # The session's back-to-back credit is one open span, extended beat by beat.
+    assert [((s.start_at - start).seconds, s.seconds, s.chain_hash) for s in spans] == [
+        (0, 600, None)
     ]
     session = db.session.get(LearningSession, me.session_id)
     assert (session.credited_s, session.last_seq, session.last_position_s) == (600, 20, 600)
@@ -47,6 +50,9 @@ def test_a_lesson_reaches_the_database_through_the_drain(client, make, frozen_cl
     assert me.end()["credited_s"] == 660  # answered live, before the drain caught up
     assert drain() == 60
     assert sum(s.seconds for s in _spans()) == 660
+    # Extended again, and sealed (chained) once the session ended.
+    spans = _spans()
+    assert [(s.seconds, s.chain_seq) for s in spans] == [(660, 1)] and spans[0].chain_hash
 
 
 def test_losing_redis_mid_lesson_loses_only_what_was_not_drained(
@@ -147,7 +153,9 @@ def test_the_sweep_closes_sessions_redis_forgot(
     me, _ = _learner(client, make)
     me.play(330)
     drain()
-    redis_client.delete(*redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "ls:*"))
+    forgotten = redis_client.scan_iter(match=app.config["REDIS_PREFIX"] + "{p*}ls:*")
+    for key in list(forgotten):
+        redis_client.delete(key)
     frozen_clock.advance(1801)
     _sweep(app)
     session = db.session.get(LearningSession, me.session_id)
