@@ -44,7 +44,7 @@ export async function render(params, path) {
     try {
       const view = await api('POST', `/attempts/${attempt.id}/answers`,
         { answers: [{ question_id: question.id, letters }] });
-      saved.textContent = `已保存第 ${question.position + 1} 题的答案`;
+      saved.textContent = `已保存第 ${question.number} 题的答案`;
       const mine = view.feedback.find((f) => f.question_id === question.id);
       if (practice && mine) box.replaceChildren(feedbackBox(mine));
       if (view.submitted_at) finish(view);
@@ -67,7 +67,7 @@ export async function render(params, path) {
         disabled: finished }),
       h('span', null, `${LETTERS[i]}. ${text}`)));
     const fieldset = h('fieldset', { class: 'question', 'data-question': question.id },
-      h('legend', null, `${question.position + 1}. 【${KIND[question.kind] || ''}】${question.stem}`),
+      h('legend', null, `${question.number}. 【${KIND[question.kind] || ''}】${question.stem}`),
       ...options, box);
     fieldset.addEventListener('change', () => {
       const letters = [...fieldset.querySelectorAll('input:checked')].map((i) => i.value).join('');
@@ -111,6 +111,7 @@ export async function render(params, path) {
     if (missing && !window.confirm(`还有 ${missing} 题未作答，确定交卷吗？`)) return;
     submitNow();
   });
+  attempt.questions.forEach((q, i) => { q.number = i + 1; });
   form.append(...attempt.questions.map(questionView), h('div', { class: 'actions' }, submit));
   mount(
     heading(practice ? '练习' : '考核', back),
