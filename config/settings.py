@@ -27,6 +27,9 @@ _ENV_OVERRIDES: dict[str, type] = {
     "BIND_TICKET_TTL_S": int,
     "BIND_RATE_LIMIT": int,
     "BIND_RATE_WINDOW_S": int,
+    "WEB_LOGIN_TICKET_TTL_S": int,
+    "WEB_LOGIN_RATE_LIMIT": int,
+    "WEB_LOGIN_RATE_WINDOW_S": int,
     "SUPERVISION_RATE_LIMIT": int,
     "SUPERVISION_RATE_WINDOW_S": int,
     "ACTIVATION_CODE_TTL_S": int,
@@ -93,6 +96,10 @@ class BaseConfig:
     BIND_TICKET_TTL_S = 300
     BIND_RATE_LIMIT = 5
     BIND_RATE_WINDOW_S = 900
+    # Scan sign-in on a computer (扫码登录): a ticket's life, and new tickets per client address.
+    WEB_LOGIN_TICKET_TTL_S = 120
+    WEB_LOGIN_RATE_LIMIT = 30
+    WEB_LOGIN_RATE_WINDOW_S = 600
     # Supervision API: requests per bureau key per window.
     SUPERVISION_RATE_LIMIT = 120
     SUPERVISION_RATE_WINDOW_S = 60

@@ -16,11 +16,12 @@ def create_blueprint() -> Blueprint:
         quizzes,
         security,
         support,
+        web_login,
     )
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    for module in (docs, auth, me, learning, face_checks, quizzes, evaluations, support):
+    for module in (docs, auth, me, learning, face_checks, quizzes, evaluations, support, web_login):
         module.register(bp)
     privacy.register(bp)
     return bp

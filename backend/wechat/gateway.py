@@ -316,6 +316,22 @@ class WeChatGateway:
             raise WeChatUnavailable(_BUSY_ERRCODE, "malformed queryverifyinfo response")
         return verify_ret
 
+    def get_wxacode_unlimited(self, scene: str, page: str | None = None, width: int = 430) -> bytes:
+        """The mini-program code (小程序码) that opens ``page`` with ``scene`` (at most 32
+        characters): the image bytes WeChat draws (wxa/getwxacodeunlimit)."""
+        url = self.api_base_url + "wxa/getwxacodeunlimit"
+        body: dict[str, Any] = {"scene": scene, "width": width, "check_path": False}
+        if page:
+            body["page"] = page
+        result = self._call(
+            "getwxacodeunlimit",
+            lambda: _image_or_json(self._client.post(url, data=body)),
+        )
+        image = result.get("image")
+        if not isinstance(image, bytes) or not image:
+            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed getwxacodeunlimit response")
+        return image
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> dict[str, Any]:
@@ -367,6 +383,16 @@ def cert_hash(cert_type: str, cert_name: str, cert_no: str) -> str:
     ]
     joined = f"cert_type={b64[0]}&cert_name={b64[1]}&cert_no={b64[2]}"
     return hashlib.sha256(joined.encode("ascii")).hexdigest()
+
+
+def _image_or_json(result: Any) -> Any:
+    # WeChat answers an image on success and a JSON errcode otherwise; wechatpy hands back the
+    # raw response when the body is not JSON (its errcodes have been raised by then).
+    if isinstance(result, requests.Response):
+        if not result.headers.get("Content-Type", "").startswith("image/"):
+            raise WeChatUnavailable(_BUSY_ERRCODE, "non-image response from getwxacodeunlimit")
+        return {"image": result.content}
+    return result
 
 
 def _map_client_exception(exc: WeChatClientException) -> WeChatError:

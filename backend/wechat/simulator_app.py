@@ -19,6 +19,8 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from backend.wechat.simulator_face import FaceVerifySim
+from backend.wechat.simulator_page import SCENE as _SCENE
+from backend.wechat.simulator_page import simulator_page, wxacode_png
 
 DEFAULT_APP_ID = "wx5h1gang5imu1at0"
 # A public placeholder the simulator accepts; real secrets come from configuration only.
@@ -84,6 +86,7 @@ class WeChatSimulatorApp:
         self.token_fetches = 0
         self.calls: Counter[str] = Counter()  # requests per WeChat path, e.g. "cgi-bin/token"
         self.sent_messages: list[dict[str, Any]] = []
+        self.wxacodes: list[dict[str, Any]] = []  # {scene, page} of every code drawn
         self.face = FaceVerifySim()
         self._routes = {
             ("POST", "cityservice/face/identify/getverifyid"): self._face(self.face.get_verify_id),
@@ -103,6 +106,11 @@ class WeChatSimulatorApp:
             ("POST", "_sim/fail-next"): self._ctl_fail_next,
             ("POST", "_sim/expire-tokens"): self._ctl_expire_tokens,
             ("GET", "_sim/state"): self._ctl_state,
+            ("POST", "wxa/getwxacodeunlimit"): self._wxacode,
+            ("GET", "_sim/wxacodes"): self._ctl_wxacodes,
+            ("GET", ""): self._page,
+            ("GET", "_sim"): self._page,
+            ("POST", "_sim/face/complete-form"): self._page_face_complete,
         }
 
     # -- Python control API -----------------------------------------------------------------
@@ -187,6 +195,8 @@ class WeChatSimulatorApp:
             body = handler(request)
         except ValueError:
             body = {"errcode": 47001, "errmsg": "data format error"}
+        if isinstance(body, Response):
+            return body(environ, start_response)
         return _json(body)(environ, start_response)
 
     # -- WeChat endpoints -------------------------------------------------------------------
@@ -315,7 +325,34 @@ class WeChatSimulatorApp:
 
         return handler
 
+    def _wxacode(self, request: Request) -> dict[str, Any] | Response:
+        problem = self._check_token(request)
+        if problem:
+            return problem
+        body = _body(request)
+        scene = body.get("scene")
+        if not isinstance(scene, str) or not _SCENE.fullmatch(scene):
+            return {"errcode": 40169, "errmsg": "invalid length for scene, or the data is not json"}
+        page = body.get("page")
+        with self._lock:
+            self.wxacodes.append({"scene": scene, "page": page})
+        return Response(wxacode_png(scene, page), mimetype="image/png")
+
     # -- /_sim control endpoints ------------------------------------------------------------
+
+    def _ctl_wxacodes(self, request: Request) -> dict[str, Any]:
+        with self._lock:
+            return {"errcode": 0, "errmsg": "ok", "codes": list(self.wxacodes)}
+
+    def _page(self, request: Request) -> Response:
+        return Response(simulator_page(self.face.open_verifications()), mimetype="text/html")
+
+    def _page_face_complete(self, request: Request) -> Response:
+        verify_id = request.form.get("verify_id", "")
+        ret = request.form.get("verify_ret", "10000")
+        if verify_id in self.face.open_verifications() and ret.isdigit():
+            self.face.complete(verify_id, int(ret))
+        return Response(status=303, headers={"Location": "/_sim"})
 
     def _ctl_face_complete(self, request: Request) -> dict[str, Any]:
         body = _body(request)

@@ -68,6 +68,15 @@ class FaceVerifySim:
         with self._lock:
             self._by_id[verify_id].expired = True
 
+    def open_verifications(self) -> dict[str, str]:
+        """verify_id -> name of every verification not finished (nor expired) yet."""
+        with self._lock:
+            return {
+                vid: v.cert_name
+                for vid, v in self._by_id.items()
+                if v.verify_ret is None and not v.expired
+            }
+
     def issued(self, verify_id: str) -> dict[str, Any]:
         """What getverifyid received for a verify_id (out_seq_no, openid, cert_hash, name)."""
         with self._lock:

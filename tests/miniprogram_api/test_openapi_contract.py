@@ -15,6 +15,7 @@ from sqlalchemy import select
 from backend.clock import today
 from backend.extensions import db
 from backend.models import FaceCheck, LearningSession, QuizAttempt, QuizKind, SessionStatus
+from backend.services.accounts import web_login
 from backend.services.learning import sessions
 from backend.services.practice import attempts
 from backend.services.support import threads as support
@@ -53,11 +54,21 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/support/threads", "get"),
     ("/api/v1/support/threads/{thread_id}", "get"),
     ("/api/v1/support/threads/{thread_id}/messages", "post"),
+    # Signing in on a computer by scanning, and face checks shown there.
+    ("/api/v1/auth/web-login-tickets", "post"),
+    ("/api/v1/auth/web-login-tickets/{ticket}", "get"),
+    ("/api/v1/auth/web-login-tickets/{ticket}/code.png", "get"),
+    ("/api/v1/auth/web-login-tickets/{ticket}/confirm", "post"),
+    ("/api/v1/face-checks/{check_id}", "get"),
+    ("/api/v1/face-checks/{check_id}/wxacode", "get"),
 }
 PUBLIC_OPERATIONS = {
     ("/api/v1/auth/wx-login", "post"),
     ("/api/v1/auth/bind", "post"),
     ("/api/v1/privacy-notice", "get"),
+    ("/api/v1/auth/web-login-tickets", "post"),
+    ("/api/v1/auth/web-login-tickets/{ticket}", "get"),
+    ("/api/v1/auth/web-login-tickets/{ticket}/code.png", "get"),
 }
 
 
@@ -111,6 +122,7 @@ def _seeded_schema(app, make):
             .limit(1)
         )
 
+    addresses = itertools.count()
     seeded = {
         "check_id": face_check,
         "project_id": lambda: project.id,
@@ -119,6 +131,8 @@ def _seeded_schema(app, make):
         "quiz_id": lambda: assessment.id,
         "attempt_id": open_attempt,
         "thread_id": lambda: thread.id,
+        # Each from its own address, under the per-address limit on new tickets.
+        "ticket": lambda: web_login.issue(f"seed-{next(addresses)}").ticket,
     }
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     return schema, trainee, seeded

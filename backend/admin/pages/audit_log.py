@@ -24,6 +24,7 @@ ACTION_NAMES = {
     "pii.reveal_mobile": "查看完整手机号",
     "trainee.wechat_bound": "学员绑定微信",
     "trainee.bind_failed": "学员绑定失败",
+    "trainee.web_login": "学员扫码登录网页",
     "roster.import": "导入学员名册",
     "export.filing": "导出附件1备案表",
     "export.roster": "导出附件2人员名册",
