@@ -1,12 +1,14 @@
 """Shared steps of the portal's browser tests: a trainee's world on the real clock, a drainer
-thread, a tab whose console must stay clean, and the scan sign-in as the mini-program confirms it."""
+thread, a tab whose console must stay clean, and the scan sign-in as the mini-program confirms
+it. The fixtures are registered by tests/browser/conftest.py."""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
-from functools import cache
 from datetime import timedelta
+from functools import cache
 
 import pytest
 
@@ -21,8 +23,15 @@ from tests.signin import bearer, sign_in
 # Long enough never to end during a test (1 frame a second keeps it small).
 VIDEO_S = 900
 # Failed requests the portal expects and answers itself: a ticket past its life, the
-# certificates endpoint where it does not exist yet, and the network cut by the test.
-EXPECTED_FAILURES = ("/me/certificates", "/web-login-tickets/", "ERR_FAILED", "ERR_INTERNET")
+# certificates endpoint where it does not exist yet, an evaluation not written yet (404), and
+# the network cut by the test.
+EXPECTED_FAILURES = (
+    "/me/certificates",
+    "/evaluation",
+    "/web-login-tickets/",
+    "ERR_FAILED",
+    "ERR_INTERNET",
+)
 
 
 @cache
@@ -56,9 +65,7 @@ def build(make, *, checks: bool = False, mobile: str = "13800138111") -> World:
         attention_checks_enabled=checks,
     )
     course = make.course(project, name="安全生产基础")
-    video = make.media_lesson(
-        course, long_video(), title="第一讲 安全帽与劳保用品", position=0
-    )
+    video = make.media_lesson(course, long_video(), title="第一讲 安全帽与劳保用品", position=0)
     document = make.media_lesson(
         course,
         content_helpers.pdf(3),
@@ -122,10 +129,10 @@ def portal_page(chromium):
     errors: list[str] = []
 
     def on_console(msg) -> None:
-        if msg.type == "error" and not any(s in msg.text for s in EXPECTED_FAILURES):
-            # Chromium logs each failed resource without its URL; the response hook names it.
-            if "Failed to load resource" not in msg.text:
-                errors.append(msg.text)
+        # Chromium logs each failed resource without its URL; the response hook names it.
+        expected = any(s in msg.text for s in EXPECTED_FAILURES)
+        if msg.type == "error" and not expected and "Failed to load resource" not in msg.text:
+            errors.append(msg.text)
 
     def on_response(response) -> None:
         if response.status >= 400 and not any(s in response.url for s in EXPECTED_FAILURES):
@@ -139,7 +146,7 @@ def portal_page(chromium):
     assert errors == [], f"browser console errors: {errors}"
 
 
-def scan_sign_in(tab, base: str, client, simulator, world: World) -> str:
+def scan_sign_in(tab, base: str, client, simulator, world: World, shot: str | None = None) -> str:
     """Open the portal, read the ticket of the code shown, confirm it as the mini-program would
     (with a mini-program token from the ordinary wx.login sign-in) and wait for the projects."""
     with tab.expect_response(lambda r: r.url.endswith("/api/v1/auth/web-login-tickets")) as info:
@@ -147,6 +154,11 @@ def scan_sign_in(tab, base: str, client, simulator, world: World) -> str:
     ticket = info.value.json()["ticket"]
     tab.wait_for_selector("img.qr")
     assert "扫码登录" in tab.inner_text("main")
+    until(lambda: tab.evaluate("document.querySelector('img.qr').naturalWidth") > 0)
+    if shot:
+        from tests.browser.conftest import screenshot
+
+        screenshot(tab, shot)
     phone_token = sign_in(client, simulator, world.trainee, world.mobile)
     response = client.post(
         f"/api/v1/auth/web-login-tickets/{ticket}/confirm", headers=bearer(phone_token)
@@ -154,6 +166,17 @@ def scan_sign_in(tab, base: str, client, simulator, world: World) -> str:
     assert response.status_code == 204, response.get_json()
     tab.wait_for_selector("[data-project]")
     return tab.evaluate("sessionStorage.getItem('shigang.portal.token')")
+
+
+def until(condition, timeout: float = 30.0, step: float = 0.25):
+    """Poll ``condition`` until it is true (page.wait_for_function evaluates a string, which the
+    portal's CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(step)
+    return result
 
 
 def hours(client, token: str) -> dict:

@@ -8,7 +8,7 @@ import pytest
 
 from backend.models import SupportMessage, SupportThread
 from tests.browser.conftest import screenshot
-from tests.browser.portal_world import build, drainer, hours, portal_page, scan_sign_in  # noqa: F401
+from tests.browser.portal_world import build, hours, scan_sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -21,9 +21,7 @@ def test_sign_in_quizzes_evaluation_support_at_both_widths(
     world = build(make)
     tab, base, client = portal_page, live_server, app.test_client()
     tab.set_viewport_size(DESKTOP)
-    screenshot_first = tab.expect_response(lambda r: "/code.png" in r.url)
-    with screenshot_first:
-        token = scan_sign_in(tab, base, client, wechat_simulator, world)
+    token = scan_sign_in(tab, base, client, wechat_simulator, world, shot="portal-signin-1366")
     assert token
     main = tab.inner_text("main")
     assert "张伟，你好" in main and world.project.name in main
@@ -85,7 +83,8 @@ def test_sign_in_quizzes_evaluation_support_at_both_widths(
     assert "<b>第一讲</b> 一直在缓冲" in tab.inner_text(".messages")  # text, never markup
     thread = make.session.query(SupportThread).one()
     assert thread.subject == "视频打不开怎么办"
-    make.session.add(SupportMessage(thread_id=thread.id, author_kind="admin", body="请刷新页面重试"))
+    reply = SupportMessage(thread_id=thread.id, author_kind="admin", body="请刷新页面重试")
+    make.session.add(reply)
     make.session.commit()
     tab.goto(f"{base}/learn/#/support")
     tab.wait_for_selector(f"[data-thread='{thread.id}'] .badge.new")
@@ -100,4 +99,5 @@ def test_sign_in_quizzes_evaluation_support_at_both_widths(
     # The privacy notice, and the hours as the API gives them.
     tab.click("#nav >> text=隐私政策")
     tab.wait_for_selector("article.prose")
+    screenshot(tab, "portal-privacy-390")
     assert hours(client, token)["projects"][0]["class_hours"] == 0

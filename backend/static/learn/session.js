@@ -1,10 +1,10 @@
 // The one client of the portal (the SDK) and the signed-in state.
 // The bearer token lives only in this tab (sessionStorage): it survives a reload of the tab but
 // not the tab itself, and no other tab, window or site can read it.
-import { createClient } from './tmp-client.js';
+import { attachLessons, createClient } from './tmp-client.js';
 
 const KEY = 'shigang.portal.token';
-export const client = createClient({ baseUrl: '/api/v1' });
+export const client = attachLessons(createClient({ baseUrl: '/api/v1' }));
 const saved = sessionStorage.getItem(KEY);
 if (saved) client.setToken(saved);
 
