@@ -1,6 +1,6 @@
 // The portal's router: #/path → a page module, loaded when first needed.
 import { errorText, h, heading, mount } from './ui.js';
-import { api, forget, signedIn } from './session.js';
+import { client, signedIn } from './session.js';
 
 const ROUTES = [
   [/^\/signin$/, 'signin', false],
@@ -52,8 +52,7 @@ async function route() {
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {
-  try { await api('POST', '/auth/logout'); } catch (e) { /* signed out here either way */ }
-  forget();
+  try { await client.signOut(); } catch (e) { /* signed out here either way */ }
   location.hash = '#/signin';
 });
 window.addEventListener('hashchange', route);

@@ -1,36 +1,23 @@
-// The one client of the portal (the SDK) and the signed-in state.
-// The bearer token lives only in this tab (sessionStorage): it survives a reload of the tab but
-// not the tab itself, and no other tab, window or site can read it.
-import { attachLessons, createClient } from './tmp-client.js';
+// The one client of the portal (the SDK, client/sdk/ served at /learn/sdk/) and the sign-in state.
+// The bearer token lives only in this tab (sessionStorage, through the SDK's browser adapter): it
+// survives a reload of the tab but not the tab itself, and no other tab or site can read it.
+import { createClient } from '/learn/sdk/shigang.js';
+import { browserAdapter } from '/learn/sdk/adapters/browser.js';
 
-const KEY = 'shigang.portal.token';
-export const client = attachLessons(createClient({ baseUrl: '/api/v1' }));
-const saved = sessionStorage.getItem(KEY);
-if (saved) client.setToken(saved);
+export const client = createClient({
+  baseUrl: '', adapter: browserAdapter(), tokenKey: 'shigang.portal.token',
+});
+client.on('unauthorized', () => { location.hash = '#/signin'; });
 
 export function signedIn() {
   return Boolean(client.token);
 }
 
-export function signIn(token) {
-  client.setToken(token);
-  sessionStorage.setItem(KEY, token);
-}
-
 export function forget() {
   client.setToken(null);
-  sessionStorage.removeItem(KEY);
 }
 
-/** client.api, sending the trainee to the sign-in page when the token is no longer good. */
-export async function api(method, path, body) {
-  try {
-    return await client.api(method, path, body);
-  } catch (error) {
-    if (error && error.status === 401) {
-      forget();
-      location.hash = '#/signin';
-    }
-    throw error;
-  }
+/** client.api on the mini-program API (/api/v1); errors are {status, code, message}. */
+export function api(method, path, body) {
+  return client.api(method, `/api/v1${path}`, body);
 }

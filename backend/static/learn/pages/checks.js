@@ -67,7 +67,7 @@ export function faceCheckDialog(check, session, done) {
     try {
       const state = await api('GET', `/face-checks/${current.id}`);
       if (state.outcome !== 'pending' || state.expires_in === 0) {
-        const result = await session.faceCheckResult(current.verify_id, current.id);
+        const result = await session.faceCheckResult(current.verify_id);
         if (result && result.passed) {
           status.textContent = '核身通过，继续学习。';
           closed = true;
@@ -75,7 +75,8 @@ export function faceCheckDialog(check, session, done) {
           return;
         }
         status.textContent = (result && result.reason) || state.reason || '核身未通过，请重新扫码。';
-        if (result && result.face_check) { show(result.face_check); return; }
+        // A failed check brings a new one: the SDK emits it and the player shows its code.
+        if (result && result.face_check) return;
       }
     } catch (error) {
       status.textContent = errorText(error);

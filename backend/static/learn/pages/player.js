@@ -92,20 +92,31 @@ export async function render([projectId, lessonId]) {
   paint();
 
   // --- the SDK's lesson session ---
-  const session = client.lesson(Number(lessonId), { projectId: Number(projectId) });
+  const session = client.lesson(Number(lessonId), {
+    projectId: Number(projectId), device: navigator.userAgent.slice(0, 120),
+  });
   let dialog = null;
   const closeDialog = () => { if (dialog) { dialog.close(); dialog = null; } };
   session.on('credit', (event) => {
     if (typeof event.credited_s === 'number') state.sessionCredit = event.credited_s;
     state.notice = event.notice ? event.notice.message : null;
-    if (!event.challenge && state.check === 'attention') { state.check = null; closeDialog(); }
     paint();
   });
   session.on('attention_check', (challenge) => {
     state.check = 'attention';
     paint();
     closeDialog();
-    dialog = attentionDialog(challenge, async (answer) => session.answer(challenge.id, answer));
+    dialog = attentionDialog(challenge, async (answer) => {
+      const reply = await session.answer(challenge.id, answer);
+      // Right: the beat's answer carries no check. Wrong or late: a new check, which the SDK
+      // emits as 'attention_check' (a new dialog).
+      if (reply && !reply.challenge) {
+        state.check = null;
+        closeDialog();
+        paint();
+      }
+      return reply;
+    });
   });
   session.on('face_check', (check) => {
     state.check = 'face';
@@ -124,6 +135,18 @@ export async function render([projectId, lessonId]) {
   session.on('session_superseded', finish('你已在另一台设备上开始学习，这里的学习已结束。'));
   session.on('session_ended', finish('本次学习已结束。刷新页面可继续学习。'));
   session.on('project_closed', finish('培训项目已结束，不能再学习。'));
+  session.on('notice', (notice) => { state.notice = notice.message; paint(); });
+  session.on('stopped', (event) => {
+    if (state.over) return;
+    if (event.reason === 'ended') {
+      if (typeof event.lesson_credited_s === 'number') {
+        state.sessionCredit = Math.max(0, event.lesson_credited_s - base);
+      }
+      finish(event.completed ? '已播放到结尾并签退：本课节已完成。' : '已播放到结尾并签退，本次学习已计入。')();
+    } else if (event.reason !== 'stopped') {
+      finish(event.error ? errorText(event.error) : '本次学习已结束。')();
+    }
+  });
   session.on('offline', () => { state.offline = true; paint(); });
   session.on('online', () => { state.offline = false; paint(); });
   session.on('error', (error) => { why.textContent = errorText(error); });

@@ -1,8 +1,6 @@
 // Sign-in on a computer: scan the mini-program code with WeChat and confirm in the mini-program.
 import { errorText, h, heading, mount, statusLine } from '../ui.js';
-import { api, signIn, signedIn } from '../session.js';
-
-const POLL_MS = 2000;
+import { client, signedIn } from '../session.js';
 
 export async function render() {
   if (signedIn()) {
@@ -14,12 +12,10 @@ export async function render() {
   const status = statusLine();
   const countdown = h('p', { class: 'muted', id: 'qr-expiry' });
   const refresh = h('button', { type: 'button', class: 'primary', hidden: true }, '刷新二维码');
-  let timer = null;
   let tick = null;
   let stopped = false;
 
   function stop() {
-    clearTimeout(timer);
     clearInterval(tick);
   }
 
@@ -31,53 +27,45 @@ export async function render() {
     refresh.hidden = false;
   }
 
-  async function poll(ticket) {
-    if (stopped) return;
-    try {
-      const answer = await api('GET', `/auth/web-login-tickets/${ticket}`);
-      if (answer.status === 'confirmed') {
-        stop();
-        signIn(answer.token);
-        status.textContent = `${answer.trainee ? answer.trainee.name + '，' : ''}登录成功，正在进入…`;
-        location.replace('#/');
-        return;
-      }
-      if (answer.status === 'scanned') status.textContent = '已扫码，请在手机上确认登录。';
-    } catch (error) {
-      if (error.status === 410) return expired('二维码已失效，请刷新后重新扫码。');
-      if (error.status !== 0 && error.status !== 429 && error.status !== 503) {
-        return expired(errorText(error));
-      }
-      status.textContent = '网络不稳定，正在重试…';
-    }
-    timer = setTimeout(() => poll(ticket), POLL_MS);
-  }
+  let login = null;
 
   async function start() {
     stop();
+    if (login) login.cancel();
     refresh.hidden = true;
     frame.classList.remove('expired');
     status.textContent = '正在生成二维码…';
-    let ticket;
     try {
-      ticket = await api('POST', '/auth/web-login-tickets');
+      login = await client.startWebLogin();
     } catch (error) {
       status.textContent = errorText(error);
       refresh.hidden = false;
       return;
     }
-    img.src = ticket.qr_url;
+    img.src = login.qrUrl;
     status.textContent = '请用微信扫描二维码，在“适岗”小程序中确认登录。';
-    const deadline = Date.now() + ticket.expires_in * 1000;
+    const deadline = Date.now() + login.expiresIn * 1000;
     const show = () => {
       const left = Math.ceil((deadline - Date.now()) / 1000);
-      if (left <= 0) return expired('二维码已过期，请刷新后重新扫码。');
+      if (left <= 0) {
+        login.cancel();
+        return expired('二维码已过期，请刷新后重新扫码。');
+      }
       countdown.textContent = `二维码 ${left} 秒后过期`;
       return undefined;
     };
     show();
     tick = setInterval(show, 1000);
-    timer = setTimeout(() => poll(ticket.ticket), POLL_MS);
+    const mine = login;
+    try {
+      const trainee = await mine.wait();
+      stop();
+      status.textContent = `${trainee.name}，登录成功，正在进入…`;
+      location.replace('#/');
+    } catch (error) {
+      if (stopped || mine !== login || error.code === 'cancelled') return;
+      expired(error.status === 410 ? '二维码已失效，请刷新后重新扫码。' : errorText(error));
+    }
   }
 
   refresh.addEventListener('click', start);
@@ -96,5 +84,6 @@ export async function render() {
   return () => {
     stopped = true;
     stop();
+    if (login) login.cancel();
   };
 }
