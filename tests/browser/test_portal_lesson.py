@@ -11,9 +11,9 @@ import time
 import pytest
 
 from backend.extensions import db
-from backend.models import AttentionCheck
+from backend.models import AttentionCheck, FaceCheck
 from tests.browser.conftest import screenshot
-from tests.browser.portal_world import build, hours, scan_sign_in
+from tests.browser.portal_world import build, hours, scan_sign_in, until
 
 pytestmark = pytest.mark.browser
 BEATS = "/heartbeats"
@@ -37,6 +37,14 @@ def _settled(tab, client, token) -> int:
     the page lets Playwright deliver the responses seen meanwhile)."""
     tab.wait_for_timeout(3_000)
     return _credited(client, token)
+
+
+def _leave(tab, base, world) -> None:
+    """Back to the project: the player checks out; wait for it, so that no request of the page
+    is still running when the test's database is emptied."""
+    with tab.expect_response(lambda r: r.url.endswith("/end")):
+        tab.goto(f"{base}/learn/#/projects/{world.project.id}")
+    tab.wait_for_selector(f"[data-lesson='{world.video.id}']")
 
 
 def _open_lesson(tab, base, world, lesson):
@@ -112,8 +120,7 @@ def test_play_pause_hide_and_cut_the_network(
     assert shown.startswith(f"{restored // 60} 分"), (shown, restored)
 
     # Leaving the lesson checks out: the credit is kept.
-    tab.goto(f"{base}/learn/#/projects/{world.project.id}")
-    tab.wait_for_selector(f"[data-lesson='{world.video.id}']")
+    _leave(tab, base, world)
     final = _settled(tab, client, token)
     assert final >= restored
     assert "上次看到" in tab.inner_text(f"[data-lesson='{world.video.id}']")
@@ -148,3 +155,34 @@ def test_attention_check_answered_in_the_dialog(
             break
         time.sleep(0.5)
     assert checks and checks[0].outcome.value == "passed", [c.outcome for c in checks]
+    _leave(tab, base, world)
+
+
+def test_face_check_shown_as_a_code_and_passed_on_the_phone(
+    live_server, portal_page, make, app, wechat_simulator
+):
+    world = build(make, mobile="13800138113")
+    world.project.face_check_at_check_in = "every_session"
+    make.session.commit()
+    tab, base, client = portal_page, live_server, app.test_client()
+    scan_sign_in(tab, base, client, wechat_simulator, world)
+    _open_face_check(tab, base, world)
+    screenshot(tab, "portal-face-check-1366")
+    check = db.session.query(FaceCheck).one()
+    # The phone scans the code (scene fc=<id>), runs wx.requestFacialVerify and reports.
+    wechat_simulator.face.complete(check.verify_id, 10000)
+    phone = make.auth(world.trainee)
+    response = client.post(f"/api/v1/face-checks/{check.id}/result", headers=phone)
+    assert response.get_json()["passed"] is True
+    tab.wait_for_selector(".dialog", state="detached", timeout=10_000)
+    tab.wait_for_selector("#credit-state:has-text('正在计时')")
+    _leave(tab, base, world)
+
+
+def _open_face_check(tab, base, world):
+    tab.goto(f"{base}/learn/#/projects/{world.project.id}/lessons/{world.video.id}")
+    tab.click("#start:has-text('开始学习')")
+    dialog = tab.wait_for_selector(".dialog:has-text('人脸核身')")
+    assert "请用微信扫描下方小程序码" in dialog.inner_text()
+    tab.wait_for_selector("#credit-why:has-text('请先完成人脸核身')")
+    until(lambda: tab.evaluate("document.querySelector('.dialog img').naturalWidth") > 0)

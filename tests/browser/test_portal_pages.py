@@ -36,6 +36,20 @@ def test_sign_in_quizzes_evaluation_support_at_both_widths(
     assert "未开始" in tab.inner_text(f"[data-lesson='{world.video.id}']")
     screenshot(tab, "portal-lessons-390")
 
+    # A document: shown in a frame, read with the reading timer once 开始学习 checked in.
+    tab.click(f"[data-lesson='{world.document.id}'] a.title")
+    tab.click("#start:has-text('开始学习')")
+    tab.wait_for_selector("#read-toggle:has-text('暂停阅读')")
+    tab.wait_for_selector("#credit-state:has-text('正在计时')")
+    assert tab.locator("iframe.doc-frame").count() == 1
+    tab.wait_for_selector("#read-clock:has-text('0:02')")
+    screenshot(tab, "portal-document-390")
+    tab.click("#read-toggle")
+    tab.wait_for_selector("#credit-why:has-text('已暂停阅读')")
+    with tab.expect_response(lambda r: r.url.endswith("/end")):  # leaving checks out
+        tab.go_back()
+    tab.wait_for_selector(f"[data-quiz='{world.practice.id}']")
+
     # Practice: each answer saved at once, right or wrong shown with the explanation.
     tab.click(f"[data-quiz='{world.practice.id}'] a.button")
     tab.wait_for_selector(".question")

@@ -61,31 +61,53 @@ export function faceCheckDialog(check, session, done) {
     poll();
   }
 
+  async function passed() {
+    status.textContent = '核身通过，继续学习。';
+    closed = true;
+    done();
+  }
+
+  // The phone asks the server for the result (POST …/result); this page follows the check
+  // without side effects until it is decided.
   async function poll() {
     clearTimeout(timer);
     if (closed) return;
     try {
       const state = await api('GET', `/face-checks/${current.id}`);
-      if (state.outcome !== 'pending' || state.expires_in === 0) {
-        const result = await session.faceCheckResult(current.verify_id);
-        if (result && result.passed) {
-          status.textContent = '核身通过，继续学习。';
-          closed = true;
-          done();
-          return;
-        }
-        status.textContent = (result && result.reason) || state.reason || '核身未通过，请重新扫码。';
-        // A failed check brings a new one: the SDK emits it and the player shows its code.
-        if (result && result.face_check) return;
+      if (state.outcome === 'passed') {
+        await session.faceCheckResult(current.verify_id).catch(() => null);
+        passed();
+        return;
+      }
+      if (state.outcome !== 'pending') {
+        // A failed or expired check brings a new one with the next beat: its code replaces this.
+        status.textContent = `${state.reason || '核身未通过'}。稍后显示新的小程序码，请重新扫码。`;
+        img.hidden = true;
+        retry.hidden = true;
+        return;
       }
     } catch (error) {
       status.textContent = errorText(error);
-      retry.hidden = false;
     }
+    retry.hidden = false;
     timer = setTimeout(poll, FACE_POLL_MS);
   }
 
-  retry.addEventListener('click', () => { retry.hidden = true; poll(); });
+  // “我已完成”: ask WeChat through the server now (the phone may not have reported).
+  async function askNow() {
+    retry.disabled = true;
+    try {
+      const result = await session.faceCheckResult(current.verify_id);
+      if (result && result.passed) { passed(); return; }
+      status.textContent = `${(result && result.reason) || '核身未通过'}，请扫描新的小程序码。`;
+    } catch (error) {
+      status.textContent = errorText(error);
+    } finally {
+      retry.disabled = false;
+    }
+  }
+
+  retry.addEventListener('click', askNow);
   const box = modal('人脸核身', h('p', null, '请用微信扫描下方小程序码，在手机上完成人脸核身。核身通过前不计时。'),
     img, status, h('div', { class: 'actions' }, retry));
   show(check);
