@@ -133,8 +133,8 @@ def test_attention_check_answered_in_the_dialog(
     world.project.attention_check_interval_s = 1  # due at the first beat
     make.session.commit()
     tab, base, client = portal_page, live_server, app.test_client()
-    scan_sign_in(tab, base, client, wechat_simulator, world)
     tab.set_viewport_size({"width": 390, "height": 844})
+    scan_sign_in(tab, base, client, wechat_simulator, world, shot="portal-signin-390")
     _open_lesson(tab, base, world, world.video)
 
     dialog = tab.wait_for_selector(".dialog", timeout=45_000)
