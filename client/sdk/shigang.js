@@ -324,6 +324,7 @@ function createLesson(client, adapter, api, lessonId, { projectId, device = '' }
       if (offline || buffered().length || adapter.now() < holdUntil) {
         writeBuffer([...buffered(), beat]);
         await flush();
+        if (!active()) schedule();
         if (answer) throw new ApiError(0, 'network_error', '网络连接失败，答案未提交，请稍后再试');
         return null;
       }

@@ -18,7 +18,7 @@ from tests.factories import Factories
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = sorted((ROOT / "client" / "sdk" / "test").glob("*.test.js"))
-NAMES = ["credit", "offline", "superseded", "backoff", "weblogin", "attention"]
+NAMES = ["credit", "offline", "superseded", "backoff", "weblogin", "attention", "wechat"]
 
 
 def _summary(output: str) -> dict[str, int]:

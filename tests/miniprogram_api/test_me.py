@@ -13,6 +13,10 @@ PUBLIC = {
     "/api/v1/auth/bind",
     "/api/v1/openapi.json",
     "/api/v1/privacy-notice",
+    # Scan sign-in on a computer: the page has no token yet (the ticket is its secret).
+    "/api/v1/auth/web-login-tickets",
+    "/api/v1/auth/web-login-tickets/<ticket>",
+    "/api/v1/auth/web-login-tickets/<ticket>/code.png",
 }
 
 

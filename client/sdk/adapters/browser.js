@@ -27,7 +27,7 @@ export function browserAdapter(options = {}) {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
-        const res = await doFetch(url, { method, headers, body, signal: abort.signal, credentials: 'same-origin', cache: 'no-store' });
+        const res = await doFetch(url, { method, headers, body, signal: abort.signal, credentials: 'same-origin' });
         const text = await res.text();
         let data = null;
         if (text) { try { data = JSON.parse(text); } catch (e) { data = text; } }
