@@ -126,7 +126,7 @@ def test_play_pause_hide_and_cut_the_network(
     assert "上次看到" in tab.inner_text(f"[data-lesson='{world.video.id}']")
 
 
-def test_attention_check_answered_in_the_dialog(
+def test_attention_check_answered_in_the_dialog_then_superseded_by_the_phone(
     live_server, portal_page, make, app, wechat_simulator, drainer
 ):
     world = build(make, checks=True, mobile="13800138112")
@@ -155,7 +155,20 @@ def test_attention_check_answered_in_the_dialog(
             break
         time.sleep(0.5)
     assert checks and checks[0].outcome.value == "passed", [c.outcome for c in checks]
-    _leave(tab, base, world)
+
+    # The phone checks in to the lesson: the computer's next beat learns it was superseded.
+    phone = make.auth(world.trainee)
+    response = client.post(
+        f"/api/v1/lessons/{world.video.id}/sessions",
+        json={"client_ts": int(time.time() * 1000), "device": "iPhone 15"},
+        headers=phone,
+    )
+    assert response.status_code == 201, response.get_json()
+    tab.wait_for_selector("#credit-why:has-text('你已在另一台设备上开始学习')", timeout=40_000)
+    assert tab.evaluate("document.querySelector('video').paused")
+    screenshot(tab, "portal-superseded-390")
+    tab.goto(f"{base}/learn/#/projects/{world.project.id}")
+    tab.wait_for_selector(f"[data-lesson='{world.video.id}']")
 
 
 def test_face_check_shown_as_a_code_and_passed_on_the_phone(

@@ -8,7 +8,6 @@ from backend.extensions import db
 from backend.models import CreditedSpan
 from tests.learning_driver import Learner, enrolled
 
-
 # The project's policy numbers, so that a client can say how the figures are computed.
 RULES = {
     "minutes_per_class_hour": 45,
