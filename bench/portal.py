@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import re
 import sys
@@ -96,6 +97,7 @@ class Served:
         from backend.extensions import db
 
         db.create_all()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self.http = make_server("127.0.0.1", 0, self.app, threaded=True)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.http.server_port}"
