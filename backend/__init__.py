@@ -77,9 +77,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     supervision_api.init_app(app)
 
-    from backend import admin, security_headers
+    from backend import admin, portal, security_headers
 
     admin.init_app(app)
+    portal.init_app(app)
     security_headers.init_app(app)
     _admin_template_globals(app)
 

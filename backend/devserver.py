@@ -45,6 +45,7 @@ def main() -> None:
         "\n适岗 Shigang 开发服务已就绪\n"
         f"  健康检查      {base}/healthz\n"
         f"  管理后台      {base}/admin/  （operator / hr / reviewer，密码 {DEMO_PASSWORD}）\n"
+        f"  学员门户      {base}/learn/  （电脑扫码登录，见 README 的 The portal）\n"
         f"  小程序 API    {base}/api/v1/openapi.json\n"
         f"  微信模拟器    {simulator.url}  （wx.login 的 code 形如 zhangwei.1）\n",
         flush=True,

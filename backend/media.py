@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Request, current_app, request, send_file
 
 from backend.kernel.errors import DomainError
+from backend.security_headers import CSP
 from backend.services.content import delivery
 from backend.services.content.probe import human_bytes
 from backend.services.content.storage import storage_from_config
@@ -65,4 +66,9 @@ def serve(key: str):
     # conditional=True answers Range with 206 Partial Content and If-None-Match with 304.
     response = send_file(path, conditional=True, etag=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
+    # The portal (same origin) shows documents in a frame; no other site may frame them.
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

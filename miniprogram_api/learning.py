@@ -7,6 +7,7 @@ from flask import Blueprint, g
 from backend.api import endpoint
 from backend.extensions import db
 from backend.logs import quiet_access_log
+from backend.policy import policy_for
 from backend.services.learning import heartbeats, live_status, progress, sessions
 from miniprogram_api import heartbeat_route
 from miniprogram_api.learning_schemas import (
@@ -22,6 +23,16 @@ from miniprogram_api.learning_schemas import (
 )
 
 TAGS = ("learning",)
+
+
+def _rules(project) -> dict:
+    policy = policy_for(project)
+    return {
+        "minutes_per_class_hour": policy.minutes_per_class_hour,
+        "fen_per_class_hour": policy.fen_per_class_hour,
+        "yearly_cap_fen": policy.yearly_cap_fen_per_trainee,
+        "planned_class_hours": project.planned_class_hours,
+    }
 
 
 def register(bp: Blueprint) -> None:
@@ -82,7 +93,7 @@ def register(bp: Blueprint) -> None:
     @endpoint(summary="我的学时与补贴", response=MyHours, tags=TAGS)
     def my_hours():
         projects = [
-            {"project_id": project.id, **vars(figures)}
+            {"project_id": project.id, **vars(figures), "rules": _rules(project)}
             for project, figures in live_status.trainee_hours(g.trainee)
         ]
         years = [

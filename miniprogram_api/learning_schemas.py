@@ -202,10 +202,20 @@ class ProjectLessons(ResponseModel):
     lessons: list[LessonProgress]
 
 
+class HoursRulesOut(ResponseModel):
+    """The project's policy numbers, so a client can say how its figures are computed."""
+
+    minutes_per_class_hour: int = Field(description="Credited minutes per class hour (45).")
+    fen_per_class_hour: int = Field(description="Subsidy per subsidizable class hour, fen.")
+    yearly_cap_fen: int = Field(description="Most subsidy per person and calendar year, fen.")
+    planned_class_hours: int = Field(description="Class hours beyond these get no subsidy.")
+
+
 class ProjectHoursOut(ResponseModel):
     """Class hours in one project."""
 
     project_id: int
+    rules: HoursRulesOut | None = None
     credited_s: int = Field(description="Credited seconds within the project's dates.")
     class_hours: int = Field(description="Whole class hours of 45 minutes.")
     subsidizable_hours: int = Field(description="Class hours up to the project's planned hours.")

@@ -97,3 +97,7 @@ def screenshot(tab, name: str) -> Path:
     tab.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 0
     return path
+
+
+# The portal's tests: a drainer thread and a tab that tolerates the failures the portal handles.
+from tests.browser.portal_world import drainer, portal_page  # noqa: E402, F401

@@ -8,6 +8,14 @@ from backend.extensions import db
 from backend.models import CreditedSpan
 from tests.learning_driver import Learner, enrolled
 
+# The project's policy numbers, so that a client can say how the figures are computed.
+RULES = {
+    "minutes_per_class_hour": 45,
+    "fen_per_class_hour": 3000,
+    "yearly_cap_fen": 100000,
+    "planned_class_hours": 8,
+}
+
 
 def test_44_minutes_59_seconds_is_no_class_hour_and_45_minutes_is_one(client, make, frozen_clock):
     project, lesson, trainee = enrolled(make, attention_checks_enabled=False)
@@ -23,6 +31,7 @@ def test_44_minutes_59_seconds_is_no_class_hour_and_45_minutes_is_one(client, ma
                 "class_hours": 0,
                 "subsidizable_hours": 0,
                 "minutes_to_next_hour": 1,
+                "rules": RULES,
             }
         ],
         "years": [],
@@ -38,6 +47,7 @@ def test_44_minutes_59_seconds_is_no_class_hour_and_45_minutes_is_one(client, ma
                 "class_hours": 1,
                 "subsidizable_hours": 1,
                 "minutes_to_next_hour": 45,
+                "rules": RULES,
             }
         ],
         "years": [{"year": 2026, "class_hours": 1, "subsidy_fen": 3000}],

@@ -1,0 +1,76 @@
+// My projects: class hours and subsidy per calendar year, each explained; certificates.
+import { duration, h, heading, mount, progressBar, when, yuan } from '../ui.js';
+import { api } from '../session.js';
+
+const STATUS = { approved: '学习中', filed: '已备案', closed: '已结束', draft: '未开始', returned: '未开始' };
+
+function rulesText(rules) {
+  if (!rules) return '';
+  return `有效学习时长按 ${rules.minutes_per_class_hour} 分钟计 1 课时，不足不计；`
+    + `最多 ${rules.planned_class_hours} 课时（计划课时）可申请补贴，`
+    + `${yuan(rules.fen_per_class_hour)} 元/课时，每人每年 ${yuan(rules.yearly_cap_fen)} 元封顶（各项目合计）。`;
+}
+
+function projectCard(project, figures) {
+  const planned = project.planned_class_hours;
+  const hours = figures ? figures.class_hours : 0;
+  return h('article', { class: 'card project', 'data-project': project.id },
+    h('h2', null, h('a', { href: `#/projects/${project.id}` }, project.name)),
+    h('p', { class: 'muted' }, `${project.start_date} 至 ${project.end_date} · ${STATUS[project.status] || project.status}`),
+    h('div', { class: 'figures' },
+      h('div', null, h('strong', { class: 'class-hours' }, `${hours} / ${planned}`), h('small', null, '已得课时 / 计划课时')),
+      h('div', null, h('strong', { class: 'credited' }, duration(figures ? figures.credited_s : 0)), h('small', null, '有效学习时长')),
+      h('div', null, h('strong', null, figures ? `${figures.subsidizable_hours}` : '0'), h('small', null, '可申请补贴课时'))),
+    progressBar(hours, planned, '课时完成度'),
+    figures && hours < planned
+      ? h('p', { class: 'muted' }, `再学 ${figures.minutes_to_next_hour} 分钟得下一课时。`) : null,
+    h('p', { class: 'note' }, rulesText(figures && figures.rules)),
+    h('p', null, h('a', { class: 'button primary', href: `#/projects/${project.id}` }, '进入学习')));
+}
+
+async function certificates() {
+  // Shown only once the server offers certificates (GET /me/certificates answers 200).
+  let data;
+  try {
+    data = await api('GET', '/me/certificates');
+  } catch (error) {
+    return null;
+  }
+  const list = Array.isArray(data) ? data : (data && data.certificates) || [];
+  const items = list.map((c) => {
+    const title = c.title || c.name || c.project_name || '培训证书';
+    const link = c.download_url || c.url;
+    return h('li', null, link ? h('a', { href: link }, title) : title,
+      c.number ? h('span', { class: 'muted' }, ` 编号 ${c.number}`) : null,
+      c.issued_at ? h('span', { class: 'muted' }, ` · ${when(c.issued_at)}`) : null);
+  });
+  return h('section', { class: 'card', id: 'certificates' }, h('h2', null, '我的证书'),
+    items.length ? h('ul', null, items) : h('p', { class: 'muted' }, '暂无证书：完成培训并通过考核后可获得。'));
+}
+
+export async function render() {
+  const [me, mine, certs] = await Promise.all([
+    api('GET', '/me'), api('GET', '/me/hours'), certificates(),
+  ]);
+  const byProject = new Map(mine.projects.map((p) => [p.project_id, p]));
+  const anyRules = mine.projects.find((p) => p.rules);
+  const years = mine.years.length
+    ? h('table', { class: 'table' },
+      h('thead', null, h('tr', null, h('th', null, '年度'), h('th', null, '课时'), h('th', null, '补贴（元）'))),
+      h('tbody', null, mine.years.map((y) => h('tr', null,
+        h('td', null, String(y.year)), h('td', null, String(y.class_hours)), h('td', null, yuan(y.subsidy_fen))))))
+    : h('p', { class: 'muted' }, '还没有课时。开始学习后，这里按年度显示课时与补贴。');
+  mount(
+    heading(`${me.trainee.name}，你好`),
+    h('p', { class: 'muted' }, `${me.enterprise.name} · 账号 ${me.trainee.account}`),
+    h('section', { class: 'projects' },
+      me.projects.length
+        ? me.projects.map((p) => projectCard(p, byProject.get(p.id)))
+        : h('p', { class: 'card' }, '你还没有参加培训项目，请联系所在企业的培训管理员。')),
+    h('section', { class: 'card', id: 'years' }, h('h2', null, '每年课时与补贴'), years,
+      h('p', { class: 'note' }, '按北京时间的自然年统计；补贴按获得课时的先后计算，'
+        + (anyRules ? `每人每年最多 ${yuan(anyRules.rules.yearly_cap_fen)} 元（同一人各项目、各企业合计）。` : '每人每年有上限。')
+        + '正在学习的时长已计入。')),
+    certs,
+  );
+}
