@@ -8,6 +8,7 @@ from backend.admin.api.exports import export_response
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.kernel.permissions import Permission, can
+from backend.services.claims.closing import claim_of
 from backend.services.exports.roster import shows_full_numbers
 from backend.services.exports.run import KINDS
 
@@ -35,6 +36,8 @@ def project_exports(project_id: int):
         items=items,
         full_numbers=shows_full_numbers(admin, project),
         can_import=can(admin, Permission.IMPORT_ROSTER),
+        # The claim exists from the project's close on: before that there is nothing to download.
+        has_claim=claim_of(project) is not None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.admin.auth import current_admin, require_permission
-from backend.admin.forms import ActionForm
+from backend.admin.forms import ActionForm, ReviewForm
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -59,6 +59,7 @@ def register(bp: Blueprint) -> None:
             submitted=ClaimStatus.SUBMITTED,
             submittable=(ClaimStatus.FROZEN, ClaimStatus.RETURNED),
             form=ActionForm(),
+            review_form=ReviewForm(),
         )
 
     @bp.post("/projects/<id:project_id>/close")
