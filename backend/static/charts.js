@@ -28,7 +28,10 @@
         data: labels,
         name: box.getAttribute("data-x-name") || "",
         nameLocation: "end",
-        axisLabel: { hideOverlap: true },
+        // Every bar labelled (rotated when they are many); past a month of days, ECharts picks.
+        axisLabel: labels.length <= 31
+          ? { interval: 0, rotate: labels.length > 8 ? 45 : 0 }
+          : { hideOverlap: true },
         axisTick: { alignWithLabel: true }
       },
       yAxis: { type: "value", name: box.getAttribute("data-y-name") || "", minInterval: 1 },
