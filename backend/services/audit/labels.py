@@ -244,7 +244,12 @@ def action_name(action: str) -> str:
 
 def detail_items(detail: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (Chinese key, readable value)."""
-    return [(DETAIL_KEYS.get(key, key), _value(value)) for key, value in (detail or {}).items()]
+    # An empty detail (no comment given) says nothing: left out.
+    return [
+        (DETAIL_KEYS.get(key, key), _value(value))
+        for key, value in (detail or {}).items()
+        if value is not None and value != ""
+    ]
 
 
 def _value(value) -> str:
