@@ -92,22 +92,29 @@ def write_table_xlsx(
     add_plain = sheet.row_template([_STYLE[c.kind] for c in columns])
     text_columns = [n for n, c in enumerate(columns) if c.kind in _TEXT_KINDS]
     # Text no longer than this many characters fits its column on one line, even if all wide.
-    one_line = {n: (columns[n].width - 1) / WIDE_UNITS for n in text_columns}
+    # (column, characters that surely fit on one line even if all wide, width): most text is
+    # short enough to need no measuring, and ASCII text is one unit a character.
+    text_limits = [(n, (columns[n].width - 1) / WIDE_UNITS, columns[n].width) for n in text_columns]
     count = 0
     for values in rows:
         count += 1
         ready = list(values)
         quoted = False
         lines = 1
-        for n in text_columns:
+        for n, surely_fits, width in text_limits:
             value = ready[n]
-            if type(value) is str and len(value) > one_line[n]:
-                # Printed, a wrapped text needs its lines' height, or it runs over the next rows.
-                lines = max(lines, lines_for(value, columns[n].width))
-            if value is not None and not (type(value) is str and _READY_TEXT(value)):
-                text = xlsx_text(value)
-                quoted = quoted or text.startswith(FORMULA_TRIGGERS)
-                ready[n] = xs.text_xml(text)
+            if type(value) is str:
+                if len(value) > surely_fits and (len(value) >= width or not value.isascii()):
+                    # Printed, a wrapped text needs its lines' height, or it runs over the next
+                    # rows.
+                    lines = max(lines, lines_for(value, width))
+                if _READY_TEXT(value):
+                    continue
+            elif value is None:
+                continue
+            text = xlsx_text(value)
+            quoted = quoted or text.startswith(FORMULA_TRIGGERS)
+            ready[n] = xs.text_xml(text)
         # A formula-like text needs the quote-prefix style, which only add_row chooses.
         if lines > 1:
             sheet.add_row(_typed(values, columns), height=xs.row_height(lines))
