@@ -13,7 +13,6 @@ from backend.extensions import db
 from backend.models import (
     AdminUser,
     Course,
-    CoursePlanRow,
     Enrolment,
     Enterprise,
     Lesson,
@@ -26,14 +25,15 @@ from backend.models import (
     QuestionKind,
     Quiz,
     QuizKind,
-    ResourceForm,
     Role,
     Trainee,
     TrainingType,
 )
+from backend.services.projects import filing, regions
 from backend.validation import resident_id_check_char
 
-DEMO_CREDIT_CODE = "914403001922038216"
+# A Guangzhou code (division 440101) with a valid check character, like the address.
+DEMO_CREDIT_CODE = "914401011922000103"
 DEMO_PASSWORD = "shigang-demo-2020"  # noqa: S105 - printed for the demo; never used in production
 
 # (name, gender, birth date, sequence digits, mobile, account)
@@ -67,6 +67,7 @@ def seed_demo() -> dict:
         legal_representative="赵总",
         contact_phone="020-83700000",
     )
+    regions.refresh_city(enterprise)
     platform = Platform(
         name="适岗线上培训平台（微信小程序）",
         icp_number="粤ICP备00000000号",
@@ -89,25 +90,17 @@ def seed_demo() -> dict:
         person_in_charge="钱经理",
         person_mobile="13900139000",
         goal="掌握岗位安全操作规程与质量标准",
-        status=ProjectStatus.APPROVED,
+        status=ProjectStatus.DRAFT,
         # Face checks: at the first check-in of each day and about every 45 minutes.
         face_check_at_check_in="first_of_day",
         face_check_interval_s=45 * 60,
     )
+    # The plan is the project's courses (附件1 lists them itself): no hand-written row repeats one.
     plan = [
-        ("安全生产基础", "安全操作规程、事故案例", ResourceForm.VIDEO, 180),
-        ("质量管理入门", "质量标准与检验方法", ResourceForm.VIDEO, 180),
+        ("安全生产基础", "安全操作规程、事故案例"),
+        ("质量管理入门", "质量标准与检验方法"),
     ]
-    for position, (name, content, form, minutes) in enumerate(plan):
-        project.plan_rows.append(
-            CoursePlanRow(
-                position=position,
-                resource_name=name,
-                key_content=content,
-                resource_form=form,
-                duration_minutes=minutes,
-            )
-        )
+    for position, (name, content) in enumerate(plan):
         course = Course(enterprise=enterprise, name=name, summary=content)
         course.lessons = [
             Lesson(title=f"{name}（{n}）", position=n, kind=LessonKind.VIDEO, duration_s=45 * 60)
@@ -130,33 +123,28 @@ def seed_demo() -> dict:
         db.session.add(Enrolment(project=project, trainee=trainee))
         trainees.append(trainee)
 
-    db.session.add_all(
-        [
-            AdminUser(
-                username="operator",
-                password_hash=generate_password_hash(DEMO_PASSWORD),
-                display_name="平台运营",
-                role=Role.OPERATOR,
-            ),
-            AdminUser(
-                username="hr",
-                password_hash=generate_password_hash(DEMO_PASSWORD),
-                display_name="企业管理员",
-                role=Role.ENTERPRISE_ADMIN,
-                enterprise=enterprise,
-            ),
-            AdminUser(
-                username="reviewer",
-                password_hash=generate_password_hash(DEMO_PASSWORD),
-                display_name="人社审核人员",
-                role=Role.REVIEWER,
-            ),
-        ]
-    )
+    hr = _admin("hr", "企业管理员", Role.ENTERPRISE_ADMIN, enterprise)
+    reviewer = _admin("reviewer", "人社审核人员", Role.REVIEWER)
+    db.session.add_all([_admin("operator", "平台运营", Role.OPERATOR), hr, reviewer])
     db.session.flush()
     demo_learning.seed_media(project)
+    # Filed and approved the app's way: the filing snapshot freezes 附件1 as submitted.
+    filing.submit_for_filing(project, hr, client_address="")
+    filing.review_filing(project, "approved", "", reviewer, client_address="")
+    db.session.flush()
     demo_learning.seed_history(project, trainees)
+    demo_learning.seed_support(hr, trainees)
     return {"created": True, "enterprise_id": enterprise.id, "project_id": project.id}
+
+
+def _admin(username: str, name: str, role: Role, enterprise=None) -> AdminUser:
+    return AdminUser(
+        username=username,
+        password_hash=generate_password_hash(DEMO_PASSWORD),
+        display_name=name,
+        role=role,
+        enterprise=enterprise,
+    )
 
 
 _QUESTIONS = [

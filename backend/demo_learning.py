@@ -11,6 +11,7 @@ from backend.extensions import db
 from backend.models import CreditedSpan, LearningSession, LessonKind, Project, SessionStatus
 from backend.services.content import lessons, samples
 from backend.services.learning import record_chain
+from backend.services.support import threads
 
 # One frame a second, 64×48: a 45-minute lesson is about 270 KB and 2 s to encode.
 LESSON_S = 45 * 60
@@ -71,3 +72,26 @@ def seed_history(project: Project, trainees: list) -> None:
             spans.append(span)
     db.session.flush()
     record_chain.append(record_chain.lock_head(project.id), spans)
+
+
+# (trainee's index in the roster, subject, question, the enterprise's answer or None)
+_SUPPORT = [
+    (0, "视频播放卡顿", "第二课节播放到一半就卡住，刷新后要从头看吗？", None),
+    (
+        1,
+        "课时什么时候算完成",
+        "我看完了一个课节，为什么课时没有增加？",
+        "每满 45 分钟有效学习计 1 课时，不足 45 分钟的部分会累计到下一次。",
+    ),
+    (2, "考核可以考几次", "结业考核没通过，还能再考吗？", None),
+]
+
+
+def seed_support(hr, trainees: list) -> None:
+    """Trainees' questions in the support inbox: two waiting for an answer, one answered."""
+    for index, subject, question, answer in _SUPPORT:
+        thread = threads.create_thread(trainees[index], subject, question)
+        if answer is not None:
+            message = threads.admin_reply(hr, thread, answer, client_address="")
+            # The demo trainees have no WeChat bound: there is nobody to notify.
+            message.notify_status = "skipped"

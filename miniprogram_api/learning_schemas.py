@@ -173,16 +173,16 @@ class LessonProgress(ResponseModel):
 
     lesson_id: int
     course_id: int
-    course_name: str
-    course_title: str = Field(description="The same as course_name (kept for older clients).")
+    course_name: str = Field(description="The course's name (the only name field of a course).")
     title: str
     position: int
-    kind: Literal["video", "audio", "document"]
+    kind: Literal["video", "audio", "document"] = Field(
+        description="The lesson's form (附件1's 资源形式 is derived from it)."
+    )
     duration_s: int = Field(
         description="Video and audio: read from the file; document: the set reading time."
     )
     page_count: int | None = Field(description="Pages of a document; null otherwise.")
-    resource_form: str = Field(description="The same as kind (kept for older clients).")
     media_url: str | None = Field(
         description="Signed URL of the file (HTTP Range supported); null when there is none."
     )

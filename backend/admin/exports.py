@@ -9,6 +9,7 @@ from backend.admin.downloads import export_response
 from backend.admin.scope import get_project_or_404
 from backend.kernel.permissions import Permission, can
 from backend.services.exports.catalog import EXPORTS
+from backend.services.claims.closing import claim_of
 from backend.services.exports.roster import shows_full_numbers
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
@@ -26,6 +27,8 @@ def project_exports(project_id: int):
         exports=EXPORTS.values(),
         full_numbers=shows_full_numbers(admin, project),
         can_import=can(admin, Permission.IMPORT_ROSTER),
+        # The claim exists from the project's close on: before that there is nothing to download.
+        has_claim=claim_of(project) is not None,
     )
 
 

@@ -13,6 +13,15 @@
     box.setAttribute("data-ready", "empty");
   }
 
+  // Every bar labelled, the labels turned when they do not fit side by side (a phone, many
+  // bars); past a month of days ECharts picks which to show.
+  function axisLabel(box, labels) {
+    if (labels.length > 31) { return { hideOverlap: true }; }
+    var longest = labels.reduce(function (n, label) { return Math.max(n, String(label).length); }, 0);
+    var perBar = (box.clientWidth - 80) / Math.max(labels.length, 1);
+    return { interval: 0, rotate: perBar < longest * 8 ? 45 : 0 };
+  }
+
   function draw(box, labels, values) {
     var hasData = values.some(function (v) { return v > 0; });
     if (!labels.length || !hasData) { empty(box); return; }
@@ -28,7 +37,7 @@
         data: labels,
         name: box.getAttribute("data-x-name") || "",
         nameLocation: "end",
-        axisLabel: { hideOverlap: true },
+        axisLabel: axisLabel(box, labels),
         axisTick: { alignWithLabel: true }
       },
       yAxis: { type: "value", name: box.getAttribute("data-y-name") || "", minInterval: 1 },
@@ -39,7 +48,7 @@
         barMaxWidth: 48
       }]
     });
-    drawn.push(chart);
+    drawn.push({ chart: chart, box: box, labels: labels });
     box.setAttribute("data-ready", "1");
   }
 
@@ -78,6 +87,9 @@
   }
 
   window.addEventListener("resize", function () {
-    drawn.forEach(function (chart) { chart.resize(); });
+    drawn.forEach(function (item) {
+      item.chart.setOption({ xAxis: { axisLabel: axisLabel(item.box, item.labels) } });
+      item.chart.resize();
+    });
   });
 })();

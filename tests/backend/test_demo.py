@@ -31,3 +31,35 @@ def test_seed_demo_is_valid_and_idempotent(app, make):
         assert lesson.duration_s == 2700 and storage.size(lesson.media_key) == lesson.media_bytes
     assert count(CreditedSpan) == 12
     assert record_chain.verify(first["project_id"]).ok
+
+
+def test_demo_project_is_filed_and_approved_the_apps_way(app, make):
+    from backend.models import AuditLog, Course, Enterprise, Project, ProjectStatus, SupportThread
+    from backend.services.content import library
+    from backend.services.projects import filing
+
+    seeded = seed_demo()
+    make.session.commit()
+    project = make.session.get(Project, seeded["project_id"])
+    assert project.status is ProjectStatus.APPROVED and project.filing_snapshot is not None
+    actions = set(make.session.scalars(select(AuditLog.action)))
+    assert {"project.submit", "project.review"} <= actions
+    names = [row.resource_name for row in filing.shown_filing(project).plan_rows]
+    assert names == ["安全生产基础", "质量管理入门"]  # each course once
+
+    # A course attached afterwards is not in what was filed.
+    hr = make.session.scalar(select(AdminUser).where(AdminUser.username == "hr"))
+    course = Course(enterprise_id=project.enterprise_id, name="新课程", summary="后加")
+    course.lessons = [Lesson(title="新课节", position=1, duration_s=600)]
+    make.session.add(course)
+    make.session.flush()
+    library.attach(project, course, hr, client_address="")
+    assert "新课程" in [row["resource_name"] for row in filing.filing_form(project)["plan_rows"]]
+    make.session.commit()
+    assert [r.resource_name for r in filing.shown_filing(project).plan_rows] == names
+
+    # The enterprise is in Guangzhou, and so is its credit code; the inbox is not empty.
+    enterprise = make.session.get(Enterprise, seeded["enterprise_id"])
+    assert enterprise.credit_code.startswith("914401") and enterprise.city_code == "4401"
+    threads = make.session.scalars(select(SupportThread)).all()
+    assert len(threads) == 3 and {t.status for t in threads} == {"open", "answered"}

@@ -167,6 +167,19 @@ def test_wechat_refusing_the_query_fails_the_check(client, make, frozen_clock, w
     assert _check(check["id"]).outcome is FaceCheckOutcome.REFUSED
 
 
+def test_a_result_asked_before_the_check_is_done_fails_it(
+    client, make, frozen_clock, wechat_simulator
+):
+    # As the README's walkthrough warns: "do" the check in the simulator first, then ask.
+    me, lesson, _ = _learner(client, make, face_check_at_check_in="every_session")
+    check = me.check_in(lesson)["face_check"]
+    answer = _result(me, check["id"])
+    assert (answer["passed"], answer["reason"]) == (False, face_checks.REFUSED_REASON)
+    assert answer["face_check"]["id"] != check["id"]
+    wechat_simulator.face.complete(check["verify_id"])  # done too late: the check is closed
+    assert _result(me, check["id"], expect=409)["error"]["code"] == "face_check_closed"
+
+
 def test_wechat_unavailable_leaves_the_check_open(client, make, frozen_clock, wechat_simulator):
     me, lesson, _ = _learner(client, make, face_check_at_check_in="every_session")
     check = me.check_in(lesson)["face_check"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.admin.auth import current_admin, require_permission
-from backend.admin.forms import ActionForm
+from backend.admin.forms import ActionForm, ReviewForm
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -65,6 +65,7 @@ def register(bp: Blueprint) -> None:
             may_submit=bool(claim) and claim_allows(claim, ClaimAction.SUBMIT),
             may_review=bool(claim) and claim_allows(claim, ClaimAction.REVIEW),
             form=ActionForm(),
+            review_form=ReviewForm(),
         )
 
     @bp.post("/projects/<id:project_id>/close")

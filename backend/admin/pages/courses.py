@@ -11,6 +11,7 @@ from backend.admin.forms import ActionForm
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
+from backend.kernel.lifecycle import Activity, allows
 from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped, scope_query
 from backend.models import Course, Enterprise, Lesson, Project
@@ -155,6 +156,10 @@ def register(bp: Blueprint) -> None:
                     library.attach(project, course, admin, client_address=client_address())
                 except DomainError as exc:
                     return _refused(exc, target)
+                if project.filing_snapshot and not allows(project, Activity.EDIT_FILING):
+                    return _done(
+                        "课程已加入项目；已备案的培训计划保持提交时的内容，不含该课程", target
+                    )
                 return _done("课程已加入项目", target)
         return render_template(
             "admin/content/project_courses.html",

@@ -11,6 +11,7 @@ from backend.admin.pages.base import show_field_error
 from backend.admin.scope import get_enterprise_or_404, get_project_or_404
 from backend.caller import client_address
 from backend.extensions import db
+from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.permissions import Permission, sees_all_enterprises
 from backend.kernel.scope import scope_query
@@ -91,6 +92,13 @@ def _render_form(form: ProjectForm, project: Project | None, status: int = 200):
     return render_template("admin/project_form.html", form=form, project=project), code
 
 
+def _fix_url(fix: str, project: Project) -> tuple[str, str]:
+    """(link text, address) of the page that fixes a problem of the filing."""
+    if fix == "platform":
+        return "填写平台情况", url_for("admin_pages.project_edit", project_id=project.id)
+    return "管理项目课程", url_for("admin_pages.project_courses", project_id=project.id)
+
+
 def register(bp: Blueprint) -> None:
     """Attach the routes."""
 
@@ -139,7 +147,19 @@ def register(bp: Blueprint) -> None:
     def project_submit(project_id: int):
         """Submit the project for filing (draft → filed)."""
         project = get_project_or_404(project_id, current_admin())
-        filing.submit_for_filing(project, current_admin(), client_address=client_address())
+        try:
+            filing.submit_for_filing(project, current_admin(), client_address=client_address())
+        except DomainError as exc:
+            if exc.code != "filing_incomplete":
+                raise
+            db.session.rollback()
+            # What is missing, on the project's filing page, each with the page that fixes it.
+            problems = [(item["problem"], _fix_url(item["fix"], project)) for item in exc.details]
+            shown = filing.shown_filing(project)
+            page = render_template(
+                "admin/project_filing.html", project=project, shown=shown, problems=problems
+            )
+            return page, 422
         db.session.commit()
         flash("已提交备案，等待人社部门审核", "success")
         return redirect(url_for("admin_pages.projects"))

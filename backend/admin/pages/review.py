@@ -14,7 +14,7 @@ from backend.extensions import db
 from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import scope_query
-from backend.models import Project
+from backend.models import Claim, ClaimStatus, Project
 from backend.services.projects import filing
 
 
@@ -24,7 +24,7 @@ def register(bp: Blueprint) -> None:
     @bp.get("/review")
     @require_permission(Permission.REVIEW_FILING)
     def review_queue():
-        """Filed projects waiting for review, and those reviewed lately."""
+        """Filings and subsidy claims waiting for review, and filings reviewed lately."""
         admin = current_admin()
         # A reviewer bound to cities sees only those cities' filings (kernel/scope.py).
         waiting = db.session.scalars(
@@ -46,8 +46,21 @@ def register(bp: Blueprint) -> None:
                 admin,
             )
         )
+        # Submitted subsidy claims wait for the same reviewer (kernel/scope.py: via the project).
+        claims = db.session.scalars(
+            scope_query(
+                select(Claim)
+                .where(Claim.status == ClaimStatus.SUBMITTED)
+                .order_by(Claim.submitted_at, Claim.id),
+                Claim,
+                admin,
+            )
+        )
         return render_template(
-            "admin/review_queue.html", waiting=list(waiting), reviewed=list(reviewed)
+            "admin/review_queue.html",
+            waiting=list(waiting),
+            reviewed=list(reviewed),
+            claims=list(claims),
         )
 
     @bp.route("/review/<id:project_id>", methods=["GET", "POST"])

@@ -26,6 +26,79 @@ OBJECT_TYPES = {
     "roster_import": "名册导入",
     "claim": "补贴申请",
 }
+# Every action the code records (a test scans each `record(` call and fails on a missing one).
+ACTIONS = {
+    "admin.login": "登录",
+    "admin.login_failed": "登录失败",
+    "admin.logout": "退出登录",
+    "admin.created": "新建管理员",
+    "admin.enabled": "启用管理员",
+    "admin.disabled": "停用管理员",
+    "admin.password_reset": "重置管理员密码",
+    "admin.password_changed": "修改本人密码",
+    "admin.cities": "设置审核人员负责的城市",
+    "bureau_key.issue": "签发监管接口密钥",
+    "bureau_key.revoke": "吊销监管接口密钥",
+    "pii.reveal_id_number": "查看完整身份证号",
+    "pii.reveal_mobile": "查看完整手机号",
+    "trainee.wechat_bound": "学员绑定微信",
+    "trainee.bind_failed": "学员绑定失败",
+    "trainee.web_login": "学员扫码登录网页",
+    "trainee.wechat_unbound": "解除微信绑定",
+    "trainee.activation_code_issued": "生成激活码",
+    "trainee.edit": "修改学员信息",
+    "trainee.deactivated": "停用学员账号",
+    "trainee.reactivated": "恢复学员账号",
+    "trainee.erased": "清除学员个人信息（保存期满）",
+    "roster.import": "导入学员名册",
+    "enrolment.enrol": "学员报名培训项目",
+    "enrolment.withdrawn": "学员退出培训项目（保留学习记录）",
+    "enrolment.removed": "移出培训项目（无学习记录）",
+    "export.filing": "导出附件1备案表",
+    "export.roster": "导出附件2人员名册",
+    "export.hours": "导出课时及补贴明细表",
+    "export.records": "导出培训情况记录",
+    "export.integrity": "导出诚信提示",
+    "export.claim": "导出补贴申领名册及汇总表",
+    "course.create": "新建课程",
+    "course.update": "修改课程",
+    "course.retire": "停用课程",
+    "lesson.create": "新增课节",
+    "lesson.update": "修改课节",
+    "lesson.retire": "停用课节",
+    "lesson.delete": "删除课节",
+    "question.create": "新增试题",
+    "question.import": "导入题库",
+    "question.update": "修改试题",
+    "question.retire": "停用试题",
+    "question.restore": "恢复试题",
+    "quiz.create": "新建测验",
+    "quiz.update": "修改测验",
+    "quiz.retire": "停用测验",
+    "quiz.restore": "恢复测验",
+    "support.reply": "回复在线支持",
+    "support.close": "关闭在线支持",
+    "credit_code.override": "接受校验位不符的信用代码",
+    "enterprise.create": "新建企业",
+    "enterprise.city_override": "修改企业所属城市",
+    "project.create": "新建项目",
+    "project.update": "修改备案信息",
+    "project.submit": "提交备案",
+    "project.review": "审核备案",
+    "project.course_attach": "项目加入课程",
+    "project.course_detach": "项目移除课程",
+    "project.course_reorder": "调整项目课程顺序",
+    "project.close": "结束项目并冻结数据",
+    "claim.submit": "提交补贴申领",
+    "claim.approve": "补贴申领审核通过",
+    "claim.return": "退回补贴申领",
+}
+# Actions recorded as f"{prefix}{value}": the values each prefix takes (checked by the same test).
+ACTION_FAMILIES = {
+    "export.": ("filing", "roster", "hours", "records", "integrity", "claim"),
+    "claim.": ("submit", "approve", "return"),
+    "enrolment.": ("withdrawn", "removed"),
+}
 DETAIL_KEYS = {
     "decision": "审核结果",
     "comment": "意见",
@@ -50,6 +123,27 @@ DETAIL_KEYS = {
     "before": "修改前",
     "after": "修改后",
     "credit_code": "统一社会信用代码",
+    "account": "账号",
+    "activation_code_id": "激活码编号",
+    "bureau": "监管部门",
+    "bytes": "文件大小（字节）",
+    "changes": "修改内容",
+    "cities": "城市",
+    "course_id": "课程编号",
+    "course_ids": "课程顺序（编号）",
+    "digest": "数据摘要（SHA-256）",
+    "early": "早于培训结束日期",
+    "existing_ids": "已有学员编号",
+    "failures": "该地址连续失败次数",
+    "username_failures": "该用户名连续失败次数",
+    "fields": "修改项",
+    "file_replaced": "更换了文件",
+    "name": "名称",
+    "project_id": "项目编号",
+    "retention_ended": "保存期满日",
+    "sessions_closed": "结束的学习会话数",
+    "source": "来源",
+    "trainee_ids": "学员编号",
 }
 VALUES = {
     True: "是",
@@ -61,6 +155,31 @@ VALUES = {
     "reviewer": "审核人员",
     "xlsx": "Excel",
     "csv": "CSV",
+    "withdrawn": "退出（保留记录）",
+    "removed": "移出",
+    "admin": "管理页面",
+    "admin_trainee_page": "学员页面查看",
+    "roster_import": "名册导入",
+    "face_check": "人脸核身",
+    "phone_code": "手机号快速验证",
+    "encrypted_data": "手机号（加密数据）",
+    "activation_code": "激活码",
+    "unknown_account": "账号不存在",
+    "activation_code_rejected": "激活码无效",
+    "phone_mismatch": "手机号与名册不符",
+    "encrypted_data_rejected": "加密数据无效",
+    "no_phone_in_data": "未取得手机号",
+    "phone_not_mainland": "非中国大陆手机号",
+}
+# Field names in ``fields`` and ``changes``.
+FIELD_NAMES = {
+    "name": "名称",
+    "summary": "简介",
+    "gender": "性别",
+    "account": "账号",
+    "mobile": "手机号",
+    "id_number": "身份证号",
+    "title": "标题",
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
@@ -119,9 +238,19 @@ def actor_names(entries) -> dict[int, str]:
     return {admin_id: display or username for admin_id, display, username in rows}
 
 
+def action_name(action: str) -> str:
+    """The action in words (its code only if nobody gave it a label, which a test forbids)."""
+    return ACTIONS.get(action, action)
+
+
 def detail_items(detail: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (Chinese key, readable value)."""
-    return [(DETAIL_KEYS.get(key, key), _value(value)) for key, value in (detail or {}).items()]
+    # An empty detail (no comment given) says nothing: left out.
+    return [
+        (DETAIL_KEYS.get(key, key), _value(value))
+        for key, value in (detail or {}).items()
+        if value is not None and value != ""
+    ]
 
 
 def _value(value) -> str:
@@ -134,6 +263,16 @@ def _value(value) -> str:
             return value
         if moment.tzinfo is not None:
             return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
+    if isinstance(value, dict):
+        return "；".join(f"{FIELD_NAMES.get(k, k)}：{_change(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(
+            FIELD_NAMES.get(v, str(v)) if isinstance(v, str) else str(v) for v in value
+        )
     return "" if value is None else str(value)
+
+
+def _change(value) -> str:
+    if isinstance(value, dict) and set(value) == {"old", "new"}:
+        return f"{_value(value['old'])} → {_value(value['new'])}"
+    return _value(value)

@@ -145,9 +145,9 @@ def add_lesson(
     *,
     client_address: str,
 ) -> Lesson:
-    """Add a lesson at the end of a course with its stored file."""
+    """Add a lesson at the end of a course with its stored file (a course's first is #1)."""
     position = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.max(Lesson.position) + 1, 0)).where(
+        sa.select(sa.func.coalesce(sa.func.max(Lesson.position) + 1, 1)).where(
             Lesson.course_id == course.id
         )
     )

@@ -62,23 +62,27 @@ def duration_label(row: dict) -> str:
 def ensure_submittable(project: Project, plan_rows: list[dict], minutes_per_hour: int) -> None:
     """Refuse, listing every gap, a filing without platform or plan, or with more planned class
     hours than its courses can yield."""
-    problems = []
+    # (what is missing, what fixes it: "platform" the filing form, "courses" the project's courses)
+    problems: list[tuple[str, str]] = []
     if project.platform is None or not (project.platform.name or "").strip():
-        problems.append("未填写线上培训平台情况（平台名称等）")
+        problems.append(("未填写线上培训平台情况（平台名称等）", "platform"))
     if not plan_rows:
-        problems.append("线上培训计划为空：请为项目加入课程，或填写计划行")
+        problems.append(("线上培训计划为空：请为项目加入课程，或填写计划行", "courses"))
     planned_s = project.planned_class_hours * minutes_per_hour * 60
     available = yield_s(project)
     if planned_s > available:
         problems.append(
-            f"计划培训 {project.planned_class_hours} 课时（{planned_s // 60} 分钟），"
-            f"但项目课程只有 {_minutes(available)}"
+            (
+                f"计划培训 {project.planned_class_hours} 课时（{planned_s // 60} 分钟），"
+                f"但项目课程只有 {_minutes(available)}",
+                "courses",
+            )
         )
     if problems:
         raise DomainError(
             "filing_incomplete",
-            problems="；".join(problems),
-            details=[{"problem": text} for text in problems],
+            problems="；".join(text for text, _ in problems),
+            details=[{"problem": text, "fix": fix} for text, fix in problems],
         )
 
 

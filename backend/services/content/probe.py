@@ -63,10 +63,10 @@ def check_size(size: int | None, limit: int) -> None:
 
 
 def human_bytes(size: int) -> str:
-    """A size as people read it (2 GB, 500 MB)."""
+    """A size as people read it, one decimal at most (2 GB, 1.2 MB, 70.7 KB)."""
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= scale:
-            return f"{size / scale:g} {unit}"
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} 字节"
 
 

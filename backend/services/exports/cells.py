@@ -69,3 +69,28 @@ def as_digits_text(value: object) -> str:
 def xlsx_text(value: object) -> str:
     """The text of an xlsx string cell ('' for None): kept exactly, quoting is the style's."""
     return "" if value is None else str(value)
+
+
+WIDE_UNITS = 1.7
+
+
+def text_units(text: str) -> float:
+    """About how many column-width units ``text`` takes at the sheets' 10 pt, as LibreOffice
+    prints it (a little more, to be safe): a Chinese (wide) character 1.7, anything else 1.
+    A printed sheet's widths and row heights come from it."""
+    return sum(WIDE_UNITS if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def lines_for(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide (its own breaks kept)."""
+    usable = max(width - 1, 1)
+    return sum(max(1, -(-int(text_units(part)) // int(usable))) for part in text.split("\n"))
+
+
+def header_text(header: str, width: float) -> str:
+    """A header too wide for its column breaks before its unit, "补贴（元）" → "补贴\\n（元）",
+    never inside the parentheses."""
+    if text_units(header) <= width - 1 or "（" not in header or "\n" in header:
+        return header
+    head, _, unit = header.partition("（")
+    return f"{head}\n（{unit}"

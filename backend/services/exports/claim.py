@@ -17,6 +17,7 @@ from backend.services.claims.summary import summary
 from backend.services.exports.cells import as_text, yuan
 from backend.services.exports.roster import shows_full_numbers
 from backend.services.exports.writers import print_setup
+from backend.services.exports.xlsx_stream import row_height
 
 ROSTER_TITLE = "企业职工线上适岗技能提升培训补贴申领人员名册"
 SUMMARY_TITLE = "企业职工线上适岗技能提升培训补贴申领汇总表"
@@ -42,6 +43,7 @@ class _Formats:
         cell = {"border": 1, "valign": "vcenter", "font_size": 10}
         self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center"})
         self.plain = workbook.add_format({"font_size": 10})
+        self.wrapped = workbook.add_format({"font_size": 10, "text_wrap": 1, "valign": "top"})
         self.header = workbook.add_format({**cell, "bold": True, "align": "center", "text_wrap": 1})
         self.text = workbook.add_format({**cell, "num_format": "@"})
         self.int = workbook.add_format({**cell, "num_format": "0"})
@@ -62,7 +64,10 @@ def _head(sheet, f: _Formats, title: str, lines: list[str], last_col: int) -> in
     sheet.merge_range(0, 0, 0, last_col, title, f.title)
     sheet.set_row(0, 30)
     for row, line in enumerate(lines, start=1):
-        sheet.merge_range(row, 0, row, last_col, as_text(line), f.plain)
+        wraps = "\n" in line
+        sheet.merge_range(row, 0, row, last_col, as_text(line), f.wrapped if wraps else f.plain)
+        if wraps:
+            sheet.set_row(row, row_height(line.count("\n") + 1))
     return len(lines) + 1
 
 
@@ -117,7 +122,9 @@ def write_claim_xlsx(
     lines = [
         f"企业名称（盖章）：{project.enterprise.name}",
         f"培训项目：{project.name}（{project.start_date} 至 {project.end_date}）",
-        f"结项日期：{closed_on.isoformat()}    数据摘要（SHA-256）：{claim.digest}",
+        f"结项日期：{closed_on.isoformat()}",
+        # The digest on a line of its own: it fits the narrow summary sheet too.
+        f"数据摘要（SHA-256）：\n{claim.digest}",
     ]
     sheet = _sheet(workbook, "申领名册", claim, WIDTHS)
     row = _head(sheet, f, ROSTER_TITLE, lines, len(WIDTHS) - 1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import xlsxwriter
 
 from backend.models import Project, TrainingType
-from backend.services.exports.cells import formula_like, xlsx_text
+from backend.services.exports.cells import formula_like, lines_for, xlsx_text
 from backend.services.exports.writers import print_setup
+from backend.services.exports.xlsx_stream import row_height
 from backend.services.learning import record_chain
 from backend.services.projects.filing import shown_filing
 
@@ -22,6 +23,8 @@ NOTES = (
     "3.与此表同时报送本项目培训人员花名册。",
 )
 CHECKED, UNCHECKED = "☑", "□"
+# Column widths: the longest label (人力资源社会保障部门审核备案意见) fits its column on one line.
+WIDTHS = (28, 28, 18, 28)
 
 
 def _box(checked: bool) -> str:
@@ -37,6 +40,7 @@ class _Form:
 
     def __init__(self, workbook: xlsxwriter.Workbook, sheet) -> None:
         self.sheet = sheet
+        self.widths = WIDTHS
         self.row = 0
         # Each format also in a quote-prefix twin, for text a spreadsheet would take as a formula.
         self._quoted: dict[int, object] = {}
@@ -52,6 +56,7 @@ class _Form:
         self.section = add({**base, "bold": True, "bg_color": "#F2F2F2"})
         self.title = add({"bold": True, "font_size": 16, "align": "center"})
         self.plain = add({"font_size": 10})
+        self.wrapped = add({"font_size": 10, "text_wrap": True, "valign": "top"})
         self.sign = add({**base, "align": "right", "valign": "bottom"})
 
     def _cell(self, value: object, fmt):
@@ -77,24 +82,29 @@ class _Form:
         self.merged(0, 3, text, self.section)
         self.row += 1
 
+    def _height(self, height: float, *cells: tuple[object, float]) -> None:
+        # As tall as the longest text needs when printed (the row never cuts a wrapped value).
+        lines = max(lines_for(xlsx_text(value), width) for value, width in cells)
+        self.sheet.set_row(self.row, max(height, row_height(lines) or 0))
+
     def pair(self, label1: str, value1: object, label2: str, value2: object) -> None:
         self.text(0, label1, self.label)
         self.text(1, value1, self.value)
         self.text(2, label2, self.label)
         self.text(3, value2, self.value)
-        self.sheet.set_row(self.row, 24)
+        self._height(24, *zip((label1, value1, label2, value2), self.widths, strict=True))
         self.row += 1
 
     def wide(self, label: str, value: object, height: int = 24) -> None:
         self.text(0, label, self.label)
         self.merged(1, 3, value, self.value)
-        self.sheet.set_row(self.row, height)
+        self._height(height, (label, self.widths[0]), (value, sum(self.widths[1:])))
         self.row += 1
 
     def cells(self, values: list[object], fmt) -> None:
         for col, value in enumerate(values):
             self.text(col, value, fmt)
-        self.sheet.set_row(self.row, 24)
+        self._height(24, *zip(values, self.widths, strict=True))
         self.row += 1
 
     def signature(self, label: str) -> None:
@@ -108,7 +118,7 @@ def write_filing_xlsx(path: str, project: Project) -> None:
     """Write 附件1 for ``project`` (as submitted, once filed): the notice's sections and labels."""
     workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet("备案表")
-    for col, width in enumerate((22, 28, 18, 28)):
+    for col, width in enumerate(WIDTHS):
         sheet.set_column(col, col, width)
     print_setup(sheet)
     form = _Form(workbook, sheet)
@@ -174,5 +184,7 @@ def write_filing_xlsx(path: str, project: Project) -> None:
     for note in NOTES:
         form.merged(0, 3, note, form.plain)
         form.row += 1
-    form.merged(0, 3, record_chain.digest_line(project.id), form.plain)
+    digest = record_chain.digest_line(project.id)
+    form.merged(0, 3, digest, form.wrapped)
+    form.sheet.set_row(form.row, row_height(lines_for(digest, sum(WIDTHS))))
     workbook.close()

@@ -42,7 +42,7 @@ COLUMNS = (
     Column("开始时间（北京时间）", Kind.TEXT, 20),
     Column("结束时间（北京时间）", Kind.TEXT, 20),
     Column("计入时长（秒）", Kind.INT, 10),
-    Column("状态", Kind.TEXT, 10),
+    Column("状态", Kind.TEXT, 14),
     Column("说明", Kind.TEXT, 30),
 )
 SESSION, SPAN, FACE, ATTENTION = "学习会话", "计入时段", "人脸核身", "随机弹题"

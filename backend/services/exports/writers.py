@@ -11,10 +11,13 @@ from typing import IO
 from backend.services.exports import xlsx_stream as xs
 from backend.services.exports.cells import (
     FORMULA_TRIGGERS,
+    WIDE_UNITS,
     Column,
     Kind,
     as_digits_text,
     as_text,
+    header_text,
+    lines_for,
     xlsx_text,
 )
 
@@ -81,29 +84,56 @@ def write_table_xlsx(
     sheet.merge_row(sheet.add_row([(title, xs.TITLE)], height=30), 0, last_col)
     for line in subtitle_lines:
         sheet.merge_row(sheet.add_row([(xlsx_text(line), xs.PLAIN)]), 0, last_col)
-    header = sheet.add_row([(c.header, xs.HEADER) for c in columns], height=30)
+    headers = [header_text(c.header, c.width) for c in columns]
+    header_lines = max(lines_for(h, c.width) for h, c in zip(headers, columns, strict=True))
+    header = sheet.add_row(
+        [(h, xs.HEADER) for h in headers], height=max(30, xs.row_height(header_lines) or 0)
+    )
     sheet.repeat_rows(header, header)
     add_plain = sheet.row_template([_STYLE[c.kind] for c in columns])
     text_columns = [n for n, c in enumerate(columns) if c.kind in _TEXT_KINDS]
+    # Text no longer than this many characters fits its column on one line, even if all wide.
+    # (column, characters that surely fit on one line even if all wide, width): most text is
+    # short enough to need no measuring, and ASCII text is one unit a character.
+    text_limits = [(n, (columns[n].width - 1) / WIDE_UNITS, columns[n].width) for n in text_columns]
     count = 0
     for values in rows:
         count += 1
         ready = list(values)
         quoted = False
-        for n in text_columns:
+        lines = 1
+        for n, surely_fits, width in text_limits:
             value = ready[n]
-            if value is not None and not (type(value) is str and _READY_TEXT(value)):
-                text = xlsx_text(value)
-                quoted = quoted or text.startswith(FORMULA_TRIGGERS)
-                ready[n] = xs.text_xml(text)
+            if type(value) is str:
+                if len(value) > surely_fits and (len(value) >= width or not value.isascii()):
+                    # Printed, a wrapped text needs its lines' height, or it runs over the next
+                    # rows.
+                    lines = max(lines, lines_for(value, width))
+                if _READY_TEXT(value):
+                    continue
+            elif value is None:
+                continue
+            text = xlsx_text(value)
+            quoted = quoted or text.startswith(FORMULA_TRIGGERS)
+            ready[n] = xs.text_xml(text)
         # A formula-like text needs the quote-prefix style, which only add_row chooses.
-        if quoted or not add_plain(ready):
+        if lines > 1:
+            sheet.add_row(_typed(values, columns), height=xs.row_height(lines))
+        elif quoted or not add_plain(ready):
             sheet.add_row(_typed(values, columns))
     last = footer() if footer else None
     if last is not None:
         sheet.add_row(_typed(last, columns))
+    width = sum(c.width for c in columns)
     for line in closing_lines:
-        sheet.merge_row(sheet.add_row([(xlsx_text(line), xs.PLAIN)]), 0, last_col)
+        text = xlsx_text(line)
+        if "\n" in text:  # e.g. the record chain's digest line: label, then the digest
+            row = sheet.add_row(
+                [(text, xs.PLAIN_WRAP)], height=xs.row_height(lines_for(text, width))
+            )
+        else:
+            row = sheet.add_row([(text, xs.PLAIN)])
+        sheet.merge_row(row, 0, last_col)
     sheet.close()
     return count
 

@@ -19,6 +19,17 @@ from backend.services.exports.cells import FORMULA_TRIGGERS
 TEXT, INT, MONEY, HEADER, TITLE, PLAIN = 1, 2, 3, 4, 5, 6
 # The same as TEXT and PLAIN with Excel's quote prefix: text that looks like a formula.
 TEXT_QUOTED, PLAIN_QUOTED = 7, 8
+# A line below the table that may wrap (its row gets the height of its lines).
+PLAIN_WRAP = 9
+# Points per line of 10 pt text, and a row's height for ``lines`` lines.
+LINE_PT = 13.5
+
+
+def row_height(lines: int) -> float | None:
+    """The height of a row of ``lines`` lines of text; None (the default) for one line."""
+    return None if lines <= 1 else round(lines * LINE_PT + 2, 1)
+
+
 _QUOTED = {TEXT: TEXT_QUOTED, PLAIN: PLAIN_QUOTED}
 BATCH_ROWS = 500
 # XML 1.0 forbids these control characters; tab, LF and CR stay.
@@ -79,7 +90,7 @@ STYLES = (
     '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
     "<border>" + _BORDER + "</border></borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="9">'
+    '<cellXfs count="10">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="49" fontId="0" fillId="0" borderId="1" xfId="0" applyNumberFormat="1"'
     ' applyBorder="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
@@ -97,6 +108,8 @@ STYLES = (
     ' applyBorder="1" applyAlignment="1" quotePrefix="1">'
     '<alignment vertical="center" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"

@@ -135,6 +135,7 @@ def verify(project_id: int) -> Verdict:
 
 
 def digest_line(project_id: int) -> str:
-    """The line every export of the project prints: its chain head and what it covers."""
+    """The line every export of the project prints: its chain head and what it covers (the
+    digest on a line of its own, so that it fits a portrait page)."""
     head, count = head_digest(project_id)
-    return f"记录链摘要（{count} 条计入时段，可用 flask verify-records {project_id} 核验）：{head}"
+    return f"记录链摘要（{count} 条计入时段，可在管理后台的诚信提示页核验）：\n{head}"

@@ -340,11 +340,22 @@ def filing_form(project: Project) -> dict:
         "platform": _pick(project.platform, PLATFORM_FIELDS),
         "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
         # The project's courses first, then the rows written by hand (此栏目内容可根据实际情况增加).
-        "plan_rows": plan.course_rows(project)
-        + [_pick(row, PLAN_ROW_FIELDS) for row in project.plan_rows],
+        "plan_rows": _plan(project),
         # The filed rules stay the rules of the project (backend.policy.policy_for).
         "policy_id": project.policy_id,
     }
+
+
+def _plan(project: Project) -> list[dict]:
+    """附件1's plan: one row per course, then the hand-written rows that name no course of the
+    project (a row repeating a course would list it twice)."""
+    rows = plan.course_rows(project)
+    courses = {row["resource_name"].strip() for row in rows}
+    return rows + [
+        _pick(row, PLAN_ROW_FIELDS)
+        for row in project.plan_rows
+        if row.resource_name.strip() not in courses
+    ]
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def test_a_video_upload_reads_its_duration_from_the_file(app, make, company, hr,
     course = hr.create_course(company.id)
     assert course["name"] == "安全生产" and course["lessons"] == []
     lesson = hr.upload(course["id"], video(3))
-    assert lesson["kind"] == "video"
+    assert lesson["kind"] == "video" and lesson["position"] == 1  # numbered from 1, as the demo's
     assert lesson["duration_s"] == 3
     assert lesson["media"]["bytes"] == len(video(3))
     assert lesson["media"]["content_type"] == "video/mp4"

@@ -88,6 +88,11 @@ def test_the_plan_comes_from_the_courses_then_the_hand_written_rows(app, make):
         ("安全生产", "规程", "视频、文档", "12分5秒"),
         ("直播答疑", "", "直播", "90分钟"),
     ]
+    # A hand-written row naming one of the project's courses does not list it a second time.
+    make.plan_row(project, resource_name="安全生产 ")
+    make.session.refresh(project)
+    names = [row.resource_name for row in filing.shown_filing(project).plan_rows]
+    assert names == ["安全生产", "直播答疑"]
 
 
 def test_review_states_and_audit(app, make):
