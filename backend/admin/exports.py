@@ -8,8 +8,8 @@ from backend.admin.auth import current_admin, require_permission
 from backend.admin.downloads import export_response
 from backend.admin.scope import get_project_or_404
 from backend.kernel.permissions import Permission, can
-from backend.services.exports.catalog import EXPORTS
 from backend.services.claims.closing import claim_of
+from backend.services.exports.catalog import EXPORTS
 from backend.services.exports.roster import shows_full_numbers
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")

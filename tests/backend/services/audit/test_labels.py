@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 from backend.services.audit import labels
-from backend.services.exports.run import KINDS
+from backend.services.exports.catalog import EXPORTS
 
 ROOT = Path(__file__).resolve().parents[4]
 SOURCES = ("backend", "miniprogram_api", "supervision_api")
@@ -59,7 +59,7 @@ def test_every_recorded_action_has_a_chinese_label():
     assert unlisted == [], f"list the values of these prefixes in ACTION_FAMILIES: {unlisted}"
     family = [p + v for p, values in labels.ACTION_FAMILIES.items() for v in values]
     assert sorted(a for a in family if a not in labels.ACTIONS) == []
-    assert set(labels.ACTION_FAMILIES["export."]) == set(KINDS)  # every export kind
+    assert set(labels.ACTION_FAMILIES["export."]) == set(EXPORTS)  # every export kind
     for action in labels.ACTIONS.values():
         assert action and not action.isascii()
 
