@@ -86,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.cli import register_commands
 
     register_commands(app)
+
+    from backend import read_timeout
+
+    read_timeout.install(app)  # last: the outermost middleware
     return app
 
 

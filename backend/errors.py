@@ -20,6 +20,7 @@ HTTP_MESSAGES = {
     403: ("forbidden", "没有权限执行此操作"),
     404: ("not_found", "请求的资源不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
+    408: ("request_timeout", "请求超时，请重新发送"),
     409: ("conflict", "请求与当前状态冲突"),
     413: ("payload_too_large", "请求内容过大"),
     415: ("unsupported_media_type", "请求内容类型不受支持，请使用 application/json"),

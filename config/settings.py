@@ -31,6 +31,7 @@ _ENV_OVERRIDES: dict[str, type] = {
     "SUPERVISION_RATE_WINDOW_S": int,
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
+    "REQUEST_READ_TIMEOUT_S": float,
     "TRUSTED_PROXY_HOPS": int,
     "MEDIA_STORAGE": str,
     "MEDIA_ROOT": str,
@@ -69,6 +70,9 @@ class BaseConfig:
     # Where the policy files are (None: config/policies).
     SUBSIDY_POLICY_DIR: str | None = None
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Seconds a server thread waits for each read of a request's body (backend/read_timeout.py)
+    # and for its headers (config/granian.py, backend/devserver.py) before giving up: 408.
+    REQUEST_READ_TIMEOUT_S = 15.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe. 0 trusts none:
     # a client could otherwise forge its address, which the audit log and sign-in lockout use.
     TRUSTED_PROXY_HOPS = 0

@@ -24,6 +24,8 @@ def test_health_is_503_when_redis_is_unreachable(app_factory):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["redis"]["ok"] is False
+    # Like every 503: when to look again (issue 25).
+    assert response.headers["Retry-After"].isdigit()
 
 
 def test_unknown_route_is_json_404(client):
