@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import read_timeout
 
+    app.wsgi_app = logs.LogEscapes(app.wsgi_app)
     read_timeout.install(app)  # last: the outermost middleware
     return app
 

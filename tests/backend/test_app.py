@@ -164,3 +164,38 @@ def test_quiet_views_log_success_at_debug_and_failures_at_info(app, client, capl
         client.get("/healthz")
     paths = [r.path for r in caplog.records if r.name == "shigang.access"]
     assert paths == ["/healthz"]
+
+
+def test_the_json_log_has_no_terminal_colour_codes(app, caplog):
+    import json
+
+    from werkzeug.serving import _log
+
+    from backend.logs import JsonFormatter
+
+    # The development server's own warning, coloured for a terminal (issue 25).
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        _log("warning", "\x1b[31m\x1b[1mWARNING: This is a development server.\x1b[0m")
+    lines = [JsonFormatter().format(r) for r in caplog.records]
+    assert lines and all("\x1b" not in line and "\\u001b" not in line for line in lines)
+    assert json.loads(lines[0])["msg"] == "WARNING: This is a development server."
+
+
+def test_a_failure_inside_the_error_handling_is_in_the_access_log(app_factory, caplog):
+    import pytest
+
+    app = app_factory()
+
+    @app.get("/boom-probe")
+    def boom_probe():
+        raise LookupError("boom")
+
+    def crash(_exc):  # an error handler that fails in turn, as the outage page did
+        raise RuntimeError("the error page failed")
+
+    app.register_error_handler(Exception, crash)
+
+    with caplog.at_level(logging.INFO, logger="shigang.access"), pytest.raises(RuntimeError):
+        app.test_client().get("/boom-probe")
+    access = [r for r in caplog.records if r.name == "shigang.access"]
+    assert [(r.path, r.status) for r in access] == [("/boom-probe", 500)]
