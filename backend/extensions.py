@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -42,13 +44,17 @@ class RedisExtension:
         """Connect to ``REDIS_URL`` or, where allowed, start an in-process stand-in."""
         url = app.config.get("REDIS_URL")
         if url:
-            # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker.
+            # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker. No
+            # retries (redis-py retries a timed-out command three times with backoff by default,
+            # which held a request up to 9.5 s): one wait of the timeout, then the 503. Every
+            # connection of the pool has them, the beat's held one included.
             timeout = app.config.get("REDIS_SOCKET_TIMEOUT_S", 2.0)
             client = redis.Redis.from_url(
                 url,
                 decode_responses=True,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
             )
             embedded = False
         elif app.config.get("ALLOW_EMBEDDED_REDIS"):

@@ -215,3 +215,32 @@ def test_a_signed_in_admin_gets_the_outage_page_when_postgresql_is_down(
     with dead.app_context():
         response = dead_client.get(path)
     _assert_outage_page(response, caplog.records)
+
+
+def _stats(url: str) -> tuple[int, dict]:
+    """(connections the server has accepted, calls of each command) so far."""
+    client = redis.Redis.from_url(url)
+    stats = client.info("commandstats")
+    calls = {name: v["calls"] for name, v in stats.items()}
+    return client.info("stats")["total_connections_received"], calls
+
+
+def test_a_hung_redis_is_asked_once_before_the_beats_503(outage_app, private_redis, make):
+    """redis-py retried a timed-out command three times with backoff (2 to 9.5 s before the
+    503 at a 2 s timeout), and the fast route handed a failed beat to the Flask route, which
+    waited again. Now one command, one wait of REDIS_SOCKET_TIMEOUT_S, then the 503."""
+    app, proc = outage_app
+    url, _ = private_redis
+    client, headers, session_id = _learner_on(app, make)
+    _beat(client, headers, session_id)  # the thread's held connection is open
+    before = _stats(url)
+    os.kill(proc.pid, signal.SIGSTOP)
+    with app.app_context():
+        _assert_503(_beat(client, headers, session_id))
+    os.kill(proc.pid, signal.SIGCONT)
+    time.sleep(0.2)  # the stopped server runs what it was sent meanwhile
+    connections, commands = _stats(url)
+    # One script call, no retry (each reconnects) and no second try by the Flask route; the
+    # one new connection is the one reading these stats.
+    evalsha = commands["cmdstat_evalsha"] - before[1]["cmdstat_evalsha"]
+    assert (connections - before[0], evalsha) == (1, 1)
