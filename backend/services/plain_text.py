@@ -60,3 +60,20 @@ def optional_text(max_length: int):
         StringConstraints(max_length=max_length, pattern=TEXT_PATTERN),
         AfterValidator(check_storable),
     ]
+
+
+MAX_FILENAME = 255
+_FILENAME_DROPPED = re.compile("[\\x00-\\x1f\\x7f\\ud800-\\udfff]")
+
+
+def stored_filename(name: str | None, default: str = "file") -> str:
+    """An uploaded file's name as we keep and show it: the last path component (a browser or a
+    client may send ``C:\\...\\a.pdf`` or ``../a.pdf``), without control characters (NUL is
+    refused by PostgreSQL), trimmed, at most 255 characters with the extension kept."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _FILENAME_DROPPED.sub("", name).strip().lstrip(".")
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:16] if dot and stem else ""
+        name = name[: MAX_FILENAME - len(ext) - 1] + "." + ext if ext else name[:MAX_FILENAME]
+    return name or default
