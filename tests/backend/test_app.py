@@ -106,6 +106,31 @@ def test_production_refuses_sqlite_and_local_wechat(monkeypatch):
     load_config({**base, "WECHAT_API_BASE_URL": "https://localhost.example.com/"})
 
 
+def test_production_refuses_a_wechat_host_name_that_resolves_to_a_local_address(monkeypatch):
+    import socket
+
+    monkeypatch.setenv("SHIGANG_ENV", "production")
+    base = {
+        "SECRET_KEY": "s" * 40,
+        "FIELD_ENCRYPTION_KEY": "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE=",
+        "DATABASE_URL": "postgresql://db.internal/shigang",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "WECHAT_APP_ID": "wx1234567890",
+        "WECHAT_APP_SECRET": "w" * 32,
+    }
+    # This host's own name (an /etc/hosts entry: loopback, or the container's private address),
+    # and the loopback names every resolver knows.
+    host = socket.gethostname()
+    assert socket.getaddrinfo(host, None)  # precondition: the name resolves here
+    for name in (host, host.upper() + ".", "ip6-localhost", "localhost.localdomain"):
+        try:
+            socket.getaddrinfo(name, None)
+        except OSError:
+            continue  # not a name on this machine
+        with pytest.raises(ConfigError, match="simulator"):
+            load_config({**base, "WECHAT_API_BASE_URL": f"https://{name}:9999/"})
+
+
 def test_seed_demo_refuses_in_production(app):
     app.config["ENV_NAME"] = "production"
     result = app.test_cli_runner().invoke(args=["seed-demo"])
