@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,6 +90,45 @@ def _validation_error(exc: ValidationError) -> ApiError:
 INVALID_JSON = ("invalid_json", "请求体不是合法的 JSON")
 
 
+UNSUPPORTED_JSON_TYPE = ("unsupported_media_type", "请求内容类型必须是 application/json（UTF-8）")
+DUPLICATE_KEYS = ("invalid_json", "请求体的 JSON 对象有重复的字段名")
+
+
+def json_content_type_ok(header: str) -> bool:
+    """Whether a Content-Type header says JSON in UTF-8: exactly ``application/json``, with no
+    parameter but an optional ``charset=utf-8`` (the fast heartbeat route asks the same)."""
+    mimetype, _, params = header.partition(";")
+    if mimetype.strip().lower() != "application/json":
+        return False
+    for param in filter(None, (p.strip() for p in params.split(";"))):
+        key, _, value = param.partition("=")
+        if key.strip().lower() != "charset" or value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            return False
+    return True
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("duplicate key")
+    return found
+
+
+def has_duplicate_keys(data: bytes) -> bool:
+    """Whether some object in the JSON ``data`` names a key twice (pydantic keeps the last,
+    silently); False for data that is not JSON at all, which the model's parse refuses."""
+    try:
+        json.loads(data, object_pairs_hook=_refuse_duplicates)
+    except ValueError as exc:
+        return str(exc) == "duplicate key"
+    except RecursionError:
+        return False
+    return False
+
+
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
     """Validate the request's JSON body against ``model`` (JSON parsed by pydantic itself,
     whose parser bounds nesting depth: a 1000-deep body is a 400, never a RecursionError)."""
@@ -96,8 +136,10 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
     try:
         if not data:
             return model.model_validate({}, strict=False)
-        if not request.is_json:
-            raise ApiError(415, "unsupported_media_type", "请求内容类型必须是 application/json")
+        if not json_content_type_ok(request.headers.get("Content-Type", "")):
+            raise ApiError(415, *UNSUPPORTED_JSON_TYPE)
+        if has_duplicate_keys(data):
+            raise ApiError(400, *DUPLICATE_KEYS)
         return model.model_validate_json(data)
     except ValidationError as exc:
         if any(err["type"] in ("json_invalid", "recursion_loop") for err in exc.errors()):

@@ -22,7 +22,7 @@ from flask import Flask
 from pydantic import ValidationError
 
 from backend import logs, security_headers
-from backend.api import MAX_ID
+from backend.api import MAX_ID, has_duplicate_keys, json_content_type_ok
 from backend.errors import RETRY_AFTER_OUTAGE_S, SERVICE_UNAVAILABLE, error_body
 from backend.extensions import db
 from backend.services.learning import heartbeats
@@ -56,12 +56,14 @@ class HeartbeatRoute:
             session_id > MAX_ID
             or scheme.lower() != "bearer"
             or not token
-            or not environ.get("CONTENT_TYPE", "").startswith("application/json")
+            or not json_content_type_ok(environ.get("CONTENT_TYPE", ""))
             or not length.isdigit()
             or int(length) > _MAX_BODY
         ):
             return self.wsgi_app(environ, start_response)
         body = environ["wsgi.input"].read(int(length))
+        if has_duplicate_keys(body):  # refused by the Flask route, as every JSON body's
+            return self._hand_on(environ, body, start_response)
         try:
             beat = LiveBeatIn.model_validate_json(body)
         except ValidationError:

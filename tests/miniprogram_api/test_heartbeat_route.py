@@ -1,6 +1,7 @@
 """The live heartbeat served in front of Flask: the Flask route's answer, without Flask; every
 other request handed to that route."""
 
+import json
 import logging
 
 import pytest
@@ -116,6 +117,12 @@ def test_the_callers_request_id_is_kept_and_logged_at_debug(
         ("too_large_id", 404, "not_found"),
         ("large_body", 422, "validation_error"),
         ("closed", 409, None),
+        # As strict as the API (issue 25): the exact type, UTF-8, no key twice.
+        ("jsonx", 415, "unsupported_media_type"),
+        ("latin1", 415, "unsupported_media_type"),
+        ("json_suffix", 415, "unsupported_media_type"),
+        ("duplicate_keys", 400, "invalid_json"),
+        ("utf8_charset", 200, None),
     ],
 )
 def test_what_it_does_not_answer_goes_to_the_flask_route(
@@ -143,9 +150,20 @@ def test_what_it_does_not_answer_goes_to_the_flask_route(
         kwargs = {"json": {**_body(me, 1), "padding": "x" * 4096}}
     elif case == "closed":
         me.end()
+    elif case in ("jsonx", "latin1", "json_suffix", "utf8_charset"):
+        kind = {
+            "jsonx": "application/jsonx",
+            "latin1": "application/json; charset=latin-1",
+            "json_suffix": "application/problem+json",
+            "utf8_charset": 'application/json; charset="UTF-8"',
+        }[case]
+        kwargs = {"data": json.dumps(_body(me, 1)), "content_type": kind}
+    elif case == "duplicate_keys":
+        body = json.dumps(_body(me, 1))[:-1] + ', "seq": 2}'
+        kwargs = {"data": body, "content_type": "application/json"}
     flask_requests.clear()
     response = client.post(path, headers=headers, **kwargs)
-    assert flask_requests == [path]
+    assert flask_requests == ([] if case == "utf8_charset" else [path])
     assert response.status_code == status, response.get_json()
     if status >= 400:
         error = response.get_json()["error"]
