@@ -18,7 +18,7 @@ from backend.models import ActivationCode, AdminUser, Enrolment, Project, Traine
 from backend.policy import default_policy
 from backend.services.accounts import tokens
 
-NOTICE_PATH = Path(__file__).resolve().parents[2] / "config" / "privacy" / "notice.json"
+NOTICE_PATH = Path(__file__).resolve().parents[3] / "config" / "privacy" / "notice.json"
 
 register("privacy_notice_required", 422, "请先阅读并同意最新的个人信息处理规则")
 register("retention_not_over", 409, "个人信息保存期限未满（{until} 前不能删除）")
