@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
@@ -19,11 +19,27 @@ from backend.errors import ApiError
 MAX_ID = 2**31 - 1
 
 
+def _whole_numbers_as_ints(value: object) -> object:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_ints(item) for item in value]
+    return value
+
+
 class RequestModel(BaseModel):
     """Base for request bodies: unknown fields are an error, not silently dropped, and JSON
-    types are taken as they are (``false`` is no number, ``1`` no boolean)."""
+    types are taken as they are (``false`` is no number, ``1`` no boolean), except that a whole
+    number written ``1294.0`` is the integer it is (JSON Schema's ``integer`` says so)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: object) -> object:
+        return _whole_numbers_as_ints(data)
 
 
 class ResponseModel(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g
-from pydantic import Field, RootModel, model_validator
+from pydantic import ConfigDict, Field, RootModel, model_validator
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -40,6 +40,15 @@ class BindRequiredOut(ResponseModel):
 
 class WxLoginOut(RootModel[SignedInOut | BindRequiredOut]):
     """Either a token (bound) or a bind ticket (not bound yet)."""
+
+
+_PROOFS = ("phone_code", "encrypted_data", "iv", "activation_code")
+
+
+def _proof(given: list[str]) -> dict:
+    """The JSON-schema branch of one bind proof: its fields strings, every other proof null."""
+    kinds = {name: {"type": "string" if name in given else "null"} for name in _PROOFS}
+    return {"required": given, "properties": kinds}
 
 
 class BindIn(RequestModel):
@@ -82,6 +91,18 @@ class BindIn(RequestModel):
         max_length=32,
         pattern=LINE_PATTERN,
         description="学员已阅读并同意的个人信息处理规则版本（GET /privacy-notice 的 version）",
+    )
+
+    # What exactly_one_proof enforces, said in the document: one proof, the others absent or
+    # null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                _proof(["phone_code"]),
+                _proof(["encrypted_data", "iv"]),
+                _proof(["activation_code"]),
+            ]
+        }
     )
 
     @model_validator(mode="after")
