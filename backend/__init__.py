@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    from backend.admin.auth import refuse_anonymous_api_writes
+
+    app.before_request(refuse_anonymous_api_writes)  # ahead of the CSRF check: 401 before 400
     csrf.init_app(app)
     redis_store.init_app(app)
     app.extensions["field_cipher"] = FieldCipher(*derive_keys(app.config["FIELD_ENCRYPTION_KEY"]))

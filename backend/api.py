@@ -331,14 +331,25 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
     ]
 
 
+def _form_field(prop: dict) -> dict:
+    """A form field's schema without null: a multipart field is text, and leaving it out (or
+    empty) is how a form says none."""
+    options = [o for o in prop.get("anyOf", []) if o.get("type") != "null"]
+    if "anyOf" not in prop or len(options) == len(prop["anyOf"]):
+        return prop
+    rest = {k: v for k, v in prop.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **options[0]} if len(options) == 1 else {**rest, "anyOf": options}
+
+
 def _multipart_body(fields: dict, files: tuple[str, ...]) -> dict:
     # One object of the text fields and the files (the fields' model forbids other keys, so an
     # allOf of the two could never be satisfied). A name ending in "?" is an optional file.
     binary = {"type": "string", "format": "binary"}
     names = [name.rstrip("?") for name in files]
+    text = {name: _form_field(prop) for name, prop in fields.get("properties", {}).items()}
     schema = {
         **fields,
-        "properties": {**fields.get("properties", {}), **dict.fromkeys(names, binary)},
+        "properties": {**text, **dict.fromkeys(names, binary)},
         "required": [*fields.get("required", []), *(n for n in files if not n.endswith("?"))],
     }
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

@@ -18,6 +18,11 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 # tabs and line breaks, and a single line (names, codes).
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+# Required text: the same, with one character that is not blank (what check_not_blank asks).
+REQUIRED_TEXT_PATTERN = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f\x85]"
+    r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
 
 
 def storable(value: str) -> bool:
@@ -48,7 +53,7 @@ def user_text(max_length: int):
     """A pydantic type for required free text of at most ``max_length`` characters."""
     return Annotated[
         str,
-        StringConstraints(min_length=1, max_length=max_length, pattern=TEXT_PATTERN),
+        StringConstraints(min_length=1, max_length=max_length, pattern=REQUIRED_TEXT_PATTERN),
         AfterValidator(check_not_blank),
     ]
 
