@@ -89,3 +89,21 @@ def masked_project_mobile(project: Project) -> str:
     """The person-in-charge mobile as shown on screen."""
     mobile = project_mobile(project)
     return mask_mobile(mobile) if mobile else ""
+
+
+def with_plain_mobile(fields: dict) -> dict:
+    """A snapshot's project fields with the mobile decrypted (snapshots taken before it was
+    encrypted hold it plain), for the filing form and the bureau."""
+    fields = dict(fields)
+    encrypted = fields.pop("person_mobile_enc", None)
+    if encrypted is not None:
+        fields["person_mobile"] = cipher().decrypt(encrypted) if encrypted else ""
+    fields.setdefault("person_mobile", "")
+    return fields
+
+
+def plain_snapshot(snapshot: dict | None) -> dict | None:
+    """The stored filing snapshot as filed (the mobile in full), for the supervision API."""
+    if not snapshot or "project" not in snapshot:
+        return snapshot
+    return snapshot | {"project": with_plain_mobile(snapshot["project"])}

@@ -368,7 +368,7 @@ def shown_filing(project: Project) -> ShownFiling:
     snapshot = None if allows(project, Activity.EDIT_FILING) else project.filing_snapshot
     # Projects filed before snapshots existed have none: they show their live rows, as before.
     data = snapshot or filing_form(project)
-    fields = with_plain_mobile(data["project"])
+    fields = pii.with_plain_mobile(data["project"])
     shown_project = fields | {
         "person_mobile_masked": mask_mobile(fields["person_mobile"]),
         "training_type": TrainingType(fields["training_type"]),
@@ -392,24 +392,6 @@ def shown_filing(project: Project) -> ShownFiling:
         plan_rows=[SimpleNamespace(**row) for row in rows],
         filed_at=project.filed_at if snapshot else None,
     )
-
-
-def with_plain_mobile(fields: dict) -> dict:
-    """A snapshot's project fields with the mobile decrypted (snapshots taken before it was
-    encrypted hold it plain), for the filing form and the bureau."""
-    fields = dict(fields)
-    encrypted = fields.pop("person_mobile_enc", None)
-    if encrypted is not None:
-        fields["person_mobile"] = pii.cipher().decrypt(encrypted) if encrypted else ""
-    fields.setdefault("person_mobile", "")
-    return fields
-
-
-def plain_snapshot(snapshot: dict | None) -> dict | None:
-    """The stored filing snapshot as filed (the mobile in full), for the supervision API."""
-    if not snapshot or "project" not in snapshot:
-        return snapshot
-    return snapshot | {"project": with_plain_mobile(snapshot["project"])}
 
 
 def _namespace(fields: dict | None) -> SimpleNamespace | None:

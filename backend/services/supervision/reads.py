@@ -26,7 +26,6 @@ from backend.models import (
 )
 from backend.services import hours
 from backend.services.claims.summary import summary
-from backend.services.projects import filing
 
 
 def in_scope(key: BureauApiKey, enterprise_column):
@@ -79,7 +78,7 @@ def filings(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
             "end_date": project.end_date,
             "planned_class_hours": project.planned_class_hours,
             "filed_at": project.filed_at,
-            "filing": filing.plain_snapshot(project.filing_snapshot),
+            "filing": pii.plain_snapshot(project.filing_snapshot),
         }
         for project, enterprise in _page(query, Project.id, cursor, limit)
     ]
