@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    from backend.admin.auth import refuse_anonymous_api_writes
+
+    app.before_request(refuse_anonymous_api_writes)  # ahead of the CSRF check: 401 before 400
     csrf.init_app(app)
     redis_store.init_app(app)
     app.extensions["field_cipher"] = FieldCipher(*derive_keys(app.config["FIELD_ENCRYPTION_KEY"]))
@@ -87,6 +90,11 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.cli import register_commands
 
     register_commands(app)
+
+    from backend import read_timeout
+
+    app.wsgi_app = logs.LogEscapes(app.wsgi_app)
+    read_timeout.install(app)  # last: the outermost middleware
     return app
 
 

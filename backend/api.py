@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
@@ -18,11 +19,27 @@ from backend.kernel.errors import DomainError
 MAX_ID = 2**31 - 1
 
 
+def _whole_numbers_as_ints(value: object) -> object:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_ints(item) for item in value]
+    return value
+
+
 class RequestModel(BaseModel):
     """Base for request bodies: unknown fields are an error, not silently dropped, and JSON
-    types are taken as they are (``false`` is no number, ``1`` no boolean)."""
+    types are taken as they are (``false`` is no number, ``1`` no boolean), except that a whole
+    number written ``1294.0`` is the integer it is (JSON Schema's ``integer`` says so)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: object) -> object:
+        return _whole_numbers_as_ints(data)
 
 
 class ResponseModel(BaseModel):
@@ -86,6 +103,45 @@ def _validation_error(exc: ValidationError) -> DomainError:
     return DomainError("validation_error", f"请求参数不正确：{fields}", details=details)
 
 
+UNSUPPORTED_JSON_TYPE = ("unsupported_media_type", "请求内容类型必须是 application/json（UTF-8）")
+DUPLICATE_KEYS = ("invalid_json", "请求体的 JSON 对象有重复的字段名")
+
+
+def json_content_type_ok(header: str) -> bool:
+    """Whether a Content-Type header says JSON in UTF-8: exactly ``application/json``, with no
+    parameter but an optional ``charset=utf-8`` (the fast heartbeat route asks the same)."""
+    mimetype, _, params = header.partition(";")
+    if mimetype.strip().lower() != "application/json":
+        return False
+    for param in filter(None, (p.strip() for p in params.split(";"))):
+        key, _, value = param.partition("=")
+        if key.strip().lower() != "charset" or value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            return False
+    return True
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("duplicate key")
+    return found
+
+
+def has_duplicate_keys(data: bytes) -> bool:
+    """Whether some object in the JSON ``data`` names a key twice (pydantic keeps the last,
+    silently); False for data that is not JSON at all, which the model's parse refuses."""
+    try:
+        json.loads(data, object_pairs_hook=_refuse_duplicates)
+    except ValueError as exc:
+        return str(exc) == "duplicate key"
+    except RecursionError:
+        return False
+    return False
+
+
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
     """Validate the request's JSON body against ``model`` (JSON parsed by pydantic itself,
     whose parser bounds nesting depth: a 1000-deep body is a 400, never a RecursionError)."""
@@ -93,8 +149,10 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
     try:
         if not data:
             return model.model_validate({}, strict=False)
-        if not request.is_json:
-            raise DomainError("unsupported_media_type", "请求内容类型必须是 application/json")
+        if not json_content_type_ok(request.headers.get("Content-Type", "")):
+            raise DomainError(*UNSUPPORTED_JSON_TYPE)
+        if has_duplicate_keys(data):
+            raise DomainError(*DUPLICATE_KEYS)
         return model.model_validate_json(data)
     except ValidationError as exc:
         if any(err["type"] in ("json_invalid", "recursion_loop") for err in exc.errors()):
@@ -270,14 +328,25 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
     ]
 
 
+def _form_field(prop: dict) -> dict:
+    """A form field's schema without null: a multipart field is text, and leaving it out (or
+    empty) is how a form says none."""
+    options = [o for o in prop.get("anyOf", []) if o.get("type") != "null"]
+    if "anyOf" not in prop or len(options) == len(prop["anyOf"]):
+        return prop
+    rest = {k: v for k, v in prop.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **options[0]} if len(options) == 1 else {**rest, "anyOf": options}
+
+
 def _multipart_body(fields: dict, files: tuple[str, ...]) -> dict:
     # One object of the text fields and the files (the fields' model forbids other keys, so an
     # allOf of the two could never be satisfied). A name ending in "?" is an optional file.
     binary = {"type": "string", "format": "binary"}
     names = [name.rstrip("?") for name in files]
+    text = {name: _form_field(prop) for name, prop in fields.get("properties", {}).items()}
     schema = {
         **fields,
-        "properties": {**fields.get("properties", {}), **dict.fromkeys(names, binary)},
+        "properties": {**text, **dict.fromkeys(names, binary)},
         "required": [*fields.get("required", []), *(n for n in files if not n.endswith("?"))],
     }
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler
 
 from backend import create_app
 from backend.demo import DEMO_PASSWORD, seed_demo
@@ -54,11 +55,23 @@ def main() -> None:
     stop = threading.Event()
     drainer = run_in_thread(app, stop)
     try:
-        app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+        app.run(
+            host=args.host,
+            port=args.port,
+            threaded=True,
+            use_reloader=False,
+            request_handler=request_handler(app.config["REQUEST_READ_TIMEOUT_S"]),
+        )
     finally:
         stop.set()
         drainer.join(timeout=5)
         simulator.stop()
+
+
+def request_handler(seconds: float) -> type[WSGIRequestHandler]:
+    """The development server's handler with a socket timeout: a client that stops sending
+    its headers or body is answered (408) or dropped after ``seconds``, its thread freed."""
+    return type("TimedRequestHandler", (WSGIRequestHandler,), {"timeout": seconds})
 
 
 if __name__ == "__main__":

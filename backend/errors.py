@@ -7,6 +7,7 @@ import logging
 import redis
 import sqlalchemy.exc
 from flask import Flask, Response, jsonify, render_template, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from backend.kernel.errors import DomainError, NotFoundError
@@ -20,6 +21,7 @@ HTTP_MESSAGES = {
     403: ("forbidden", "没有权限执行此操作"),
     404: ("not_found", "请求的资源不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
+    408: ("request_timeout", "请求超时，请重新发送"),
     409: ("conflict", "请求与当前状态冲突"),
     413: ("payload_too_large", "请求内容过大"),
     415: ("unsupported_media_type", "请求内容类型不受支持，请使用 application/json"),
@@ -36,6 +38,13 @@ OUTAGE_PAGE = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
     "<title>服务暂不可用</title></head><body><h1>服务暂不可用</h1><p>{message}</p>"
     '<p><a href="">刷新重试</a></p></body></html>'
+)
+# Drawn without templates: rendering one runs the context processors, which ask the database
+# and Redis who is signed in, and those may be what failed.
+BARE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    "<title>{status} · 适岗</title></head><body><h1>出错了（{status}）</h1><p>{message}</p>"
+    '<p><a href="/admin/">返回管理后台首页</a></p></body></html>'
 )
 
 
@@ -60,10 +69,10 @@ def _render(
     if _wants_json():
         response = jsonify(error_body(code, message, details))
     else:
-        # plain: the page template asks the database and Redis who is signed in, so an outage
-        # page is rendered without it.
+        # plain: any template asks the database and Redis who is signed in, so an outage page
+        # is drawn without one.
         html = (
-            render_template("error_plain.html", status=status, code=code, message=message)
+            OUTAGE_PAGE.format(message=escape(message))
             if plain
             else _error_page(status, code, message)
         )
@@ -83,7 +92,7 @@ def _error_page(status: int, code: str, message: str) -> str:
         from backend.extensions import db
 
         db.session.rollback()
-        return render_template("error_plain.html", status=status, code=code, message=message)
+        return BARE_PAGE.format(status=status, message=escape(message))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -10,6 +10,8 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -43,7 +45,10 @@ class RedisExtension:
         """Connect to ``REDIS_URL`` or, where allowed, start an in-process stand-in."""
         url = app.config.get("REDIS_URL")
         if url:
-            # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker.
+            # Bounded waits: a hung Redis becomes a 503 in seconds, not a stuck worker. No
+            # retries (redis-py retries a timed-out command three times with backoff by default,
+            # which held a request up to 9.5 s): one wait of the timeout, then the 503. Every
+            # connection of the pool has them, the beat's held one included.
             timeout = app.config.get("REDIS_SOCKET_TIMEOUT_S", 2.0)
             kind = redis.cluster.RedisCluster if app.config.get("REDIS_CLUSTER") else redis.Redis
             client = kind.from_url(
@@ -51,6 +56,7 @@ class RedisExtension:
                 decode_responses=True,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
             )
             embedded = False
         elif app.config.get("ALLOW_EMBEDDED_REDIS"):

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from backend.clock import now
+from backend.errors import RETRY_AFTER_OUTAGE_S
 from backend.extensions import db, redis_store
 
 bp = Blueprint("health", __name__)
@@ -28,4 +29,7 @@ def healthz():
     cache["embedded"] = current_app.extensions["redis_embedded"]
     ok = database["ok"] and cache["ok"]
     body = {"ok": ok, "database": database, "redis": cache, "server_time": now().isoformat()}
-    return jsonify(body), 200 if ok else 503
+    if ok:
+        return jsonify(body), 200
+    # As every 503: when to look again.
+    return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_OUTAGE_S)}

@@ -35,6 +35,9 @@ _REDACTIONS = [
 ]
 
 
+# Terminal colour and cursor codes (the development server colours its warning): not for JSON.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
@@ -69,6 +72,24 @@ def log_access(
     )
 
 
+class LogEscapes:
+    """WSGI middleware: a request whose failure escaped every error handler (the server then
+    answers 500 by itself) still gets its access line, which ``after_request`` never wrote."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:
+            rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+            method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+            log_access(logging.ERROR, method, path, 500, started, rid)
+            raise
+
+
 def redact(text: str) -> str:
     """Remove tokens, secrets and resident ID numbers from a log message."""
     for pattern, replacement in _REDACTIONS:
@@ -84,7 +105,7 @@ class JsonFormatter(logging.Formatter):
             "ts": clock.now().isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": redact(_ANSI.sub("", record.getMessage())),
         }
         if hasattr(record, "request_id"):
             entry["request_id"] = record.request_id

@@ -6,7 +6,7 @@ from flask import current_app
 
 from backend import audit
 from backend.crypto import FieldCipher, mask_mobile, mask_resident_id
-from backend.models import Trainee
+from backend.models import Project, Trainee
 
 
 def cipher() -> FieldCipher:
@@ -71,3 +71,39 @@ def reveal_mobile(trainee: Trainee, actor: audit.Actor, *, purpose: str):
         purpose=purpose,
     )
     return cipher().decrypt(trainee.mobile_enc)
+
+
+def set_project_mobile(project: Project, mobile: str) -> None:
+    """Store a project's person-in-charge mobile encrypted, with its blind index ("" for none)."""
+    mobile = mobile or ""
+    project.person_mobile_enc = cipher().encrypt(mobile) if mobile else ""
+    project.person_mobile_hash = blind_index(mobile) if mobile else ""
+
+
+def project_mobile(project: Project) -> str:
+    """The full person-in-charge mobile: for the filing form (附件1) and the project's own form."""
+    return cipher().decrypt(project.person_mobile_enc) if project.person_mobile_enc else ""
+
+
+def masked_project_mobile(project: Project) -> str:
+    """The person-in-charge mobile as shown on screen."""
+    mobile = project_mobile(project)
+    return mask_mobile(mobile) if mobile else ""
+
+
+def with_plain_mobile(fields: dict) -> dict:
+    """A snapshot's project fields with the mobile decrypted (snapshots taken before it was
+    encrypted hold it plain), for the filing form and the bureau."""
+    fields = dict(fields)
+    encrypted = fields.pop("person_mobile_enc", None)
+    if encrypted is not None:
+        fields["person_mobile"] = cipher().decrypt(encrypted) if encrypted else ""
+    fields.setdefault("person_mobile", "")
+    return fields
+
+
+def plain_snapshot(snapshot: dict | None) -> dict | None:
+    """The stored filing snapshot as filed (the mobile in full), for the supervision API."""
+    if not snapshot or "project" not in snapshot:
+        return snapshot
+    return snapshot | {"project": with_plain_mobile(snapshot["project"])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -41,6 +42,7 @@ _ENV_OVERRIDES: dict[str, object] = {
     "SUPERVISION_RATE_WINDOW_S": int,
     "ACTIVATION_CODE_TTL_S": int,
     "LOG_LEVEL": str,
+    "REQUEST_READ_TIMEOUT_S": float,
     "TRUSTED_PROXY_HOPS": int,
     "MEDIA_STORAGE": str,
     "MEDIA_ROOT": str,
@@ -85,6 +87,9 @@ class BaseConfig:
     # Where the policy files are (None: config/policies).
     SUBSIDY_POLICY_DIR: str | None = None
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Seconds a server thread waits for each read of a request's body (backend/read_timeout.py)
+    # and for its headers (config/granian.py, backend/devserver.py) before giving up: 408.
+    REQUEST_READ_TIMEOUT_S = 15.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe. 0 trusts none:
     # a client could otherwise forge its address, which the audit log and sign-in lockout use.
     TRUSTED_PROXY_HOPS = 0
@@ -225,14 +230,25 @@ def _check_production(settings: dict) -> None:
 
 
 def _is_local_url(url: str) -> bool:
-    """Whether the URL's host is loopback, private, link-local or unspecified (or no host)."""
+    """Whether the URL's host is, or resolves to, a loopback, private, link-local or unspecified
+    address (or there is no host)."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if not host or host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host)
+        return _is_local_address(ipaddress.ip_address(host))
     except ValueError:
-        return False  # a name: resolved by DNS in production, never a literal local address
+        pass
+    # A name: what it resolves to here (an /etc/hosts entry may point it at loopback). A name
+    # that does not resolve is no local address; the gateway resolves it again for each call.
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return any(_is_local_address(ipaddress.ip_address(info[4][0].split("%")[0])) for info in found)
+
+
+def _is_local_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (
         address.is_loopback
         or address.is_private

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, g
-from pydantic import Field, RootModel, model_validator
+from pydantic import ConfigDict, Field, RootModel, model_validator
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.services.accounts import privacy, signin, tokens
+from backend.services.plain_text import LINE_PATTERN
 from miniprogram_api.schemas import TraineeBriefOut
 
 # Real wx.login codes are 32 characters; the simulator also takes names like "zhangwei.1".
@@ -41,25 +42,67 @@ class WxLoginOut(RootModel[SignedInOut | BindRequiredOut]):
     """Either a token (bound) or a bind ticket (not bound yet)."""
 
 
+_PROOFS = ("phone_code", "encrypted_data", "iv", "activation_code")
+
+
+def _proof(given: list[str]) -> dict:
+    """The JSON-schema branch of one bind proof: its fields strings, every other proof null."""
+    kinds = {name: {"type": "string" if name in given else "null"} for name in _PROOFS}
+    return {"required": given, "properties": kinds}
+
+
 class BindIn(RequestModel):
     """A bind ticket, the roster account and exactly one proof."""
 
-    bind_ticket: str = Field(min_length=1, max_length=128)
-    account: str = Field(min_length=1, max_length=64, description="平台登录账号")
+    bind_ticket: str = Field(min_length=1, max_length=128, pattern=LINE_PATTERN)
+    account: str = Field(
+        min_length=1, max_length=64, pattern=LINE_PATTERN, description="平台登录账号"
+    )
     phone_code: str | None = Field(
-        None, min_length=1, max_length=256, description="getPhoneNumber 按钮返回的 code"
+        None,
+        min_length=1,
+        max_length=256,
+        pattern=LINE_PATTERN,
+        description="getPhoneNumber 按钮返回的 code",
     )
     encrypted_data: str | None = Field(
-        None, min_length=1, max_length=4096, description="旧版 getPhoneNumber 的 encryptedData"
+        None,
+        min_length=1,
+        max_length=4096,
+        pattern=LINE_PATTERN,
+        description="旧版 getPhoneNumber 的 encryptedData",
     )
-    iv: str | None = Field(None, min_length=1, max_length=64, description="与 encrypted_data 一起")
+    iv: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=LINE_PATTERN,
+        description="与 encrypted_data 一起",
+    )
     activation_code: str | None = Field(
-        None, min_length=1, max_length=32, description="企业管理员生成的激活码"
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=LINE_PATTERN,
+        description="企业管理员生成的激活码",
     )
     privacy_version: str | None = Field(
         None,
         max_length=32,
+        pattern=LINE_PATTERN,
         description="学员已阅读并同意的个人信息处理规则版本（GET /privacy-notice 的 version）",
+    )
+
+    # What exactly_one_proof enforces, said in the document: one proof, the others absent or
+    # null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                _proof(["phone_code"]),
+                _proof(["encrypted_data", "iv"]),
+                _proof(["activation_code"]),
+            ]
+        }
     )
 
     @model_validator(mode="after")

@@ -12,14 +12,18 @@ hooks and response object cost a beat more than its own work.
 from __future__ import annotations
 
 import io
+import json
+import logging
 import re
 import time
 
+import redis
 from flask import Flask
 from pydantic import ValidationError
 
 from backend import logs, security_headers
-from backend.api import MAX_ID
+from backend.api import MAX_ID, has_duplicate_keys, json_content_type_ok
+from backend.errors import RETRY_AFTER_OUTAGE_S, SERVICE_UNAVAILABLE, error_body
 from backend.extensions import db
 from backend.services.learning import heartbeats
 from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
@@ -27,6 +31,7 @@ from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
 _PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")
 # A live beat is a few hundred bytes; a larger body (a batch) goes to the Flask route.
 _MAX_BODY = 2048
+log = logging.getLogger(__name__)
 
 
 class HeartbeatRoute:
@@ -51,12 +56,14 @@ class HeartbeatRoute:
             session_id > MAX_ID
             or scheme.lower() != "bearer"
             or not token
-            or not environ.get("CONTENT_TYPE", "").startswith("application/json")
+            or not json_content_type_ok(environ.get("CONTENT_TYPE", ""))
             or not length.isdigit()
             or int(length) > _MAX_BODY
         ):
             return self.wsgi_app(environ, start_response)
         body = environ["wsgi.input"].read(int(length))
+        if has_duplicate_keys(body):  # refused by the Flask route, as every JSON body's
+            return self._hand_on(environ, body, start_response)
         try:
             beat = LiveBeatIn.model_validate_json(body)
         except ValidationError:
@@ -64,6 +71,9 @@ class HeartbeatRoute:
         with self.app.app_context():  # its teardown discards what a failed beat staged
             try:
                 result = apply_live_beat(token, session_id, beat)
+            except (redis.ConnectionError, redis.TimeoutError):
+                # Redis down or hung: the Flask route would only wait for it again.
+                return self._unavailable(environ, start_response, started)
             except Exception:
                 result = None
         if result is None:
@@ -78,6 +88,23 @@ class HeartbeatRoute:
         ]
         start_response("200 OK", headers)
         logs.log_access(logs.QUIET, "POST", environ["PATH_INFO"], 200, started, request_id)
+        return [payload]
+
+    def _unavailable(self, environ, start_response, started: float):
+        """503 service_unavailable with Retry-After, as the app's outage handler answers."""
+        payload = json.dumps(
+            error_body("service_unavailable", SERVICE_UNAVAILABLE), ensure_ascii=False
+        ).encode()
+        request_id = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers = [
+            *self.headers,
+            ("Content-Length", str(len(payload))),
+            ("Retry-After", str(RETRY_AFTER_OUTAGE_S)),
+            ("X-Request-ID", request_id),
+        ]
+        start_response("503 Service Unavailable", headers)
+        log.error("service unavailable: heartbeat")
+        logs.log_access(logging.INFO, "POST", environ["PATH_INFO"], 503, started, request_id)
         return [payload]
 
     def _hand_on(self, environ, body: bytes, start_response):

@@ -8,12 +8,13 @@ from typing import Literal
 from pydantic import Field, RootModel
 
 from backend.api import MAX_ID, RequestModel, ResponseModel
+from backend.services.plain_text import LINE_PATTERN
 
 # Epoch milliseconds up to the year 5138: plenty, and exact in a double (Redis Lua numbers).
 MAX_EPOCH_MS = 10**14
 MAX_POSITION_S = 10**7
 # Text stored in the database: no control characters (PostgreSQL refuses NUL).
-PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+PLAIN_TEXT = LINE_PATTERN
 
 
 class CheckInRequest(RequestModel):

@@ -83,3 +83,50 @@ def dtd_entity(xml: bytes) -> bytes:
 
 
 DAMAGES = {"truncated": truncated, "nul_reference": nul_reference, "dtd_entity": dtd_entity}
+
+
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_RELS = "xl/_rels/workbook.xml.rels"
+_TYPES = "[Content_Types].xml"
+_SST_REL = (
+    b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'sharedStrings" Target="/xl/sharedStrings.xml" Id="rIdBomb"/>'
+)
+_SST_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def with_shared_strings(data: bytes, strings: list[bytes], rows_xml: bytes) -> bytes:
+    """The workbook with a shared-string table of ``strings`` and its first sheet's rows
+    replaced by ``rows_xml`` (whose ``t="s"`` cells name the strings by index)."""
+    table = b'<sst xmlns="' + MAIN_NS + b'">'
+    table += b"".join(b"<si><t>" + text + b"</t></si>" for text in strings) + b"</sst>"
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(sheet_data(data, rows_xml))) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
+        for name in src.namelist():
+            content = src.read(name)
+            if name == _RELS:
+                content = content.replace(b"</Relationships>", _SST_REL + b"</Relationships>")
+            elif name == _TYPES:
+                content = content.replace(b"</Types>", _SST_TYPE + b"</Types>")
+            if name != SHARED_STRINGS:
+                dst.writestr(name, content)
+        dst.writestr(SHARED_STRINGS, table)
+    return out.getvalue()
+
+
+def shared_string_rows(cells: int, columns: int = 6, index: int = 0) -> bytes:
+    """``cells`` cells, ``columns`` to a row, each using shared string ``index``."""
+    row = b'<c t="s"><v>%d</v></c>' % index * columns
+    return b"".join(b'<row r="%d">' % n + row + b"</row>" for n in range(1, cells // columns + 1))
+
+
+def shared_string_bomb(data: bytes, characters: int = 8_000_000, cells: int = 12_000) -> bytes:
+    """The shared-strings bomb (26 KB): one shared string of ``characters`` characters that
+    ``cells`` cells all use, so the sheet reads as characters x cells (96 billion)."""
+    return with_shared_strings(data, [b"x" * characters], shared_string_rows(cells))

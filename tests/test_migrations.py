@@ -108,3 +108,73 @@ def test_course_library_revision_moves_existing_courses_to_their_enterprise(
             db.engine.dispose()
     finally:
         app.extensions["redis"].close()
+
+
+def test_the_person_in_charge_mobile_is_encrypted_by_the_migration(empty_database_url, redis_url):
+    """Issue 25: project.person_mobile was the one plaintext mobile in a dump (and in the
+    filing snapshots); the migration encrypts both, and its downgrade gives them back."""
+    app = create_app(
+        {"ENV_NAME": "test", "DATABASE_URL": empty_database_url, "REDIS_URL": redis_url}
+    )
+    cipher = app.extensions["field_cipher"]
+    try:
+        with app.app_context():
+            upgrade(revision="d2f4a6b8c0e1")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO enterprise (id, name, credit_code, registered_address, "
+                        "legal_representative, contact_phone, received_affected_subsidy, "
+                        "created_at) VALUES (7, '企业', '914403001922038216', '', '', '', false, "
+                        "CURRENT_TIMESTAMP)"
+                    )
+                )
+                for project_id, mobile, snapshot in (
+                    (
+                        3,
+                        "13900139000",
+                        '{"project": {"name": "项目", "person_mobile": "13900139000"}}',
+                    ),
+                    (4, "", None),
+                ):
+                    conn.execute(
+                        text(
+                            "INSERT INTO project (id, enterprise_id, name, post_trade, "
+                            "training_type, planned_headcount, method, start_date, end_date, "
+                            "planned_class_hours, person_in_charge, person_mobile, goal, status, "
+                            "attention_checks_enabled, assessment_required, sequential, "
+                            "created_at, policy_id, filing_snapshot) VALUES (:id, 7, '项目', '', "
+                            "'on_job', 1, '线上', '2026-03-01', '2026-06-30', 8, '', :mobile, '', "
+                            "'filed', true, false, false, CURRENT_TIMESTAMP, 'guangdong_2020', "
+                            "CAST(:snapshot AS json))"
+                        ),
+                        {"id": project_id, "mobile": mobile, "snapshot": snapshot},
+                    )
+            upgrade()
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT id, person_mobile_enc, person_mobile_hash, "
+                        "CAST(filing_snapshot AS text) FROM project ORDER BY id"
+                    )
+                ).all()
+                columns = [c["name"] for c in inspect(conn).get_columns("project")]
+            assert "person_mobile" not in columns
+            (_, enc, digest, snapshot), (_, empty, no_digest, _) = rows
+            assert cipher.decrypt(enc) == "13900139000"
+            assert digest == cipher.blind_index("13900139000")
+            assert (empty, no_digest) == ("", "")
+            assert "13900139000" not in snapshot and "person_mobile_enc" in snapshot
+            downgrade(revision="d2f4a6b8c0e1")
+            with db.engine.connect() as conn:
+                back = conn.execute(
+                    text(
+                        "SELECT person_mobile, CAST(filing_snapshot AS text) FROM project "
+                        "WHERE id = 3"
+                    )
+                ).one()
+            assert back[0] == "13900139000" and "13900139000" in back[1]
+            downgrade(revision="base")
+            db.engine.dispose()
+    finally:
+        app.extensions["redis"].close()

@@ -61,7 +61,10 @@ class Project(db.Model):
     end_date: Mapped[date]
     planned_class_hours: Mapped[int]
     person_in_charge: Mapped[str] = mapped_column(sa.String(100), default="")
-    person_mobile: Mapped[str] = mapped_column(sa.String(32), default="")
+    # The person in charge's mobile, as every mobile: AES-GCM ciphertext and a blind index
+    # ("" for none); ``person_mobile`` reads it masked and sets it encrypted (backend/pii.py).
+    person_mobile_enc: Mapped[str] = mapped_column(sa.Text, default="")
+    person_mobile_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     goal: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[ProjectStatus] = mapped_column(
         enum_column(ProjectStatus), default=ProjectStatus.DRAFT
@@ -104,6 +107,19 @@ class Project(db.Model):
         return [link.course for link in self.course_links]
 
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),)
+
+    @property
+    def person_mobile(self) -> str:
+        """The person in charge's mobile, masked (138****5678); the full one: pii.project_mobile."""
+        from backend import pii
+
+        return pii.masked_project_mobile(self)
+
+    @person_mobile.setter
+    def person_mobile(self, mobile: str) -> None:
+        from backend import pii
+
+        pii.set_project_mobile(self, mobile)
 
 
 class CoursePlanRow(db.Model):

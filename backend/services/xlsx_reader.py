@@ -2,8 +2,11 @@
 
 A small upload can hold millions of cells (a 92 KB file unpacks to one row of 3 million), and
 every xlsx library parses a whole row, or the whole sheet, before handing back the first value.
-So the sheet XML is first streamed through expat, counting rows and cells, and the file is
-refused the moment a limit is crossed; only a sheet within the limits reaches the reader
+A few cells can also expand to gigabytes of text: a 26 KB file whose one shared string of 8
+million characters is used by 12,000 cells reads as 96 billion characters, as each cell gets its
+own copy. So the shared strings and then the sheet XML are first streamed through expat,
+counting rows, cells and the characters each cell will read as (per cell, and in all), and the
+file is refused the moment a limit is crossed; only a sheet within the limits reaches the reader
 (python-calamine: ``bench/xlsx_readers.py`` measured it against openpyxl's read-only mode).
 """
 
@@ -14,6 +17,7 @@ import io
 import posixpath
 import zipfile
 import zlib
+from array import array
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -32,6 +36,11 @@ _REL_WORKSHEET = "/worksheet"
 _REL_SHARED_STRINGS = "/sharedStrings"
 _DIGITS = "0123456789"
 _CHUNK = 64 * 1024
+# Excel's own limit on one cell's text; no form field is longer.
+MAX_CELL_CHARACTERS = 32_767
+# The text a whole sheet may read as (and its shared-string table may hold): a 2,000-question bank
+# at 2,000 characters a question; it keeps a worker's memory rise far below 100 MB.
+MAX_SHEET_CHARACTERS = 4_000_000
 
 
 class Unreadable(Exception):
@@ -47,6 +56,8 @@ class SheetLimits:
     unpacked_bytes: int
     what: str
     columns: int = MAX_COLUMNS
+    characters: int = MAX_SHEET_CHARACTERS
+    cell_characters: int = MAX_CELL_CHARACTERS
 
 
 @dataclass(frozen=True)
@@ -77,9 +88,10 @@ def check_first_sheet(data: bytes, limits: SheetLimits) -> SheetParts:
             if sum(info.file_size for info in archive.infolist()) > limits.unpacked_bytes:
                 raise DomainError("file_too_large", f"文件解压后过大，请检查是否为{limits.what}")
             parts = _locate(archive)
-            _stream(archive, parts.sheet_path, _SheetCounter(limits).start)
+            strings = _StringCounter(limits)
             if parts.shared_strings_path is not None:
-                _stream(archive, parts.shared_strings_path, _StringCounter(limits))
+                _stream(archive, parts.shared_strings_path, strings)
+            _stream(archive, parts.sheet_path, _SheetCounter(limits, strings.lengths))
     except (zipfile.BadZipFile, zlib.error, expat.ExpatError, EOFError, OSError) as exc:
         raise Unreadable(str(exc)) from None
     except (KeyError, ValueError, RuntimeError, NotImplementedError) as exc:
@@ -141,13 +153,21 @@ def _sheets(archive, workbook_path: str) -> list[tuple[str, str]]:
     return found
 
 
-def _stream(archive, path: str, start, max_bytes: int | None = None) -> None:
-    """Feed one part through expat chunk by chunk; ``start`` may raise to stop early."""
+def _stream(archive, path: str, handler, max_bytes: int | None = None) -> None:
+    """Feed one part through expat chunk by chunk. ``handler`` is a start-element function, or
+    an object with ``start``, ``end`` and ``text`` methods; any of them may raise to stop early."""
     info = archive.getinfo(path)
     if max_bytes is not None and info.file_size > max_bytes:
         raise Unreadable(f"{path} is too large for its kind")
     parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler = start
+    if callable(handler):
+        parser.StartElementHandler = handler
+    else:
+        parser.buffer_text = True
+        parser.buffer_size = _CHUNK
+        parser.StartElementHandler = handler.start
+        parser.EndElementHandler = handler.end
+        parser.CharacterDataHandler = handler.text
     # Excel never writes a DTD; refusing one shuts out entity expansion and external fetches.
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
@@ -191,11 +211,28 @@ def _too_large(message: str) -> DomainError:
     return DomainError("sheet_too_large", message)
 
 
-class _SheetCounter:
-    """Expat start-element handler that counts a worksheet against the limits as it streams."""
+def _too_much_text(limits: SheetLimits) -> DomainError:
+    return _too_large(
+        f"工作表文字过多（超过 {limits.characters} 个字），请删除多余的内容或分批导入"
+    )
 
-    def __init__(self, limits: SheetLimits) -> None:
+
+def _cell_too_long(limits: SheetLimits) -> DomainError:
+    return _too_large(f"工作表有单元格超过 {limits.cell_characters} 个字，请检查后重新上传")
+
+
+class _SheetCounter:
+    """Expat handlers that count a worksheet against the limits as it streams: rows, cells, and
+    the characters the cells read as (a shared string counts once for every cell using it)."""
+
+    def __init__(self, limits: SheetLimits, string_lengths: array) -> None:
         self.limits = limits
+        self.string_lengths = string_lengths
+        self.characters = 0  # the text the whole sheet reads as so far
+        self.cell_text = 0  # ... and the current cell
+        self.shared = False  # the current cell's value is a shared-string index
+        self.in_text = False  # inside a <v> or <t> of a cell
+        self.index = ""  # the shared-string index being read
         self.in_data = False
         self.rows = 0  # row elements seen
         self.row = 0  # the current row's number
@@ -210,8 +247,14 @@ class _SheetCounter:
         if name.endswith(" c") or name == "c":
             if self.in_data:
                 self._cell(attrs.get("r"))
+                self.shared = attrs.get("t") == "s"
+                self.cell_text = 0
             return
         local = _local(name)
+        if local in ("v", "t"):
+            self.in_text = self.in_data
+            self.index = ""
+            return
         if local == "row" and self.in_data:
             self._row(attrs.get("r"))
         elif local == "sheetData":
@@ -221,6 +264,36 @@ class _SheetCounter:
             _, _, end = attrs.get("ref", "A1").partition(":")
             row, column = _reference(end or attrs.get("ref", "A1"))
             self._check_extent(row or 0, column or 0)
+
+    def end(self, name: str) -> None:
+        """A shared-string cell's value ends: count the string it names."""
+        if not self.in_text or _local(name) not in ("v", "t"):
+            return
+        self.in_text = False
+        if self.shared and _local(name) == "v":
+            index = self.index.strip()
+            if not index.isdigit() or int(index) >= len(self.string_lengths):
+                raise Unreadable(f"bad shared string index {index[:16]!r}")
+            self._add_text(self.string_lengths[int(index)])
+
+    def text(self, data: str) -> None:
+        """Character data: a cell's own text counts as it comes; a shared index is collected."""
+        if not self.in_text:
+            return
+        if self.shared:
+            self.index += data
+            if len(self.index) > 16:
+                raise Unreadable("bad shared string index")
+        else:
+            self._add_text(len(data))
+
+    def _add_text(self, length: int) -> None:
+        self.cell_text += length
+        self.characters += length
+        if self.cell_text > self.limits.cell_characters:
+            raise _cell_too_long(self.limits)
+        if self.characters > self.limits.characters:
+            raise _too_much_text(self.limits)
 
     def _row(self, ref: str | None) -> None:
         self.rows += 1
@@ -272,16 +345,39 @@ class _SheetCounter:
 
 
 class _StringCounter:
-    """Counts the shared-string table: a sheet within its limits cannot use more strings."""
+    """Counts the shared-string table (a sheet within its limits cannot use more strings) and
+    each string's length, which the sheet's count then charges to every cell using it."""
 
     def __init__(self, limits: SheetLimits) -> None:
         self.limits = limits
-        self.strings = 0
+        self.lengths = array("l")
+        self.characters = 0  # the whole table: the reader holds it all
+        self.in_text = False
 
-    def __call__(self, name: str, _attrs: dict[str, str]) -> None:
-        if _local(name) == "si":
-            self.strings += 1
-            if self.strings > self.limits.cells:
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        """A string (<si>) starts a new length; its text runs (<t>) add to it."""
+        local = _local(name)
+        if local == "si":
+            self.lengths.append(0)
+            if len(self.lengths) > self.limits.cells:
                 raise _too_large(
                     f"工作表超过 {self.limits.cells} 个单元格，请删除多余的行和列，或分批导入"
                 )
+        elif local == "t":
+            self.in_text = bool(self.lengths)
+
+    def end(self, name: str) -> None:
+        """A text run ends."""
+        if self.in_text and _local(name) == "t":
+            self.in_text = False
+
+    def text(self, data: str) -> None:
+        """Character data inside a text run."""
+        if not self.in_text:
+            return
+        self.lengths[-1] += len(data)
+        self.characters += len(data)
+        if self.lengths[-1] > self.limits.cell_characters:
+            raise _cell_too_long(self.limits)
+        if self.characters > self.limits.characters:
+            raise _too_much_text(self.limits)

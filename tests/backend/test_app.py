@@ -24,6 +24,8 @@ def test_health_is_503_when_redis_is_unreachable(app_factory):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["redis"]["ok"] is False
+    # Like every 503: when to look again (issue 25).
+    assert response.headers["Retry-After"].isdigit()
 
 
 def test_unknown_route_is_json_404(client):
@@ -104,6 +106,31 @@ def test_production_refuses_sqlite_and_local_wechat(monkeypatch):
     load_config({**base, "WECHAT_API_BASE_URL": "https://localhost.example.com/"})
 
 
+def test_production_refuses_a_wechat_host_name_that_resolves_to_a_local_address(monkeypatch):
+    import socket
+
+    monkeypatch.setenv("SHIGANG_ENV", "production")
+    base = {
+        "SECRET_KEY": "s" * 40,
+        "FIELD_ENCRYPTION_KEY": "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE=",
+        "DATABASE_URL": "postgresql://db.internal/shigang",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "WECHAT_APP_ID": "wx1234567890",
+        "WECHAT_APP_SECRET": "w" * 32,
+    }
+    # This host's own name (an /etc/hosts entry: loopback, or the container's private address),
+    # and the loopback names every resolver knows.
+    host = socket.gethostname()
+    assert socket.getaddrinfo(host, None)  # precondition: the name resolves here
+    for name in (host, host.upper() + ".", "ip6-localhost", "localhost.localdomain"):
+        try:
+            socket.getaddrinfo(name, None)
+        except OSError:
+            continue  # not a name on this machine
+        with pytest.raises(ConfigError, match="simulator"):
+            load_config({**base, "WECHAT_API_BASE_URL": f"https://{name}:9999/"})
+
+
 def test_seed_demo_refuses_in_production(app):
     app.config["ENV_NAME"] = "production"
     result = app.test_cli_runner().invoke(args=["seed-demo"])
@@ -162,3 +189,38 @@ def test_quiet_views_log_success_at_debug_and_failures_at_info(app, client, capl
         client.get("/healthz")
     paths = [r.path for r in caplog.records if r.name == "shigang.access"]
     assert paths == ["/healthz"]
+
+
+def test_the_json_log_has_no_terminal_colour_codes(app, caplog):
+    import json
+
+    from werkzeug.serving import _log
+
+    from backend.logs import JsonFormatter
+
+    # The development server's own warning, coloured for a terminal (issue 25).
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        _log("warning", "\x1b[31m\x1b[1mWARNING: This is a development server.\x1b[0m")
+    lines = [JsonFormatter().format(r) for r in caplog.records]
+    assert lines and all("\x1b" not in line and "\\u001b" not in line for line in lines)
+    assert json.loads(lines[0])["msg"] == "WARNING: This is a development server."
+
+
+def test_a_failure_inside_the_error_handling_is_in_the_access_log(app_factory, caplog):
+    import pytest
+
+    app = app_factory()
+
+    @app.get("/boom-probe")
+    def boom_probe():
+        raise LookupError("boom")
+
+    def crash(_exc):  # an error handler that fails in turn, as the outage page did
+        raise RuntimeError("the error page failed")
+
+    app.register_error_handler(Exception, crash)
+
+    with caplog.at_level(logging.INFO, logger="shigang.access"), pytest.raises(RuntimeError):
+        app.test_client().get("/boom-probe")
+    access = [r for r in caplog.records if r.name == "shigang.access"]
+    assert [(r.path, r.status) for r in access] == [("/boom-probe", 500)]

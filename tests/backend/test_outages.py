@@ -196,3 +196,89 @@ def test_postgresql_down_is_503_on_the_api_and_a_readable_admin_page(app_factory
         page = client.post("/admin/login", data=form)
     assert page.status_code == 503
     assert "服务暂不可用" in page.get_data(as_text=True)
+
+
+ADMIN_PAGES = ("/admin/", "/admin/projects", "/admin/enterprises", "/admin/admins", "/admin/audit")
+
+
+def _signed_in(app, make) -> object:
+    """A test client of ``app`` with an operator signed in."""
+    from backend.models import Role
+    from tests import factories
+
+    admin = make.admin(Role.OPERATOR)
+    make.session.commit()
+    client = app.test_client()
+    with app.app_context():
+        form = {"username": admin.username, "password": factories.ADMIN_PASSWORD}
+        response = client.post("/admin/login", data={**form, "csrf_token": _csrf(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _assert_outage_page(response, records) -> None:
+    assert response.status_code == 503, response.get_data(as_text=True)[:500]
+    assert response.headers["Retry-After"].isdigit()
+    assert "服务暂不可用" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+    # The access log has the 503 (the 500s it answered before were missing from it).
+    access = [r for r in records if r.name == "shigang.access"]
+    assert [r.status for r in access] == [503]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_a_signed_in_admin_gets_the_outage_page_when_redis_is_down(outage_app, make, path, caplog):
+    app, proc = outage_app
+    client = _signed_in(app, make)
+    proc.terminate()
+    proc.wait(10)
+    caplog.clear()
+    with app.app_context():
+        response = client.get(path)
+    _assert_outage_page(response, caplog.records)
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_a_signed_in_admin_gets_the_outage_page_when_postgresql_is_down(
+    app, app_factory, make, path, caplog
+):
+    client = _signed_in(app, make)
+    # The same settings and Redis (the admin's session is open there), the database gone.
+    dead = app_factory(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{_closed_port()}/nothing")
+    cookie = client.get_cookie("session")
+    dead_client = dead.test_client()
+    dead_client.set_cookie(cookie.key, cookie.value)
+    caplog.clear()
+    with dead.app_context():
+        response = dead_client.get(path)
+    _assert_outage_page(response, caplog.records)
+
+
+def _stats(url: str) -> tuple[int, dict]:
+    """(connections the server has accepted, calls of each command) so far."""
+    client = redis.Redis.from_url(url)
+    stats = client.info("commandstats")
+    calls = {name: v["calls"] for name, v in stats.items()}
+    return client.info("stats")["total_connections_received"], calls
+
+
+@pytest.mark.one_redis  # counts one server's connections and commands
+def test_a_hung_redis_is_asked_once_before_the_beats_503(outage_app, private_redis, make):
+    """redis-py retried a timed-out command three times with backoff (2 to 9.5 s before the
+    503 at a 2 s timeout), and the fast route handed a failed beat to the Flask route, which
+    waited again. Now one command, one wait of REDIS_SOCKET_TIMEOUT_S, then the 503."""
+    app, proc = outage_app
+    url, _ = private_redis
+    client, headers, session_id = _learner_on(app, make)
+    _beat(client, headers, session_id)  # the thread's held connection is open
+    before = _stats(url)
+    proc.send_signal(signal.SIGSTOP)
+    with app.app_context():
+        _assert_503(_beat(client, headers, session_id))
+    proc.send_signal(signal.SIGCONT)
+    time.sleep(0.2)  # the stopped server runs what it was sent meanwhile
+    connections, commands = _stats(url)
+    # One script call, no retry (each reconnects) and no second try by the Flask route; the
+    # one new connection is the one reading these stats.
+    evalsha = commands["cmdstat_evalsha"] - before[1]["cmdstat_evalsha"]
+    assert (connections - before[0], evalsha) == (1, 1)

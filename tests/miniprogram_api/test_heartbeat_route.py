@@ -1,6 +1,7 @@
 """The live heartbeat served in front of Flask: the Flask route's answer, without Flask; every
 other request handed to that route."""
 
+import json
 import logging
 
 import pytest
@@ -36,6 +37,14 @@ def _learner(client, make):
     return me
 
 
+def _heartbeat_route(app) -> HeartbeatRoute:
+    """The fast route, inside the outer middleware (read timeouts, escaped-error logging)."""
+    route = app.wsgi_app
+    while not isinstance(route, HeartbeatRoute):
+        route = route.wsgi_app
+    return route
+
+
 def _path(me) -> str:
     return f"/api/v1/sessions/{me.session_id}/heartbeats"
 
@@ -48,7 +57,7 @@ def test_a_live_beat_gets_the_flask_routes_answer_without_flask(
     app, client, make, frozen_clock, flask_requests
 ):
     ours, theirs = _learner(client, make), _learner(client, make)
-    route = app.wsgi_app
+    route = _heartbeat_route(app)
     assert isinstance(route, HeartbeatRoute)
     flask_requests.clear()
     frozen_clock.advance(30)
@@ -110,6 +119,12 @@ def test_the_callers_request_id_is_kept_and_logged_at_debug(
         ("too_large_id", 404, "not_found"),
         ("large_body", 422, "validation_error"),
         ("closed", 409, None),
+        # As strict as the API (issue 25): the exact type, UTF-8, no key twice.
+        ("jsonx", 415, "unsupported_media_type"),
+        ("latin1", 415, "unsupported_media_type"),
+        ("json_suffix", 415, "unsupported_media_type"),
+        ("duplicate_keys", 400, "invalid_json"),
+        ("utf8_charset", 200, None),
     ],
 )
 def test_what_it_does_not_answer_goes_to_the_flask_route(
@@ -137,9 +152,20 @@ def test_what_it_does_not_answer_goes_to_the_flask_route(
         kwargs = {"json": {**_body(me, 1), "padding": "x" * 4096}}
     elif case == "closed":
         me.end()
+    elif case in ("jsonx", "latin1", "json_suffix", "utf8_charset"):
+        kind = {
+            "jsonx": "application/jsonx",
+            "latin1": "application/json; charset=latin-1",
+            "json_suffix": "application/problem+json",
+            "utf8_charset": 'application/json; charset="UTF-8"',
+        }[case]
+        kwargs = {"data": json.dumps(_body(me, 1)), "content_type": kind}
+    elif case == "duplicate_keys":
+        body = json.dumps(_body(me, 1))[:-1] + ', "seq": 2}'
+        kwargs = {"data": body, "content_type": "application/json"}
     flask_requests.clear()
     response = client.post(path, headers=headers, **kwargs)
-    assert flask_requests == [path]
+    assert flask_requests == ([] if case == "utf8_charset" else [path])
     assert response.status_code == status, response.get_json()
     if status >= 400:
         error = response.get_json()["error"]
@@ -163,7 +189,7 @@ def test_a_beat_it_answered_is_a_replay_for_the_flask_route(
     response = client.post(_path(me), json=beat, headers=me.headers)
     assert flask_requests == []
     assert response.get_json()["credited_s"] == 90
-    again = Client(client.application.wsgi_app.wsgi_app).post(
+    again = Client(_heartbeat_route(client.application).wsgi_app).post(
         _path(me), json=beat, headers=me.headers
     )
     assert flask_requests == [_path(me)]

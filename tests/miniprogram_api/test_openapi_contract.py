@@ -4,12 +4,6 @@ import itertools
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from sqlalchemy import select
 
 from backend.clock import today
@@ -19,14 +13,8 @@ from backend.services.accounts import web_login
 from backend.services.learning import sessions
 from backend.services.practice import attempts
 from backend.services.support import threads as support
+from tests.contract_checks import ALL_CHECKS as CHECKS
 from tests.factories import days
-
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-    content_type_conformance,
-]
 
 # Every operation the mini-program team codes against: the test fails if one drops out.
 EXPECTED_OPERATIONS = {

@@ -9,25 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from backend.clock import today
 from backend.models import Role
 from backend.services.claims.closing import close_project
 from backend.services.supervision import keys
+from tests.contract_checks import ALL_CHECKS as CHECKS
 
 API = "/api/supervision/v1"
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-    content_type_conformance,
-]
 EXPECTED = {
     (f"{API}/filings", "get"),
     (f"{API}/claims", "get"),

@@ -9,8 +9,9 @@ from pydantic import Field
 
 from backend.api import MAX_ID, RequestModel, ResponseModel
 from backend.models import LessonKind
+from backend.services.plain_text import TEXT_PATTERN
 
-PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+PLAIN_TEXT = TEXT_PATTERN
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=PLAIN_TEXT)]
 Summary = Annotated[str, Field(max_length=2000, pattern=PLAIN_TEXT)]
 # A document's reading time: at most 10 hours.

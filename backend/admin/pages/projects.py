@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages.base import show_field_error
@@ -33,6 +34,8 @@ def _enterprise_choices(form: ProjectForm) -> None:
 
 def _form_data(project: Project) -> dict:
     data = {key: getattr(project, key) for key in filing.PROJECT_FIELDS}
+    # The project's own form shows the mobile it was given (the model reads it masked).
+    data["person_mobile"] = pii.project_mobile(project)
     data["training_type"] = project.training_type.value
     data["enterprise_id"] = project.enterprise_id
     data["face_check_at_check_in"] = project.face_check_at_check_in or ""

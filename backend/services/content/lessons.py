@@ -15,6 +15,7 @@ from backend.kernel.errors import DomainError, register
 from backend.models import AdminUser, Course, LearningSession, Lesson, LessonKind
 from backend.services.content import probe
 from backend.services.content.storage import MediaStorage, media_storage, new_key
+from backend.services.plain_text import stored_filename
 
 register("lesson_has_credit", 409, "课节「{title}」已有学习记录，不能更换文件；请停用后新建课节")
 register("reading_time_required", 422, "文档课节请填写阅读时长（duration_s，秒）")
@@ -95,7 +96,7 @@ def store(kind: LessonKind, upload: Upload) -> StoredMedia:
         content_type=checked.content_type,
         duration_s=checked.duration_s,
         page_count=checked.page_count,
-        filename=upload.filename[:255],
+        filename=stored_filename(upload.filename),
     )
 
 

@@ -14,6 +14,7 @@ from backend.kernel.errors import DomainError, register
 from backend.models import AdminUser, Course
 from backend.services.content.probe import check_size
 from backend.services.content.storage import S3Storage, media_storage
+from backend.services.plain_text import stored_filename
 
 register("upload_not_found", 404, "上传已过期或不存在，请重新上传文件")
 register("direct_upload_unsupported", 409, "当前存储方式不支持浏览器直传，请直接上传文件")
@@ -45,7 +46,9 @@ def begin(course: Course, filename: str, size: int, actor: AdminUser) -> tuple[P
     # Checked again on the stored object: the browser's word is only a first filter.
     check_size(size, current_app.config["MEDIA_MAX_BYTES"])
     upload_id = uuid.uuid4().hex
-    pending = PendingUpload(upload_id, f"pending/{upload_id}", course.id, actor.id, filename[:255])
+    pending = PendingUpload(
+        upload_id, f"pending/{upload_id}", course.id, actor.id, stored_filename(filename)
+    )
     form = storage.presigned_post(pending.key, current_app.config["MEDIA_MAX_BYTES"], UPLOAD_TTL_S)
     redis_store.client.set(_redis_key(upload_id), json.dumps(vars(pending)), ex=UPLOAD_TTL_S)
     return pending, form

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from backend.kernel.errors import DomainError
 from backend.models import AdminUser, Course, Question
 from backend.services import xlsx_reader
+from backend.services.plain_text import xlsx_safe
 from backend.services.practice import question_bank
 from backend.services.practice.question_bank import KIND_NAMES, LETTERS, QuestionInvalid
 
@@ -56,6 +57,8 @@ def export_bank(questions: list[Question]) -> bytes:
         options = list(question.options) + [""] * (len(LETTERS) - len(question.options))
         row = [KIND_NAMES[question.kind], question.stem, *options, question.answer]
         row += [question.explanation, question.difficulty]
+        # Text stored before control characters were refused must not stop the export.
+        row = [xlsx_safe(value) if isinstance(value, str) else value for value in row]
         sheet.append([value if value != "" else None for value in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:

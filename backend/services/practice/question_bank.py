@@ -130,6 +130,8 @@ def validate_question(
 
 
 def _choice_options(options: list[str]) -> list[str]:
+    if not all(storable(o or "") for o in options):  # before strip(), which eats \x1c-\x1f
+        raise QuestionInvalid("options", "选项含有无法保存的字符")
     cleaned = [(o or "").strip() for o in options[:MAX_OPTIONS]]
     if len(options) > MAX_OPTIONS:
         raise QuestionInvalid("options", f"选项最多{MAX_OPTIONS}个（A至F）")

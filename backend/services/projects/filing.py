@@ -12,8 +12,9 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from backend import audit
+from backend import audit, pii
 from backend.clock import now
+from backend.crypto import mask_mobile
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, allows, ensure, statuses_allowing
@@ -55,6 +56,7 @@ PROJECT_FIELDS = (
     "person_mobile",
     "goal",
 )
+_PLAIN_PROJECT_FIELDS = tuple(key for key in PROJECT_FIELDS if key != "person_mobile")
 CREDIT_CODE_FIELDS = ("credit_code", "credit_code_override_reason")
 PLAN_ROW_FIELDS = ("resource_name", "key_content", "resource_form", "duration_minutes")
 
@@ -338,7 +340,9 @@ def filing_form(project: Project) -> dict:
         "enterprise": _pick(project.enterprise, (*CREDIT_CODE_FIELDS, *ENTERPRISE_FIELDS)),
         "institution": _pick(project.institution, (*CREDIT_CODE_FIELDS, *INSTITUTION_FIELDS)),
         "platform": _pick(project.platform, PLATFORM_FIELDS),
-        "project": _pick(project, ("training_type", *PROJECT_FIELDS)),
+        # The mobile stays encrypted in the stored snapshot, as in the project's row.
+        "project": _pick(project, ("training_type", *_PLAIN_PROJECT_FIELDS))
+        | {"person_mobile_enc": project.person_mobile_enc},
         # The project's courses first, then the rows written by hand (此栏目内容可根据实际情况增加).
         "plan_rows": _plan(project),
         # The filed rules stay the rules of the project (backend.policy.policy_for).
@@ -375,8 +379,9 @@ def shown_filing(project: Project) -> ShownFiling:
     snapshot = None if allows(project, Activity.EDIT_FILING) else project.filing_snapshot
     # Projects filed before snapshots existed have none: they show their live rows, as before.
     data = snapshot or filing_form(project)
-    fields = data["project"]
+    fields = pii.with_plain_mobile(data["project"])
     shown_project = fields | {
+        "person_mobile_masked": mask_mobile(fields["person_mobile"]),
         "training_type": TrainingType(fields["training_type"]),
         "start_date": date.fromisoformat(fields["start_date"]),
         "end_date": date.fromisoformat(fields["end_date"]),

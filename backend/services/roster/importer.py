@@ -17,6 +17,7 @@ from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.scope import get_scoped
 from backend.models import AdminUser, Enrolment, Gender, Project, Trainee
+from backend.services.plain_text import stored_filename
 from backend.services.roster import enrolling, trainee_accounts
 from backend.services.roster.parse import read_roster
 from backend.services.roster.validate import (
@@ -59,6 +60,7 @@ class Preview:
 def preview_import(admin: AdminUser, project: Project, filename: str, data: bytes) -> Preview:
     """Validate an uploaded roster; a clean one is kept server-side under a random id."""
     _check_project_open(project)
+    filename = stored_filename(filename, default="roster")
     config = current_app.config
     parsed = read_roster(filename, data, max_rows=config["ROSTER_IMPORT_MAX_ROWS"])
     checked = check_sheet(parsed, project.enterprise_id)

@@ -78,7 +78,7 @@ def filings(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
             "end_date": project.end_date,
             "planned_class_hours": project.planned_class_hours,
             "filed_at": project.filed_at,
-            "filing": project.filing_snapshot,
+            "filing": pii.plain_snapshot(project.filing_snapshot),
         }
         for project, enterprise in _page(query, Project.id, cursor, limit)
     ]

@@ -16,6 +16,13 @@ GOOD_QUESTION = ["单选题", "安全帽的作用是？", "装饰", "防护头�
 OVERSIZED = {
     "huge_row": (hostile_xlsx.huge_row, "超过 256 列"),
     "many_rows": (hostile_xlsx.many_rows, "行（带格式的空行也计入）"),
+    # One shared string of 8 million characters used by 12,000 cells (issue 25).
+    "shared_string_bomb": (hostile_xlsx.shared_string_bomb, "单元格超过 32767 个字"),
+    # Each cell within Excel's limit, the sheet 384 million characters.
+    "shared_string_expansion": (
+        lambda data: hostile_xlsx.shared_string_bomb(data, characters=32_000),
+        "工作表文字过多（超过 4000000 个字）",
+    ),
 }
 # The bank's smaller unpacked limit (40 MB) would refuse 3 million numbers before the sheet is
 # read; 3 million empty cells (12 MB) reach the row check.

@@ -20,6 +20,13 @@ ROSTER_FILES = {
         lambda data: hostile_xlsx.rewrite_sheet(data, hostile_xlsx.dtd_entity),
         "Excel 文件已损坏或无法读取",
     ),
+    # One shared string of 8 million characters used by 12,000 cells (issue 25).
+    "shared_string_bomb": (hostile_xlsx.shared_string_bomb, "单元格超过 32767 个字"),
+    # Each cell within Excel's limit, the sheet 384 million characters.
+    "shared_string_expansion": (
+        lambda data: hostile_xlsx.shared_string_bomb(data, characters=32_000),
+        "工作表文字过多（超过 4000000 个字）",
+    ),
 }
 BANK_FILES = ROSTER_FILES | {
     # 3 million empty cells: 3 million numbers would pass the bank's 40 MB unpacked limit.

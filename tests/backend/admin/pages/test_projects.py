@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
+from backend import pii
 from backend.models import AuditLog, Enterprise, Institution, Project, ProjectStatus
 from tests import factories
 from tests.backend.admin.pages import world as w
@@ -60,7 +61,11 @@ def test_enterprise_admin_creates_project_only_for_own_enterprise(client, make, 
     project = make.session.scalar(select(Project).where(Project.name == "新员工岗前培训"))
     assert project.enterprise_id == world.a.id
     assert project.status is ProjectStatus.DRAFT
-    assert project.person_mobile == "13900139000"
+    # Encrypted as every mobile (issue 25): shown masked, the full one only through pii.
+    assert pii.project_mobile(project) == "13900139000"
+    assert project.person_mobile == "139****9000"
+    assert "13900139000" not in project.person_mobile_enc
+    assert project.person_mobile_hash == pii.blind_index("13900139000")
     assert [r.resource_name for r in project.plan_rows] == ["安全生产"]
     assert project.platform.name == "适岗平台" and project.institution is None
     assert len(_actions(make, "project.create")) == 1
