@@ -75,9 +75,7 @@ def reveal_mobile(trainee: Trainee, actor: audit.Actor, *, purpose: str):
 
 def set_project_mobile(project: Project, mobile: str) -> None:
     """Store a project's person-in-charge mobile encrypted, with its blind index ("" for none)."""
-    mobile = mobile or ""
-    project.person_mobile_enc = cipher().encrypt(mobile) if mobile else ""
-    project.person_mobile_hash = blind_index(mobile) if mobile else ""
+    project.person_mobile = mobile or ""
 
 
 def project_mobile(project: Project) -> str:
@@ -87,8 +85,7 @@ def project_mobile(project: Project) -> str:
 
 def masked_project_mobile(project: Project) -> str:
     """The person-in-charge mobile as shown on screen."""
-    mobile = project_mobile(project)
-    return mask_mobile(mobile) if mobile else ""
+    return project.person_mobile
 
 
 def with_plain_mobile(fields: dict) -> dict:

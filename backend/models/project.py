@@ -7,9 +7,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.clock import now
+from backend.crypto import mask_mobile
 from backend.extensions import db
 from backend.models.org import Enterprise, Institution, Platform
 from backend.models.types import UTCDateTime, enum_column
@@ -111,15 +113,20 @@ class Project(db.Model):
     @property
     def person_mobile(self) -> str:
         """The person in charge's mobile, masked (138****5678); the full one: pii.project_mobile."""
-        from backend import pii
-
-        return pii.masked_project_mobile(self)
+        mobile = _field_cipher().decrypt(self.person_mobile_enc) if self.person_mobile_enc else ""
+        return mask_mobile(mobile) if mobile else ""
 
     @person_mobile.setter
     def person_mobile(self, mobile: str) -> None:
-        from backend import pii
+        # Encrypted with its blind index as every mobile; the model cannot import backend.pii
+        # (pii writes the audit log, which imports the models).
+        cipher = _field_cipher()
+        self.person_mobile_enc = cipher.encrypt(mobile) if mobile else ""
+        self.person_mobile_hash = cipher.blind_index(mobile) if mobile else ""
 
-        pii.set_project_mobile(self, mobile)
+
+def _field_cipher():
+    return current_app.extensions["field_cipher"]
 
 
 class CoursePlanRow(db.Model):

@@ -15,7 +15,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "e5a7c9d1f3b2"
-down_revision = "d2f4a6b8c0e1"
+down_revision = "e7c3b5d9f1a2"
 branch_labels = None
 depends_on = None
 
