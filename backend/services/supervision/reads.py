@@ -17,6 +17,7 @@ from backend.kernel.errors import NotFoundError
 from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.models import (
     BureauApiKey,
+    Certificate,
     Claim,
     CreditedSpan,
     Enrolment,
@@ -182,4 +183,27 @@ def spans(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) ->
             "seconds": span.seconds,
         }
         for (span,) in _page(query, CreditedSpan.id, cursor, limit)
+    ]
+
+
+def certificates(project: Project, cursor: int, limit: int) -> list[dict]:
+    """The project's training certificates (ID numbers masked), valid and revoked."""
+    from backend.services.certificates.issuing import verify_url
+
+    query = sa.select(Certificate).where(Certificate.project_id == project.id)
+    return [
+        {
+            "id": certificate.id,
+            "serial": certificate.serial,
+            "project_id": certificate.project_id,
+            "trainee_id": certificate.trainee_id,
+            "valid": certificate.revoked_at is None,
+            "issued_at": certificate.issued_at,
+            "revoked_at": certificate.revoked_at,
+            "revoke_reason": certificate.revoke_reason,
+            "fields": certificate.fields,
+            "pdf_sha256": certificate.pdf_sha256,
+            "verify_url": verify_url(certificate.serial),
+        }
+        for (certificate,) in _page(query, Certificate.id, cursor, limit)
     ]
