@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.clock import now
 from backend.extensions import db
@@ -28,7 +28,7 @@ class Certificate(db.Model):
     # the ID number only masked.
     fields: Mapped[dict] = mapped_column(sa.JSON)
     # The signed PDF as issued (ID number masked), and its SHA-256.
-    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_user.id"))

@@ -186,11 +186,16 @@ def spans(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) ->
     ]
 
 
-def certificates(project: Project, cursor: int, limit: int) -> list[dict]:
-    """The project's training certificates (ID numbers masked), valid and revoked."""
+def certificates(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) -> list[dict]:
+    """Training certificates (ID numbers masked), valid and revoked, of one project or of every
+    project of the key's cities."""
     from backend.services.certificates.issuing import verify_url
 
-    query = sa.select(Certificate).where(Certificate.project_id == project.id)
+    query = sa.select(Certificate).join(Project, Project.id == Certificate.project_id)
+    query = query.where(in_scope(key, Project.enterprise_id))
+    if project_id is not None:
+        project_in_scope(key, project_id)
+        query = query.where(Certificate.project_id == project_id)
     return [
         {
             "id": certificate.id,
