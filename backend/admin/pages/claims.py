@@ -10,9 +10,10 @@ from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.kernel.lifecycle import Activity, allows
-from backend.kernel.permissions import Permission
+from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import ClaimStatus, Project
+from backend.services.certificates import reads
 from backend.services.claims import review
 from backend.services.claims.closing import claim_of, close_project
 from backend.services.claims.snapshot import REASONS
@@ -59,6 +60,9 @@ def register(bp: Blueprint) -> None:
             submitted=ClaimStatus.SUBMITTED,
             submittable=(ClaimStatus.FROZEN, ClaimStatus.RETURNED),
             form=ActionForm(),
+            certificates=reads.of_project(project)
+            if claim and can(current_admin(), Permission.VIEW_CERTIFICATES)
+            else [],
         )
 
     @bp.post("/projects/<id:project_id>/close")

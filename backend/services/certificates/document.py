@@ -4,6 +4,7 @@ code (segno) of the verification URL, signed with the platform's key (signing.py
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import segno
 from flask import current_app
@@ -11,6 +12,7 @@ from flask import current_app
 from backend.services.certificates import fonts, signing
 
 TEMPLATE = "certificates/certificate.html"
+STYLESHEET = Path(__file__).with_name("certificate.css")
 
 # Every field a certificate states, with its label, in print order.
 FIELD_LABELS = {
@@ -35,6 +37,7 @@ class Renderer:
     """Renders certificates of one batch: the fonts are cut to the batch's text once."""
 
     def __init__(self, texts: list[str]):
+        from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         env = current_app.jinja_env
@@ -44,6 +47,14 @@ class Renderer:
         printed = source + "".join(FIELD_LABELS.values()) + string.printable + "".join(texts)
         self.fonts = fonts.subset_fonts(printed)
         self.font_config = FontConfiguration()
+        faces = "".join(
+            f'@font-face {{ font-family: CertSerif; src: url("{path.as_uri()}"); '
+            f"font-weight: {'bold' if weight == 'bold' else 'normal'}; }}\n"
+            for weight, path in self.fonts.items()
+        )
+        self.stylesheet = CSS(
+            string=faces + STYLESHEET.read_text(encoding="utf-8"), font_config=self.font_config
+        )
 
     def unsigned(self, serial: str, fields: dict, verify_url: str) -> bytes:
         """The certificate laid out as a PDF, not signed yet."""
@@ -56,10 +67,10 @@ class Renderer:
             labels=FIELD_LABELS,
             qr=qr.svg_data_uri(scale=4, border=4),
             verify_url=verify_url,
-            regular=self.fonts["regular"].as_uri(),
-            bold=self.fonts["bold"].as_uri(),
         )
-        return HTML(string=html).write_pdf(font_config=self.font_config)
+        return HTML(string=html).write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config
+        )
 
     def signed(self, serial: str, fields: dict, verify_url: str) -> bytes:
         """The certificate as a PDF signed over the whole file."""
