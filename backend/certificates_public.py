@@ -58,7 +58,10 @@ def verify_json(serial: str):
     certificate = reads.by_serial(serial)
     if certificate is None:
         raise DomainError("not_found", "没有这个编号的培训证明")
-    response = jsonify(reads.verification(certificate))
+    body = reads.verification(certificate)
+    for key in ("issued_at", "revoked_at"):
+        body[key] = body[key].isoformat() if body[key] else None
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -7,6 +7,7 @@ characters, brings the embedded font to a few kilobytes and the rendering time d
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -22,6 +23,8 @@ WEIGHTS = {"regular": "NotoSerifCJK-Regular.ttc", "bold": "NotoSerifCJK-Bold.ttc
 FAMILY = "Noto Serif CJK SC"
 KEEP = 8  # subsets kept on disk per process
 
+# The subsetter reports every table it touches at INFO: not for the app's logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 _lock = threading.Lock()
 _made: dict[str, Path] = {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,9 +71,18 @@ def _paths() -> tuple[Path, Path]:
     return key_path, cert_path
 
 
+def _pyhanko():
+    # pyHanko imports cryptography's DSA types, which cryptography marks deprecated.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+    return IncrementalPdfFileWriter, fields, signers
+
+
 def pdf_signer():
     """The configured pyHanko signer (503 signing_unavailable when it is missing or unusable)."""
-    from pyhanko.sign import fields, signers
+    _, fields, signers = _pyhanko()
 
     key_path, cert_path = _paths()
     cache_key = (str(key_path), str(cert_path), key_path.stat().st_mtime, cert_path.stat().st_mtime)
@@ -101,8 +111,7 @@ def ensure_ready() -> None:
 
 def sign(pdf: bytes) -> bytes:
     """The PDF with a PAdES signature covering the whole file."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
+    IncrementalPdfFileWriter = _pyhanko()[0]
     out = io.BytesIO()
     pdf_signer().sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
     return out.getvalue()
