@@ -85,15 +85,18 @@ def validate(pdf: bytes, cert_path: str):
     """pyHanko's validation of the PDF's only signature, trusting the configured certificate."""
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+
+    from backend.services.certificates.signing import run_async
 
     trusted = load_cert_from_pemder(cert_path)
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     signatures = reader.embedded_signatures
     assert len(signatures) == 1
     context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
-    return validate_pdf_signature(signatures[0], context), trusted
+    # Not pyHanko's sync wrapper: it fails where the browser tests left an event loop running.
+    return run_async(async_validate_pdf_signature(signatures[0], context)), trusted
 
 
 def assert_signed_whole(pdf: bytes, cert_path: str) -> None:

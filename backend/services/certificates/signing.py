@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,10 +116,24 @@ def ensure_ready() -> None:
     pdf_signer()
 
 
+def run_async(coroutine):
+    """Run one of pyHanko's coroutines to completion from synchronous code.
+
+    pyHanko's own sync wrappers call ``asyncio.run``, which refuses a thread where an event loop
+    is already running (Playwright's sync API leaves one in the tests' thread): there the
+    coroutine runs in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def sign(pdf: bytes) -> bytes:
     """The PDF with a PAdES signature covering the whole file."""
     writer = _pyhanko()[0]
     signer, reserved = pdf_signer()
     out = io.BytesIO()
-    signer.sign_pdf(writer(io.BytesIO(pdf)), output=out, bytes_reserved=reserved)
+    run_async(signer.async_sign_pdf(writer(io.BytesIO(pdf)), output=out, bytes_reserved=reserved))
     return out.getvalue()
