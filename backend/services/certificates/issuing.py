@@ -117,7 +117,7 @@ def issue_at_close(
     all_fields = [fields_of(project, claim, ln, trainees[ln.trainee_id], cipher) for ln in lines]
     renderer = document.Renderer([document.texts_of(f) for f in all_fields])
     issued = [
-        _make(renderer, project, line, trainees[line.trainee_id], fields, None)
+        _make(renderer, project, line, trainees[line.trainee_id], fields, actor)
         for line, fields in zip(lines, all_fields, strict=True)
     ]
     db.session.flush()
