@@ -7,7 +7,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint bench-heartbeat bench-report browser-deps clean
+.PHONY: run test lint bench-heartbeat bench-report bench-certificates browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ browser-deps:
 bench-heartbeat: $(STAMP)
 	command -v wrk >/dev/null || $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wrk
 	$(BIN)/python -m bench.heartbeat $(BENCH_ARGS)
+
+## make bench-certificates: 1,000 certificates issued at a close and their zip (PostgreSQL, Redis).
+bench-certificates: $(STAMP)
+	$(BIN)/python -m bench.certificates $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -69,6 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     media.init_app(app)
 
+    from backend import certificates_public
+
+    certificates_public.init_app(app)
+
     import miniprogram_api
 
     miniprogram_api.init_app(app)

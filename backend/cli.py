@@ -73,6 +73,26 @@ def register_commands(app: Flask) -> None:
 
         click.echo(generate_master_key())
 
+    @app.cli.command("generate-signing-cert")
+    @click.option("--key", "key_path", default=None, help="default: SIGNING_KEY_PATH")
+    @click.option("--cert", "cert_path", default=None, help="default: SIGNING_CERT_PATH")
+    @click.option("--name", default="Shigang development", help="the certificate's common name")
+    @click.option("--force", is_flag=True, help="replace an existing pair")
+    def generate_signing_cert_command(key_path, cert_path, name, force):
+        """Make a self-signed certificate signing pair (development and tests only)."""
+        from pathlib import Path
+
+        from backend.services.certificates.signing import generate_pair
+
+        key_path = key_path or app.config.get("SIGNING_KEY_PATH")
+        cert_path = cert_path or app.config.get("SIGNING_CERT_PATH")
+        if not key_path or not cert_path:
+            raise click.UsageError("give --key and --cert (or set SIGNING_KEY_PATH/_CERT_PATH)")
+        if not force and (Path(key_path).exists() or Path(cert_path).exists()):
+            raise click.UsageError("the files exist; --force replaces them")
+        generate_pair(key_path, cert_path, name)
+        click.echo(f"signing key: {key_path}\nsigning certificate: {cert_path}")
+
     @app.cli.command("sweep-sessions")
     @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10000))
     def sweep_sessions_command(batch_size):

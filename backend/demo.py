@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from backend import demo_learning, pii
+from backend import demo_certificates, demo_learning, pii
 from backend.clock import today
 from backend.extensions import db
 from backend.models import (
@@ -134,7 +134,14 @@ def seed_demo() -> dict:
     db.session.flush()
     demo_learning.seed_history(project, trainees)
     demo_learning.seed_support(hr, trainees)
-    return {"created": True, "enterprise_id": enterprise.id, "project_id": project.id}
+    operator = db.session.scalar(select(AdminUser).where(AdminUser.username == "operator"))
+    closed = demo_certificates.seed_closed_project(project, trainees, operator)
+    return {
+        "created": True,
+        "enterprise_id": enterprise.id,
+        "project_id": project.id,
+        "closed_project_id": closed.id,
+    }
 
 
 def _admin(username: str, name: str, role: Role, enterprise=None) -> AdminUser:

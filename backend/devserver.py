@@ -13,6 +13,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from backend import create_app
 from backend.demo import DEMO_PASSWORD, seed_demo
+from backend.demo_certificates import ensure_signing_pair
 from backend.drainer import run_in_thread
 from backend.extensions import db
 from backend.wechat.simulator import SimulatorServer
@@ -35,12 +36,15 @@ def main() -> None:
             "WECHAT_APP_ID": simulator.app_id,
             "WECHAT_APP_SECRET": simulator.secret,
             "WECHAT_API_BASE_URL": simulator.url,
+            # Where the certificates' QR codes and verify_url point.
+            "PUBLIC_BASE_URL": f"http://{args.host}:{args.port}",
         }
     )
     with app.app_context():
         upgrade()
         seed_demo()
         db.session.commit()
+        ensure_signing_pair()
     base = f"http://{args.host}:{args.port}"
     print(
         "\n适岗 Shigang 开发服务已就绪\n"
@@ -48,7 +52,8 @@ def main() -> None:
         f"  管理后台      {base}/admin/  （operator / hr / reviewer，密码 {DEMO_PASSWORD}）\n"
         f"  学员门户      {base}/learn/  （电脑扫码登录，见 README 的 The portal）\n"
         f"  小程序 API    {base}/api/v1/openapi.json\n"
-        f"  微信模拟器    {simulator.url}  （wx.login 的 code 形如 zhangwei.1）\n",
+        f"  微信模拟器    {simulator.url}  （wx.login 的 code 形如 zhangwei.1）\n"
+        f"  培训证明      {base}/admin/projects  （已结束的项目 → 结项与补贴申领 → 培训证明）\n",
         flush=True,
     )
     # Production runs `flask drain-credit` as its own process; here a thread does the same work.

@@ -53,6 +53,12 @@ _ENV_OVERRIDES: dict[str, object] = {
     "S3_REGION": str,
     "S3_ACCESS_KEY_ID": str,
     "S3_SECRET_ACCESS_KEY": str,
+    "SIGNING_KEY_PATH": str,
+    "SIGNING_CERT_PATH": str,
+    "PUBLIC_BASE_URL": str,
+    "CERTIFICATE_SERIAL_PREFIX": str,
+    "VERIFY_RATE_LIMIT": int,
+    "VERIFY_RATE_WINDOW_S": int,
 }
 
 
@@ -109,6 +115,16 @@ class BaseConfig:
     S3_REGION = "us-east-1"
     S3_ACCESS_KEY_ID: str | None = None
     S3_SECRET_ACCESS_KEY: str | None = None
+    # Training certificates: the platform's signing key and certificate (PEM; `flask
+    # generate-signing-cert` makes a self-signed pair for development), the address the QR code
+    # and verify_url point at, the serial's prefix (GD2026-…), and the public verification
+    # page's limit per client address.
+    SIGNING_KEY_PATH: str | None = None
+    SIGNING_CERT_PATH: str | None = None
+    PUBLIC_BASE_URL: str | None = None
+    CERTIFICATE_SERIAL_PREFIX = "GD"
+    VERIFY_RATE_LIMIT = 30
+    VERIFY_RATE_WINDOW_S = 60
     JSON_AS_ASCII = False
     TOKEN_TTL_S = 7 * 24 * 3600
     BIND_TICKET_TTL_S = 300
@@ -150,6 +166,10 @@ class DevelopmentConfig(BaseConfig):
     WECHAT_APP_ID = "wxdemo00000000000"
     WECHAT_APP_SECRET = "dev-wechat-secret"  # noqa: S105
     WECHAT_SUPPORT_REPLY_TEMPLATE = "demo-support-reply"
+    # The demo makes this self-signed pair when it is missing (seed-demo).
+    SIGNING_KEY_PATH = str(BASE_DIR / "instance" / "signing" / "key.pem")
+    SIGNING_CERT_PATH = str(BASE_DIR / "instance" / "signing" / "cert.pem")
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 class TestConfig(DevelopmentConfig):
@@ -160,6 +180,10 @@ class TestConfig(DevelopmentConfig):
     ALLOW_EMBEDDED_REDIS = False
     WTF_CSRF_ENABLED = True
     BIND_RATE_LIMIT = 5
+    # Tests configure their own pair (tests/conftest.py); none means signing_unavailable.
+    SIGNING_KEY_PATH = None
+    SIGNING_CERT_PATH = None
+    PUBLIC_BASE_URL = "http://shigang.test"
 
 
 class ProductionConfig(BaseConfig):

@@ -7,6 +7,7 @@ def create_blueprint() -> Blueprint:
     """Build the API blueprint with every route module attached."""
     from miniprogram_api import (
         auth,
+        certificates,
         docs,
         evaluations,
         face_checks,
@@ -21,7 +22,18 @@ def create_blueprint() -> Blueprint:
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    for module in (docs, auth, me, learning, face_checks, quizzes, evaluations, support, web_login):
+    for module in (
+        docs,
+        auth,
+        me,
+        learning,
+        face_checks,
+        quizzes,
+        evaluations,
+        support,
+        certificates,
+        web_login,
+    ):
         module.register(bp)
     privacy.register(bp)
     return bp

@@ -36,6 +36,47 @@ class SpanQuery(PageQuery):
     project_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
+class CertificateQuery(PageQuery):
+    """Certificates of one project, or of every project of the key's cities."""
+
+    project_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
+class CertificateFieldsOut(ResponseModel):
+    """What the certificate states; the ID number masked."""
+
+    name: str
+    id_number: str
+    enterprise: str
+    institution: str | None
+    project: str
+    post: str | None
+    training_type: str
+    start_date: str
+    end_date: str
+    class_hours: int
+    assessment: str
+    platform: str
+    issue_date: str
+    digest: str
+
+
+class CertificateOut(ResponseModel):
+    """A training certificate (培训证明): valid or revoked, its fields and PDF digest."""
+
+    id: int
+    serial: str
+    project_id: int
+    trainee_id: int
+    valid: bool
+    issued_at: datetime
+    revoked_at: datetime | None
+    revoke_reason: str | None
+    fields: CertificateFieldsOut
+    pdf_sha256: str
+    verify_url: str
+
+
 class YearOut(ResponseModel):
     """A claim's totals in one calendar year."""
 
@@ -130,6 +171,7 @@ ClaimPage = _page_model(ClaimOut, "ClaimPage")
 RosterPage = _page_model(RosterOut, "RosterPage")
 HoursPage = _page_model(HoursOut, "HoursPage")
 SpanPage = _page_model(SpanOut, "SpanPage")
+CertificatePage = _page_model(CertificateOut, "CertificatePage")
 
 
 def _paged(items: list[dict], query: PageQuery) -> dict:
@@ -210,4 +252,16 @@ def register(bp: Blueprint) -> None:
     )
     def supervision_spans(query: SpanQuery):
         items = reads.spans(g.bureau_key, query.project_id, query.cursor, query.limit)
+        return _paged(items, query)
+
+    @bp.get("/certificates")
+    @endpoint(
+        summary="培训证明（project_id 指定项目，否则密钥所辖全部；身份证号码脱敏；按 id 增量读取）",
+        query=CertificateQuery,
+        response=CertificatePage,
+        auth="bureau_key",
+        tags=tags,
+    )
+    def supervision_certificates(query: CertificateQuery):
+        items = reads.certificates(g.bureau_key, query.project_id, query.cursor, query.limit)
         return _paged(items, query)

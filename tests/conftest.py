@@ -151,9 +151,29 @@ def media_settings(request, media_backend, tmp_path):
     return {"MEDIA_STORAGE": "s3", **server.new_bucket()}
 
 
+@pytest.fixture(scope="session")
+def signing_pair(tmp_path_factory):
+    """A self-signed certificate signing pair (as `flask generate-signing-cert` makes)."""
+    from backend.services.certificates.signing import generate_pair
+
+    folder = tmp_path_factory.mktemp("signing")
+    generate_pair(folder / "key.pem", folder / "cert.pem", "Shigang test")
+    return {
+        "SIGNING_KEY_PATH": str(folder / "key.pem"),
+        "SIGNING_CERT_PATH": str(folder / "cert.pem"),
+    }
+
+
 @pytest.fixture
 def app_config(
-    request, database_url, redis_url, redis_kind, wechat_simulator, schema_ready, media_settings
+    request,
+    database_url,
+    redis_url,
+    redis_kind,
+    wechat_simulator,
+    schema_ready,
+    media_settings,
+    signing_pair,
 ):
     """Settings of the app under test; tests may change them before ``app`` is built."""
     cluster = redis_kind == "cluster"
@@ -167,6 +187,7 @@ def app_config(
         "WECHAT_APP_SECRET": wechat_simulator.secret,
         "WECHAT_API_BASE_URL": wechat_simulator.url,
         **media_settings,
+        **signing_pair,
     }
 
 

@@ -23,6 +23,7 @@ class Activity(enum.StrEnum):
     CLOSE = "close"
     CLAIM = "claim"
     SUPERVISE = "supervise"  # a bureau reads the filing through the supervision API
+    CERTIFY = "certify"  # issue or re-issue a training certificate (培训证明)
 
 
 ACTIVITY_NAMES = {
@@ -38,6 +39,7 @@ ACTIVITY_NAMES = {
     Activity.CLOSE: "结束项目",
     Activity.CLAIM: "申领补贴",
     Activity.SUPERVISE: "查阅备案",
+    Activity.CERTIFY: "签发培训证明",
 }
 
 STATUS_NAMES = {
@@ -82,7 +84,7 @@ ALLOWED: dict[ProjectStatus, frozenset[Activity]] = {
             A.SUPERVISE,
         }
     ),
-    S.CLOSED: frozenset({A.CLAIM, A.ASK_SUPPORT, A.SUPERVISE}),
+    S.CLOSED: frozenset({A.CLAIM, A.ASK_SUPPORT, A.SUPERVISE, A.CERTIFY}),
 }
 
 TRAINEE_ACTIVITIES = frozenset({A.LEARN, A.TAKE_QUIZ, A.EVALUATE, A.ASK_SUPPORT})

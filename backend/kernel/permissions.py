@@ -33,6 +33,9 @@ class Permission(enum.StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"  # supervision API keys of bureaus
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_INTEGRITY = "view_integrity"  # integrity flags and their evidence
+    VIEW_CERTIFICATES = "view_certificates"  # a closed project's certificates, their PDFs
+    ISSUE_CERTIFICATE = "issue_certificate"  # issue one by hand (with a reason), or re-issue
+    REVOKE_CERTIFICATE = "revoke_certificate"
 
 
 P = Permission
@@ -54,6 +57,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_ENTERPRISES,
             P.EDIT_ENTERPRISE,
             P.VIEW_INTEGRITY,
+            P.VIEW_CERTIFICATES,
+            P.ISSUE_CERTIFICATE,
+            P.REVOKE_CERTIFICATE,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -64,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REVIEW_CLAIM,
             P.VIEW_ENTERPRISES,
             P.VIEW_INTEGRITY,
+            P.VIEW_CERTIFICATES,
         }
     ),
 }

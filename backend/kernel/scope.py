@@ -18,6 +18,7 @@ from backend.kernel.errors import DomainError, NotFoundError
 from backend.models import (
     AdminUser,
     AttentionCheck,
+    Certificate,
     Claim,
     Course,
     Enrolment,
@@ -71,6 +72,7 @@ ENTERPRISE_PATHS: dict[type, Path] = {
     # Courses are an enterprise's library, shared by its projects.
     Course: _own(Course.enterprise_id),
     Claim: _via_project(Claim.project_id),
+    Certificate: _via_project(Certificate.project_id),
     Lesson: lambda query: (
         query.join(Course, Course.id == Lesson.course_id),
         Course.enterprise_id,

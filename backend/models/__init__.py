@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from backend.models.admin import AdminUser, AuditLog, Role
+from backend.models.certificate import Certificate
 from backend.models.claim import (
     BureauApiKey,
     Claim,
@@ -56,6 +57,7 @@ __all__ = [
     "AttentionCheck",
     "AuditLog",
     "BureauApiKey",
+    "Certificate",
     "CheckKind",
     "CheckOutcome",
     "Claim",

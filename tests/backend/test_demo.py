@@ -4,9 +4,20 @@ from sqlalchemy import func, select
 
 from backend import pii
 from backend.demo import seed_demo
-from backend.models import AdminUser, CreditedSpan, Enrolment, Lesson, Question, Quiz, Trainee
+from backend.models import (
+    AdminUser,
+    Certificate,
+    CreditedSpan,
+    Enrolment,
+    Lesson,
+    ProjectCourse,
+    Question,
+    Quiz,
+    Trainee,
+)
 from backend.services.learning import record_chain
 from backend.validation import validate_resident_id
+from tests.certificate_helpers import assert_signed_whole
 
 
 def test_seed_demo_is_valid_and_idempotent(app, make):
@@ -20,17 +31,29 @@ def test_seed_demo_is_valid_and_idempotent(app, make):
         plain = pii.cipher().decrypt(trainee.id_number_enc)
         assert validate_resident_id(plain, trainee.gender.value) == plain
     count = lambda model: make.session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    assert count(Enrolment) == 5
-    assert count(Lesson) == 8
+    # The closed project enrols three of them again and has two lessons of its own.
+    assert count(Enrolment) == 5 + 3
+    assert count(Lesson) == 8 + 2
     assert count(Question) == 6  # four for quizzes, two in the attention pool
     assert count(Quiz) == 2
     assert count(AdminUser) == 3
     # Every lesson plays a real generated video of its length; some learning happened.
     storage = app.extensions["media_storage"]
-    for lesson in make.session.scalars(select(Lesson)):
+    current = select(Lesson).join(ProjectCourse, ProjectCourse.course_id == Lesson.course_id)
+    for lesson in make.session.scalars(
+        current.where(ProjectCourse.project_id == first["project_id"])
+    ):
         assert lesson.duration_s == 2700 and storage.size(lesson.media_key) == lesson.media_bytes
-    assert count(CreditedSpan) == 12
+    assert count(CreditedSpan) == 12 + 4
     assert record_chain.verify(first["project_id"]).ok
+
+    # The closed project: certificates for the two who learned, signed and verifiable.
+    certificates = make.session.scalars(
+        select(Certificate).where(Certificate.project_id == first["closed_project_id"])
+    ).all()
+    assert len(certificates) == 2
+    for certificate in certificates:
+        assert_signed_whole(certificate.pdf, app.config["SIGNING_CERT_PATH"])
 
 
 def test_demo_project_is_filed_and_approved_the_apps_way(app, make):

@@ -23,6 +23,7 @@ EXPECTED = {
     (f"{API}/projects/{{project_id}}/roster", "get"),
     (f"{API}/projects/{{project_id}}/hours", "get"),
     (f"{API}/spans", "get"),
+    (f"{API}/certificates", "get"),
 }
 
 

@@ -116,4 +116,5 @@ def test_the_api_has_its_own_openapi_document(client):
         f"{API}/projects/{{project_id}}/roster",
         f"{API}/projects/{{project_id}}/hours",
         f"{API}/spans",
+        f"{API}/certificates",
     }

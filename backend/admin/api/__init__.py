@@ -6,6 +6,7 @@ from flask import Blueprint
 def create_api_blueprint() -> Blueprint:
     """Build the /api/admin blueprint with every route module attached."""
     from backend.admin.api import (
+        certificates,
         claims,
         courses,
         dashboard_charts,
@@ -26,7 +27,16 @@ def create_api_blueprint() -> Blueprint:
     bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
     content = (courses, lessons, docs)
-    for module in (*modules, enrolments, exports, dashboard_charts, *content, claims, regions):
+    for module in (
+        *modules,
+        enrolments,
+        exports,
+        dashboard_charts,
+        *content,
+        claims,
+        certificates,
+        regions,
+    ):
         module.register(bp)
     # People and accounts.
     trainees.register(bp)

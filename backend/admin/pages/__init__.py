@@ -12,6 +12,7 @@ def _register_page_modules() -> None:
     from backend.admin.pages import (
         admin_accounts,
         audit_log,
+        certificates,
         claims,
         courses,
         dashboard,
@@ -29,7 +30,16 @@ def _register_page_modules() -> None:
 
     for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
         module.register(bp)
-    for module in (courses, question_banks, quizzes, evaluations, support, integrity, claims):
+    for module in (
+        courses,
+        question_banks,
+        quizzes,
+        evaluations,
+        support,
+        integrity,
+        claims,
+        certificates,
+    ):
         module.register(bp)
     admin_accounts.register(bp)
 

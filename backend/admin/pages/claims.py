@@ -16,9 +16,10 @@ from backend.kernel.lifecycle import (
     allows,
     claim_allows,
 )
-from backend.kernel.permissions import Permission
+from backend.kernel.permissions import Permission, can
 from backend.kernel.scope import get_scoped
 from backend.models import Project
+from backend.services.certificates import reads
 from backend.services.claims import review
 from backend.services.claims.closing import claim_of, close_project
 from backend.services.claims.snapshot import REASONS
@@ -66,6 +67,9 @@ def register(bp: Blueprint) -> None:
             may_review=bool(claim) and claim_allows(claim, ClaimAction.REVIEW),
             form=ActionForm(),
             review_form=ReviewForm(),
+            certificates=reads.of_project(project)
+            if claim and can(current_admin(), Permission.VIEW_CERTIFICATES)
+            else [],
         )
 
     @bp.post("/projects/<id:project_id>/close")

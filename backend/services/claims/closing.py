@@ -11,6 +11,7 @@ from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, ensure
 from backend.models import AdminUser, Claim, Project, ProjectStatus, SessionStatus
 from backend.policy import policy_for
+from backend.services.certificates.issuing import issue_at_close
 from backend.services.claims.snapshot import freeze
 from backend.services.learning import credit_drain, sessions
 from backend.services.learning.live import epoch_s
@@ -21,7 +22,8 @@ register("close_reason_required", 422, "培训项目尚未到结束日期，提�
 def close_project(
     project: Project, actor: AdminUser, reason: str | None = None, *, client_address: str
 ) -> Claim:
-    """Close a filed or approved project and freeze its claim (the view commits)."""
+    """Close a filed or approved project, freeze its claim and issue its certificates (the view
+    commits)."""
     # The project row is locked: two closes of one project cannot both freeze it.
     db.session.execute(sa.select(Project.id).where(Project.id == project.id).with_for_update())
     db.session.refresh(project)
@@ -37,6 +39,9 @@ def close_project(
     credit_drain.write_pending(project.id)
     project.status = ProjectStatus.CLOSED
     claim = freeze(project, policy_for(project), actor, reason, at)
+    # Certificates for the qualifying trainees, in the same transaction: no signing key (503),
+    # no close.
+    certificates = issue_at_close(project, claim, actor, client_address=client_address)
     audit.record(
         "project.close",
         audit.admin(actor, client_address),
@@ -47,6 +52,7 @@ def close_project(
         early=today() <= project.end_date,
         sessions_closed=closed_sessions,
         digest=claim.digest,
+        certificates=len(certificates),
     )
     return claim
 

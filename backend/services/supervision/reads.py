@@ -17,6 +17,7 @@ from backend.kernel.errors import NotFoundError
 from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.models import (
     BureauApiKey,
+    Certificate,
     Claim,
     CreditedSpan,
     Enrolment,
@@ -182,4 +183,32 @@ def spans(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) ->
             "seconds": span.seconds,
         }
         for (span,) in _page(query, CreditedSpan.id, cursor, limit)
+    ]
+
+
+def certificates(key: BureauApiKey, project_id: int | None, cursor: int, limit: int) -> list[dict]:
+    """Training certificates (ID numbers masked), valid and revoked, of one project or of every
+    project of the key's cities."""
+    from backend.services.certificates.issuing import verify_url
+
+    query = sa.select(Certificate).join(Project, Project.id == Certificate.project_id)
+    query = query.where(in_scope(key, Project.enterprise_id))
+    if project_id is not None:
+        project_in_scope(key, project_id)
+        query = query.where(Certificate.project_id == project_id)
+    return [
+        {
+            "id": certificate.id,
+            "serial": certificate.serial,
+            "project_id": certificate.project_id,
+            "trainee_id": certificate.trainee_id,
+            "valid": certificate.revoked_at is None,
+            "issued_at": certificate.issued_at,
+            "revoked_at": certificate.revoked_at,
+            "revoke_reason": certificate.revoke_reason,
+            "fields": certificate.fields,
+            "pdf_sha256": certificate.pdf_sha256,
+            "verify_url": verify_url(certificate.serial),
+        }
+        for (certificate,) in _page(query, Certificate.id, cursor, limit)
     ]

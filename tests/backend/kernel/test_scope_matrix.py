@@ -19,8 +19,10 @@ from backend.kernel.scope import (
 from backend.models import (
     AdminUser,
     AttentionCheck,
+    Certificate,
     CheckKind,
     Claim,
+    ClaimLine,
     Course,
     Enrolment,
     Enterprise,
@@ -100,6 +102,31 @@ def world(make):
     }
     for obj in objects.values():
         make.session.add(obj)
+    make.session.flush()
+    line = ClaimLine(
+        claim_id=objects[Claim].id,
+        trainee_id=trainee.id,
+        seq=1,
+        name=trainee.name,
+        credited_s=0,
+        class_hours=0,
+        subsidizable_hours=0,
+        subsidy_fen=0,
+        assessment="无考核",
+        qualifies=True,
+    )
+    make.session.add(line)
+    make.session.flush()
+    objects[Certificate] = Certificate(
+        serial="GD2026-2222-3333-4444",
+        project_id=project.id,
+        trainee_id=trainee.id,
+        claim_line_id=line.id,
+        fields={},
+        pdf=b"%PDF",
+        pdf_sha256="0" * 64,
+    )
+    make.session.add(objects[Certificate])
     people = {
         "own admin": objects[AdminUser],
         "operator": make.admin(Role.OPERATOR),

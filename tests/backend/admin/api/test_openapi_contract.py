@@ -60,6 +60,7 @@ def world(make):
         "key_id": key.id,
         "import_id": "none",
         "kind": "roster",
+        "serial": "GD2026-2222-3333-4444",
     }
     return admins, seeded
 

@@ -1,0 +1,1 @@
+"""Training certificates (培训证明): issued at close, signed PDFs, verification, revocation."""
