@@ -29,23 +29,21 @@ function projectCard(project, figures) {
 }
 
 async function certificates() {
-  // Shown only once the server offers certificates (GET /me/certificates answers 200).
-  let data;
+  // GET /me/certificates: [{serial, project_id, project_name, issued_at, revoked_at, pdf_url,
+  // verify_url}]; pdf_url is signed and expires, so it is read afresh on each visit.
+  let list;
   try {
-    data = await api('GET', '/me/certificates');
+    list = await api('GET', '/me/certificates');
   } catch (error) {
     return null;
   }
-  const list = Array.isArray(data) ? data : (data && data.certificates) || [];
-  const items = list.map((c) => {
-    const title = c.title || c.name || c.project_name || '培训证书';
-    const link = c.download_url || c.url;
-    return h('li', null, link ? h('a', { href: link }, title) : title,
-      c.number ? h('span', { class: 'muted' }, ` 编号 ${c.number}`) : null,
-      c.issued_at ? h('span', { class: 'muted' }, ` · ${when(c.issued_at)}`) : null);
-  });
-  return h('section', { class: 'card', id: 'certificates' }, h('h2', null, '我的证书'),
-    items.length ? h('ul', null, items) : h('p', { class: 'muted' }, '暂无证书：完成培训并通过考核后可获得。'));
+  const items = (list || []).map((c) => h('li', null,
+    c.revoked_at ? c.project_name : h('a', { href: c.pdf_url }, c.project_name),
+    h('span', { class: 'muted' }, ` 编号 ${c.serial} · ${when(c.issued_at)}`),
+    c.revoked_at ? h('span', { class: 'muted' }, ` · 已撤销（${when(c.revoked_at)}）`) : null,
+    ' ', h('a', { href: c.verify_url }, '查验')));
+  return h('section', { class: 'card', id: 'certificates' }, h('h2', null, '我的培训证明'),
+    items.length ? h('ul', null, items) : h('p', { class: 'muted' }, '暂无培训证明：项目结项后，符合条件的学员将获得培训证明。'));
 }
 
 export async function render() {
