@@ -19,10 +19,10 @@ def create_blueprint() -> Blueprint:
         support,
         web_login,
     )
+    from miniprogram_api.blueprint import bp, with_views
 
-    bp = Blueprint("api", __name__, url_prefix="/api/v1")
     security.install(bp)
-    for module in (
+    return with_views(
         docs,
         auth,
         me,
@@ -33,10 +33,8 @@ def create_blueprint() -> Blueprint:
         support,
         certificates,
         web_login,
-    ):
-        module.register(bp)
-    privacy.register(bp)
-    return bp
+        privacy,
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import g
 from pydantic import ConfigDict, Field, RootModel, model_validator
 
 from backend.api import RequestModel, ResponseModel, endpoint
@@ -11,6 +11,7 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.services.accounts import privacy, signin, tokens
 from backend.services.plain_text import LINE_PATTERN
+from miniprogram_api.blueprint import bp
 from miniprogram_api.schemas import TraineeBriefOut
 
 # Real wx.login codes are 32 characters; the simulator also takes names like "zhangwei.1".
@@ -120,48 +121,41 @@ class BindIn(RequestModel):
         return self
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/auth/wx-login")
+@endpoint(summary="微信登录", body=WxLoginIn, response=WxLoginOut, auth=None, tags=("auth",))
+def wx_login(body: WxLoginIn):
+    result = signin.wx_login(body.code)
+    db.session.commit()
+    if isinstance(result, signin.BindRequired):
+        return BindRequiredOut(bind_ticket=result.bind_ticket, expires_in=result.expires_in)
+    return _signed_in(result)
 
-    @bp.post("/auth/wx-login")
-    @endpoint(summary="微信登录", body=WxLoginIn, response=WxLoginOut, auth=None, tags=("auth",))
-    def wx_login(body: WxLoginIn):
-        result = signin.wx_login(body.code)
+
+@bp.post("/auth/bind")
+@endpoint(summary="绑定花名册账号", body=BindIn, response=SignedInOut, auth=None, tags=("auth",))
+def bind(body: BindIn):
+    # Before the ticket is spent: an outdated notice costs the trainee no new wx.login.
+    notice = privacy.require_accepted(body.privacy_version)
+    proof = signin.Proof(body.phone_code, body.encrypted_data, body.iv, body.activation_code)
+    try:
+        result = signin.bind(body.bind_ticket, body.account, proof, client_address=client_address())
+    except signin.BindFailed as exc:
+        db.session.rollback()
+        signin.record_failed_bind(exc, body.account, proof.method, client_address=client_address())
         db.session.commit()
-        if isinstance(result, signin.BindRequired):
-            return BindRequiredOut(bind_ticket=result.bind_ticket, expires_in=result.expires_in)
-        return _signed_in(result)
+        raise
+    except DomainError:
+        db.session.rollback()
+        raise
+    privacy.record_consent(result.trainee, notice.version)
+    db.session.commit()
+    return _signed_in(result)
 
-    @bp.post("/auth/bind")
-    @endpoint(
-        summary="绑定花名册账号", body=BindIn, response=SignedInOut, auth=None, tags=("auth",)
-    )
-    def bind(body: BindIn):
-        # Before the ticket is spent: an outdated notice costs the trainee no new wx.login.
-        notice = privacy.require_accepted(body.privacy_version)
-        proof = signin.Proof(body.phone_code, body.encrypted_data, body.iv, body.activation_code)
-        try:
-            result = signin.bind(
-                body.bind_ticket, body.account, proof, client_address=client_address()
-            )
-        except signin.BindFailed as exc:
-            db.session.rollback()
-            signin.record_failed_bind(
-                exc, body.account, proof.method, client_address=client_address()
-            )
-            db.session.commit()
-            raise
-        except DomainError:
-            db.session.rollback()
-            raise
-        privacy.record_consent(result.trainee, notice.version)
-        db.session.commit()
-        return _signed_in(result)
 
-    @bp.post("/auth/logout")
-    @endpoint(summary="退出登录", status=204, tags=("auth",))
-    def logout():
-        tokens.revoke_token(g.token)
+@bp.post("/auth/logout")
+@endpoint(summary="退出登录", status=204, tags=("auth",))
+def logout():
+    tokens.revoke_token(g.token)
 
 
 def _signed_in(result: signin.SignedIn) -> SignedInOut:

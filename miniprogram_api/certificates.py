@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g
+from flask import g
 from pydantic import RootModel
 
 from backend.api import ResponseModel, endpoint
 from backend.services.certificates import issuing, reads
+from miniprogram_api.blueprint import bp
 
 
 class MyCertificateOut(ResponseModel):
@@ -27,21 +28,18 @@ class MyCertificates(RootModel[list[MyCertificateOut]]):
     """The trainee's certificates, oldest first (revoked ones with ``revoked_at``)."""
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.get("/me/certificates")
-    @endpoint(summary="我的培训证明", response=MyCertificates, tags=("me",))
-    def my_certificates():
-        return [
-            {
-                "serial": certificate.serial,
-                "project_id": certificate.project_id,
-                "project_name": project_name,
-                "issued_at": certificate.issued_at,
-                "revoked_at": certificate.revoked_at,
-                "pdf_url": reads.pdf_url(certificate),
-                "verify_url": issuing.verify_url(certificate.serial),
-            }
-            for certificate, project_name in reads.of_trainee(g.trainee)
-        ]
+@bp.get("/me/certificates")
+@endpoint(summary="我的培训证明", response=MyCertificates, tags=("me",))
+def my_certificates():
+    return [
+        {
+            "serial": certificate.serial,
+            "project_id": certificate.project_id,
+            "project_name": project_name,
+            "issued_at": certificate.issued_at,
+            "revoked_at": certificate.revoked_at,
+            "pdf_url": reads.pdf_url(certificate),
+            "verify_url": issuing.verify_url(certificate.serial),
+        }
+        for certificate, project_name in reads.of_trainee(g.trainee)
+    ]

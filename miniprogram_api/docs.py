@@ -1,13 +1,11 @@
 """The OpenAPI document of this API."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 
 from backend.api import build_openapi
+from miniprogram_api.blueprint import bp
 
 
-def register(bp: Blueprint) -> None:
-    """Serve /api/v1/openapi.json."""
-
-    @bp.get("/openapi.json")
-    def openapi_document():
-        return jsonify(build_openapi(current_app))
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_openapi(current_app))

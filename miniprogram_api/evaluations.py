@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from flask import Blueprint, g
+from flask import g
 from pydantic import Field
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
 from backend.services.plain_text import optional_text
 from backend.services.practice import evaluations
+from miniprogram_api.blueprint import bp
 
 Rating = Annotated[int, Field(ge=1, le=5)]
 MAX_COMMENT = 500
@@ -41,24 +42,22 @@ class EvaluationOut(ResponseModel):
     updated_at: datetime
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/projects/<id:project_id>/evaluation")
+@endpoint(
+    summary="评价培训（每人每项目一份，项目结束前可修改）",
+    body=EvaluationIn,
+    response=EvaluationOut,
+    tags=("evaluation",),
+)
+def save_evaluation(project_id: int, body: EvaluationIn):
+    ratings = evaluations.Ratings(**body.model_dump())
+    evaluation, created = evaluations.save_evaluation(g.trainee, project_id, ratings)
+    out = EvaluationOut.model_validate(evaluation).model_copy(update={"created": created})
+    db.session.commit()
+    return out
 
-    @bp.post("/projects/<id:project_id>/evaluation")
-    @endpoint(
-        summary="评价培训（每人每项目一份，项目结束前可修改）",
-        body=EvaluationIn,
-        response=EvaluationOut,
-        tags=("evaluation",),
-    )
-    def save_evaluation(project_id: int, body: EvaluationIn):
-        ratings = evaluations.Ratings(**body.model_dump())
-        evaluation, created = evaluations.save_evaluation(g.trainee, project_id, ratings)
-        out = EvaluationOut.model_validate(evaluation).model_copy(update={"created": created})
-        db.session.commit()
-        return out
 
-    @bp.get("/projects/<id:project_id>/evaluation")
-    @endpoint(summary="我的评价", response=EvaluationOut, tags=("evaluation",))
-    def get_evaluation(project_id: int):
-        return evaluations.evaluation_for_trainee(g.trainee, project_id)
+@bp.get("/projects/<id:project_id>/evaluation")
+@endpoint(summary="我的评价", response=EvaluationOut, tags=("evaluation",))
+def get_evaluation(project_id: int):
+    return evaluations.evaluation_for_trainee(g.trainee, project_id)

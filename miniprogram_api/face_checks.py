@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import g
 
 from backend.api import endpoint
 from backend.extensions import db
 from backend.services.learning import face_checks
+from miniprogram_api.blueprint import bp
 from miniprogram_api.learning_schemas import FaceCheckResult
 
 TAGS = ("learning",)
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the face-check routes."""
-
-    @bp.post("/face-checks/<id:check_id>/result")
-    @endpoint(
-        summary="人脸核身结果：完成 wx.requestFacialVerify 后调用（服务器向微信查询）",
-        response=FaceCheckResult,
-        tags=TAGS,
-    )
-    def face_check_result(check_id):
-        result = face_checks.result(g.trainee, check_id)
-        db.session.commit()
-        return result
+@bp.post("/face-checks/<id:check_id>/result")
+@endpoint(
+    summary="人脸核身结果：完成 wx.requestFacialVerify 后调用（服务器向微信查询）",
+    response=FaceCheckResult,
+    tags=TAGS,
+)
+def face_check_result(check_id):
+    result = face_checks.result(g.trainee, check_id)
+    db.session.commit()
+    return result

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
-
 from backend.api import ResponseModel, endpoint
 from backend.services.accounts import privacy
+from miniprogram_api.blueprint import bp
 
 
 class PrivacyNoticeOut(ResponseModel):
@@ -16,16 +15,13 @@ class PrivacyNoticeOut(ResponseModel):
     text: str
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.get("/privacy-notice")
-    @endpoint(
-        summary="个人信息处理规则（当前版本）",
-        response=PrivacyNoticeOut,
-        auth=None,
-        tags=("auth",),
-    )
-    def privacy_notice():
-        notice = privacy.current_notice()
-        return PrivacyNoticeOut(version=notice.version, title=notice.title, text=notice.text)
+@bp.get("/privacy-notice")
+@endpoint(
+    summary="个人信息处理规则（当前版本）",
+    response=PrivacyNoticeOut,
+    auth=None,
+    tags=("auth",),
+)
+def privacy_notice():
+    notice = privacy.current_notice()
+    return PrivacyNoticeOut(version=notice.version, title=notice.title, text=notice.text)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g
+from flask import g
 
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.extensions import db
 from backend.services.plain_text import user_text
 from backend.services.support import threads as support
+from miniprogram_api.blueprint import bp
 
 MAX_SUBJECT = 100
 MAX_BODY = 1000
@@ -66,37 +67,37 @@ def thread_out(thread) -> SupportThreadOut:
     )
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/support/threads")
+@endpoint(
+    summary="提交问题", body=ThreadIn, response=SupportThreadOut, status=201, tags=("support",)
+)
+def create_thread(body: ThreadIn):
+    thread = support.create_thread(g.trainee, body.subject, body.body)
+    out = thread_out(thread)
+    db.session.commit()
+    return out
 
-    @bp.post("/support/threads")
-    @endpoint(
-        summary="提交问题", body=ThreadIn, response=SupportThreadOut, status=201, tags=("support",)
-    )
-    def create_thread(body: ThreadIn):
-        thread = support.create_thread(g.trainee, body.subject, body.body)
-        out = thread_out(thread)
-        db.session.commit()
-        return out
 
-    @bp.get("/support/threads")
-    @endpoint(summary="我的问题", response=SupportThreadListOut, tags=("support",))
-    def list_threads():
-        threads = support.trainee_threads(g.trainee)
-        return SupportThreadListOut(threads=[thread_out(t) for t in threads])
+@bp.get("/support/threads")
+@endpoint(summary="我的问题", response=SupportThreadListOut, tags=("support",))
+def list_threads():
+    threads = support.trainee_threads(g.trainee)
+    return SupportThreadListOut(threads=[thread_out(t) for t in threads])
 
-    @bp.get("/support/threads/<id:thread_id>")
-    @endpoint(summary="查看问题", response=SupportThreadOut, tags=("support",))
-    def get_thread(thread_id: int):
-        return thread_out(support.thread_for_trainee(g.trainee, thread_id))
 
-    @bp.post("/support/threads/<id:thread_id>/messages")
-    @endpoint(
-        summary="继续留言", body=MessageIn, response=SupportThreadOut, status=201, tags=("support",)
-    )
-    def add_message(thread_id: int, body: MessageIn):
-        thread = support.thread_for_trainee(g.trainee, thread_id, lock=True)
-        support.trainee_reply(thread, body.body)
-        out = thread_out(thread)
-        db.session.commit()
-        return out
+@bp.get("/support/threads/<id:thread_id>")
+@endpoint(summary="查看问题", response=SupportThreadOut, tags=("support",))
+def get_thread(thread_id: int):
+    return thread_out(support.thread_for_trainee(g.trainee, thread_id))
+
+
+@bp.post("/support/threads/<id:thread_id>/messages")
+@endpoint(
+    summary="继续留言", body=MessageIn, response=SupportThreadOut, status=201, tags=("support",)
+)
+def add_message(thread_id: int, body: MessageIn):
+    thread = support.thread_for_trainee(g.trainee, thread_id, lock=True)
+    support.trainee_reply(thread, body.body)
+    out = thread_out(thread)
+    db.session.commit()
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from flask import Blueprint, Response, g
+from flask import Response, g
 from pydantic import Field, RootModel
 
 from backend.api import ResponseModel, endpoint
@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.kernel.errors import DomainError
 from backend.services.accounts import web_login
 from backend.services.learning import face_check_codes
+from miniprogram_api.blueprint import bp
 from miniprogram_api.schemas import TraineeBriefOut
 
 _TICKET = re.compile(web_login.TICKET_PATTERN)
@@ -74,69 +75,71 @@ def _ticket(ticket: str) -> str:
     return ticket
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.post(TICKETS)
-    @endpoint(
-        summary="电脑扫码登录：生成登录二维码",
-        response=WebLoginTicketOut,
-        status=201,
-        auth=None,
-        tags=("auth",),
+@bp.post(TICKETS)
+@endpoint(
+    summary="电脑扫码登录：生成登录二维码",
+    response=WebLoginTicketOut,
+    status=201,
+    auth=None,
+    tags=("auth",),
+)
+def new_web_login_ticket():
+    issued = web_login.issue(client_address())
+    return WebLoginTicketOut(
+        ticket=issued.ticket,
+        expires_in=issued.expires_in,
+        qr_url=f"/api/v1{TICKETS}/{issued.ticket}/code.png",
     )
-    def new_web_login_ticket():
-        issued = web_login.issue(client_address())
-        return WebLoginTicketOut(
-            ticket=issued.ticket,
-            expires_in=issued.expires_in,
-            qr_url=f"/api/v1{TICKETS}/{issued.ticket}/code.png",
-        )
 
-    @bp.get(f"{TICKETS}/<ticket>/code.png")
-    @endpoint(summary="电脑扫码登录：小程序码图片（PNG）", auth=None, tags=("auth",))
-    def web_login_code(ticket):
-        png = web_login.code_image(_ticket(ticket))
-        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
-    @bp.get(f"{TICKETS}/<ticket>")
-    @endpoint(
-        summary="电脑扫码登录：查询是否已确认（确认后第一次查询返回令牌）",
-        response=TicketStatusOut,
-        auth=None,
-        tags=("auth",),
+@bp.get(f"{TICKETS}/<ticket>/code.png")
+@endpoint(summary="电脑扫码登录：小程序码图片（PNG）", auth=None, tags=("auth",))
+def web_login_code(ticket):
+    png = web_login.code_image(_ticket(ticket))
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.get(f"{TICKETS}/<ticket>")
+@endpoint(
+    summary="电脑扫码登录：查询是否已确认（确认后第一次查询返回令牌）",
+    response=TicketStatusOut,
+    auth=None,
+    tags=("auth",),
+)
+def web_login_status(ticket):
+    confirmed = web_login.poll(_ticket(ticket))
+    if confirmed is None:
+        return TicketPendingOut(status="pending")
+    return TicketConfirmedOut(
+        status="confirmed",
+        token=confirmed.token,
+        expires_in=confirmed.expires_in,
+        trainee=TraineeBriefOut.model_validate(confirmed.trainee),
     )
-    def web_login_status(ticket):
-        confirmed = web_login.poll(_ticket(ticket))
-        if confirmed is None:
-            return TicketPendingOut(status="pending")
-        return TicketConfirmedOut(
-            status="confirmed",
-            token=confirmed.token,
-            expires_in=confirmed.expires_in,
-            trainee=TraineeBriefOut.model_validate(confirmed.trainee),
-        )
 
-    @bp.post(f"{TICKETS}/<ticket>/confirm")
-    @endpoint(summary="电脑扫码登录：小程序确认登录", status=204, tags=("auth",))
-    def confirm_web_login(ticket):
-        web_login.confirm(g.trainee, _ticket(ticket), client_address())
-        db.session.commit()
 
-    @bp.get("/face-checks/<id:check_id>")
-    @endpoint(
-        summary="人脸核身：读取（小程序扫码后取 verifyId；网页查看结果）",
-        response=FaceCheckStateOut,
-        tags=("learning",),
-    )
-    def read_face_check(check_id):
-        return face_check_codes.read(g.trainee, check_id)
+@bp.post(f"{TICKETS}/<ticket>/confirm")
+@endpoint(summary="电脑扫码登录：小程序确认登录", status=204, tags=("auth",))
+def confirm_web_login(ticket):
+    web_login.confirm(g.trainee, _ticket(ticket), client_address())
+    db.session.commit()
 
-    @bp.get("/face-checks/<id:check_id>/wxacode")
-    @endpoint(
-        summary="人脸核身：在电脑上显示的小程序码（学员用手机扫码完成核身）",
-        response=FaceCheckCodeOut,
-        tags=("learning",),
-    )
-    def face_check_code(check_id):
-        return face_check_codes.code(g.trainee, check_id)
+
+@bp.get("/face-checks/<id:check_id>")
+@endpoint(
+    summary="人脸核身：读取（小程序扫码后取 verifyId；网页查看结果）",
+    response=FaceCheckStateOut,
+    tags=("learning",),
+)
+def read_face_check(check_id):
+    return face_check_codes.read(g.trainee, check_id)
+
+
+@bp.get("/face-checks/<id:check_id>/wxacode")
+@endpoint(
+    summary="人脸核身：在电脑上显示的小程序码（学员用手机扫码完成核身）",
+    response=FaceCheckCodeOut,
+    tags=("learning",),
+)
+def face_check_code(check_id):
+    return face_check_codes.code(g.trainee, check_id)

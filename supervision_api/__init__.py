@@ -8,10 +8,9 @@ PREFIX = "/api/supervision/v1"
 def create_blueprint() -> Blueprint:
     """Build the blueprint with its routes and its key authentication."""
     from supervision_api import reads
+    from supervision_api.blueprint import with_views
 
-    bp = Blueprint("supervision_api", __name__, url_prefix=PREFIX)
-    reads.register(bp)
-    return bp
+    return with_views(reads)
 
 
 def init_app(app: Flask) -> None:

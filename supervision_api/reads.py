@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
 from pydantic import Field
 
 from backend.api import MAX_ID, RequestModel, ResponseModel, build_openapi, endpoint, set_auth_hook
 from backend.caller import client_address
 from backend.extensions import db
 from backend.services.supervision import keys, reads
+from supervision_api.blueprint import bp
 
 MAX_PAGE = 500
 
@@ -180,88 +181,93 @@ def _paged(items: list[dict], query: PageQuery) -> dict:
     return {"items": items, "next_cursor": last, "has_more": len(items) == query.limit}
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes and the ``auth="bureau_key"`` authenticator."""
-    set_auth_hook("bureau_key", authenticate_key)
-    tags = ("supervision",)
+set_auth_hook("bureau_key", authenticate_key)
+tags = ("supervision",)
 
-    @bp.get("/openapi.json")
-    def supervision_openapi():
-        document = build_openapi(
-            current_app, prefix="/api/supervision/v1", title="适岗 Shigang 监管平台 API"
-        )
-        return jsonify(document)
 
-    @bp.get("/filings")
-    @endpoint(
-        summary="备案（按 id 增量读取）",
-        query=PageQuery,
-        response=FilingPage,
-        auth="bureau_key",
-        tags=tags,
+@bp.get("/openapi.json")
+def supervision_openapi():
+    document = build_openapi(
+        current_app, prefix="/api/supervision/v1", title="适岗 Shigang 监管平台 API"
     )
-    def supervision_filings(query: PageQuery):
-        return _paged(reads.filings(g.bureau_key, query.cursor, query.limit), query)
+    return jsonify(document)
 
-    @bp.get("/claims")
-    @endpoint(
-        summary="补贴申领（按 id 增量读取）",
-        query=PageQuery,
-        response=ClaimPage,
-        auth="bureau_key",
-        tags=tags,
-    )
-    def supervision_claims(query: PageQuery):
-        return _paged(reads.claims(g.bureau_key, query.cursor, query.limit), query)
 
-    @bp.get("/projects/<id:project_id>/roster")
-    @endpoint(
-        summary="学员名册（身份证号码按密钥权限脱敏或完整，完整读取记入审计日志）",
-        query=PageQuery,
-        response=RosterPage,
-        auth="bureau_key",
-        tags=tags,
-    )
-    def supervision_roster(project_id: int, query: PageQuery):
-        project = reads.project_in_scope(g.bureau_key, project_id)
-        items = reads.roster(
-            g.bureau_key, project, query.cursor, query.limit, client_address=client_address()
-        )
-        db.session.commit()  # the audit entries of full reads
-        return _paged(items, query)
+@bp.get("/filings")
+@endpoint(
+    summary="备案（按 id 增量读取）",
+    query=PageQuery,
+    response=FilingPage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_filings(query: PageQuery):
+    return _paged(reads.filings(g.bureau_key, query.cursor, query.limit), query)
 
-    @bp.get("/projects/<id:project_id>/hours")
-    @endpoint(
-        summary="每名学员的有效学时、课时与补贴",
-        query=PageQuery,
-        response=HoursPage,
-        auth="bureau_key",
-        tags=tags,
-    )
-    def supervision_hours(project_id: int, query: PageQuery):
-        project = reads.project_in_scope(g.bureau_key, project_id)
-        return _paged(reads.trainee_hours(project, query.cursor, query.limit), query)
 
-    @bp.get("/spans")
-    @endpoint(
-        summary="计入时段（学时证据，按 id 增量读取）",
-        query=SpanQuery,
-        response=SpanPage,
-        auth="bureau_key",
-        tags=tags,
-    )
-    def supervision_spans(query: SpanQuery):
-        items = reads.spans(g.bureau_key, query.project_id, query.cursor, query.limit)
-        return _paged(items, query)
+@bp.get("/claims")
+@endpoint(
+    summary="补贴申领（按 id 增量读取）",
+    query=PageQuery,
+    response=ClaimPage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_claims(query: PageQuery):
+    return _paged(reads.claims(g.bureau_key, query.cursor, query.limit), query)
 
-    @bp.get("/certificates")
-    @endpoint(
-        summary="培训证明（project_id 指定项目，否则密钥所辖全部；身份证号码脱敏；按 id 增量读取）",
-        query=CertificateQuery,
-        response=CertificatePage,
-        auth="bureau_key",
-        tags=tags,
+
+@bp.get("/projects/<id:project_id>/roster")
+@endpoint(
+    summary="学员名册（身份证号码按密钥权限脱敏或完整，完整读取记入审计日志）",
+    query=PageQuery,
+    response=RosterPage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_roster(project_id: int, query: PageQuery):
+    project = reads.project_in_scope(g.bureau_key, project_id)
+    items = reads.roster(
+        g.bureau_key, project, query.cursor, query.limit, client_address=client_address()
     )
-    def supervision_certificates(query: CertificateQuery):
-        items = reads.certificates(g.bureau_key, query.project_id, query.cursor, query.limit)
-        return _paged(items, query)
+    db.session.commit()  # the audit entries of full reads
+    return _paged(items, query)
+
+
+@bp.get("/projects/<id:project_id>/hours")
+@endpoint(
+    summary="每名学员的有效学时、课时与补贴",
+    query=PageQuery,
+    response=HoursPage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_hours(project_id: int, query: PageQuery):
+    project = reads.project_in_scope(g.bureau_key, project_id)
+    return _paged(reads.trainee_hours(project, query.cursor, query.limit), query)
+
+
+@bp.get("/spans")
+@endpoint(
+    summary="计入时段（学时证据，按 id 增量读取）",
+    query=SpanQuery,
+    response=SpanPage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_spans(query: SpanQuery):
+    items = reads.spans(g.bureau_key, query.project_id, query.cursor, query.limit)
+    return _paged(items, query)
+
+
+@bp.get("/certificates")
+@endpoint(
+    summary="培训证明（project_id 指定项目，否则密钥所辖全部；身份证号码脱敏；按 id 增量读取）",
+    query=CertificateQuery,
+    response=CertificatePage,
+    auth="bureau_key",
+    tags=tags,
+)
+def supervision_certificates(query: CertificateQuery):
+    items = reads.certificates(g.bureau_key, query.project_id, query.cursor, query.limit)
+    return _paged(items, query)

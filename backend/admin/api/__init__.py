@@ -23,11 +23,11 @@ def create_api_blueprint() -> Blueprint:
         trainee_wechat,
         trainees,
     )
+    from backend.admin.api.blueprint import with_views
 
-    bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
     modules = (session_info, trainee_wechat, question_banks, quizzes, support, roster_imports)
     content = (courses, lessons, docs)
-    for module in (
+    return with_views(
         *modules,
         enrolments,
         exports,
@@ -36,8 +36,5 @@ def create_api_blueprint() -> Blueprint:
         claims,
         certificates,
         regions,
-    ):
-        module.register(bp)
-    # People and accounts.
-    trainees.register(bp)
-    return bp
+        trainees,
+    )

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Response, stream_with_context
 from pydantic import Field
 from sqlalchemy import select
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
@@ -112,69 +113,69 @@ def pdf_response(certificate: Certificate) -> Response:
     return response
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/projects/<id:project_id>/certificates")
+@require_permission(Permission.VIEW_CERTIFICATES)
+@endpoint(summary="培训证明列表（身份证号码脱敏）", response=CertificateList, auth=None)
+def admin_project_certificates(project_id: int):
+    project = get_project_or_404(project_id, current_admin())
+    return {"items": [certificate_body(c) for c in reads.of_project(project)]}
 
-    @bp.get("/projects/<id:project_id>/certificates")
-    @require_permission(Permission.VIEW_CERTIFICATES)
-    @endpoint(summary="培训证明列表（身份证号码脱敏）", response=CertificateList, auth=None)
-    def admin_project_certificates(project_id: int):
-        project = get_project_or_404(project_id, current_admin())
-        return {"items": [certificate_body(c) for c in reads.of_project(project)]}
 
-    @bp.get("/projects/<id:project_id>/certificates.zip")
-    @require_permission(Permission.VIEW_CERTIFICATES)
-    @endpoint(summary="全部培训证明 PDF（zip，流式下载）", auth=None)
-    def admin_project_certificates_zip(project_id: int):
-        return zip_response(project_id)
+@bp.get("/projects/<id:project_id>/certificates.zip")
+@require_permission(Permission.VIEW_CERTIFICATES)
+@endpoint(summary="全部培训证明 PDF（zip，流式下载）", auth=None)
+def admin_project_certificates_zip(project_id: int):
+    return zip_response(project_id)
 
-    @bp.post("/projects/<id:project_id>/certificates")
-    @require_permission(Permission.ISSUE_CERTIFICATE)
-    @endpoint(
-        summary="为一名学员签发培训证明（需填写理由；已有有效证明时撤销旧编号并重新签发）",
-        body=IssueIn,
-        response=CertificateOut,
-        status=201,
-        auth=None,
+
+@bp.post("/projects/<id:project_id>/certificates")
+@require_permission(Permission.ISSUE_CERTIFICATE)
+@endpoint(
+    summary="为一名学员签发培训证明（需填写理由；已有有效证明时撤销旧编号并重新签发）",
+    body=IssueIn,
+    response=CertificateOut,
+    status=201,
+    auth=None,
+)
+def admin_certificate_issue(project_id: int, body: IssueIn):
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    certificate = issuing.issue_one(
+        project, body.trainee_id, body.reason, admin, client_address=client_address()
     )
-    def admin_certificate_issue(project_id: int, body: IssueIn):
-        admin = current_admin()
-        project = get_project_or_404(project_id, admin)
-        certificate = issuing.issue_one(
-            project, body.trainee_id, body.reason, admin, client_address=client_address()
-        )
-        db.session.commit()
-        return certificate_body(certificate)
+    db.session.commit()
+    return certificate_body(certificate)
 
-    @bp.get("/certificates/<serial>.pdf")
-    @require_permission(Permission.VIEW_CERTIFICATES)
-    @endpoint(summary="培训证明 PDF（已签名，身份证号码脱敏）", auth=None)
-    def admin_certificate_pdf(serial: str):
-        return pdf_response(scoped_certificate(serial))
 
-    @bp.post("/certificates/<serial>/reissue")
-    @require_permission(Permission.ISSUE_CERTIFICATE)
-    @endpoint(
-        summary="更正后重新签发：撤销旧编号，签发新编号",
-        body=ReasonIn,
-        response=CertificateOut,
-        auth=None,
+@bp.get("/certificates/<serial>.pdf")
+@require_permission(Permission.VIEW_CERTIFICATES)
+@endpoint(summary="培训证明 PDF（已签名，身份证号码脱敏）", auth=None)
+def admin_certificate_pdf(serial: str):
+    return pdf_response(scoped_certificate(serial))
+
+
+@bp.post("/certificates/<serial>/reissue")
+@require_permission(Permission.ISSUE_CERTIFICATE)
+@endpoint(
+    summary="更正后重新签发：撤销旧编号，签发新编号",
+    body=ReasonIn,
+    response=CertificateOut,
+    auth=None,
+)
+def admin_certificate_reissue(serial: str, body: ReasonIn):
+    certificate = scoped_certificate(serial)
+    new = issuing.reissue(
+        certificate, body.reason, current_admin(), client_address=client_address()
     )
-    def admin_certificate_reissue(serial: str, body: ReasonIn):
-        certificate = scoped_certificate(serial)
-        new = issuing.reissue(
-            certificate, body.reason, current_admin(), client_address=client_address()
-        )
-        db.session.commit()
-        return certificate_body(new)
+    db.session.commit()
+    return certificate_body(new)
 
-    @bp.post("/certificates/<serial>/revoke")
-    @require_permission(Permission.REVOKE_CERTIFICATE)
-    @endpoint(
-        summary="撤销培训证明（需填写理由）", body=ReasonIn, response=CertificateOut, auth=None
-    )
-    def admin_certificate_revoke(serial: str, body: ReasonIn):
-        certificate = scoped_certificate(serial)
-        issuing.revoke(certificate, body.reason, current_admin(), client_address=client_address())
-        db.session.commit()
-        return certificate_body(certificate)
+
+@bp.post("/certificates/<serial>/revoke")
+@require_permission(Permission.REVOKE_CERTIFICATE)
+@endpoint(summary="撤销培训证明（需填写理由）", body=ReasonIn, response=CertificateOut, auth=None)
+def admin_certificate_revoke(serial: str, body: ReasonIn):
+    certificate = scoped_certificate(serial)
+    issuing.revoke(certificate, body.reason, current_admin(), client_address=client_address())
+    db.session.commit()
+    return certificate_body(certificate)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import Blueprint
-
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -130,43 +129,41 @@ def _claim(project_id: int) -> Claim:
     return claim
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/projects/<id:project_id>/close")
+@require_permission(Permission.CLOSE_PROJECT)
+@endpoint(summary="结束培训项目并冻结补贴数据", body=CloseIn, response=ClaimOut, auth=None)
+def admin_project_close(project_id: int, body: CloseIn):
+    admin = current_admin()
+    project = get_scoped(Project, project_id, admin)
+    claim = close_project(project, admin, body.reason, client_address=client_address())
+    db.session.commit()
+    return claim_body(claim)
 
-    @bp.post("/projects/<id:project_id>/close")
-    @require_permission(Permission.CLOSE_PROJECT)
-    @endpoint(summary="结束培训项目并冻结补贴数据", body=CloseIn, response=ClaimOut, auth=None)
-    def admin_project_close(project_id: int, body: CloseIn):
-        admin = current_admin()
-        project = get_scoped(Project, project_id, admin)
-        claim = close_project(project, admin, body.reason, client_address=client_address())
-        db.session.commit()
-        return claim_body(claim)
 
-    @bp.get("/projects/<id:project_id>/claim")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="补贴申领（结项时冻结的数据）", response=ClaimOut, auth=None)
-    def admin_project_claim(project_id: int):
-        return claim_body(_claim(project_id))
+@bp.get("/projects/<id:project_id>/claim")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="补贴申领（结项时冻结的数据）", response=ClaimOut, auth=None)
+def admin_project_claim(project_id: int):
+    return claim_body(_claim(project_id))
 
-    @bp.post("/projects/<id:project_id>/claim/submit")
-    @require_permission(Permission.SUBMIT_CLAIM)
-    @endpoint(summary="提交补贴申领", response=ClaimOut, auth=None)
-    def admin_claim_submit(project_id: int):
-        claim = _claim(project_id)
-        review.submit_claim(claim, current_admin(), client_address=client_address())
-        db.session.commit()
-        return claim_body(claim)
 
-    @bp.post("/projects/<id:project_id>/claim/review")
-    @require_permission(Permission.REVIEW_CLAIM)
-    @endpoint(
-        summary="审核补贴申领：通过，或填写意见退回", body=ReviewIn, response=ClaimOut, auth=None
+@bp.post("/projects/<id:project_id>/claim/submit")
+@require_permission(Permission.SUBMIT_CLAIM)
+@endpoint(summary="提交补贴申领", response=ClaimOut, auth=None)
+def admin_claim_submit(project_id: int):
+    claim = _claim(project_id)
+    review.submit_claim(claim, current_admin(), client_address=client_address())
+    db.session.commit()
+    return claim_body(claim)
+
+
+@bp.post("/projects/<id:project_id>/claim/review")
+@require_permission(Permission.REVIEW_CLAIM)
+@endpoint(summary="审核补贴申领：通过，或填写意见退回", body=ReviewIn, response=ClaimOut, auth=None)
+def admin_claim_review(project_id: int, body: ReviewIn):
+    claim = _claim(project_id)
+    review.review_claim(
+        claim, body.decision, body.comment, current_admin(), client_address=client_address()
     )
-    def admin_claim_review(project_id: int, body: ReviewIn):
-        claim = _claim(project_id)
-        review.review_claim(
-            claim, body.decision, body.comment, current_admin(), client_address=client_address()
-        )
-        db.session.commit()
-        return claim_body(claim)
+    db.session.commit()
+    return claim_body(claim)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
+from backend.admin.api.blueprint import bp
 from backend.admin.api.content_schemas import (
     AttachIn,
     CourseIn,
@@ -71,116 +72,121 @@ def project_courses_out(project: Project) -> dict:
     }
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.post("/courses")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="新建课程（企业课程库）",
-        body=CourseIn,
-        response=CourseOut,
-        status=201,
-        auth=None,
-        tags=TAGS,
+@bp.post("/courses")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="新建课程（企业课程库）",
+    body=CourseIn,
+    response=CourseOut,
+    status=201,
+    auth=None,
+    tags=TAGS,
+)
+def create_course(body: CourseIn):
+    admin = current_admin()
+    enterprise = get_scoped(Enterprise, body.enterprise_id, admin)
+    course = library.create_course(
+        enterprise.id, body.name, body.summary, admin, client_address=client_address()
     )
-    def create_course(body: CourseIn):
-        admin = current_admin()
-        enterprise = get_scoped(Enterprise, body.enterprise_id, admin)
-        course = library.create_course(
-            enterprise.id, body.name, body.summary, admin, client_address=client_address()
-        )
-        db.session.commit()
-        return course_out(course)
+    db.session.commit()
+    return course_out(course)
 
-    @bp.get("/courses")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="课程库", query=CourseQuery, response=CourseListOut, auth=None, tags=TAGS)
-    def list_courses(query: CourseQuery):
-        statement = library.library(None, include_retired=query.include_retired)
-        if query.enterprise_id is not None:
-            statement = statement.where(Course.enterprise_id == query.enterprise_id)
-        courses = db.session.scalars(scope_query(statement, Course, current_admin()))
-        return {"courses": [course_out(course) for course in courses]}
 
-    @bp.get("/courses/<id:course_id>")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="课程及其课节", response=CourseOut, auth=None, tags=TAGS)
-    def get_course(course_id: int):
-        return course_out(get_scoped(Course, course_id, current_admin()))
+@bp.get("/courses")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="课程库", query=CourseQuery, response=CourseListOut, auth=None, tags=TAGS)
+def list_courses(query: CourseQuery):
+    statement = library.library(None, include_retired=query.include_retired)
+    if query.enterprise_id is not None:
+        statement = statement.where(Course.enterprise_id == query.enterprise_id)
+    courses = db.session.scalars(scope_query(statement, Course, current_admin()))
+    return {"courses": [course_out(course) for course in courses]}
 
-    @bp.patch("/courses/<id:course_id>")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="修改课程", body=CoursePatch, response=CourseOut, auth=None, tags=TAGS)
-    def patch_course(course_id: int, body: CoursePatch):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin)
-        library.update_course(
-            course, body.model_dump(exclude_none=True), admin, client_address=client_address()
-        )
-        db.session.commit()
-        return course_out(course)
 
-    @bp.post("/courses/<id:course_id>/retire")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="停用课程（不能再加入项目）", response=CourseOut, auth=None, tags=TAGS)
-    def retire_course(course_id: int):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin)
-        library.retire_course(course, admin, client_address=client_address())
-        db.session.commit()
-        return course_out(course)
+@bp.get("/courses/<id:course_id>")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="课程及其课节", response=CourseOut, auth=None, tags=TAGS)
+def get_course(course_id: int):
+    return course_out(get_scoped(Course, course_id, current_admin()))
 
-    @bp.get("/projects/<id:project_id>/courses")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="培训项目的课程及课节", response=ProjectCoursesOut, auth=None, tags=TAGS)
-    def list_project_courses(project_id: int):
-        return project_courses_out(get_scoped(Project, project_id, current_admin()))
 
-    @bp.post("/projects/<id:project_id>/courses")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="把课程加入培训项目（排在最后）",
-        body=AttachIn,
-        response=ProjectCoursesOut,
-        status=201,
-        auth=None,
-        tags=TAGS,
+@bp.patch("/courses/<id:course_id>")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="修改课程", body=CoursePatch, response=CourseOut, auth=None, tags=TAGS)
+def patch_course(course_id: int, body: CoursePatch):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin)
+    library.update_course(
+        course, body.model_dump(exclude_none=True), admin, client_address=client_address()
     )
-    def attach_course(project_id: int, body: AttachIn):
-        admin = current_admin()
-        project = get_scoped(Project, project_id, admin, lock=True)
-        library.attach(
-            project,
-            get_scoped(Course, body.course_id, admin),
-            admin,
-            client_address=client_address(),
-        )
-        db.session.commit()
-        return project_courses_out(project)
+    db.session.commit()
+    return course_out(course)
 
-    @bp.put("/projects/<id:project_id>/courses")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="调整培训项目的课程顺序",
-        body=OrderIn,
-        response=ProjectCoursesOut,
-        auth=None,
-        tags=TAGS,
+
+@bp.post("/courses/<id:course_id>/retire")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="停用课程（不能再加入项目）", response=CourseOut, auth=None, tags=TAGS)
+def retire_course(course_id: int):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin)
+    library.retire_course(course, admin, client_address=client_address())
+    db.session.commit()
+    return course_out(course)
+
+
+@bp.get("/projects/<id:project_id>/courses")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="培训项目的课程及课节", response=ProjectCoursesOut, auth=None, tags=TAGS)
+def list_project_courses(project_id: int):
+    return project_courses_out(get_scoped(Project, project_id, current_admin()))
+
+
+@bp.post("/projects/<id:project_id>/courses")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="把课程加入培训项目（排在最后）",
+    body=AttachIn,
+    response=ProjectCoursesOut,
+    status=201,
+    auth=None,
+    tags=TAGS,
+)
+def attach_course(project_id: int, body: AttachIn):
+    admin = current_admin()
+    project = get_scoped(Project, project_id, admin, lock=True)
+    library.attach(
+        project,
+        get_scoped(Course, body.course_id, admin),
+        admin,
+        client_address=client_address(),
     )
-    def reorder_courses(project_id: int, body: OrderIn):
-        admin = current_admin()
-        project = get_scoped(Project, project_id, admin, lock=True)
-        library.reorder(project, body.course_ids, admin, client_address=client_address())
-        db.session.commit()
-        return project_courses_out(project)
+    db.session.commit()
+    return project_courses_out(project)
 
-    @bp.delete("/projects/<id:project_id>/courses/<id:course_id>")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="把课程移出培训项目", auth=None, status=204, tags=TAGS)
-    def detach_course(project_id: int, course_id: int):
-        admin = current_admin()
-        project = get_scoped(Project, project_id, admin, lock=True)
-        library.detach(project, course_id, admin, client_address=client_address())
-        db.session.commit()
-        return Response(status=204)
+
+@bp.put("/projects/<id:project_id>/courses")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="调整培训项目的课程顺序",
+    body=OrderIn,
+    response=ProjectCoursesOut,
+    auth=None,
+    tags=TAGS,
+)
+def reorder_courses(project_id: int, body: OrderIn):
+    admin = current_admin()
+    project = get_scoped(Project, project_id, admin, lock=True)
+    library.reorder(project, body.course_ids, admin, client_address=client_address())
+    db.session.commit()
+    return project_courses_out(project)
+
+
+@bp.delete("/projects/<id:project_id>/courses/<id:course_id>")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="把课程移出培训项目", auth=None, status=204, tags=TAGS)
+def detach_course(project_id: int, course_id: int):
+    admin = current_admin()
+    project = get_scoped(Project, project_id, admin, lock=True)
+    library.detach(project, course_id, admin, client_address=client_address())
+    db.session.commit()
+    return Response(status=204)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import require_permission
 from backend.api import build_openapi, openapi_path
 from backend.kernel.permissions import Permission
@@ -47,10 +48,7 @@ def admin_openapi_document() -> dict:
     return document
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the route."""
-
-    @bp.get("/openapi.json")
-    @require_permission(Permission.VIEW_PROJECT)
-    def admin_openapi():
-        return jsonify(admin_openapi_document())
+@bp.get("/openapi.json")
+@require_permission(Permission.VIEW_PROJECT)
+def admin_openapi():
+    return jsonify(admin_openapi_document())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Blueprint
 from pydantic import Field
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -40,29 +40,27 @@ class WithdrawOut(ResponseModel):
     result: Literal["removed", "withdrawn"]
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.post("/projects/<id:project_id>/enrolments")
-    @require_permission(Permission.IMPORT_ROSTER)
-    @endpoint(
-        summary="为项目报名本企业已有学员", body=EnrolIn, response=EnrolOut, status=201, auth=None
+@bp.post("/projects/<id:project_id>/enrolments")
+@require_permission(Permission.IMPORT_ROSTER)
+@endpoint(
+    summary="为项目报名本企业已有学员", body=EnrolIn, response=EnrolOut, status=201, auth=None
+)
+def enrol_trainees(project_id: int, body: EnrolIn):
+    project = get_scoped(Project, project_id, current_admin())
+    done = enrolling.enrol(
+        current_admin(), project, body.trainee_ids, client_address=client_address()
     )
-    def enrol_trainees(project_id: int, body: EnrolIn):
-        project = get_scoped(Project, project_id, current_admin())
-        done = enrolling.enrol(
-            current_admin(), project, body.trainee_ids, client_address=client_address()
-        )
-        db.session.commit()
-        return EnrolOut(enrolled=done.enrolled, already=done.already)
+    db.session.commit()
+    return EnrolOut(enrolled=done.enrolled, already=done.already)
 
-    @bp.delete("/projects/<id:project_id>/enrolments/<id:trainee_id>")
-    @require_permission(Permission.IMPORT_ROSTER)
-    @endpoint(summary="学员退出培训项目（无学习记录则移除）", response=WithdrawOut, auth=None)
-    def withdraw_trainee(project_id: int, trainee_id: int):
-        admin = current_admin()
-        project = get_scoped(Project, project_id, admin)
-        trainee = get_scoped(Trainee, trainee_id, admin)
-        result = enrolling.withdraw(admin, project, trainee, client_address=client_address())
-        db.session.commit()
-        return WithdrawOut(trainee_id=trainee.id, result=result)
+
+@bp.delete("/projects/<id:project_id>/enrolments/<id:trainee_id>")
+@require_permission(Permission.IMPORT_ROSTER)
+@endpoint(summary="学员退出培训项目（无学习记录则移除）", response=WithdrawOut, auth=None)
+def withdraw_trainee(project_id: int, trainee_id: int):
+    admin = current_admin()
+    project = get_scoped(Project, project_id, admin)
+    trainee = get_scoped(Trainee, trainee_id, admin)
+    result = enrolling.withdraw(admin, project, trainee, client_address=client_address())
+    db.session.commit()
+    return WithdrawOut(trainee_id=trainee.id, result=result)

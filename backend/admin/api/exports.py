@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Blueprint
-
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import require_permission
 from backend.admin.downloads import export_response
 from backend.api import RequestModel, endpoint
@@ -19,15 +18,12 @@ class ExportQuery(RequestModel):
     full_ids: bool = False
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.get("/projects/<id:project_id>/exports/<kind>")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(
-        summary="导出文件（kind: filing 附件1、roster 附件2、hours 课时补贴、records 培训记录）",
-        query=ExportQuery,
-        auth=None,
-    )
-    def admin_project_export(project_id: int, kind: str, query: ExportQuery):
-        return export_response(kind, project_id, query.format, query.full_ids)
+@bp.get("/projects/<id:project_id>/exports/<kind>")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(
+    summary="导出文件（kind: filing 附件1、roster 附件2、hours 课时补贴、records 培训记录）",
+    query=ExportQuery,
+    auth=None,
+)
+def admin_project_export(project_id: int, kind: str, query: ExportQuery):
+    return export_response(kind, project_id, query.format, query.full_ids)

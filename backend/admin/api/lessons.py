@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, request
+from flask import request
 
+from backend.admin.api.blueprint import bp
 from backend.admin.api.content_schemas import (
     LessonForm,
     LessonFromUploadIn,
@@ -92,131 +93,133 @@ def _create(course: Course, form: LessonForm, upload: lessons.Upload) -> dict:
     return lesson_out(lesson)
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/courses/<id:course_id>/lessons")
+@require_permission(Permission.MANAGE_CONTENT)
+@media_upload
+@endpoint(
+    summary="上传课节（multipart：title、kind、file；文档另填 duration_s 阅读时长）",
+    form=LessonForm,
+    files=("file",),
+    response=LessonOut,
+    status=201,
+    auth=None,
+    tags=TAGS,
+)
+def create_lesson(course_id: int, form: LessonForm):
+    course = get_scoped(Course, course_id, current_admin())
+    return _create(course, form, _file_upload(required=True))
 
-    @bp.post("/courses/<id:course_id>/lessons")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @media_upload
-    @endpoint(
-        summary="上传课节（multipart：title、kind、file；文档另填 duration_s 阅读时长）",
-        form=LessonForm,
-        files=("file",),
-        response=LessonOut,
-        status=201,
-        auth=None,
-        tags=TAGS,
-    )
-    def create_lesson(course_id: int, form: LessonForm):
-        course = get_scoped(Course, course_id, current_admin())
-        return _create(course, form, _file_upload(required=True))
 
-    @bp.post("/courses/<id:course_id>/lesson-uploads")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="浏览器直传对象存储：取得预签名表单（S3 模式）",
-        body=UploadIn,
-        response=UploadOut,
-        status=201,
-        auth=None,
-        tags=TAGS,
-    )
-    def begin_upload(course_id: int, body: UploadIn):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin)
-        pending, form = uploads.begin(course, body.filename, body.bytes, admin)
-        expires_at = now().replace(microsecond=0) + uploads.TTL
-        return {
-            "upload_id": pending.upload_id,
-            "url": form["url"],
-            "fields": form["fields"],
-            "expires_at": expires_at,
-        }
+@bp.post("/courses/<id:course_id>/lesson-uploads")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="浏览器直传对象存储：取得预签名表单（S3 模式）",
+    body=UploadIn,
+    response=UploadOut,
+    status=201,
+    auth=None,
+    tags=TAGS,
+)
+def begin_upload(course_id: int, body: UploadIn):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin)
+    pending, form = uploads.begin(course, body.filename, body.bytes, admin)
+    expires_at = now().replace(microsecond=0) + uploads.TTL
+    return {
+        "upload_id": pending.upload_id,
+        "url": form["url"],
+        "fields": form["fields"],
+        "expires_at": expires_at,
+    }
 
-    @bp.post("/courses/<id:course_id>/lessons/from-upload")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="用已直传到对象存储的文件新建课节（服务器检查大小、类型与时长）",
-        body=LessonFromUploadIn,
-        response=LessonOut,
-        status=201,
-        auth=None,
-        tags=TAGS,
-    )
-    def create_lesson_from_upload(course_id: int, body: LessonFromUploadIn):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin)
-        pending = uploads.take(body.upload_id, course, admin)
+
+@bp.post("/courses/<id:course_id>/lessons/from-upload")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="用已直传到对象存储的文件新建课节（服务器检查大小、类型与时长）",
+    body=LessonFromUploadIn,
+    response=LessonOut,
+    status=201,
+    auth=None,
+    tags=TAGS,
+)
+def create_lesson_from_upload(course_id: int, body: LessonFromUploadIn):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin)
+    pending = uploads.take(body.upload_id, course, admin)
+    upload = lessons.Upload(filename=pending.filename, pending_key=pending.key)
+    return _create(course, body, upload)
+
+
+@bp.patch("/lessons/<id:lesson_id>")
+@require_permission(Permission.MANAGE_CONTENT)
+@media_upload
+@endpoint(
+    summary="修改课节：标题、顺序、文档阅读时长，或更换文件（multipart 字段 file）",
+    body=LessonPatch,
+    form=LessonPatch,
+    files=("file?",),
+    response=LessonOut,
+    auth=None,
+    tags=TAGS,
+)
+def patch_lesson(lesson_id: int, body: LessonPatch | None = None, form=None):
+    admin = current_admin()
+    lesson = get_scoped(Lesson, lesson_id, admin)
+    changes = body or form
+    upload = _file_upload(required=False) if form is not None else None
+    if upload is None and changes.upload_id:
+        pending = uploads.take(changes.upload_id, lesson.course, admin)
         upload = lessons.Upload(filename=pending.filename, pending_key=pending.key)
-        return _create(course, body, upload)
+    if upload is not None and lessons.has_learning(lesson):
+        raise DomainError("lesson_has_credit", title=lesson.title)
+    media = lessons.store(lesson.kind, upload) if upload is not None else None
+    new_key = media.key if media else None
+    try:
+        replaced = lessons.update_lesson(
+            lesson,
+            title=changes.title,
+            position=changes.position,
+            duration_s=changes.duration_s,
+            media=media,
+            actor=admin,
+            client_address=client_address(),
+        )
+    except Exception:
+        db.session.rollback()
+        lessons.discard(new_key)
+        raise
+    commit_or_discard(new_key)
+    lessons.discard(replaced)
+    return lesson_out(lesson)
 
-    @bp.patch("/lessons/<id:lesson_id>")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @media_upload
-    @endpoint(
-        summary="修改课节：标题、顺序、文档阅读时长，或更换文件（multipart 字段 file）",
-        body=LessonPatch,
-        form=LessonPatch,
-        files=("file?",),
-        response=LessonOut,
-        auth=None,
-        tags=TAGS,
-    )
-    def patch_lesson(lesson_id: int, body: LessonPatch | None = None, form=None):
-        admin = current_admin()
-        lesson = get_scoped(Lesson, lesson_id, admin)
-        changes = body or form
-        upload = _file_upload(required=False) if form is not None else None
-        if upload is None and changes.upload_id:
-            pending = uploads.take(changes.upload_id, lesson.course, admin)
-            upload = lessons.Upload(filename=pending.filename, pending_key=pending.key)
-        if upload is not None and lessons.has_learning(lesson):
-            raise DomainError("lesson_has_credit", title=lesson.title)
-        media = lessons.store(lesson.kind, upload) if upload is not None else None
-        new_key = media.key if media else None
-        try:
-            replaced = lessons.update_lesson(
-                lesson,
-                title=changes.title,
-                position=changes.position,
-                duration_s=changes.duration_s,
-                media=media,
-                actor=admin,
-                client_address=client_address(),
-            )
-        except Exception:
-            db.session.rollback()
-            lessons.discard(new_key)
-            raise
-        commit_or_discard(new_key)
-        lessons.discard(replaced)
-        return lesson_out(lesson)
 
-    @bp.post("/lessons/<id:lesson_id>/retire")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="停用课节（学员不再看到；学习记录保留）", response=LessonOut, auth=None, tags=TAGS
-    )
-    def retire_lesson(lesson_id: int):
-        admin = current_admin()
-        lesson = get_scoped(Lesson, lesson_id, admin)
-        lessons.retire(lesson, admin, client_address=client_address())
-        db.session.commit()
-        return lesson_out(lesson)
+@bp.post("/lessons/<id:lesson_id>/retire")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="停用课节（学员不再看到；学习记录保留）", response=LessonOut, auth=None, tags=TAGS
+)
+def retire_lesson(lesson_id: int):
+    admin = current_admin()
+    lesson = get_scoped(Lesson, lesson_id, admin)
+    lessons.retire(lesson, admin, client_address=client_address())
+    db.session.commit()
+    return lesson_out(lesson)
 
-    @bp.delete("/lessons/<id:lesson_id>")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(
-        summary="删除课节（已有学习记录的课节改为停用）",
-        response=LessonRemovedOut,
-        auth=None,
-        tags=TAGS,
-    )
-    def delete_lesson(lesson_id: int):
-        admin = current_admin()
-        lesson = get_scoped(Lesson, lesson_id, admin)
-        key = lessons.retire_or_delete(lesson, admin, client_address=client_address())
-        retired = key is None and lesson.retired
-        db.session.commit()
-        lessons.discard(key)
-        return {"id": lesson_id, "deleted": not retired, "retired": retired}
+
+@bp.delete("/lessons/<id:lesson_id>")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(
+    summary="删除课节（已有学习记录的课节改为停用）",
+    response=LessonRemovedOut,
+    auth=None,
+    tags=TAGS,
+)
+def delete_lesson(lesson_id: int):
+    admin = current_admin()
+    lesson = get_scoped(Lesson, lesson_id, admin)
+    key = lessons.retire_or_delete(lesson, admin, client_address=client_address())
+    retired = key is None and lesson.retired
+    db.session.commit()
+    lessons.discard(key)
+    return {"id": lesson_id, "deleted": not retired, "retired": retired}

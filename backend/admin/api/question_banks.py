@@ -6,9 +6,10 @@ import io
 from datetime import datetime
 from typing import Annotated
 
-from flask import Blueprint, request, send_file
+from flask import request, send_file
 from pydantic import Field
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -68,57 +69,57 @@ def _bank_out(course: Course) -> QuestionListOut:
     )
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/courses/<id:course_id>/questions")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="课程题库", response=QuestionListOut, auth=None)
+def list_questions(course_id: int):
+    return _bank_out(get_scoped(Course, course_id, current_admin(), message="课程不存在"))
 
-    @bp.get("/courses/<id:course_id>/questions")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="课程题库", response=QuestionListOut, auth=None)
-    def list_questions(course_id: int):
-        return _bank_out(get_scoped(Course, course_id, current_admin(), message="课程不存在"))
 
-    @bp.post("/courses/<id:course_id>/questions")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="添加题目", body=QuestionIn, response=QuestionOut, status=201, auth=None)
-    def add_question(course_id: int, body: QuestionIn):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin, message="课程不存在")
-        try:
-            data = question_bank.validate_question(
-                body.kind, body.stem, body.options, body.answer, body.explanation, body.difficulty
-            )
-        except QuestionInvalid as exc:
-            raise DomainError("question_invalid", exc.message) from None
-        question = question_bank.add_question(course, data, admin, client_address=client_address())
-        out = QuestionOut.model_validate(question)
-        db.session.commit()
-        return out
-
-    @bp.get("/courses/<id:course_id>/questions.xlsx")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="导出题库（xlsx，与导入模板同格式）", auth=None)
-    def export_questions(course_id: int):
-        course = get_scoped(Course, course_id, current_admin(), message="课程不存在")
-        content = bank_xlsx.export_bank(question_bank.bank([course.id]))
-        return send_file(
-            io.BytesIO(content),
-            mimetype=bank_xlsx.XLSX_MIMETYPE,
-            as_attachment=True,
-            download_name=f"题库-{course.name}.xlsx",
+@bp.post("/courses/<id:course_id>/questions")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="添加题目", body=QuestionIn, response=QuestionOut, status=201, auth=None)
+def add_question(course_id: int, body: QuestionIn):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin, message="课程不存在")
+    try:
+        data = question_bank.validate_question(
+            body.kind, body.stem, body.options, body.answer, body.explanation, body.difficulty
         )
+    except QuestionInvalid as exc:
+        raise DomainError("question_invalid", exc.message) from None
+    question = question_bank.add_question(course, data, admin, client_address=client_address())
+    out = QuestionOut.model_validate(question)
+    db.session.commit()
+    return out
 
-    @bp.post("/courses/<id:course_id>/questions/import")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="导入题库（xlsx）", response=ImportOut, status=201, auth=None)
-    def import_questions(course_id: int):
-        admin = current_admin()
-        course = get_scoped(Course, course_id, admin, message="课程不存在")
-        upload = request.files.get("file")
-        if upload is None:
-            raise DomainError("file_missing", "请选择要导入的题库文件（表单字段 file）")
-        data = upload.read(bank_xlsx.MAX_FILE_BYTES + 1)
-        count = bank_xlsx.import_bank(
-            course, upload.filename or "", data, admin, client_address=client_address()
-        )
-        db.session.commit()
-        return ImportOut(course_id=course.id, imported=count)
+
+@bp.get("/courses/<id:course_id>/questions.xlsx")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="导出题库（xlsx，与导入模板同格式）", auth=None)
+def export_questions(course_id: int):
+    course = get_scoped(Course, course_id, current_admin(), message="课程不存在")
+    content = bank_xlsx.export_bank(question_bank.bank([course.id]))
+    return send_file(
+        io.BytesIO(content),
+        mimetype=bank_xlsx.XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"题库-{course.name}.xlsx",
+    )
+
+
+@bp.post("/courses/<id:course_id>/questions/import")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="导入题库（xlsx）", response=ImportOut, status=201, auth=None)
+def import_questions(course_id: int):
+    admin = current_admin()
+    course = get_scoped(Course, course_id, admin, message="课程不存在")
+    upload = request.files.get("file")
+    if upload is None:
+        raise DomainError("file_missing", "请选择要导入的题库文件（表单字段 file）")
+    data = upload.read(bank_xlsx.MAX_FILE_BYTES + 1)
+    count = bank_xlsx.import_bank(
+        course, upload.filename or "", data, admin, client_address=client_address()
+    )
+    db.session.commit()
+    return ImportOut(course_id=course.id, imported=count)

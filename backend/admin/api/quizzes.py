@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from flask import Blueprint
 from pydantic import Field
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.scope import get_project_or_404
 from backend.api import MAX_ID, RequestModel, ResponseModel, endpoint
@@ -138,62 +138,63 @@ class EvaluationReportOut(ResponseModel):
     evaluations: list[EvaluationOut]
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/projects/<id:project_id>/quizzes")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="项目的测验", response=QuizListOut, auth=None)
+def admin_list_quizzes(project_id: int):
+    project = get_project_or_404(project_id, current_admin())
+    return QuizListOut(quizzes=quizzes.project_quizzes(project.id, retired=True))
 
-    @bp.get("/projects/<id:project_id>/quizzes")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="项目的测验", response=QuizListOut, auth=None)
-    def admin_list_quizzes(project_id: int):
-        project = get_project_or_404(project_id, current_admin())
-        return QuizListOut(quizzes=quizzes.project_quizzes(project.id, retired=True))
 
-    @bp.post("/projects/<id:project_id>/quizzes")
-    @require_permission(Permission.MANAGE_CONTENT)
-    @endpoint(summary="新建练习或考核", body=QuizIn, response=QuizOut, status=201, auth=None)
-    def admin_create_quiz(project_id: int, body: QuizIn):
-        admin = current_admin()
-        project = get_project_or_404(project_id, admin)
-        settings = quizzes.QuizSettings(**body.model_dump())
-        quiz = quizzes.create_quiz(project, settings, admin, client_address=client_address())
-        out = QuizOut.model_validate(quiz)
-        db.session.commit()
-        return out
+@bp.post("/projects/<id:project_id>/quizzes")
+@require_permission(Permission.MANAGE_CONTENT)
+@endpoint(summary="新建练习或考核", body=QuizIn, response=QuizOut, status=201, auth=None)
+def admin_create_quiz(project_id: int, body: QuizIn):
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    settings = quizzes.QuizSettings(**body.model_dump())
+    quiz = quizzes.create_quiz(project, settings, admin, client_address=client_address())
+    out = QuizOut.model_validate(quiz)
+    db.session.commit()
+    return out
 
-    @bp.get("/quizzes/<id:quiz_id>/statistics")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
-    def admin_quiz_statistics(quiz_id: int):
-        statistics = quiz_reports.quiz_statistics(
-            get_scoped(Quiz, quiz_id, current_admin(), message="测验不存在")
-        )
-        db.session.commit()  # attempts found past their deadline were scored
-        return statistics
 
-    @bp.get("/projects/<id:project_id>/quiz-report")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="学员测验与评价情况", response=ProjectQuizReportOut, auth=None)
-    def admin_project_quiz_report(project_id: int):
-        project = get_project_or_404(project_id, current_admin())
-        report = ProjectQuizReportOut(
-            project_id=project.id,
-            assessment_required=project.assessment_required,
-            trainees=quiz_reports.trainee_rows(project.id),
-        )
-        # A read: attempts past their deadline are scored for the report only; nothing is
-        # committed (the trainee's next visit scores them for good, as the dashboard counts).
-        db.session.rollback()
-        return report
+@bp.get("/quizzes/<id:quiz_id>/statistics")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="测验统计与试题分析", response=QuizStatisticsOut, auth=None)
+def admin_quiz_statistics(quiz_id: int):
+    statistics = quiz_reports.quiz_statistics(
+        get_scoped(Quiz, quiz_id, current_admin(), message="测验不存在")
+    )
+    db.session.commit()  # attempts found past their deadline were scored
+    return statistics
 
-    @bp.get("/projects/<id:project_id>/evaluations")
-    @require_permission(Permission.VIEW_PROJECT)
-    @endpoint(summary="培训评价汇总", response=EvaluationReportOut, auth=None)
-    def admin_project_evaluations(project_id: int):
-        project = get_project_or_404(project_id, current_admin())
-        summary = evaluations.evaluation_summary(project.id)
-        return EvaluationReportOut(
-            project_id=project.id,
-            count=summary["count"],
-            averages=AveragesOut(**summary["averages"]),
-            evaluations=evaluations.project_evaluations(project.id),
-        )
+
+@bp.get("/projects/<id:project_id>/quiz-report")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="学员测验与评价情况", response=ProjectQuizReportOut, auth=None)
+def admin_project_quiz_report(project_id: int):
+    project = get_project_or_404(project_id, current_admin())
+    report = ProjectQuizReportOut(
+        project_id=project.id,
+        assessment_required=project.assessment_required,
+        trainees=quiz_reports.trainee_rows(project.id),
+    )
+    # A read: attempts past their deadline are scored for the report only; nothing is
+    # committed (the trainee's next visit scores them for good, as the dashboard counts).
+    db.session.rollback()
+    return report
+
+
+@bp.get("/projects/<id:project_id>/evaluations")
+@require_permission(Permission.VIEW_PROJECT)
+@endpoint(summary="培训评价汇总", response=EvaluationReportOut, auth=None)
+def admin_project_evaluations(project_id: int):
+    project = get_project_or_404(project_id, current_admin())
+    summary = evaluations.evaluation_summary(project.id)
+    return EvaluationReportOut(
+        project_id=project.id,
+        count=summary["count"],
+        averages=AveragesOut(**summary["averages"]),
+        evaluations=evaluations.project_evaluations(project.id),
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint
-
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -90,69 +89,68 @@ def _city(enterprise: Enterprise) -> dict:
     }
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.put("/enterprises/<id:enterprise_id>/city")
-    @require_permission(Permission.OVERRIDE_REGION)
-    @endpoint(
-        summary="人工指定企业所属地市（需填写理由）", body=CityIn, response=CityOut, auth=None
+@bp.put("/enterprises/<id:enterprise_id>/city")
+@require_permission(Permission.OVERRIDE_REGION)
+@endpoint(summary="人工指定企业所属地市（需填写理由）", body=CityIn, response=CityOut, auth=None)
+def admin_enterprise_city(enterprise_id: int, body: CityIn):
+    admin = current_admin()
+    enterprise = get_scoped(Enterprise, enterprise_id, admin)
+    regions.override_city(
+        enterprise, body.city_code, body.reason, admin, client_address=client_address()
     )
-    def admin_enterprise_city(enterprise_id: int, body: CityIn):
-        admin = current_admin()
-        enterprise = get_scoped(Enterprise, enterprise_id, admin)
-        regions.override_city(
-            enterprise, body.city_code, body.reason, admin, client_address=client_address()
-        )
-        db.session.commit()
-        return _city(enterprise)
+    db.session.commit()
+    return _city(enterprise)
 
-    @bp.put("/admins/<id:admin_id>/cities")
-    @require_permission(Permission.MANAGE_ADMINS)
-    @endpoint(summary="审核人员负责的地市", body=CitiesIn, response=CitiesOut, auth=None)
-    def admin_reviewer_cities(admin_id: int, body: CitiesIn):
-        reviewer = db.session.get(AdminUser, admin_id)
-        if reviewer is None or not can(reviewer, Permission.REVIEW_FILING):
-            raise NotFoundError("没有这名审核人员")
-        regions.set_reviewer_cities(
-            reviewer, body.cities, current_admin(), client_address=client_address()
-        )
-        db.session.commit()
-        return {"admin_id": reviewer.id, "cities": reviewer.cities or []}
 
-    @bp.get("/bureau-keys")
-    @require_permission(Permission.MANAGE_API_KEYS)
-    @endpoint(summary="监管平台 API 密钥列表", response=KeyListOut, auth=None)
-    def admin_bureau_keys():
-        return {"keys": keys.list_keys()}
-
-    @bp.post("/bureau-keys")
-    @require_permission(Permission.MANAGE_API_KEYS)
-    @endpoint(
-        summary="为人社部门签发监管平台 API 密钥（只显示一次）",
-        body=KeyIn,
-        response=IssuedKeyOut,
-        status=201,
-        auth=None,
+@bp.put("/admins/<id:admin_id>/cities")
+@require_permission(Permission.MANAGE_ADMINS)
+@endpoint(summary="审核人员负责的地市", body=CitiesIn, response=CitiesOut, auth=None)
+def admin_reviewer_cities(admin_id: int, body: CitiesIn):
+    reviewer = db.session.get(AdminUser, admin_id)
+    if reviewer is None or not can(reviewer, Permission.REVIEW_FILING):
+        raise NotFoundError("没有这名审核人员")
+    regions.set_reviewer_cities(
+        reviewer, body.cities, current_admin(), client_address=client_address()
     )
-    def admin_issue_bureau_key(body: KeyIn):
-        key, plain = keys.issue_key(
-            body.bureau,
-            body.cities,
-            body.full_numbers,
-            current_admin(),
-            client_address=client_address(),
-        )
-        db.session.commit()
-        return {**KeyOut.model_validate(key).model_dump(), "key": plain}
+    db.session.commit()
+    return {"admin_id": reviewer.id, "cities": reviewer.cities or []}
 
-    @bp.post("/bureau-keys/<id:key_id>/revoke")
-    @require_permission(Permission.MANAGE_API_KEYS)
-    @endpoint(summary="停用监管平台 API 密钥", response=KeyOut, auth=None)
-    def admin_revoke_bureau_key(key_id: int):
-        key = db.session.get(BureauApiKey, key_id)
-        if key is None:
-            raise NotFoundError()
-        keys.revoke_key(key, current_admin(), client_address=client_address())
-        db.session.commit()
-        return key
+
+@bp.get("/bureau-keys")
+@require_permission(Permission.MANAGE_API_KEYS)
+@endpoint(summary="监管平台 API 密钥列表", response=KeyListOut, auth=None)
+def admin_bureau_keys():
+    return {"keys": keys.list_keys()}
+
+
+@bp.post("/bureau-keys")
+@require_permission(Permission.MANAGE_API_KEYS)
+@endpoint(
+    summary="为人社部门签发监管平台 API 密钥（只显示一次）",
+    body=KeyIn,
+    response=IssuedKeyOut,
+    status=201,
+    auth=None,
+)
+def admin_issue_bureau_key(body: KeyIn):
+    key, plain = keys.issue_key(
+        body.bureau,
+        body.cities,
+        body.full_numbers,
+        current_admin(),
+        client_address=client_address(),
+    )
+    db.session.commit()
+    return {**KeyOut.model_validate(key).model_dump(), "key": plain}
+
+
+@bp.post("/bureau-keys/<id:key_id>/revoke")
+@require_permission(Permission.MANAGE_API_KEYS)
+@endpoint(summary="停用监管平台 API 密钥", response=KeyOut, auth=None)
+def admin_revoke_bureau_key(key_id: int):
+    key = db.session.get(BureauApiKey, key_id)
+    if key is None:
+        raise NotFoundError()
+    keys.revoke_key(key, current_admin(), client_address=client_address())
+    db.session.commit()
+    return key

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint
 from pydantic import Field
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.roster_import import commit_import
 from backend.admin.scope import get_project_or_404
@@ -85,30 +85,28 @@ class ConfirmedOut(ResponseModel):
     updated: int = Field(description="按名册更新了姓名、手机号码或账号的人数")
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/projects/<id:project_id>/roster-imports")
+@require_permission(Permission.IMPORT_ROSTER)
+@endpoint(summary="上传学员名册并预览（multipart，字段 file）", response=PreviewOut, auth=None)
+def admin_roster_preview(project_id: int):
+    admin = current_admin()
+    project = get_project_or_404(project_id, admin)
+    filename, data = read_upload()
+    result = preview_import(admin, project, filename, data)
+    return PreviewOut(ok=result.ok, **_fields(result))
 
-    @bp.post("/projects/<id:project_id>/roster-imports")
-    @require_permission(Permission.IMPORT_ROSTER)
-    @endpoint(summary="上传学员名册并预览（multipart，字段 file）", response=PreviewOut, auth=None)
-    def admin_roster_preview(project_id: int):
-        admin = current_admin()
-        project = get_project_or_404(project_id, admin)
-        filename, data = read_upload()
-        result = preview_import(admin, project, filename, data)
-        return PreviewOut(ok=result.ok, **_fields(result))
 
-    @bp.post("/roster-imports/<import_id>/confirm")
-    @require_permission(Permission.IMPORT_ROSTER)
-    @endpoint(
-        summary="确认导入已通过校验的学员名册",
-        body=ConfirmIn,
-        response=ConfirmedOut,
-        status=201,
-        auth=None,
-    )
-    def admin_roster_confirm(import_id: str, body: ConfirmIn):
-        return commit_import(current_admin(), import_id, body.accept_rows)
+@bp.post("/roster-imports/<import_id>/confirm")
+@require_permission(Permission.IMPORT_ROSTER)
+@endpoint(
+    summary="确认导入已通过校验的学员名册",
+    body=ConfirmIn,
+    response=ConfirmedOut,
+    status=201,
+    auth=None,
+)
+def admin_roster_confirm(import_id: str, body: ConfirmIn):
+    return commit_import(current_admin(), import_id, body.accept_rows)
 
 
 def _fields(result) -> dict:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask_wtf.csrf import generate_csrf
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import admin_required, current_admin
 from backend.api import ResponseModel, endpoint
 
@@ -20,19 +20,16 @@ class AdminSessionOut(ResponseModel):
     csrf_token: str
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.get("/me")
-    @admin_required()
-    @endpoint(summary="当前管理员", response=AdminSessionOut, auth=None)
-    def admin_me():
-        admin = current_admin()
-        return AdminSessionOut(
-            id=admin.id,
-            username=admin.username,
-            display_name=admin.display_name,
-            role=admin.role.value,
-            enterprise_id=admin.enterprise_id,
-            csrf_token=generate_csrf(),
-        )
+@bp.get("/me")
+@admin_required()
+@endpoint(summary="当前管理员", response=AdminSessionOut, auth=None)
+def admin_me():
+    admin = current_admin()
+    return AdminSessionOut(
+        id=admin.id,
+        username=admin.username,
+        display_name=admin.display_name,
+        role=admin.role.value,
+        enterprise_id=admin.enterprise_id,
+        csrf_token=generate_csrf(),
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import Blueprint
 from pydantic import BaseModel, Field
 
+from backend.admin.api.blueprint import bp
 from backend.admin.auth import current_admin, require_permission
 from backend.api import RequestModel, ResponseModel, endpoint
 from backend.caller import client_address
@@ -79,41 +79,41 @@ def thread_out(thread: SupportThread) -> ThreadOut:
     )
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/support/threads")
+@require_permission(Permission.VIEW_SUPPORT)
+@endpoint(summary="学员问题列表", query=ThreadQuery, response=ThreadListOut, auth=None)
+def admin_support_threads(query: ThreadQuery):
+    threads = support.admin_threads(current_admin(), query.status, query.page)
+    return ThreadListOut(threads=[thread_out(t) for t in threads])
 
-    @bp.get("/support/threads")
-    @require_permission(Permission.VIEW_SUPPORT)
-    @endpoint(summary="学员问题列表", query=ThreadQuery, response=ThreadListOut, auth=None)
-    def admin_support_threads(query: ThreadQuery):
-        threads = support.admin_threads(current_admin(), query.status, query.page)
-        return ThreadListOut(threads=[thread_out(t) for t in threads])
 
-    @bp.get("/support/threads/<id:thread_id>")
-    @require_permission(Permission.VIEW_SUPPORT)
-    @endpoint(summary="查看学员问题", response=ThreadOut, auth=None)
-    def admin_support_thread(thread_id: int):
-        return thread_out(support.thread_for_admin(current_admin(), thread_id))
+@bp.get("/support/threads/<id:thread_id>")
+@require_permission(Permission.VIEW_SUPPORT)
+@endpoint(summary="查看学员问题", response=ThreadOut, auth=None)
+def admin_support_thread(thread_id: int):
+    return thread_out(support.thread_for_admin(current_admin(), thread_id))
 
-    @bp.post("/support/threads/<id:thread_id>/messages")
-    @require_permission(Permission.ANSWER_SUPPORT)
-    @endpoint(summary="回复学员", body=ReplyIn, response=ThreadOut, status=201, auth=None)
-    def admin_support_reply(thread_id: int, body: ReplyIn):
-        admin = current_admin()
-        thread = support.thread_for_admin(admin, thread_id, lock=True)
-        message = support.admin_reply(admin, thread, body.body, client_address=client_address())
-        db.session.commit()  # the reply is safe before WeChat is asked to tell the trainee
-        support_notice.send_reply_notice(message)
-        db.session.commit()
-        return thread_out(thread)
 
-    @bp.post("/support/threads/<id:thread_id>/close")
-    @require_permission(Permission.ANSWER_SUPPORT)
-    @endpoint(summary="关闭问题", response=ThreadOut, auth=None)
-    def admin_support_close(thread_id: int):
-        admin = current_admin()
-        thread = support.thread_for_admin(admin, thread_id, lock=True)
-        support.close_thread(admin, thread, client_address=client_address())
-        out = thread_out(thread)
-        db.session.commit()
-        return out
+@bp.post("/support/threads/<id:thread_id>/messages")
+@require_permission(Permission.ANSWER_SUPPORT)
+@endpoint(summary="回复学员", body=ReplyIn, response=ThreadOut, status=201, auth=None)
+def admin_support_reply(thread_id: int, body: ReplyIn):
+    admin = current_admin()
+    thread = support.thread_for_admin(admin, thread_id, lock=True)
+    message = support.admin_reply(admin, thread, body.body, client_address=client_address())
+    db.session.commit()  # the reply is safe before WeChat is asked to tell the trainee
+    support_notice.send_reply_notice(message)
+    db.session.commit()
+    return thread_out(thread)
+
+
+@bp.post("/support/threads/<id:thread_id>/close")
+@require_permission(Permission.ANSWER_SUPPORT)
+@endpoint(summary="关闭问题", response=ThreadOut, auth=None)
+def admin_support_close(thread_id: int):
+    admin = current_admin()
+    thread = support.thread_for_admin(admin, thread_id, lock=True)
+    support.close_thread(admin, thread, client_address=client_address())
+    out = thread_out(thread)
+    db.session.commit()
+    return out

@@ -27,10 +27,16 @@ def _register_page_modules() -> None:
         trainee_accounts,
         trainees,
     )
+    from backend.admin.pages.base import with_views
 
-    for module in (projects, enterprises, dashboard, trainees, trainee_accounts, review, audit_log):
-        module.register(bp)
-    for module in (
+    with_views(
+        projects,
+        enterprises,
+        dashboard,
+        trainees,
+        trainee_accounts,
+        review,
+        audit_log,
         courses,
         question_banks,
         quizzes,
@@ -39,9 +45,8 @@ def _register_page_modules() -> None:
         integrity,
         claims,
         certificates,
-    ):
-        module.register(bp)
-    admin_accounts.register(bp)
+        admin_accounts,
+    )
 
 
 _register_page_modules()

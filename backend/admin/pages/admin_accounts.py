@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from backend.admin.auth import admin_required, current_admin, require_permission
 from backend.admin.forms import REQUIRED, ActionForm, choices
+from backend.admin.pages.base import bp
 from backend.caller import client_address
 from backend.extensions import db
 from backend.kernel.errors import DomainError
@@ -54,116 +55,120 @@ def _show_once(admin: AdminUser, password: str, what: str):
     return redirect(url_for("admin_pages.admin_secret", token=token))
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/admins")
+@require_permission(Permission.MANAGE_ADMINS)
+def admins():
+    """Every admin account, with the operator's actions."""
+    rows = db.session.scalars(select(AdminUser).order_by(AdminUser.id)).all()
+    return render_template("admin/admins.html", admins=rows, action_form=ActionForm())
 
-    @bp.get("/admins")
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admins():
-        """Every admin account, with the operator's actions."""
-        rows = db.session.scalars(select(AdminUser).order_by(AdminUser.id)).all()
-        return render_template("admin/admins.html", admins=rows, action_form=ActionForm())
 
-    @bp.route("/admins/new", methods=["GET", "POST"])
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admin_new():
-        """Create an enterprise admin or reviewer with a temporary password."""
-        form = AdminCreateForm()
-        form.enterprise_id.choices = _enterprise_choices()
-        if request.method == "POST" and form.validate():
-            enterprise = form.enterprise_id.data
-            try:
-                admin, password = admin_accounts.create(
-                    current_admin(),
-                    username=form.username.data,
-                    display_name=form.display_name.data,
-                    role=Role(form.role.data),
-                    enterprise_id=int(enterprise) if enterprise and enterprise.isdigit() else None,
-                    client_address=client_address(),
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                target = form.username if exc.code == "username_taken" else form.role
-                if "企业" in exc.message:
-                    target = form.enterprise_id
-                target.errors = [*target.errors, exc.message]
-            else:
-                db.session.commit()
-                return _show_once(admin, password, "created")
-        status = 422 if form.errors else 200
-        return render_template("admin/admin_form.html", form=form), status
+@bp.route("/admins/new", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_ADMINS)
+def admin_new():
+    """Create an enterprise admin or reviewer with a temporary password."""
+    form = AdminCreateForm()
+    form.enterprise_id.choices = _enterprise_choices()
+    if request.method == "POST" and form.validate():
+        enterprise = form.enterprise_id.data
+        try:
+            admin, password = admin_accounts.create(
+                current_admin(),
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                enterprise_id=int(enterprise) if enterprise and enterprise.isdigit() else None,
+                client_address=client_address(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            target = form.username if exc.code == "username_taken" else form.role
+            if "企业" in exc.message:
+                target = form.enterprise_id
+            target.errors = [*target.errors, exc.message]
+        else:
+            db.session.commit()
+            return _show_once(admin, password, "created")
+    status = 422 if form.errors else 200
+    return render_template("admin/admin_form.html", form=form), status
 
-    @bp.get("/admins/secret/<token>")
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admin_secret(token: str):
-        """The temporary password, shown once."""
-        payload = shown_once.take(current_admin().id, token)
-        if payload is None or payload.get("kind") != "admin_password":
-            html = render_template("admin/admin_secret.html", payload=None, admin=None)
-            return html, 410, {"Cache-Control": "no-store"}
-        admin = db.session.get(AdminUser, payload["admin_id"])
-        html = render_template("admin/admin_secret.html", payload=payload, admin=admin)
-        return html, 200, {"Cache-Control": "no-store"}
 
-    def _target(admin_id: int) -> AdminUser:
-        admin = db.session.get(AdminUser, admin_id)
-        if admin is None:
-            abort(404)
-        return admin
+@bp.get("/admins/secret/<token>")
+@require_permission(Permission.MANAGE_ADMINS)
+def admin_secret(token: str):
+    """The temporary password, shown once."""
+    payload = shown_once.take(current_admin().id, token)
+    if payload is None or payload.get("kind") != "admin_password":
+        html = render_template("admin/admin_secret.html", payload=None, admin=None)
+        return html, 410, {"Cache-Control": "no-store"}
+    admin = db.session.get(AdminUser, payload["admin_id"])
+    html = render_template("admin/admin_secret.html", payload=payload, admin=admin)
+    return html, 200, {"Cache-Control": "no-store"}
 
-    @bp.post("/admins/<id:admin_id>/disable")
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admin_disable(admin_id: int):
-        """Disable an account: its sessions end at once."""
-        admin = _target(admin_id)
-        admin_accounts.set_active(current_admin(), admin, False, client_address=client_address())
-        db.session.commit()
-        flash(f"已停用 {admin.username}，其登录已全部失效", "success")
-        return redirect(url_for("admin_pages.admins"))
 
-    @bp.post("/admins/<id:admin_id>/enable")
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admin_enable(admin_id: int):
-        """Enable an account again."""
-        admin = _target(admin_id)
-        admin_accounts.set_active(current_admin(), admin, True, client_address=client_address())
-        db.session.commit()
-        flash(f"已启用 {admin.username}", "success")
-        return redirect(url_for("admin_pages.admins"))
+def _target(admin_id: int) -> AdminUser:
+    admin = db.session.get(AdminUser, admin_id)
+    if admin is None:
+        abort(404)
+    return admin
 
-    @bp.post("/admins/<id:admin_id>/reset-password")
-    @require_permission(Permission.MANAGE_ADMINS)
-    def admin_reset_password(admin_id: int):
-        """Set a temporary password, to be changed at the next sign-in."""
-        admin = _target(admin_id)
-        password = admin_accounts.reset_password(
-            current_admin(), admin, client_address=client_address()
-        )
-        db.session.commit()
-        return _show_once(admin, password, "reset")
 
-    @bp.route("/account/password", methods=["GET", "POST"])
-    @admin_required()
-    def own_password():
-        """Change one's own password (required after a reset)."""
-        admin = current_admin()
-        form = OwnPasswordForm()
-        if request.method == "POST" and form.validate():
-            try:
-                admin_accounts.change_own_password(
-                    admin,
-                    form.current.data,
-                    form.new.data,
-                    session.get("admin_sid"),
-                    client_address=client_address(),
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                target = form.current if exc.code == "wrong_password" else form.new
-                target.errors = [*target.errors, exc.message]
-            else:
-                db.session.commit()
-                flash("密码已修改", "success")
-                return redirect(url_for("admin_pages.index"))
-        status = 422 if form.errors else 200
-        return render_template("admin/own_password.html", form=form, admin=admin), status
+@bp.post("/admins/<id:admin_id>/disable")
+@require_permission(Permission.MANAGE_ADMINS)
+def admin_disable(admin_id: int):
+    """Disable an account: its sessions end at once."""
+    admin = _target(admin_id)
+    admin_accounts.set_active(current_admin(), admin, False, client_address=client_address())
+    db.session.commit()
+    flash(f"已停用 {admin.username}，其登录已全部失效", "success")
+    return redirect(url_for("admin_pages.admins"))
+
+
+@bp.post("/admins/<id:admin_id>/enable")
+@require_permission(Permission.MANAGE_ADMINS)
+def admin_enable(admin_id: int):
+    """Enable an account again."""
+    admin = _target(admin_id)
+    admin_accounts.set_active(current_admin(), admin, True, client_address=client_address())
+    db.session.commit()
+    flash(f"已启用 {admin.username}", "success")
+    return redirect(url_for("admin_pages.admins"))
+
+
+@bp.post("/admins/<id:admin_id>/reset-password")
+@require_permission(Permission.MANAGE_ADMINS)
+def admin_reset_password(admin_id: int):
+    """Set a temporary password, to be changed at the next sign-in."""
+    admin = _target(admin_id)
+    password = admin_accounts.reset_password(
+        current_admin(), admin, client_address=client_address()
+    )
+    db.session.commit()
+    return _show_once(admin, password, "reset")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@admin_required()
+def own_password():
+    """Change one's own password (required after a reset)."""
+    admin = current_admin()
+    form = OwnPasswordForm()
+    if request.method == "POST" and form.validate():
+        try:
+            admin_accounts.change_own_password(
+                admin,
+                form.current.data,
+                form.new.data,
+                session.get("admin_sid"),
+                client_address=client_address(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            target = form.current if exc.code == "wrong_password" else form.new
+            target.errors = [*target.errors, exc.message]
+        else:
+            db.session.commit()
+            flash("密码已修改", "success")
+            return redirect(url_for("admin_pages.index"))
+    status = 422 if form.errors else 200
+    return render_template("admin/own_password.html", form=form, admin=admin), status

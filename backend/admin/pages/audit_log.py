@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 from wtforms import DateField, Form, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backend.admin.auth import require_permission
 from backend.admin.forms import choices
+from backend.admin.pages.base import bp
 from backend.api import MAX_ID
 from backend.extensions import db
 from backend.kernel.permissions import Permission
@@ -42,26 +43,23 @@ class AuditFilterForm(Form):
         )
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
-
-    @bp.get("/audit")
-    @require_permission(Permission.VIEW_AUDIT_LOG)
-    def audit_log():
-        """Browse the audit log (operators)."""
-        actions = audit_browse.actions()
-        form = AuditFilterForm(request.args)
-        form.action.choices = choices(
-            [("", "全部操作")] + [(a, audit_labels.action_name(a)) for a in actions]
-        )
-        query = form.to_query()
-        enterprises = list(db.session.scalars(select(Enterprise).order_by(Enterprise.name)))
-        return render_template(
-            "admin/audit_log.html",
-            form=form,
-            query=query,
-            page=audit_browse.audit_page(query),
-            enterprises=enterprises,
-            enterprise_names={e.id: e.name for e in enterprises},
-            labels=audit_labels,
-        )
+@bp.get("/audit")
+@require_permission(Permission.VIEW_AUDIT_LOG)
+def audit_log():
+    """Browse the audit log (operators)."""
+    actions = audit_browse.actions()
+    form = AuditFilterForm(request.args)
+    form.action.choices = choices(
+        [("", "全部操作")] + [(a, audit_labels.action_name(a)) for a in actions]
+    )
+    query = form.to_query()
+    enterprises = list(db.session.scalars(select(Enterprise).order_by(Enterprise.name)))
+    return render_template(
+        "admin/audit_log.html",
+        form=form,
+        query=query,
+        page=audit_browse.audit_page(query),
+        enterprises=enterprises,
+        enterprise_names={e.id: e.name for e in enterprises},
+        labels=audit_labels,
+    )

@@ -4,6 +4,7 @@ share, and the start page."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import ModuleType
 
 from flask import Blueprint, render_template, request, url_for
 from wtforms import Form
@@ -95,3 +96,8 @@ def show_field_error(form: Form, exc: FieldError) -> None:
 def index():
     """The admin's start page."""
     return render_template("admin/index.html", admin=current_admin())
+
+
+def with_views(*modules: ModuleType) -> Blueprint:
+    """The blueprint, with the views of ``modules`` (each decorates it when first imported)."""
+    return bp

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import request
 
 from backend.admin.auth import current_admin, require_permission
+from backend.admin.pages.base import bp
 from backend.admin.pages.claims import _act
 from backend.caller import client_address
 from backend.kernel.errors import DomainError
@@ -22,47 +23,42 @@ def _certificate(project_id: int, serial: str) -> Certificate:
     return certificate
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.post("/projects/<id:project_id>/certificates/issue")
+@require_permission(Permission.ISSUE_CERTIFICATE)
+def certificate_issue(project_id: int):
+    """Issue one trainee's certificate by hand, with a reason."""
+    project = get_scoped(Project, project_id, current_admin())
+    trainee_id = request.form.get("trainee_id", "")
+    reason = request.form.get("reason", "")
+    if not trainee_id.isdigit():
+        raise DomainError("validation_error", "请选择学员")
+    return _act(
+        project_id,
+        lambda admin: issuing.issue_one(
+            project, int(trainee_id), reason, admin, client_address=client_address()
+        ),
+    )
 
-    @bp.post("/projects/<id:project_id>/certificates/issue")
-    @require_permission(Permission.ISSUE_CERTIFICATE)
-    def certificate_issue(project_id: int):
-        """Issue one trainee's certificate by hand, with a reason."""
-        project = get_scoped(Project, project_id, current_admin())
-        trainee_id = request.form.get("trainee_id", "")
-        reason = request.form.get("reason", "")
-        if not trainee_id.isdigit():
-            raise DomainError("validation_error", "请选择学员")
-        return _act(
-            project_id,
-            lambda admin: issuing.issue_one(
-                project, int(trainee_id), reason, admin, client_address=client_address()
-            ),
-        )
 
-    @bp.post("/projects/<id:project_id>/certificates/<serial>/reissue")
-    @require_permission(Permission.ISSUE_CERTIFICATE)
-    def certificate_reissue(project_id: int, serial: str):
-        """Re-issue after a correction: the old serial is revoked."""
-        certificate = _certificate(project_id, serial)
-        reason = request.form.get("reason", "")
-        return _act(
-            project_id,
-            lambda admin: issuing.reissue(
-                certificate, reason, admin, client_address=client_address()
-            ),
-        )
+@bp.post("/projects/<id:project_id>/certificates/<serial>/reissue")
+@require_permission(Permission.ISSUE_CERTIFICATE)
+def certificate_reissue(project_id: int, serial: str):
+    """Re-issue after a correction: the old serial is revoked."""
+    certificate = _certificate(project_id, serial)
+    reason = request.form.get("reason", "")
+    return _act(
+        project_id,
+        lambda admin: issuing.reissue(certificate, reason, admin, client_address=client_address()),
+    )
 
-    @bp.post("/projects/<id:project_id>/certificates/<serial>/revoke")
-    @require_permission(Permission.REVOKE_CERTIFICATE)
-    def certificate_revoke(project_id: int, serial: str):
-        """Revoke with a reason."""
-        certificate = _certificate(project_id, serial)
-        reason = request.form.get("reason", "")
-        return _act(
-            project_id,
-            lambda admin: issuing.revoke(
-                certificate, reason, admin, client_address=client_address()
-            ),
-        )
+
+@bp.post("/projects/<id:project_id>/certificates/<serial>/revoke")
+@require_permission(Permission.REVOKE_CERTIFICATE)
+def certificate_revoke(project_id: int, serial: str):
+    """Revoke with a reason."""
+    certificate = _certificate(project_id, serial)
+    reason = request.form.get("reason", "")
+    return _act(
+        project_id,
+        lambda admin: issuing.revoke(certificate, reason, admin, client_address=client_address()),
+    )

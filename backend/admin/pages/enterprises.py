@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import EnterpriseForm
-from backend.admin.pages.base import show_field_error
+from backend.admin.pages.base import bp, show_field_error
 from backend.admin.scope import get_enterprise_or_404
 from backend.caller import client_address
 from backend.extensions import db
@@ -42,31 +42,30 @@ def _render(form: EnterpriseForm, enterprise: Enterprise | None):
     return html, status
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/enterprises")
+@require_permission(Permission.CREATE_ENTERPRISE)
+def enterprises():
+    """Every enterprise (operators)."""
+    rows = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
+    return render_template("admin/enterprises.html", enterprises=list(rows))
 
-    @bp.get("/enterprises")
-    @require_permission(Permission.CREATE_ENTERPRISE)
-    def enterprises():
-        """Every enterprise (operators)."""
-        rows = db.session.scalars(select(Enterprise).order_by(Enterprise.name))
-        return render_template("admin/enterprises.html", enterprises=list(rows))
 
-    @bp.route("/enterprises/new", methods=["GET", "POST"])
-    @require_permission(Permission.CREATE_ENTERPRISE)
-    def enterprise_new():
-        """Register an enterprise (operators)."""
-        form = EnterpriseForm()
-        if request.method == "POST" and (response := _save(form, None)) is not None:
-            return response
-        return _render(form, None)
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+@require_permission(Permission.CREATE_ENTERPRISE)
+def enterprise_new():
+    """Register an enterprise (operators)."""
+    form = EnterpriseForm()
+    if request.method == "POST" and (response := _save(form, None)) is not None:
+        return response
+    return _render(form, None)
 
-    @bp.route("/enterprises/<id:enterprise_id>/edit", methods=["GET", "POST"])
-    @require_permission(Permission.EDIT_ENTERPRISE)
-    def enterprise_edit(enterprise_id: int):
-        """Change an enterprise's filing data."""
-        enterprise = get_enterprise_or_404(enterprise_id, current_admin())
-        form = EnterpriseForm(obj=enterprise if request.method == "GET" else None)
-        if request.method == "POST" and (response := _save(form, enterprise)) is not None:
-            return response
-        return _render(form, enterprise)
+
+@bp.route("/enterprises/<id:enterprise_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.EDIT_ENTERPRISE)
+def enterprise_edit(enterprise_id: int):
+    """Change an enterprise's filing data."""
+    enterprise = get_enterprise_or_404(enterprise_id, current_admin())
+    form = EnterpriseForm(obj=enterprise if request.method == "GET" else None)
+    if request.method == "POST" and (response := _save(form, enterprise)) is not None:
+        return response
+    return _render(form, enterprise)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
-from backend.admin.pages.base import show_field_error
+from backend.admin.pages.base import bp, show_field_error
 from backend.admin.scope import get_enterprise_or_404, get_project_or_404
 from backend.caller import client_address
 from backend.extensions import db
@@ -102,75 +102,76 @@ def _fix_url(fix: str, project: Project) -> tuple[str, str]:
     return "管理项目课程", url_for("admin_pages.project_courses", project_id=project.id)
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/projects")
+@require_permission(Permission.VIEW_PROJECT)
+def projects():
+    """Projects the admin may see, newest first."""
+    admin = current_admin()
+    query = scope_query(select(Project), Project, admin)
+    status = request.args.get("status", "")
+    if status in {s.value for s in ProjectStatus}:
+        query = query.where(Project.status == ProjectStatus(status))
+    rows = db.session.scalars(query.order_by(Project.created_at.desc(), Project.id.desc()))
+    return render_template(
+        "admin/projects.html", projects=list(rows), status=status, action_form=ActionForm()
+    )
 
-    @bp.get("/projects")
-    @require_permission(Permission.VIEW_PROJECT)
-    def projects():
-        """Projects the admin may see, newest first."""
-        admin = current_admin()
-        query = scope_query(select(Project), Project, admin)
-        status = request.args.get("status", "")
-        if status in {s.value for s in ProjectStatus}:
-            query = query.where(Project.status == ProjectStatus(status))
-        rows = db.session.scalars(query.order_by(Project.created_at.desc(), Project.id.desc()))
-        return render_template(
-            "admin/projects.html", projects=list(rows), status=status, action_form=ActionForm()
-        )
 
-    @bp.route("/projects/new", methods=["GET", "POST"])
-    @require_permission(Permission.EDIT_PROJECT)
-    def project_new():
-        """Create a project (enterprise admins: for their own enterprise only)."""
-        form = ProjectForm()
-        _enterprise_choices(form)
-        if request.method == "POST":
-            response = _save(form, None)
-            if response is not None:
-                return response
-        return _render_form(form, None)
+@bp.route("/projects/new", methods=["GET", "POST"])
+@require_permission(Permission.EDIT_PROJECT)
+def project_new():
+    """Create a project (enterprise admins: for their own enterprise only)."""
+    form = ProjectForm()
+    _enterprise_choices(form)
+    if request.method == "POST":
+        response = _save(form, None)
+        if response is not None:
+            return response
+    return _render_form(form, None)
 
-    @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
-    @require_permission(Permission.EDIT_PROJECT)
-    def project_edit(project_id: int):
-        """Change a draft or returned project's filing data."""
-        project = get_project_or_404(project_id, current_admin())
-        ensure(project, Activity.EDIT_FILING)
-        form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
-        _enterprise_choices(form)
-        if request.method == "POST":
-            response = _save(form, project)
-            if response is not None:
-                return response
-        return _render_form(form, project)
 
-    @bp.post("/projects/<id:project_id>/submit")
-    @require_permission(Permission.EDIT_PROJECT)
-    def project_submit(project_id: int):
-        """Submit the project for filing (draft → filed)."""
-        project = get_project_or_404(project_id, current_admin())
-        try:
-            filing.submit_for_filing(project, current_admin(), client_address=client_address())
-        except DomainError as exc:
-            if exc.code != "filing_incomplete":
-                raise
-            db.session.rollback()
-            # What is missing, on the project's filing page, each with the page that fixes it.
-            problems = [(item["problem"], _fix_url(item["fix"], project)) for item in exc.details]
-            shown = filing.shown_filing(project)
-            page = render_template(
-                "admin/project_filing.html", project=project, shown=shown, problems=problems
-            )
-            return page, 422
-        db.session.commit()
-        flash("已提交备案，等待人社部门审核", "success")
-        return redirect(url_for("admin_pages.projects"))
+@bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.EDIT_PROJECT)
+def project_edit(project_id: int):
+    """Change a draft or returned project's filing data."""
+    project = get_project_or_404(project_id, current_admin())
+    ensure(project, Activity.EDIT_FILING)
+    form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
+    _enterprise_choices(form)
+    if request.method == "POST":
+        response = _save(form, project)
+        if response is not None:
+            return response
+    return _render_form(form, project)
 
-    @bp.get("/projects/<id:project_id>/filing")
-    @require_permission(Permission.VIEW_PROJECT)
-    def project_filing(project_id: int):
-        """The project's filing data as filed (read-only)."""
-        project = get_project_or_404(project_id, current_admin())
+
+@bp.post("/projects/<id:project_id>/submit")
+@require_permission(Permission.EDIT_PROJECT)
+def project_submit(project_id: int):
+    """Submit the project for filing (draft → filed)."""
+    project = get_project_or_404(project_id, current_admin())
+    try:
+        filing.submit_for_filing(project, current_admin(), client_address=client_address())
+    except DomainError as exc:
+        if exc.code != "filing_incomplete":
+            raise
+        db.session.rollback()
+        # What is missing, on the project's filing page, each with the page that fixes it.
+        problems = [(item["problem"], _fix_url(item["fix"], project)) for item in exc.details]
         shown = filing.shown_filing(project)
-        return render_template("admin/project_filing.html", project=project, shown=shown)
+        page = render_template(
+            "admin/project_filing.html", project=project, shown=shown, problems=problems
+        )
+        return page, 422
+    db.session.commit()
+    flash("已提交备案，等待人社部门审核", "success")
+    return redirect(url_for("admin_pages.projects"))
+
+
+@bp.get("/projects/<id:project_id>/filing")
+@require_permission(Permission.VIEW_PROJECT)
+def project_filing(project_id: int):
+    """The project's filing data as filed (read-only)."""
+    project = get_project_or_404(project_id, current_admin())
+    shown = filing.shown_filing(project)
+    return render_template("admin/project_filing.html", project=project, shown=shown)

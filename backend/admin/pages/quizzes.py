@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
+from backend.admin.pages.base import bp
 from backend.admin.practice_forms import QuizForm
 from backend.caller import client_address
 from backend.extensions import db
@@ -90,77 +91,79 @@ def _form_page(form: QuizForm, project: Project, quiz: Quiz | None):
     ), code
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/projects/<id:project_id>/practice")
+@require_permission(Permission.VIEW_PROJECT)
+def project_practice(project_id: int):
+    """The project's question banks (per course) and its practice and assessment quizzes."""
+    project = get_scoped(Project, project_id, current_admin())
+    items = quizzes.project_quizzes(project.id, retired=True)
+    return render_template(
+        "admin/practice/index.html",
+        project=project,
+        courses=_courses(project),
+        quizzes=items,
+        course_titles={c.id: c.name for c, _ in _courses(project)},
+        action_form=ActionForm(),
+    )
 
-    @bp.get("/projects/<id:project_id>/practice")
-    @require_permission(Permission.VIEW_PROJECT)
-    def project_practice(project_id: int):
-        """The project's question banks (per course) and its practice and assessment quizzes."""
-        project = get_scoped(Project, project_id, current_admin())
-        items = quizzes.project_quizzes(project.id, retired=True)
-        return render_template(
-            "admin/practice/index.html",
-            project=project,
-            courses=_courses(project),
-            quizzes=items,
-            course_titles={c.id: c.name for c, _ in _courses(project)},
-            action_form=ActionForm(),
-        )
 
-    @bp.route("/projects/<id:project_id>/quizzes/new", methods=["GET", "POST"])
-    @require_permission(Permission.MANAGE_CONTENT)
-    def quiz_new(project_id: int):
-        """Create a practice or assessment quiz."""
-        project = get_scoped(Project, project_id, current_admin())
-        form = _form(project, None)
-        response = _save(form, project, None) if request.method == "POST" else None
-        return response or _form_page(form, project, None)
+@bp.route("/projects/<id:project_id>/quizzes/new", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_CONTENT)
+def quiz_new(project_id: int):
+    """Create a practice or assessment quiz."""
+    project = get_scoped(Project, project_id, current_admin())
+    form = _form(project, None)
+    response = _save(form, project, None) if request.method == "POST" else None
+    return response or _form_page(form, project, None)
 
-    @bp.route("/quizzes/<id:quiz_id>/edit", methods=["GET", "POST"])
-    @require_permission(Permission.MANAGE_CONTENT)
-    def quiz_edit(quiz_id: int):
-        """Change a quiz's settings."""
-        quiz = get_scoped(Quiz, quiz_id, current_admin())
-        project = db.session.get(Project, quiz.project_id)
-        form = _form(project, quiz)
-        response = _save(form, project, quiz) if request.method == "POST" else None
-        return response or _form_page(form, project, quiz)
 
-    @bp.post("/quizzes/<id:quiz_id>/retire")
-    @require_permission(Permission.MANAGE_CONTENT)
-    def quiz_retire(quiz_id: int):
-        """Stop a quiz: no new attempts; results stay."""
-        quiz = get_scoped(Quiz, quiz_id, current_admin())
-        project = db.session.get(Project, quiz.project_id)
-        quizzes.retire_quiz(quiz, current_admin(), client_address=client_address())
-        db.session.commit()
-        flash(f"“{quiz.title}”已停用：学员不能再作答，已有成绩保留", "success")
-        return redirect(url_for("admin_pages.project_practice", project_id=project.id))
+@bp.route("/quizzes/<id:quiz_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_CONTENT)
+def quiz_edit(quiz_id: int):
+    """Change a quiz's settings."""
+    quiz = get_scoped(Quiz, quiz_id, current_admin())
+    project = db.session.get(Project, quiz.project_id)
+    form = _form(project, quiz)
+    response = _save(form, project, quiz) if request.method == "POST" else None
+    return response or _form_page(form, project, quiz)
 
-    @bp.post("/quizzes/<id:quiz_id>/restore")
-    @require_permission(Permission.MANAGE_CONTENT)
-    def quiz_restore(quiz_id: int):
-        """Offer a retired quiz again."""
-        quiz = get_scoped(Quiz, quiz_id, current_admin())
-        project = db.session.get(Project, quiz.project_id)
-        quizzes.restore_quiz(quiz, current_admin(), client_address=client_address())
-        db.session.commit()
-        flash(f"“{quiz.title}”已恢复", "success")
-        return redirect(url_for("admin_pages.project_practice", project_id=project.id))
 
-    @bp.get("/quizzes/<id:quiz_id>/statistics")
-    @require_permission(Permission.VIEW_PROJECT)
-    def quiz_statistics(quiz_id: int):
-        """Score distribution, and per question difficulty, discrimination, top wrong option."""
-        quiz = get_scoped(Quiz, quiz_id, current_admin())
-        project = db.session.get(Project, quiz.project_id)
-        analysis = quiz_analysis.analyse_quiz(quiz)
-        db.session.commit()  # attempts found past their deadline were scored
-        return render_template(
-            "admin/practice/statistics.html",
-            quiz=quiz,
-            project=project,
-            analysis=analysis,
-            group_percent=round(quiz_analysis.GROUP_SHARE * 100),
-        )
+@bp.post("/quizzes/<id:quiz_id>/retire")
+@require_permission(Permission.MANAGE_CONTENT)
+def quiz_retire(quiz_id: int):
+    """Stop a quiz: no new attempts; results stay."""
+    quiz = get_scoped(Quiz, quiz_id, current_admin())
+    project = db.session.get(Project, quiz.project_id)
+    quizzes.retire_quiz(quiz, current_admin(), client_address=client_address())
+    db.session.commit()
+    flash(f"“{quiz.title}”已停用：学员不能再作答，已有成绩保留", "success")
+    return redirect(url_for("admin_pages.project_practice", project_id=project.id))
+
+
+@bp.post("/quizzes/<id:quiz_id>/restore")
+@require_permission(Permission.MANAGE_CONTENT)
+def quiz_restore(quiz_id: int):
+    """Offer a retired quiz again."""
+    quiz = get_scoped(Quiz, quiz_id, current_admin())
+    project = db.session.get(Project, quiz.project_id)
+    quizzes.restore_quiz(quiz, current_admin(), client_address=client_address())
+    db.session.commit()
+    flash(f"“{quiz.title}”已恢复", "success")
+    return redirect(url_for("admin_pages.project_practice", project_id=project.id))
+
+
+@bp.get("/quizzes/<id:quiz_id>/statistics")
+@require_permission(Permission.VIEW_PROJECT)
+def quiz_statistics(quiz_id: int):
+    """Score distribution, and per question difficulty, discrimination, top wrong option."""
+    quiz = get_scoped(Quiz, quiz_id, current_admin())
+    project = db.session.get(Project, quiz.project_id)
+    analysis = quiz_analysis.analyse_quiz(quiz)
+    db.session.commit()  # attempts found past their deadline were scored
+    return render_template(
+        "admin/practice/statistics.html",
+        quiz=quiz,
+        project=project,
+        analysis=analysis,
+        group_percent=round(quiz_analysis.GROUP_SHARE * 100),
+    )

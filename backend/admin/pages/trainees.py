@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
 
 from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, choices
+from backend.admin.pages.base import bp
 from backend.admin.scope import get_project_or_404, get_trainee_or_404
 from backend.caller import as_admin, client_address
 from backend.extensions import db
@@ -94,100 +95,102 @@ def _detail(trainee: Trainee, revealed_id: str | None = None, code: tuple | None
     return html, 200, {"Cache-Control": "no-store"}
 
 
-def register(bp: Blueprint) -> None:
-    """Attach the routes."""
+@bp.get("/projects/<id:project_id>/trainees")
+@require_permission(Permission.VIEW_PROJECT)
+def project_trainees(project_id: int):
+    """The project's trainees: search, filter, sort and pages on the server."""
+    project = get_project_or_404(project_id, current_admin())
+    form = TraineeFilterForm(request.args)
+    params = form.to_params()
+    page = trainee_table.trainee_page(project, params)
+    live = live_status.learning_now(project, [row.id for row in page.rows])
+    return render_template(
+        "admin/trainees.html",
+        project=project,
+        form=form,
+        params=params,
+        page=page,
+        targets=enrolling.enrol_targets(project),
+        action_form=ActionForm(),
+        live=live,
+    )
 
-    @bp.get("/projects/<id:project_id>/trainees")
-    @require_permission(Permission.VIEW_PROJECT)
-    def project_trainees(project_id: int):
-        """The project's trainees: search, filter, sort and pages on the server."""
-        project = get_project_or_404(project_id, current_admin())
-        form = TraineeFilterForm(request.args)
-        params = form.to_params()
-        page = trainee_table.trainee_page(project, params)
-        live = live_status.learning_now(project, [row.id for row in page.rows])
-        return render_template(
-            "admin/trainees.html",
-            project=project,
-            form=form,
-            params=params,
-            page=page,
-            targets=enrolling.enrol_targets(project),
-            action_form=ActionForm(),
-            live=live,
+
+@bp.get("/trainees/<id:trainee_id>")
+@require_permission(Permission.VIEW_PROJECT)
+def trainee(trainee_id: int):
+    """A trainee's sessions, spans, devices, checks, quizzes and evaluation."""
+    return _detail(get_trainee_or_404(trainee_id, current_admin()))
+
+
+@bp.post("/trainees/<id:trainee_id>/reveal-id")
+@require_permission(Permission.REVEAL_PII)
+def trainee_reveal_id(trainee_id: int):
+    """Show the full ID number once; the reveal is audit-logged."""
+    admin = current_admin()
+    trainee = get_trainee_or_404(trainee_id, admin)
+    full = pii.reveal_id_number(trainee, as_admin(admin), purpose="admin_trainee_page")
+    db.session.commit()
+    return _detail(trainee, revealed_id=full)
+
+
+@bp.post("/trainees/<id:trainee_id>/unbind")
+@require_permission(Permission.MANAGE_TRAINEES)
+def trainee_unbind(trainee_id: int):
+    """Unbind the trainee's WeChat."""
+    trainee = get_trainee_or_404(trainee_id, current_admin())
+    binding.unbind_wechat(trainee, current_admin(), client_address=client_address())
+    db.session.commit()
+    flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
+    return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
+
+
+@bp.post("/trainees/<id:trainee_id>/activation-code")
+@require_permission(Permission.MANAGE_TRAINEES)
+def trainee_activation_code(trainee_id: int):
+    """Issue an activation code, then redirect to the page that shows it once."""
+    admin = current_admin()
+    trainee = get_trainee_or_404(trainee_id, admin)
+    code, expires_at = binding.issue_activation_code(
+        trainee, admin, client_address=client_address()
+    )
+    db.session.commit()
+    # POST-redirect-GET: reloading the page showing the code must not issue another one.
+    token = shown_once.put(
+        admin.id,
+        {
+            "kind": "activation_code",
+            "trainee_id": trainee.id,
+            "code": code,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
+    return redirect(
+        url_for(
+            "admin_pages.trainee_activation_code_shown",
+            trainee_id=trainee.id,
+            token=token,
+            **_project_arg(),
         )
+    )
 
-    @bp.get("/trainees/<id:trainee_id>")
-    @require_permission(Permission.VIEW_PROJECT)
-    def trainee(trainee_id: int):
-        """A trainee's sessions, spans, devices, checks, quizzes and evaluation."""
-        return _detail(get_trainee_or_404(trainee_id, current_admin()))
 
-    @bp.post("/trainees/<id:trainee_id>/reveal-id")
-    @require_permission(Permission.REVEAL_PII)
-    def trainee_reveal_id(trainee_id: int):
-        """Show the full ID number once; the reveal is audit-logged."""
-        admin = current_admin()
-        trainee = get_trainee_or_404(trainee_id, admin)
-        full = pii.reveal_id_number(trainee, as_admin(admin), purpose="admin_trainee_page")
-        db.session.commit()
-        return _detail(trainee, revealed_id=full)
-
-    @bp.post("/trainees/<id:trainee_id>/unbind")
-    @require_permission(Permission.MANAGE_TRAINEES)
-    def trainee_unbind(trainee_id: int):
-        """Unbind the trainee's WeChat."""
-        trainee = get_trainee_or_404(trainee_id, current_admin())
-        binding.unbind_wechat(trainee, current_admin(), client_address=client_address())
-        db.session.commit()
-        flash("已解除微信绑定，该学员需重新绑定后才能学习", "success")
-        return redirect(url_for("admin_pages.trainee", trainee_id=trainee.id, **_project_arg()))
-
-    @bp.post("/trainees/<id:trainee_id>/activation-code")
-    @require_permission(Permission.MANAGE_TRAINEES)
-    def trainee_activation_code(trainee_id: int):
-        """Issue an activation code, then redirect to the page that shows it once."""
-        admin = current_admin()
-        trainee = get_trainee_or_404(trainee_id, admin)
-        code, expires_at = binding.issue_activation_code(
-            trainee, admin, client_address=client_address()
-        )
-        db.session.commit()
-        # POST-redirect-GET: reloading the page showing the code must not issue another one.
-        token = shown_once.put(
-            admin.id,
-            {
-                "kind": "activation_code",
-                "trainee_id": trainee.id,
-                "code": code,
-                "expires_at": expires_at.isoformat(),
-            },
-        )
-        return redirect(
-            url_for(
-                "admin_pages.trainee_activation_code_shown",
-                trainee_id=trainee.id,
-                token=token,
-                **_project_arg(),
-            )
-        )
-
-    @bp.get("/trainees/<id:trainee_id>/activation-code/<token>")
-    @require_permission(Permission.MANAGE_TRAINEES)
-    def trainee_activation_code_shown(trainee_id: int, token: str):
-        """The code just issued, once; a reload shows the trainee page without it."""
-        admin = current_admin()
-        trainee = get_trainee_or_404(trainee_id, admin)
-        payload = shown_once.take(admin.id, token)
-        if (
-            payload is None
-            or payload.get("kind") != "activation_code"
-            or payload.get("trainee_id") != trainee.id
-        ):
-            flash("激活码只显示一次，已经显示过。如学员未记下，请重新生成（旧码随即失效）", "error")
-            return _detail(trainee)
-        expires_at = datetime.fromisoformat(payload["expires_at"])
-        return _detail(trainee, code=(payload["code"], expires_at))
+@bp.get("/trainees/<id:trainee_id>/activation-code/<token>")
+@require_permission(Permission.MANAGE_TRAINEES)
+def trainee_activation_code_shown(trainee_id: int, token: str):
+    """The code just issued, once; a reload shows the trainee page without it."""
+    admin = current_admin()
+    trainee = get_trainee_or_404(trainee_id, admin)
+    payload = shown_once.take(admin.id, token)
+    if (
+        payload is None
+        or payload.get("kind") != "activation_code"
+        or payload.get("trainee_id") != trainee.id
+    ):
+        flash("激活码只显示一次，已经显示过。如学员未记下，请重新生成（旧码随即失效）", "error")
+        return _detail(trainee)
+    expires_at = datetime.fromisoformat(payload["expires_at"])
+    return _detail(trainee, code=(payload["code"], expires_at))
 
 
 def _project_arg() -> dict:
