@@ -29,6 +29,8 @@ def test_my_certificates_link_the_signed_pdf_and_the_verification_page(
     tab.set_viewport_size({"width": 390, "height": 844})
     trainee = SimpleNamespace(trainee=world.wang, mobile=MOBILE)
     scan_sign_in(tab, live_server, app.test_client(), wechat_simulator, trainee)
+    card = tab.inner_text(f"[data-project='{world.project.id}']")
+    assert "项目已结束，学时已冻结" in card and "得下一课时" not in card
     section = tab.wait_for_selector("#certificates li")
     text = section.inner_text()
     assert world.project.name in text and issued["serial"] in text

@@ -22,8 +22,11 @@ function projectCard(project, figures) {
       h('div', null, h('strong', { class: 'credited' }, duration(figures ? figures.credited_s : 0)), h('small', null, '有效学习时长')),
       h('div', null, h('strong', null, figures ? `${figures.subsidizable_hours}` : '0'), h('small', null, '可申请补贴课时'))),
     progressBar(hours, planned, '课时完成度'),
-    figures && hours < planned
-      ? h('p', { class: 'muted' }, `再学 ${figures.minutes_to_next_hour} 分钟得下一课时。`) : null,
+    // A closed project credits nothing more, so it says so instead of how far the next hour is.
+    project.status === 'closed'
+      ? h('p', { class: 'muted' }, '项目已结束，学时已冻结，不再计入新的学习时长。')
+      : figures && hours < planned
+        ? h('p', { class: 'muted' }, `再学 ${figures.minutes_to_next_hour} 分钟得下一课时。`) : null,
     h('p', { class: 'note' }, rulesText(figures && figures.rules)),
     h('p', null, h('a', { class: 'button primary', href: `#/projects/${project.id}` }, '进入学习')));
 }
