@@ -10,25 +10,21 @@ from pathlib import Path
 from flask import current_app
 
 from backend.clock import LOCAL_TZ, today
+from backend.demo_learning import LESSON_S, ended_learning
 from backend.extensions import db
 from backend.models import (
     AdminUser,
     Course,
-    CreditedSpan,
     Enrolment,
-    LearningSession,
     Lesson,
     LessonKind,
     Project,
     ProjectCourse,
     ProjectStatus,
-    SessionStatus,
     TrainingType,
 )
 from backend.services.certificates.signing import generate_pair
 from backend.services.claims.closing import close_project
-
-LESSON_S = 45 * 60
 
 
 def ensure_signing_pair() -> None:
@@ -81,34 +77,7 @@ def seed_closed_project(current: Project, trainees: list, operator: AdminUser) -
     for n, trainee in enumerate(trainees[:2]):
         for day, lesson in enumerate(course.lessons):
             at = datetime.combine(start + timedelta(days=day + 1), time(10, n * 10), LOCAL_TZ)
-            begin = at.astimezone(UTC)
-            end = begin + timedelta(seconds=LESSON_S)
-            session = LearningSession(
-                trainee_id=trainee.id,
-                project_id=project.id,
-                lesson_id=lesson.id,
-                device="演示设备",
-                started_at=begin,
-                last_beat_at=end,
-                ended_at=end,
-                last_position_s=LESSON_S,
-                status=SessionStatus.ENDED,
-                credited_s=LESSON_S,
-            )
-            db.session.add(session)
-            db.session.flush()
-            db.session.add(
-                CreditedSpan(
-                    trainee_id=trainee.id,
-                    session_id=session.id,
-                    lesson_id=lesson.id,
-                    project_id=project.id,
-                    start_at=begin,
-                    end_at=end,
-                    seconds=LESSON_S,
-                    device="演示设备",
-                )
-            )
+            ended_learning(trainee.id, project.id, lesson.id, at.astimezone(UTC), LESSON_S)
     db.session.flush()
     close_project(project, operator, client_address="127.0.0.1")
     return project

@@ -17,6 +17,45 @@ from backend.services.support import threads
 LESSON_S = 45 * 60
 
 
+def ended_learning(
+    trainee_id: int,
+    project_id: int,
+    lesson_id: int,
+    start: datetime,
+    seconds: int,
+    device: str = "演示设备",
+) -> CreditedSpan:
+    """A learning session that ended after ``seconds`` fully credited, and its credited span
+    (added to the session; the seeds of the demo and of the benchmarks write learning so)."""
+    end = start + timedelta(seconds=seconds)
+    session = LearningSession(
+        trainee_id=trainee_id,
+        project_id=project_id,
+        lesson_id=lesson_id,
+        device=device,
+        started_at=start,
+        last_beat_at=end,
+        ended_at=end,
+        last_position_s=seconds,
+        status=SessionStatus.ENDED,
+        credited_s=seconds,
+    )
+    db.session.add(session)
+    db.session.flush()  # the span names its session
+    span = CreditedSpan(
+        trainee_id=trainee_id,
+        session_id=session.id,
+        lesson_id=lesson_id,
+        project_id=project_id,
+        start_at=start,
+        end_at=end,
+        seconds=seconds,
+        device=device,
+    )
+    db.session.add(span)
+    return span
+
+
 def seed_media(project: Project) -> None:
     """Give every lesson of the project a generated video of its length, stored for real."""
     clip = samples.video_bytes(LESSON_S, fps=1)
@@ -43,32 +82,7 @@ def seed_history(project: Project, trainees: list) -> None:
             if date < project.start_date:
                 continue
             start = datetime.combine(date, time(10, n * 10), LOCAL_TZ).astimezone(UTC)
-            end = start + timedelta(seconds=lesson.duration_s)
-            session = LearningSession(
-                trainee_id=trainee.id,
-                project_id=project.id,
-                lesson_id=lesson.id,
-                device="演示设备",
-                started_at=start,
-                last_beat_at=end,
-                ended_at=end,
-                last_position_s=lesson.duration_s,
-                status=SessionStatus.ENDED,
-                credited_s=lesson.duration_s,
-            )
-            db.session.add(session)
-            db.session.flush()
-            span = CreditedSpan(
-                trainee_id=trainee.id,
-                session_id=session.id,
-                lesson_id=lesson.id,
-                project_id=project.id,
-                start_at=start,
-                end_at=end,
-                seconds=lesson.duration_s,
-                device="演示设备",
-            )
-            db.session.add(span)
+            span = ended_learning(trainee.id, project.id, lesson.id, start, lesson.duration_s)
             spans.append(span)
     db.session.flush()
     record_chain.append(record_chain.lock_head(project.id), spans)

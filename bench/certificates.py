@@ -55,20 +55,18 @@ def seed(db, trainees: int):
     from backend import pii
     from backend.clock import today
     from backend.demo import demo_id_number
+    from backend.demo_learning import ended_learning
     from backend.models import (
         AdminUser,
         Course,
-        CreditedSpan,
         Enrolment,
         Enterprise,
-        LearningSession,
         Lesson,
         LessonKind,
         Project,
         ProjectCourse,
         ProjectStatus,
         Role,
-        SessionStatus,
         Trainee,
         TrainingType,
     )
@@ -110,33 +108,8 @@ def seed(db, trainees: int):
         db.session.add(trainee)
         db.session.add(Enrolment(project=project, trainee=trainee))
         db.session.flush()
-        begin = start + timedelta(minutes=n)
-        finish = begin + timedelta(seconds=2 * HOUR_S)
-        session = LearningSession(
-            trainee_id=trainee.id,
-            project_id=project.id,
-            lesson_id=lesson.id,
-            device="bench",
-            started_at=begin,
-            last_beat_at=finish,
-            ended_at=finish,
-            last_position_s=2 * HOUR_S,
-            status=SessionStatus.ENDED,
-            credited_s=2 * HOUR_S,
-        )
-        db.session.add(session)
-        db.session.flush()
-        db.session.add(
-            CreditedSpan(
-                trainee_id=trainee.id,
-                session_id=session.id,
-                lesson_id=lesson.id,
-                project_id=project.id,
-                start_at=begin,
-                end_at=finish,
-                seconds=2 * HOUR_S,
-                device="bench",
-            )
+        ended_learning(
+            trainee.id, project.id, lesson.id, start + timedelta(minutes=n), 2 * HOUR_S, "bench"
         )
     db.session.commit()
     return project.id, admin.id

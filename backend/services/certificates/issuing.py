@@ -29,6 +29,7 @@ register("certificate_revoked", 409, "该培训证明已撤销")
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRAINING_TYPES = {"pre_job": "岗前培训", "on_job": "在岗培训", "job_transfer": "转岗培训"}
 PASSED = "合格"
+BATCH = 50  # certificates made, inserted and let go of together at a close
 DEFAULT_PLATFORM = "适岗 Shigang 线上培训平台"
 
 
@@ -99,13 +100,15 @@ def _make(renderer, project, line, trainee, fields, actor, reason=None, replaces
     return certificate
 
 
-def issue_at_close(
-    project: Project, claim: Claim, actor: AdminUser, *, client_address: str
-) -> list[Certificate]:
-    """A certificate for every trainee whose frozen claim line qualifies (part of the close)."""
+def issue_at_close(project: Project, claim: Claim, actor: AdminUser, *, client_address: str) -> int:
+    """A certificate for every trainee whose frozen claim line qualifies (part of the close);
+    returns how many were issued.
+
+    Written BATCH at a time: each batch's rows are inserted together and then let go of, so a
+    close of thousands holds one batch of PDFs in memory, not all of them."""
     lines = [line for line in claim.lines if why_not(project, line) is None]
     if not lines:
-        return []
+        return 0
     signing.ensure_ready()
     trainees = {
         t.id: t
@@ -115,21 +118,27 @@ def issue_at_close(
     }
     cipher = pii.cipher()
     all_fields = [fields_of(project, claim, ln, trainees[ln.trainee_id], cipher) for ln in lines]
+    # One font subset for the whole close (the fields are small); the PDFs are made per batch.
     renderer = document.Renderer([document.texts_of(f) for f in all_fields])
-    issued = [
-        _make(renderer, project, line, trainees[line.trainee_id], fields, actor)
-        for line, fields in zip(lines, all_fields, strict=True)
-    ]
-    db.session.flush()
+    for start in range(0, len(lines), BATCH):
+        batch = [
+            _make(renderer, project, line, trainees[line.trainee_id], fields, actor)
+            for line, fields in zip(
+                lines[start : start + BATCH], all_fields[start : start + BATCH], strict=True
+            )
+        ]
+        db.session.flush()
+        for certificate in batch:
+            db.session.expunge(certificate)
     audit.record(
         "certificate.issue_at_close",
         audit.admin(actor, client_address),
         object_type="project",
         object_id=project.id,
         enterprise_id=project.enterprise_id,
-        count=len(issued),
+        count=len(lines),
     )
-    return issued
+    return len(lines)
 
 
 def _required(reason: str | None) -> str:

@@ -41,7 +41,7 @@ def close_project(
     claim = freeze(project, policy_for(project), actor, reason, at)
     # Certificates for the qualifying trainees, in the same transaction: no signing key (503),
     # no close.
-    certificates = issue_at_close(project, claim, actor, client_address=client_address)
+    certificates_issued = issue_at_close(project, claim, actor, client_address=client_address)
     audit.record(
         "project.close",
         audit.admin(actor, client_address),
@@ -52,7 +52,7 @@ def close_project(
         early=today() <= project.end_date,
         sessions_closed=closed_sessions,
         digest=claim.digest,
-        certificates=len(certificates),
+        certificates=certificates_issued,
     )
     return claim
 
