@@ -13,14 +13,8 @@ import re
 import string
 
 import segno
-from reportlab import rl_config
-from reportlab.lib.colors import HexColor
 
 from backend.services.certificates import fonts, signing
-
-# Binary streams: ASCII85 makes each PDF a quarter larger and costs time (reportlab's default is
-# for 7-bit channels, which a signed download is not).
-rl_config.useA85 = 0
 
 # Every field a certificate states, with its label, in print order.
 FIELD_LABELS = {
@@ -67,7 +61,8 @@ LABEL_W, CELL_PAD_X, CELL_PAD_Y = 32 * MM, 3 * MM, 1.4 * MM
 QR_SIZE, STAMP_D = 30 * MM, 34 * MM
 
 INK, GOLD, GREY, RULE, LABEL_BG, RED, BLACK = (
-    HexColor(c) for c in ("#222222", "#8a6d3b", "#555555", "#999999", "#f6f1e7", "#c0392b", "#000")
+    tuple(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    for c in ("#222222", "#8a6d3b", "#555555", "#999999", "#f6f1e7", "#c0392b", "#000000")
 )
 # A line never starts with closing punctuation (it stays on the line before).
 NO_LINE_START = set("，。、；：！？）」』”’》")
@@ -111,6 +106,11 @@ class Renderer:
     """Draws certificates of one batch: the fonts are cut to the batch's text once."""
 
     def __init__(self, texts: list[str]):
+        from reportlab import rl_config
+
+        # Binary streams: ASCII85 makes each PDF a quarter larger and costs time (reportlab's
+        # default is for 7-bit channels, which a signed download is not).
+        rl_config.useA85 = 0
         names = fonts.subset_fonts(STATIC_TEXT + "".join(texts))
         self.regular, self.bold = names["regular"], names["bold"]
 
@@ -123,7 +123,7 @@ class Renderer:
         canvas.setTitle(f"{TITLE} {serial}")
         canvas.setAuthor(str(fields.get("platform") or ""))
         self._frame(canvas)
-        canvas.setFillColor(INK)
+        canvas.setFillColorRGB(*INK)
         canvas.setFont(self.regular, 10)
         canvas.drawRightString(RIGHT, TOP - 10, SERIAL.format(serial=serial))
         canvas.setFont(self.bold, 30)
@@ -141,7 +141,7 @@ class Renderer:
 
     @staticmethod
     def _frame(canvas) -> None:
-        canvas.setStrokeColor(GOLD)
+        canvas.setStrokeColorRGB(*GOLD)
         canvas.setLineWidth(1)
         canvas.rect(FRAME_X, FRAME_Y, FRAME_W, FRAME_H)
         canvas.rect(FRAME_X + 2, FRAME_Y + 2, FRAME_W - 4, FRAME_H - 4)
@@ -166,17 +166,17 @@ class Renderer:
         y = top
         value_w = WIDTH - LABEL_W - 2 * CELL_PAD_X
         canvas.setLineWidth(0.6)
-        canvas.setStrokeColor(RULE)
+        canvas.setStrokeColorRGB(*RULE)
         for key, label in FIELD_LABELS.items():
             value = fields.get(key)
             size = 8 if key == "digest" else 10.5
             leading = size * 1.35
             lines = wrap(EMPTY if value in (None, "") else str(value), self.regular, size, value_w)
             height = max(len(lines), 1) * leading + 2 * CELL_PAD_Y
-            canvas.setFillColor(LABEL_BG)
+            canvas.setFillColorRGB(*LABEL_BG)
             canvas.rect(LEFT, y - height, LABEL_W, height, stroke=1, fill=1)
             canvas.rect(LEFT + LABEL_W, y - height, WIDTH - LABEL_W, height, stroke=1, fill=0)
-            canvas.setFillColor(INK)
+            canvas.setFillColorRGB(*INK)
             canvas.setFont(self.regular, 10.5)
             canvas.drawString(LEFT + CELL_PAD_X, y - CELL_PAD_Y - 10.5, label)
             canvas.setFont(self.regular, size)
@@ -190,27 +190,27 @@ class Renderer:
     def _bottom(self, canvas, fields: dict, verify_url: str, top: float) -> None:
         """The QR code (left), the enterprise's seal and the issue date (right), the note."""
         _qr(canvas, verify_url, LEFT + 2 * MM, top - QR_SIZE, QR_SIZE)
-        canvas.setFillColor(INK)
+        canvas.setFillColorRGB(*INK)
         canvas.setFont(self.regular, 8.5)
         canvas.drawCentredString(LEFT + 2 * MM + QR_SIZE / 2, top - QR_SIZE - 11, SCAN)
 
         centre_x, centre_y = RIGHT - 35 * MM, top - STAMP_D / 2
-        canvas.setStrokeColor(RED)
+        canvas.setStrokeColorRGB(*RED)
         canvas.setLineWidth(1.6)
         canvas.circle(centre_x, centre_y, STAMP_D / 2, stroke=1, fill=0)
-        canvas.setFillColor(RED)
+        canvas.setFillColorRGB(*RED)
         canvas.setFont(self.bold, 10)
         lines = wrap(str(fields.get("enterprise") or ""), self.bold, 10, STAMP_D - 8 * MM)
         y = centre_y + (len(lines) - 1) * 13 / 2 - 3.5
         for line in lines:
             canvas.drawCentredString(centre_x, y, line)
             y -= 13
-        canvas.setFillColor(INK)
+        canvas.setFillColorRGB(*INK)
         canvas.setFont(self.regular, 11.5)
         issued = str(fields.get("issue_date") or "")
         canvas.drawCentredString(centre_x, top - STAMP_D - 6 * MM, issued)
 
-        canvas.setFillColor(GREY)
+        canvas.setFillColorRGB(*GREY)
         canvas.setFont(self.regular, 8)
         y = top - STAMP_D - 13 * MM
         for line in wrap(NOTE.format(url=verify_url), self.regular, 8, WIDTH):
@@ -237,5 +237,5 @@ def _qr(canvas, url: str, x: float, y: float, size: float) -> None:
                 path.rect(x + (start + 4) * module, top - module, (col - start) * module, module)
             else:
                 col += 1
-    canvas.setFillColor(BLACK)
+    canvas.setFillColorRGB(*BLACK)
     canvas.drawPath(path, stroke=0, fill=1)
