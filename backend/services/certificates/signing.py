@@ -7,6 +7,7 @@ import io
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from cryptography import x509
@@ -92,11 +93,16 @@ def pdf_signer():
     cached = _SIGNERS.get(cache_key)
     if cached is None:
         try:
-            signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
+            loaded = signers.SimpleSigner.load(str(key_path), str(cert_path))
         except (OSError, ValueError):
-            signer = None
-        if signer is None:
+            loaded = None
+        if loaded is None:
             raise DomainError("signing_unavailable")
+        signer = _template_signer_class()(
+            signing_cert=loaded.signing_cert,
+            signing_key=loaded.signing_key,
+            cert_registry=loaded.cert_registry,
+        )
         meta = signers.PdfSignatureMetadata(
             field_name="Signature",
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -109,6 +115,85 @@ def pdf_signer():
         chain = sum(len(c.dump()) for c in [signer.signing_cert, *signer.cert_registry])
         cached = _SIGNERS[cache_key] = (pdf_signer, 4096 + 2 * chain)
     return cached
+
+
+@cache
+def _template_signer_class():
+    """pyHanko's SimpleSigner, re-using the CMS it built for an earlier certificate.
+
+    Building the CMS SignedData (asn1crypto, pure Python) was most of a signature's time, yet
+    from one certificate to the next only two of its bytes strings change: the document digest
+    inside the signed attributes and the signature over those attributes; every other byte
+    (certificates, algorithms, the attributes' order and lengths) is the same. So the CMS that
+    pyHanko builds is kept per signature length (ECDSA's varies by a byte or two), and the next
+    one of that length is that CMS with the new digest put in and the new signature over the
+    attributes as they now read. Anything else (not PAdES, a dry run, a timestamp, content
+    carried inside) goes to pyHanko as it is."""
+    from asn1crypto import cms
+
+    signers = _pyhanko()[2]
+
+    class TemplateSigner(signers.SimpleSigner):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            # Per (digest algorithm, PAdES, digest length): the signed attributes as carried
+            # in the SignerInfo, and where the digest lies in them.
+            self._attributes: dict[tuple, tuple[bytes, int]] = {}
+            # Per (that, signature length): the whole CMS, where the attributes and the
+            # signature lie in it.
+            self._templates: dict[tuple, tuple[bytes, int, int]] = {}
+
+        async def async_sign(self, data_digest, digest_algorithm, dry_run=False, **kwargs):
+            # Only PAdES signatures: their signed attributes carry no signing time (the time is
+            # the signature dictionary's /M, outside the CMS).
+            unusual = dry_run or not kwargs.get("use_pades") or kwargs.get("timestamper")
+            unusual = unusual or kwargs.get("encap_content_info")
+            shape = (digest_algorithm, bool(kwargs.get("use_pades")), len(data_digest))
+            attrs, digest_at = self._attributes.get(shape, (b"", -1))
+            if not unusual and digest_at >= 0:
+                attrs = attrs[:digest_at] + data_digest + attrs[digest_at + len(data_digest) :]
+                # Signed as a SET (0x31); carried in the SignerInfo as [0] IMPLICIT (0xA0).
+                signature = self.sign_raw(b"\x31" + attrs[1:], digest_algorithm.lower())
+                template = self._templates.get((shape, len(signature)))
+                if template is not None:
+                    der, at, sig_at = template
+                    return cms.ContentInfo.load(
+                        der[:at]
+                        + attrs
+                        + der[at + len(attrs) : sig_at]
+                        + signature
+                        + der[sig_at + len(signature) :]
+                    )
+            built = await super().async_sign(data_digest, digest_algorithm, dry_run, **kwargs)
+            if not unusual:
+                self._remember(shape, built, data_digest)
+            return built
+
+        def _remember(self, shape: tuple, built, data_digest: bytes) -> None:
+            info = built["content"]["signer_infos"][0]
+            if info["unsigned_attrs"].native:
+                return
+            der = built.dump()
+            attrs = info["signed_attrs"].dump()
+            signature = info["signature"].native
+            # Only what is found exactly once can be replaced in place.
+            if der.count(attrs) != 1 or der.count(signature) != 1:
+                return
+            if attrs.count(data_digest) != 1:
+                return
+            at = der.index(attrs)
+            kept, digest_at = self._attributes.setdefault(shape, (attrs, attrs.index(data_digest)))
+            end = digest_at + len(data_digest)
+            if kept[:digest_at] + data_digest + kept[end:] != attrs:
+                # Attributes that change from one signature to the next (a signing time):
+                # nothing can be re-used.
+                self._attributes[shape] = (b"", -1)
+                self._templates = {k: v for k, v in self._templates.items() if k[0] != shape}
+                return
+            sig_at = der.index(signature, at + len(attrs))
+            self._templates[(shape, len(signature))] = (der, at, sig_at)
+
+    return TemplateSigner
 
 
 def ensure_ready() -> None:

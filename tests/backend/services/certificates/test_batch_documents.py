@@ -84,3 +84,33 @@ def test_long_values_wrap_inside_the_page(app):
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     assert all(stringWidth(line, font, 10.5) <= 100 for line in lines)
+
+
+def test_signatures_reusing_an_earlier_cms_validate(app):
+    """After the first signature of a length, the CMS is an earlier one with the new digest and
+    signature put in: every one of a run validates, covers its own file, and breaks when
+    changed."""
+    from backend.services.certificates import signing
+
+    fields = {key: None for key in document.FIELD_LABELS}
+    fields.update(name="王五", enterprise="深圳甲精密制造有限公司", issue_date="2026年7月1日")
+    with app.app_context():
+        renderer = document.Renderer([document.texts_of(fields)])
+        serials = [f"GD2026-AAAA-BBBB-{n:04d}" for n in range(8)]
+        pdfs = [renderer.signed(s, fields, f"http://shigang.test/verify/{s}") for s in serials]
+        templates = len(signing.pdf_signer()[0].signer._templates)
+    # ECDSA signatures have a few lengths: most of the eight were made from a kept CMS.
+    assert 1 <= templates <= 4
+    cert_path = app.config["SIGNING_CERT_PATH"]
+    for serial, pdf in zip(serials, pdfs, strict=True):
+        ch.assert_signed_whole(pdf, cert_path)
+        assert serial in "".join(ch.page_text(pdf).split())
+    # Another certificate's signature put into this one's file does not validate.
+    first, second = (ch.validate(pdf, cert_path)[0] for pdf in pdfs[:2])
+    assert first.intact and second.intact
+    at = pdfs[0].index(b"/Contents <") + len(b"/Contents <")
+    other = pdfs[1].index(b"/Contents <") + len(b"/Contents <")
+    end = pdfs[0].index(b">", at)
+    swapped = pdfs[0][:at] + pdfs[1][other : other + end - at] + pdfs[0][end:]
+    status, _ = ch.validate(swapped, cert_path)
+    assert not status.intact
