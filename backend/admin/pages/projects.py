@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages.base import bp, show_field_error
@@ -33,9 +32,9 @@ def _enterprise_choices(form: ProjectForm) -> None:
 
 
 def _form_data(project: Project) -> dict:
+    # The mobile as every mobile on screen: masked (the model reads it so); sent back
+    # untouched, the stored one is kept.
     data = {key: getattr(project, key) for key in filing.PROJECT_FIELDS}
-    # The project's own form shows the mobile it was given (the model reads it masked).
-    data["person_mobile"] = pii.project_mobile(project)
     data["training_type"] = project.training_type.value
     data["enterprise_id"] = project.enterprise_id
     data["face_check_at_check_in"] = project.face_check_at_check_in or ""
@@ -137,6 +136,7 @@ def project_edit(project_id: int):
     project = get_project_or_404(project_id, current_admin())
     ensure(project, Activity.EDIT_FILING)
     form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
+    form.kept_mobile = project.person_mobile
     _enterprise_choices(form)
     if request.method == "POST":
         response = _save(form, project)

@@ -12,9 +12,8 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from backend import audit, pii
+from backend import audit, pii, pii_fields
 from backend.clock import now
-from backend.crypto import mask_mobile
 from backend.extensions import db
 from backend.kernel.errors import DomainError, register
 from backend.kernel.lifecycle import Activity, allows, ensure, statuses_allowing
@@ -282,6 +281,9 @@ def save_project(
             "enterprise_id", 409, "project_has_trainees", "项目已有学员报名，不能改为其他企业的项目"
         )
     for key in PROJECT_FIELDS:
+        # The form shows the mobile masked: sent back untouched, the stored one stays.
+        if key == "person_mobile" and not created and data[key] == project.person_mobile:
+            continue
         setattr(project, key, data[key])
     project.training_type = TrainingType(data["training_type"])
     project.enterprise = enterprise
@@ -379,9 +381,13 @@ def shown_filing(project: Project) -> ShownFiling:
     snapshot = None if allows(project, Activity.EDIT_FILING) else project.filing_snapshot
     # Projects filed before snapshots existed have none: they show their live rows, as before.
     data = snapshot or filing_form(project)
-    fields = pii.with_plain_mobile(data["project"])
+    fields = dict(data["project"])
+    # On screen the mobile is masked; the export that files it in full reveals ``sealed``.
+    sealed = pii.sealed_filing_mobile(fields)
+    fields.pop("person_mobile_enc", None)
     shown_project = fields | {
-        "person_mobile_masked": mask_mobile(fields["person_mobile"]),
+        "person_mobile": pii_fields.masked_mobile(sealed),
+        "person_mobile_sealed": sealed,
         "training_type": TrainingType(fields["training_type"]),
         "start_date": date.fromisoformat(fields["start_date"]),
         "end_date": date.fromisoformat(fields["end_date"]),
