@@ -74,9 +74,10 @@ class Project(db.Model):
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What 附件1 showed at the last submit (services.filing.filing_form): a filed document must
-    # not change when the enterprise's own data does. None for projects never submitted, and for
-    # those filed before snapshots existed, which keep showing their live rows.
+    # What 附件1 showed at the last submit (services/projects/filing_document.filing_form): a
+    # filed document must not change when the enterprise's own data does. None for projects
+    # never submitted, and for those filed before snapshots existed, which keep showing their
+    # live rows.
     filing_snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attention_checks_enabled: Mapped[bool] = mapped_column(default=True)

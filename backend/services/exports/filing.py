@@ -11,7 +11,7 @@ from backend.services.exports.roster import shows_full_numbers
 from backend.services.exports.writers import print_setup
 from backend.services.exports.xlsx_stream import row_height
 from backend.services.learning import record_chain
-from backend.services.projects.filing import shown_filing
+from backend.services.projects.filing_document import shown_filing
 
 TITLE = "企业职工线上适岗技能提升培训备案表"
 TRAINING_TYPES = (
