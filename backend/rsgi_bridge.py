@@ -8,7 +8,9 @@ the connection open, and four of them stopped the app. Here the loop reads the b
 asynchronously (a stalled client holds a coroutine, never a thread) with at most
 ``REQUEST_READ_TIMEOUT_S`` between two reads (else 408 and the connection closed), refuses a
 body over its route's limit before reading it (413), and only then hands the request, its body
-buffered, to one of a fixed pool of threads that runs the WSGI app.
+buffered, to one of a fixed pool of threads that runs the WSGI app (``threads=0``: the loop runs
+the app itself, one request at a time per worker; cheaper, no thread hop, but a slow request
+then holds the worker's loop, and every request waiting on it, until it ends).
 
     granian --interface rsgi --factory backend.rsgi_bridge:from_environ   (config/granian.py)
 """
@@ -103,6 +105,9 @@ class WSGIOverRSGI:
             proto.response_bytes(refused.status, *_error(refused.status))
             return
         except (ConnectionError, RuntimeError):  # the client went away while sending
+            return
+        if not self.threads:  # GRANIAN_BLOCKING_THREADS=0: on the loop itself, one at a time
+            await self._inline(environ, proto)
             return
         loop = asyncio.get_running_loop()
         answered = loop.create_future()
@@ -212,6 +217,38 @@ class WSGIOverRSGI:
                     _stream(proto, loop, started, pieces, chunks)
                     return
             proto.response_bytes(started[0], started[1], b"".join(pieces))
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            body.close()
+
+    async def _inline(self, environ: dict, proto) -> None:
+        """Call the app on the event loop's thread (no thread hop; the loop waits for it)."""
+        started: list = []
+        body = environ["wsgi.input"]
+
+        def start_response(status: str, headers, exc_info=None):
+            if exc_info and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [int(status[:3]), list(headers)]
+
+        result = self.wsgi_app(environ, start_response)
+        try:
+            pieces, size, chunks, transport = [], 0, iter(result), None
+            for chunk in chunks:
+                pieces.append(chunk)
+                size += len(chunk)
+                if size >= STREAM_PIECE:
+                    transport = transport or proto.response_stream(*started)
+                    await _send(transport, pieces)
+                    pieces, size = [], 0
+            if transport is None:
+                proto.response_bytes(started[0], started[1], b"".join(pieces))
+            elif pieces:
+                await _send(transport, pieces)
+        except (ConnectionError, RuntimeError):  # the client went away
+            return
         finally:
             close = getattr(result, "close", None)
             if close is not None:

@@ -30,7 +30,8 @@ def read_timeout_s() -> float:
 
 def main() -> None:
     """Serve the WSGI app named on the command line (default the app factory) on
-    ``GRANIAN_BIND``, with ``GRANIAN_BLOCKING_THREADS`` threads per worker running it.
+    ``GRANIAN_BIND``, with ``GRANIAN_BLOCKING_THREADS`` threads per worker running it (0: the
+    worker's event loop runs it, see backend/rsgi_bridge.py).
     ``GRANIAN_INTERFACE=wsgi`` serves it over granian's WSGI interface instead, for comparison
     only (bench/heartbeat.py): there a stalled body holds a thread."""
     host, _, port = os.environ.get("GRANIAN_BIND", "0.0.0.0:8000").rpartition(":")

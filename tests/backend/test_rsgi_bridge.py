@@ -16,9 +16,10 @@ from tests.served import WAIT_S, exchange, granian, read_all
 STATIC = Path(__file__).resolve().parents[2] / "backend" / "static"
 
 
-@pytest.fixture
-def served(app_config):
-    with granian(app_config, read_timeout_s=5, threads=2) as port:
+@pytest.fixture(params=[2, 0], ids=["threads", "inline"])
+def served(app_config, request):
+    """Two threads running the app (production), or none: the app on the event loop."""
+    with granian(app_config, read_timeout_s=5, threads=request.param) as port:
         yield port
 
 

@@ -80,6 +80,12 @@ def test_granian_frees_stalled_clients(granian_server):
     _assert_served_despite_stalls(granian_server)
 
 
+def test_granian_running_the_app_on_its_loop_frees_stalled_clients(app_config):
+    # GRANIAN_BLOCKING_THREADS=0 (backend/rsgi_bridge.py): no thread to hold at all.
+    with granian(app_config, read_timeout_s=READ_TIMEOUT_S, threads=0) as port:
+        _assert_served_despite_stalls(port)
+
+
 def test_granian_drops_stalled_headers_and_serves_healthz(granian_server):
     conns = []
     try:
