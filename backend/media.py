@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Request, current_app, request, send_file
+from werkzeug.exceptions import HTTPException
 
 from backend.kernel.errors import DomainError
 from backend.security_headers import CSP
@@ -51,6 +52,18 @@ def _allow_media_uploads() -> None:
         if (request.content_length or 0) > limit + FORM_OVERHEAD:
             raise DomainError("media_too_large", limit=human_bytes(limit))
         request.max_content_length = limit + FORM_OVERHEAD
+
+
+def upload_limit(app: Flask, path: str, method: str) -> int | None:
+    """The most a request to ``path`` may send (for the server, before the app reads it): a
+    media upload view's limit, else ``MAX_CONTENT_LENGTH``."""
+    try:
+        endpoint, _ = app.url_map.bind("").match(path, method)
+    except HTTPException:
+        endpoint = ""
+    if getattr(app.view_functions.get(endpoint), "media_upload", False):
+        return app.config["MEDIA_MAX_BYTES"] + FORM_OVERHEAD
+    return app.config["MAX_CONTENT_LENGTH"]
 
 
 def media_upload(view):

@@ -1,6 +1,7 @@
-"""Where a heartbeat's CPU goes, in-process: the whole beat through the WSGI app against the
-minimal endpoint, the app without its request hooks, each hook alone, the pydantic round trip
-and the Redis script call, in alternating rounds (CPU time, so a busy machine matters less).
+"""Where a heartbeat's CPU goes, in-process: the whole beat through the WSGI app (called
+directly, and through the RSGI bridge production serves it with) against the minimal endpoint,
+the app without its request hooks, each hook alone, the pydantic round trip and the Redis
+script call, in alternating rounds (CPU time, so a busy machine matters less).
 
     python -m bench.beat_cost [--sessions 500] [--beats 2000] [--rounds 7]
 
@@ -10,6 +11,7 @@ It creates its own PostgreSQL database and Redis prefix and removes them at the 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import time
@@ -47,6 +49,58 @@ def _wsgi(app, path: str, sessions: list[tuple[int, str]], seq: list[int]) -> Ca
         spent = time.process_time() - began
         if not start_response.status.startswith("200"):
             raise SystemExit(f"{path}: {start_response.status}")
+        return spent
+
+    return one
+
+
+class _Scope:
+    """What granian's RSGI interface hands the bridge for one beat."""
+
+    proto, http_version, scheme, method = "http", "1.1", "http", "POST"
+    server, client, authority, query_string = "127.0.0.1:8000", "127.0.0.1:50000", None, ""
+
+    def __init__(self, path: str, headers: dict) -> None:
+        self.path, self.headers = path, headers
+
+
+class _Proto:
+    """The request's body and the answer, as granian's RSGI protocol object holds them."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.status = body, None
+
+    async def __call__(self) -> bytes:
+        return self.body
+
+    def response_bytes(self, status: int, headers: list, body: bytes) -> None:
+        self.status = status
+
+
+def _bridged(app, path: str, sessions, seq: list[int]) -> Callable[[], float]:
+    """A beat through backend/rsgi_bridge.py as production serves it: environ, body read on an
+    event loop, the app in a pool thread (process CPU, so the thread's counts too)."""
+    from backend.rsgi_bridge import WSGIOverRSGI
+
+    bridge = WSGIOverRSGI(app, threads=2, read_timeout_s=15, body_limit=lambda *_: None)
+    loop = asyncio.new_event_loop()
+
+    def one() -> float:
+        seq[0] += 1
+        sid, token = sessions[seq[0] % len(sessions)]
+        body = (BODY % (seq[0] // len(sessions) + 1, seq[0] * 30 % 28800)).encode()
+        headers = {
+            "host": "localhost",
+            "authorization": f"Bearer {token}",
+            "content-type": "application/json",
+            "content-length": str(len(body)),
+        }
+        proto = _Proto(body)
+        began = time.process_time()
+        loop.run_until_complete(bridge.__rsgi__(_Scope(path.format(sid), headers), proto))
+        spent = time.process_time() - began
+        if proto.status != 200:
+            raise SystemExit(f"{path} through the bridge: {proto.status}")
         return spent
 
     return one
@@ -145,6 +199,9 @@ def main() -> int:
 
         stages = {
             "beat through the app (WSGI)": _wsgi(
+                app, "/api/v1/sessions/{}/heartbeats", sessions, seq
+            ),
+            "beat through the app (RSGI bridge, granian's)": _bridged(
                 app, "/api/v1/sessions/{}/heartbeats", sessions, seq
             ),
             "minimal endpoint (WSGI)": _wsgi(

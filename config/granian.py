@@ -4,8 +4,10 @@ Keep-alive HTTP/1.1 (the mini-program's ``wx.request`` reuses connections), one 
 per CPU by default, two blocking threads per worker (while one waits for its Redis call the
 other runs: 5,142 against 4,609 beats/s with one, bench/heartbeat.py), and no worker recycling:
 a worker lives as long as the host (recycling cost about a second of CPU per boot).
-A client's headers must arrive within ``REQUEST_READ_TIMEOUT_S`` (the app bounds each body read
-by the same setting, ``backend/read_timeout.py``), so a stalled client never holds a thread.
+The WSGI app is served over granian's RSGI interface (``backend/rsgi_bridge.py``): the event
+loop reads each body, at most ``REQUEST_READ_TIMEOUT_S`` between two reads, before one of the
+worker's threads runs the app (granian's WSGI interface reads bodies in the thread, unbounded);
+a client's headers must arrive within the same bound. A stalled client never holds a thread.
 """
 
 from __future__ import annotations
@@ -27,21 +29,34 @@ def read_timeout_s() -> float:
 
 
 def main() -> None:
-    """Serve ``GRANIAN_TARGET`` (default the app factory) on ``GRANIAN_BIND``."""
+    """Serve the WSGI app named on the command line (default the app factory) on
+    ``GRANIAN_BIND``, with ``GRANIAN_BLOCKING_THREADS`` threads per worker running it (0: the
+    worker's event loop runs it, see backend/rsgi_bridge.py).
+    ``GRANIAN_INTERFACE=wsgi`` serves it over granian's WSGI interface instead, for comparison
+    only (bench/heartbeat.py): there a stalled body holds a thread."""
     host, _, port = os.environ.get("GRANIAN_BIND", "0.0.0.0:8000").rpartition(":")
     target = sys.argv[1] if len(sys.argv) > 1 else "backend:create_app"
+    threads = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 2))
+    if os.environ.get("GRANIAN_INTERFACE") == "wsgi":
+        served = {"interface": Interfaces.WSGI, "blocking_threads": threads}
+        factory = target.endswith("create_app")
+    else:
+        # The workers build it (backend.rsgi_bridge.from_environ); they inherit the environment.
+        # Its threads run the app; RSGI itself runs one event loop per worker.
+        os.environ["SHIGANG_WSGI_TARGET"] = target
+        served = {"interface": Interfaces.RSGI, "blocking_threads": 1}
+        target, factory = "backend.rsgi_bridge:from_environ", True
     Server(
         target,
         address=host,
         port=int(port),
-        interface=Interfaces.WSGI,
         workers=int(os.environ.get("GRANIAN_WORKERS", multiprocessing.cpu_count())),
-        blocking_threads=int(os.environ.get("GRANIAN_BLOCKING_THREADS", 2)),
         backlog=2048,
         http1_settings=HTTP1Settings(header_read_timeout=int(read_timeout_s() * 1000)),
-        factory=target.endswith("create_app"),
+        factory=factory,
         log_access=False,  # the app writes JSON access logs with request ids itself
         respawn_failed_workers=True,
+        **served,
     ).serve()
 
 

@@ -93,8 +93,9 @@ class BaseConfig:
     # Where the policy files are (None: config/policies).
     SUBSIDY_POLICY_DIR: str | None = None
     MAX_CONTENT_LENGTH = 1024 * 1024
-    # Seconds a server thread waits for each read of a request's body (backend/read_timeout.py)
-    # and for its headers (config/granian.py, backend/devserver.py) before giving up: 408.
+    # Seconds the server waits for each read of a request's body (granian: backend/rsgi_bridge.py,
+    # the development server: backend/read_timeout.py) and for its headers (config/granian.py,
+    # backend/devserver.py) before giving up: 408.
     REQUEST_READ_TIMEOUT_S = 15.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe. 0 trusts none:
     # a client could otherwise forge its address, which the audit log and sign-in lockout use.

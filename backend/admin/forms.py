@@ -49,6 +49,13 @@ def _mobile(form, field) -> None:
             raise ValidationError(exc.message) from None
 
 
+def _mobile_or_kept(form, field) -> None:
+    """A new mobile, or the stored one as the form showed it (masked), sent back untouched."""
+    if field.data and field.data == getattr(form, "kept_mobile", None):
+        return
+    _mobile(form, field)
+
+
 def _plausible_date(form, field) -> None:
     """A training date in 2000–2100: far dates would overflow the class-hour windows."""
     if field.data and not 2000 <= field.data.year <= 2100:
@@ -157,7 +164,9 @@ class ProjectForm(FlaskForm):
         "培训课时", [DataRequired(REQUIRED), NumberRange(min=1, max=1000, message="应为正整数")]
     )
     person_in_charge = _text("项目负责人", 100, required=True)
-    person_mobile = StringField("负责人手机号码", [DataRequired(REQUIRED), _mobile])
+    # On an edit, ``kept_mobile`` is the stored mobile as shown (masked): sent back, it is kept.
+    person_mobile = StringField("负责人手机号码", [DataRequired(REQUIRED), _mobile_or_kept])
+    kept_mobile: str | None = None
     goal = TextAreaField("培训目标", [Optional(), Length(max=2000)], default="")
     face_check_at_check_in = SelectField(
         "签到时人脸核身",

@@ -7,14 +7,13 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.clock import now
-from backend.crypto import mask_mobile
 from backend.extensions import db
 from backend.models.org import Enterprise, Institution, Platform
 from backend.models.types import UTCDateTime, enum_column
+from backend.pii_fields import masked_mobile, seal
 from backend.policy import choose_policy_id
 
 
@@ -64,7 +63,8 @@ class Project(db.Model):
     planned_class_hours: Mapped[int]
     person_in_charge: Mapped[str] = mapped_column(sa.String(100), default="")
     # The person in charge's mobile, as every mobile: AES-GCM ciphertext and a blind index
-    # ("" for none); ``person_mobile`` reads it masked and sets it encrypted (backend/pii.py).
+    # ("" for none); ``person_mobile`` reads it masked and sets it encrypted (backend/pii_fields.py;
+    # the full one, audit-logged: backend/pii.py).
     person_mobile_enc: Mapped[str] = mapped_column(sa.Text, default="")
     person_mobile_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     goal: Mapped[str] = mapped_column(sa.Text, default="")
@@ -74,9 +74,10 @@ class Project(db.Model):
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What 附件1 showed at the last submit (services.filing.filing_form): a filed document must
-    # not change when the enterprise's own data does. None for projects never submitted, and for
-    # those filed before snapshots existed, which keep showing their live rows.
+    # What 附件1 showed at the last submit (services/projects/filing_document.filing_form): a
+    # filed document must not change when the enterprise's own data does. None for projects
+    # never submitted, and for those filed before snapshots existed, which keep showing their
+    # live rows.
     filing_snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attention_checks_enabled: Mapped[bool] = mapped_column(default=True)
@@ -112,21 +113,12 @@ class Project(db.Model):
 
     @property
     def person_mobile(self) -> str:
-        """The person in charge's mobile, masked (138****5678); the full one: pii.project_mobile."""
-        mobile = _field_cipher().decrypt(self.person_mobile_enc) if self.person_mobile_enc else ""
-        return mask_mobile(mobile) if mobile else ""
+        """The person in charge's mobile, masked (138****5678); the full one: pii.reveal_*."""
+        return masked_mobile(self.person_mobile_enc)
 
     @person_mobile.setter
     def person_mobile(self, mobile: str) -> None:
-        # Encrypted with its blind index as every mobile; the model cannot import backend.pii
-        # (pii writes the audit log, which imports the models).
-        cipher = _field_cipher()
-        self.person_mobile_enc = cipher.encrypt(mobile) if mobile else ""
-        self.person_mobile_hash = cipher.blind_index(mobile) if mobile else ""
-
-
-def _field_cipher():
-    return current_app.extensions["field_cipher"]
+        self.person_mobile_enc, self.person_mobile_hash = seal(mobile)
 
 
 class CoursePlanRow(db.Model):

@@ -13,184 +13,28 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import logging
-import re
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import requests
-from redis.exceptions import LockError
-from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from backend.wechat.client import (
+    BUSY_ERRCODE,
+    PRODUCTION_API_BASE_URL,
+    TOKEN_ERRCODES,
+    GatewayClient,
+    install_log_redaction,
+    normalise_base,
+)
 from backend.wechat.errors import WeChatError, WeChatUnavailable
 
 logger = logging.getLogger(__name__)
 
-PRODUCTION_API_BASE_URL = "https://api.weixin.qq.com/"
-
-# 40001: invalid credential / token not latest; 42001: token expired. Both mean "refresh".
-_TOKEN_ERRCODES = frozenset({40001, 42001})
-_BUSY_ERRCODE = -1
-
 T = TypeVar("T")
-
-# WeChat puts the app secret (jscode2session) and the access token in query strings, which
-# urllib3 logs verbatim at DEBUG level; redact them before any handler sees the record.
-_SENSITIVE_QUERY = re.compile(r"((?:secret|access_token|js_code)=)[^&\s\"']+")
-
-
-class _RedactQuerySecrets(logging.Filter):
-    """Logging filter that masks secret-bearing query parameters in a record's message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the message with secrets masked; never drops the record."""
-        message = record.getMessage()
-        redacted = _SENSITIVE_QUERY.sub(r"\1***", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-_REDACTOR = _RedactQuerySecrets()
-
-
-def _install_log_redaction() -> None:
-    # Logger.addFilter ignores a filter that is already installed, so this is idempotent.
-    logging.getLogger("urllib3.connectionpool").addFilter(_REDACTOR)
-
-
-def _normalise_base(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
-class _GatewayClient(WeChatClient):
-    """wechatpy client aimed at a configurable API base with a lock-guarded stable token."""
-
-    def __init__(
-        self,
-        app_id: str,
-        secret: str,
-        api_base_url: str,
-        storage: RedisStorage,
-        redis: Any,
-        lock_name: str,
-        timeout: float,
-    ) -> None:
-        # auto_retry=False: wechatpy's own retry refetches the token without any lock;
-        # the gateway retries itself, through refresh_access_token().
-        super().__init__(app_id, secret, session=storage, timeout=timeout, auto_retry=False)
-        self.api_base_url = _normalise_base(api_base_url)
-        self._redis = redis
-        self._lock_name = lock_name
-        # A fetch may take up to ~2 timeouts (connect + read); past that the lock expires so a
-        # crashed holder cannot wedge everyone. Overlapping fetches are harmless with
-        # stable_token anyway: it hands out the same token until that one expires.
-        self._lock_ttl = 2 * timeout + 2
-        self._lock_wait = self._lock_ttl + 0.5
-        self._used = threading.local()
-
-    # -- URLs -------------------------------------------------------------------------------
-
-    def _rebase(self, url: str) -> str:
-        """Move a production URL built by wechatpy onto the configured API base."""
-        if url.startswith(PRODUCTION_API_BASE_URL):
-            return self.api_base_url + url[len(PRODUCTION_API_BASE_URL) :]
-        return url
-
-    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
-        if url_or_endpoint.startswith(("http://", "https://")):
-            kwargs.pop("api_base_url", None)
-            url = self._rebase(url_or_endpoint)
-        else:
-            # API groups such as wxa pass their own base (https://api.weixin.qq.com/), the
-            # client's default is .../cgi-bin/; both are rebased the same way.
-            base = kwargs.pop("api_base_url", None) or self.API_BASE_URL
-            url = self._rebase(base) + url_or_endpoint
-        if url.startswith(self.api_base_url + "sns/"):
-            # sns/* authenticates with appid+secret. wechatpy would add access_token to any
-            # dict of params (fetching one first); a list of pairs is left alone.
-            params = kwargs.get("params") or {}
-            if isinstance(params, dict):
-                kwargs["params"] = list(params.items())
-        return super()._request(method, url, **kwargs)
-
-    # -- access token -----------------------------------------------------------------------
-
-    @property
-    def access_token(self) -> str:
-        """Shared token from Redis, fetched (under the lock) when there is none."""
-        token = self.session.get(self.access_token_key) or self.refresh_access_token(None)
-        # Remember per thread which token this request used, so a 40001 refreshes that one.
-        self._used.token = token
-        return token
-
-    def forget_used_token(self) -> None:
-        """Clear this thread's record of the token its last request used."""
-        self._used.token = None
-
-    def last_used_token(self) -> str | None:
-        """Token that this thread's last request carried, if any."""
-        return getattr(self._used, "token", None)
-
-    def fetch_access_token(self) -> dict[str, Any]:
-        """wechatpy hook: force a refresh of the stored token (never via cgi-bin/token)."""
-        token = self.refresh_access_token(self.session.get(self.access_token_key))
-        return {"access_token": token}
-
-    def refresh_access_token(self, stale: str | None) -> str:
-        """Replace ``stale`` (None: nothing stored) with a fresh token, one worker at a time."""
-        lock = self._redis.lock(
-            self._lock_name, timeout=self._lock_ttl, sleep=0.05, blocking_timeout=self._lock_wait
-        )
-        if not lock.acquire():
-            token = self.session.get(self.access_token_key)
-            if token and token != stale:
-                return token
-            raise WeChatUnavailable(_BUSY_ERRCODE, "timed out waiting for access token refresh")
-        try:
-            # Whoever held the lock before us has probably refreshed already: re-check.
-            token = self.session.get(self.access_token_key)
-            if token and token != stale:
-                return token
-            result = self._fetch_stable_token(force_refresh=False)
-            if stale is not None and result["access_token"] == stale:
-                # WeChat rejected a token it still hands out as current: only a forced
-                # refresh (limited per day, hence not the default) replaces it.
-                result = self._fetch_stable_token(force_refresh=True)
-            token = result["access_token"]
-            expires_in = int(result.get("expires_in") or 7200)
-            # Drop our copy a little before WeChat does, so requests in flight stay valid.
-            ttl = max(1, expires_in - min(300, expires_in // 2))
-            self.session.set(self.access_token_key, token, ttl)
-            return token
-        finally:
-            # LockError: the lock outlived its TTL during a slow fetch; someone else may own it.
-            with contextlib.suppress(LockError):
-                lock.release()
-
-    def _fetch_stable_token(self, *, force_refresh: bool) -> dict[str, Any]:
-        logger.info("Fetching WeChat access token (force_refresh=%s)", force_refresh)
-        res = self._http.post(
-            self.api_base_url + "cgi-bin/stable_token",
-            json={
-                "grant_type": "client_credential",
-                "appid": self.appid,
-                "secret": self.secret,
-                "force_refresh": force_refresh,
-            },
-            timeout=self.timeout,
-        )
-        if res.status_code >= 400:
-            raise WeChatClientException(None, None, client=self, request=res.request, response=res)
-        result = self._handle_result(res)
-        if not isinstance(result, dict) or not result.get("access_token"):
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed access token response")
-        return result
 
 
 class WeChatGateway:
@@ -205,12 +49,12 @@ class WeChatGateway:
         key_prefix: str,
         timeout: float = 5.0,
     ) -> None:
-        _install_log_redaction()
+        install_log_redaction()
         self.app_id = app_id
-        self.api_base_url = _normalise_base(api_base_url)
+        self.api_base_url = normalise_base(api_base_url)
         self.timeout = timeout
         storage = RedisStorage(redis, prefix=f"{key_prefix}wechat")
-        self._client = _GatewayClient(
+        self._client = GatewayClient(
             app_id,
             secret,
             self.api_base_url,
@@ -254,7 +98,7 @@ class WeChatGateway:
         result = self._call("jscode2session", lambda: self._client.wxa.code_to_session(js_code))
         openid, session_key = result.get("openid"), result.get("session_key")
         if not openid or not session_key:
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed jscode2session response")
+            raise WeChatUnavailable(BUSY_ERRCODE, "malformed jscode2session response")
         return {"openid": openid, "session_key": session_key, "unionid": result.get("unionid")}
 
     def get_phone_number(self, phone_code: str) -> str:
@@ -267,7 +111,7 @@ class WeChatGateway:
         phone_info = result.get("phone_info")
         phone = phone_info.get("purePhoneNumber") if isinstance(phone_info, dict) else None
         if not phone:
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed getuserphonenumber response")
+            raise WeChatUnavailable(BUSY_ERRCODE, "malformed getuserphonenumber response")
         return str(phone)
 
     def send_subscribe_message(
@@ -296,7 +140,7 @@ class WeChatGateway:
         result = self._call("getverifyid", lambda: self._client.post(url, data=body))
         verify_id = result.get("verify_id")
         if not verify_id:
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed getverifyid response")
+            raise WeChatUnavailable(BUSY_ERRCODE, "malformed getverifyid response")
         return {"verify_id": str(verify_id), "expires_in": int(result.get("expires_in") or 3600)}
 
     def query_verify_info(
@@ -313,7 +157,7 @@ class WeChatGateway:
         result = self._call("queryverifyinfo", lambda: self._client.post(url, data=body))
         verify_ret = result.get("verify_ret")
         if not isinstance(verify_ret, int):
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed queryverifyinfo response")
+            raise WeChatUnavailable(BUSY_ERRCODE, "malformed queryverifyinfo response")
         return verify_ret
 
     def get_wxacode_unlimited(self, scene: str, page: str | None = None, width: int = 430) -> bytes:
@@ -329,7 +173,7 @@ class WeChatGateway:
         )
         image = result.get("image")
         if not isinstance(image, bytes) or not image:
-            raise WeChatUnavailable(_BUSY_ERRCODE, "malformed getwxacodeunlimit response")
+            raise WeChatUnavailable(BUSY_ERRCODE, "malformed getwxacodeunlimit response")
         return image
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -341,17 +185,15 @@ class WeChatGateway:
             result = self._with_token_retry(fn)
             if isinstance(result, dict):
                 return result
-            error = WeChatUnavailable(_BUSY_ERRCODE, "non-JSON response from WeChat")
+            error = WeChatUnavailable(BUSY_ERRCODE, "non-JSON response from WeChat")
         except WeChatError as exc:
             error = exc
         except WeChatClientException as exc:
             error = _map_client_exception(exc)
         except (requests.Timeout, requests.ConnectionError) as exc:
-            error = WeChatUnavailable(_BUSY_ERRCODE, f"WeChat unreachable ({type(exc).__name__})")
+            error = WeChatUnavailable(BUSY_ERRCODE, f"WeChat unreachable ({type(exc).__name__})")
         except requests.RequestException as exc:
-            error = WeChatUnavailable(
-                _BUSY_ERRCODE, f"WeChat request failed ({type(exc).__name__})"
-            )
+            error = WeChatUnavailable(BUSY_ERRCODE, f"WeChat request failed ({type(exc).__name__})")
         logger.warning(
             "WeChat %s failed: errcode=%s errmsg=%s", operation, error.errcode, error.errmsg
         )
@@ -365,7 +207,7 @@ class WeChatGateway:
             return fn()
         except WeChatClientException as exc:
             stale = self._client.last_used_token()
-            if exc.errcode not in _TOKEN_ERRCODES or stale is None:
+            if exc.errcode not in TOKEN_ERRCODES or stale is None:
                 raise
             logger.info("WeChat rejected the access token (errcode=%s); refreshing", exc.errcode)
         self._client.refresh_access_token(stale)
@@ -390,7 +232,7 @@ def _image_or_json(result: Any) -> Any:
     # raw response when the body is not JSON (its errcodes have been raised by then).
     if isinstance(result, requests.Response):
         if not result.headers.get("Content-Type", "").startswith("image/"):
-            raise WeChatUnavailable(_BUSY_ERRCODE, "non-image response from getwxacodeunlimit")
+            raise WeChatUnavailable(BUSY_ERRCODE, "non-image response from getwxacodeunlimit")
         return {"image": result.content}
     return result
 
@@ -399,12 +241,12 @@ def _map_client_exception(exc: WeChatClientException) -> WeChatError:
     if exc.errcode is None:
         # wechatpy reports HTTP error statuses with errcode None: WeChat's side is broken.
         status = getattr(exc.response, "status_code", "?")
-        return WeChatUnavailable(_BUSY_ERRCODE, f"HTTP {status} from WeChat")
+        return WeChatUnavailable(BUSY_ERRCODE, f"HTTP {status} from WeChat")
     try:
         errcode = int(exc.errcode)
     except (TypeError, ValueError):
-        return WeChatUnavailable(_BUSY_ERRCODE, "unparseable errcode from WeChat")
+        return WeChatUnavailable(BUSY_ERRCODE, "unparseable errcode from WeChat")
     errmsg = str(exc.errmsg or "")
-    if errcode == _BUSY_ERRCODE:
+    if errcode == BUSY_ERRCODE:
         return WeChatUnavailable(errcode, errmsg or "system busy")
     return WeChatError(errcode, errmsg)

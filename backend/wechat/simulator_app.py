@@ -18,9 +18,10 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from backend.wechat.simulator_controls import SimulatorControls, json_body
 from backend.wechat.simulator_face import FaceVerifySim
 from backend.wechat.simulator_page import SCENE as _SCENE
-from backend.wechat.simulator_page import simulator_page, wxacode_png
+from backend.wechat.simulator_page import wxacode_png
 
 DEFAULT_APP_ID = "wx5h1gang5imu1at0"
 # A public placeholder the simulator accepts; real secrets come from configuration only.
@@ -64,7 +65,7 @@ class _RegisteredCode:
     unionid: str | None
 
 
-class WeChatSimulatorApp:
+class WeChatSimulatorApp(SimulatorControls):
     """WSGI app holding the simulated WeChat state; thread-safe for a threaded server."""
 
     def __init__(self, app_id: str = DEFAULT_APP_ID, secret: str = DEFAULT_SECRET) -> None:
@@ -274,7 +275,7 @@ class WeChatSimulatorApp:
         return problem or self._issue_token(reuse_stable=False, stable=False)
 
     def _stable_token_endpoint(self, request: Request) -> dict[str, Any]:
-        body = _body(request)
+        body = json_body(request)
         if body.get("grant_type") != "client_credential":
             return {"errcode": 40002, "errmsg": "invalid grant_type"}
         problem = self._check_app(body.get("appid"), body.get("secret"))
@@ -285,7 +286,7 @@ class WeChatSimulatorApp:
         problem = self._check_token(request)
         if problem:
             return problem
-        code = str(_body(request).get("code") or "")
+        code = str(json_body(request).get("code") or "")
         with self._lock:
             phone = self._phone_codes.get(code)
             if phone is None:
@@ -308,7 +309,7 @@ class WeChatSimulatorApp:
         problem = self._check_token(request)
         if problem:
             return problem
-        body = _body(request)
+        body = json_body(request)
         if not body.get("touser"):
             return {"errcode": 40003, "errmsg": "invalid openid"}
         if not body.get("template_id"):
@@ -321,7 +322,7 @@ class WeChatSimulatorApp:
 
     def _face(self, endpoint):
         def handler(request: Request) -> dict[str, Any]:
-            return self._check_token(request) or endpoint(_body(request))
+            return self._check_token(request) or endpoint(json_body(request))
 
         return handler
 
@@ -329,7 +330,7 @@ class WeChatSimulatorApp:
         problem = self._check_token(request)
         if problem:
             return problem
-        body = _body(request)
+        body = json_body(request)
         scene = body.get("scene")
         if not isinstance(scene, str) or not _SCENE.fullmatch(scene):
             return {"errcode": 40169, "errmsg": "invalid length for scene, or the data is not json"}
@@ -337,80 +338,6 @@ class WeChatSimulatorApp:
         with self._lock:
             self.wxacodes.append({"scene": scene, "page": page})
         return Response(wxacode_png(scene, page), mimetype="image/png")
-
-    # -- /_sim control endpoints ------------------------------------------------------------
-
-    def _ctl_wxacodes(self, request: Request) -> dict[str, Any]:
-        with self._lock:
-            return {"errcode": 0, "errmsg": "ok", "codes": list(self.wxacodes)}
-
-    def _page(self, request: Request) -> Response:
-        return Response(simulator_page(self.face.open_verifications()), mimetype="text/html")
-
-    def _page_face_complete(self, request: Request) -> Response:
-        verify_id = request.form.get("verify_id", "")
-        ret = request.form.get("verify_ret", "10000")
-        if verify_id in self.face.open_verifications() and ret.isdigit():
-            self.face.complete(verify_id, int(ret))
-        return Response(status=303, headers={"Location": "/_sim"})
-
-    def _ctl_face_complete(self, request: Request) -> dict[str, Any]:
-        body = _body(request)
-        self.face.complete(str(body["verify_id"]), int(body.get("verify_ret") or 10000))
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_face_expire(self, request: Request) -> dict[str, Any]:
-        self.face.expire(str(_body(request)["verify_id"]))
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_phone_code(self, request: Request) -> dict[str, Any]:
-        body = _body(request)
-        self.register_phone_code(str(body["phone_code"]), str(body["phone"]))
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_code(self, request: Request) -> dict[str, Any]:
-        body = _body(request)
-        self.register_code(
-            str(body["code"]), str(body["openid"]), body.get("session_key"), body.get("unionid")
-        )
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_last_login(self, request: Request) -> dict[str, Any]:
-        login = self.last_login(request.args.get("openid"))
-        if login is None:
-            return {"errcode": 404, "errmsg": "no login yet"}
-        return {"errcode": 0, "errmsg": "ok", **login}
-
-    def _ctl_fail_next(self, request: Request) -> dict[str, Any]:
-        body = _body(request)
-        self.fail_next(str(body["path"]), int(body["errcode"]), str(body.get("errmsg") or ""))
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_expire_tokens(self, request: Request) -> dict[str, Any]:
-        self.expire_access_tokens()
-        return {"errcode": 0, "errmsg": "ok"}
-
-    def _ctl_state(self, request: Request) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "errcode": 0,
-                "errmsg": "ok",
-                "app_id": self.app_id,
-                "token_fetches": self.token_fetches,
-                "calls": dict(self.calls),
-                "sent_messages": list(self.sent_messages),
-            }
-
-
-def _body(request: Request) -> dict[str, Any]:
-    """Parse a JSON object body whatever the Content-Type (wechatpy sends none)."""
-    try:
-        body = json.loads(request.get_data() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ValueError("body is not a JSON object")
-    return body
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:

@@ -59,7 +59,7 @@ def test_seed_demo_is_valid_and_idempotent(app, make):
 def test_demo_project_is_filed_and_approved_the_apps_way(app, make):
     from backend.models import AuditLog, Course, Enterprise, Project, ProjectStatus, SupportThread
     from backend.services.content import library
-    from backend.services.projects import filing
+    from backend.services.projects import filing_document
 
     seeded = seed_demo()
     make.session.commit()
@@ -67,7 +67,7 @@ def test_demo_project_is_filed_and_approved_the_apps_way(app, make):
     assert project.status is ProjectStatus.APPROVED and project.filing_snapshot is not None
     actions = set(make.session.scalars(select(AuditLog.action)))
     assert {"project.submit", "project.review"} <= actions
-    names = [row.resource_name for row in filing.shown_filing(project).plan_rows]
+    names = [row.resource_name for row in filing_document.shown_filing(project).plan_rows]
     assert names == ["安全生产基础", "质量管理入门"]  # each course once
 
     # A course attached afterwards is not in what was filed.
@@ -77,9 +77,10 @@ def test_demo_project_is_filed_and_approved_the_apps_way(app, make):
     make.session.add(course)
     make.session.flush()
     library.attach(project, course, hr, client_address="")
-    assert "新课程" in [row["resource_name"] for row in filing.filing_form(project)["plan_rows"]]
+    rows = filing_document.filing_form(project)["plan_rows"]
+    assert "新课程" in [row["resource_name"] for row in rows]
     make.session.commit()
-    assert [r.resource_name for r in filing.shown_filing(project).plan_rows] == names
+    assert [r.resource_name for r in filing_document.shown_filing(project).plan_rows] == names
 
     # The enterprise is in Guangzhou, and so is its credit code; the inbox is not empty.
     enterprise = make.session.get(Enterprise, seeded["enterprise_id"])

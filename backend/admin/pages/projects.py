@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend import pii
 from backend.admin.auth import current_admin, require_permission
 from backend.admin.forms import ActionForm, ProjectForm, choices
 from backend.admin.pages.base import bp, show_field_error
@@ -17,7 +16,7 @@ from backend.kernel.lifecycle import Activity, ensure
 from backend.kernel.permissions import Permission, sees_all_enterprises
 from backend.kernel.scope import scope_query
 from backend.models import Enterprise, Project, ProjectStatus
-from backend.services.projects import filing
+from backend.services.projects import filing, filing_document
 
 EXTRA_PLAN_ROWS = 2
 
@@ -33,9 +32,9 @@ def _enterprise_choices(form: ProjectForm) -> None:
 
 
 def _form_data(project: Project) -> dict:
-    data = {key: getattr(project, key) for key in filing.PROJECT_FIELDS}
-    # The project's own form shows the mobile it was given (the model reads it masked).
-    data["person_mobile"] = pii.project_mobile(project)
+    # The mobile as every mobile on screen: masked (the model reads it so); sent back
+    # untouched, the stored one is kept.
+    data = {key: getattr(project, key) for key in filing_document.PROJECT_FIELDS}
     data["training_type"] = project.training_type.value
     data["enterprise_id"] = project.enterprise_id
     data["face_check_at_check_in"] = project.face_check_at_check_in or ""
@@ -50,10 +49,11 @@ def _form_data(project: Project) -> dict:
         inst = project.institution
         data["institution"] = {
             "credit_code": inst.credit_code,
-            **{k: getattr(inst, k) for k in filing.INSTITUTION_FIELDS},
+            **{k: getattr(inst, k) for k in filing_document.INSTITUTION_FIELDS},
         }
     if project.platform:
-        data["platform"] = {k: getattr(project.platform, k) for k in filing.PLATFORM_FIELDS}
+        platform = project.platform
+        data["platform"] = {k: getattr(platform, k) for k in filing_document.PLATFORM_FIELDS}
     data["plan_rows"] = [
         {
             "resource_name": row.resource_name,
@@ -137,6 +137,7 @@ def project_edit(project_id: int):
     project = get_project_or_404(project_id, current_admin())
     ensure(project, Activity.EDIT_FILING)
     form = ProjectForm(data=_form_data(project) if request.method == "GET" else None)
+    form.kept_mobile = project.person_mobile
     _enterprise_choices(form)
     if request.method == "POST":
         response = _save(form, project)
@@ -158,7 +159,7 @@ def project_submit(project_id: int):
         db.session.rollback()
         # What is missing, on the project's filing page, each with the page that fixes it.
         problems = [(item["problem"], _fix_url(item["fix"], project)) for item in exc.details]
-        shown = filing.shown_filing(project)
+        shown = filing_document.shown_filing(project)
         page = render_template(
             "admin/project_filing.html", project=project, shown=shown, problems=problems
         )
@@ -173,5 +174,5 @@ def project_submit(project_id: int):
 def project_filing(project_id: int):
     """The project's filing data as filed (read-only)."""
     project = get_project_or_404(project_id, current_admin())
-    shown = filing.shown_filing(project)
+    shown = filing_document.shown_filing(project)
     return render_template("admin/project_filing.html", project=project, shown=shown)

@@ -15,7 +15,7 @@ from backend.kernel.lifecycle import Activity, statuses_allowing
 from backend.kernel.permissions import Permission
 from backend.kernel.scope import scope_query
 from backend.models import Claim, ClaimStatus, Project
-from backend.services.projects import filing
+from backend.services.projects import filing, filing_document
 
 
 @bp.get("/review")
@@ -84,5 +84,5 @@ def review_project(project_id: int):
             flash("审核结果已保存", "success")
             return redirect(url_for("admin_pages.review_queue"))
     status = 422 if form.errors else 200
-    shown = filing.shown_filing(project)
+    shown = filing_document.shown_filing(project)
     return render_template("admin/review.html", project=project, form=form, shown=shown), status

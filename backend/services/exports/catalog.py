@@ -43,7 +43,7 @@ class Export:
 
 
 def _filing(path: str, request: ExportRequest) -> int:
-    filing.write_filing_xlsx(path, request.project)
+    filing.write_filing_xlsx(path, request.admin, request.project, request.client_address)
     return 1
 
 
@@ -55,6 +55,7 @@ EXPORTS: dict[str, Export] = {
             "附件1 企业职工线上适岗技能提升培训备案表",
             "附件1_备案表",
             workbook=_filing,
+            reveals=True,
         ),
         Export(
             "roster",

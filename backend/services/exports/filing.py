@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from backend.models import Project, TrainingType
+from backend import audit, pii
+from backend.models import AdminUser, Project, TrainingType
 from backend.services.exports.cells import formula_like, lines_for, xlsx_text
+from backend.services.exports.roster import shows_full_numbers
 from backend.services.exports.writers import print_setup
 from backend.services.exports.xlsx_stream import row_height
 from backend.services.learning import record_chain
-from backend.services.projects.filing import shown_filing
+from backend.services.projects.filing_document import shown_filing
 
 TITLE = "企业职工线上适岗技能提升培训备案表"
 TRAINING_TYPES = (
@@ -114,7 +116,20 @@ class _Form:
         self.row += 1
 
 
-def write_filing_xlsx(path: str, project: Project) -> None:
+def _mobile(admin: AdminUser, project: Project, details, client_address: str) -> str:
+    """The person in charge's mobile: the bureau needs it in full on the filing the enterprise
+    hands in, so its own admin gets it (audit-logged, as the roster's numbers); others masked."""
+    if not shows_full_numbers(admin, project):
+        return details.person_mobile
+    return pii.reveal_project_mobile(
+        project,
+        audit.admin(admin, client_address),
+        purpose=f"附件1备案表导出（项目 {project.id}）",
+        sealed=details.person_mobile_sealed,
+    )
+
+
+def write_filing_xlsx(path: str, admin: AdminUser, project: Project, client_address: str) -> None:
     """Write 附件1 for ``project`` (as submitted, once filed): the notice's sections and labels."""
     workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet("备案表")
@@ -164,7 +179,8 @@ def write_filing_xlsx(path: str, project: Project) -> None:
     form.pair("培训计划人数", details.planned_headcount, "培训方式", details.method)
     period = f"{_date(details.start_date)}至{_date(details.end_date)}"
     form.pair("培训起止时间", period, "培训课时", details.planned_class_hours)
-    form.pair("培训负责人", details.person_in_charge, "联系手机", details.person_mobile)
+    mobile = _mobile(admin, project, details, client_address)
+    form.pair("培训负责人", details.person_in_charge, "联系手机", mobile)
     form.wide("培训目标", details.goal, height=48)
 
     form.section_row("线上培训计划(此栏目内容可根据实际情况增加)")

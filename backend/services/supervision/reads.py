@@ -56,8 +56,10 @@ def _page(query: sa.Select, id_column, cursor: int, limit: int) -> Sequence:
     ).all()
 
 
-def filings(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
-    """Filed projects (every status but draft) with their enterprise and 附件1 snapshot."""
+def filings(key: BureauApiKey, cursor: int, limit: int, *, client_address: str) -> list[dict]:
+    """Filed projects (every status but draft) with their enterprise and 附件1 snapshot; the
+    person in charge's mobile as the roster's numbers: in full only for a key allowed them,
+    each read audit-logged."""
     query = (
         sa.select(Project, Enterprise)
         .join(Enterprise, Enterprise.id == Project.enterprise_id)
@@ -79,7 +81,12 @@ def filings(key: BureauApiKey, cursor: int, limit: int) -> list[dict]:
             "end_date": project.end_date,
             "planned_class_hours": project.planned_class_hours,
             "filed_at": project.filed_at,
-            "filing": pii.plain_snapshot(project.filing_snapshot),
+            "filing": pii.shown_snapshot(
+                project.filing_snapshot,
+                project,
+                audit.bureau_key(key, client_address) if key.full_numbers else None,
+                purpose=f"监管平台备案读取（项目 {project.id}）",
+            ),
         }
         for project, enterprise in _page(query, Project.id, cursor, limit)
     ]

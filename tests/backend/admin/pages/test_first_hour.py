@@ -149,12 +149,12 @@ def test_sizes_read_with_one_decimal():
 
 
 def test_attaching_to_a_filed_project_says_the_filing_keeps_its_snapshot(client, make, admin_login):
-    from backend.services.projects import filing
+    from backend.services.projects import filing_document
 
     a = make.enterprise(name="甲公司")
     project = make.project(a, name="甲项目")
     make.teaching(project)
-    project.filing_snapshot = filing.filing_form(project)
+    project.filing_snapshot = filing_document.filing_form(project)
     later = make.course(None, enterprise=a, name="后加的课程")
     make.lesson(later)
     make.session.commit()
@@ -166,7 +166,7 @@ def test_attaching_to_a_filed_project_says_the_filing_keeps_its_snapshot(client,
         url, data={"csrf_token": _csrf(page), "course_id": later.id}, follow_redirects=True
     )
     assert "已备案的培训计划保持提交时的内容，不含该课程" in response.get_data(as_text=True)
-    names = [row.resource_name for row in filing.shown_filing(project).plan_rows]
+    names = [row.resource_name for row in filing_document.shown_filing(project).plan_rows]
     assert "后加的课程" not in names
 
     # A draft's page still says its courses go into the plan.

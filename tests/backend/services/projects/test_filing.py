@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from backend.kernel.errors import DomainError
 from backend.models import AuditLog, Enterprise, LessonKind, ProjectStatus, ResourceForm, Role
-from backend.services.projects import filing
+from backend.services.projects import filing, filing_document
 from tests import factories
 from tests.rival_transaction import rival_commits_when_we_wait
 
@@ -83,7 +83,7 @@ def test_the_plan_comes_from_the_courses_then_the_hand_written_rows(app, make):
     make.lesson(make.course(project, name="空课程"), retired=True)
     make.plan_row(project, resource_name="直播答疑", resource_form=ResourceForm.LIVE)
     make.session.refresh(project)
-    rows = filing.shown_filing(project).plan_rows
+    rows = filing_document.shown_filing(project).plan_rows
     assert [(r.resource_name, r.key_content, r.form_label, r.duration_label) for r in rows] == [
         ("安全生产", "规程", "视频、文档", "12分5秒"),
         ("直播答疑", "", "直播", "90分钟"),
@@ -91,7 +91,7 @@ def test_the_plan_comes_from_the_courses_then_the_hand_written_rows(app, make):
     # A hand-written row naming one of the project's courses does not list it a second time.
     make.plan_row(project, resource_name="安全生产 ")
     make.session.refresh(project)
-    names = [row.resource_name for row in filing.shown_filing(project).plan_rows]
+    names = [row.resource_name for row in filing_document.shown_filing(project).plan_rows]
     assert names == ["安全生产", "直播答疑"]
 
 
@@ -203,7 +203,7 @@ def test_losing_the_race_for_a_changed_credit_code_writes_nothing(app, make):
 
 
 def _enterprise_data(enterprise, **changes) -> dict:
-    data = {key: getattr(enterprise, key) for key in filing.ENTERPRISE_FIELDS}
+    data = {key: getattr(enterprise, key) for key in filing_document.ENTERPRISE_FIELDS}
     return data | {"credit_code": enterprise.credit_code} | changes
 
 
@@ -223,7 +223,7 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     make.session.commit()
     filed_code = enterprise.credit_code
     assert project.filed_at == frozen_clock.now()
-    assert project.filing_snapshot == filing.filing_form(project)
+    assert project.filing_snapshot == filing_document.filing_form(project)
     assert project.filing_snapshot["project"]["start_date"] == "2026-04-01"
     assert project.filing_snapshot["plan_rows"][0]["resource_name"] == "岗位安全"
     assert project.filing_snapshot["plan_rows"][1]["resource_form"] == "video"
@@ -235,7 +235,7 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     )
     make.session.commit()
     make.session.expire_all()
-    shown = filing.shown_filing(project)
+    shown = filing_document.shown_filing(project)
     assert (shown.enterprise.name, shown.enterprise.credit_code) == ("甲公司", filed_code)
     assert shown.enterprise.registered_address == "广州市天河区1号"
     assert shown.platform.name == "适岗平台" and shown.institution is None
@@ -246,8 +246,8 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     filing.review_filing(
         project, "returned", "请补充", make.admin(Role.REVIEWER), client_address="192.0.2.10"
     )
-    assert filing.shown_filing(project).enterprise.name == "甲公司（新名）"
-    assert filing.shown_filing(project).filed_at is None
+    assert filing_document.shown_filing(project).enterprise.name == "甲公司（新名）"
+    assert filing_document.shown_filing(project).filed_at is None
     assert project.filing_snapshot["enterprise"]["name"] == "甲公司"
     filing.save_project(
         project,
@@ -260,7 +260,7 @@ def test_submit_snapshots_the_filing_and_a_resubmit_replaces_it(app, make, froze
     filing.submit_for_filing(project, hr, client_address="192.0.2.10")
     make.session.commit()
     make.session.expire_all()
-    shown = filing.shown_filing(project)
+    shown = filing_document.shown_filing(project)
     assert (shown.enterprise.name, shown.enterprise.credit_code) == ("甲公司（新名）", new_code)
     assert shown.project.name == "改过的项目" and shown.platform.name == "适岗平台"
     assert project.filed_at == frozen_clock.now()
@@ -274,6 +274,6 @@ def test_a_project_filed_before_snapshots_shows_its_live_rows(app, make):
     make.session.commit()
     assert project.filing_snapshot is None
     project.enterprise.name = "甲公司（新名）"
-    shown = filing.shown_filing(project)
+    shown = filing_document.shown_filing(project)
     assert shown.enterprise.name == "甲公司（新名）" and shown.filed_at is None
     assert [row.resource_name for row in shown.plan_rows] == ["质量管理"]
