@@ -12,6 +12,11 @@ buffered, to one of a fixed pool of threads that runs the WSGI app (``threads=0`
 the app itself, one request at a time per worker; cheaper, no thread hop, but a slow request
 then holds the worker's loop, and every request waiting on it, until it ends).
 
+Live heartbeats are the exception even with threads: the loop runs them itself. They are most
+of the traffic, each a few hundred bytes answered by one Redis call (bounded by the Redis
+client's socket timeout), and handing one to a thread and back cost about as much CPU as the
+beat's own work (bench/heartbeat.py); a beat briefly delays the loop, never for long.
+
     granian --interface rsgi --factory backend.rsgi_bridge:from_environ   (config/granian.py)
 """
 
@@ -23,6 +28,7 @@ import io
 import json
 import os
 import queue
+import re
 import sys
 import tempfile
 import threading
@@ -67,8 +73,10 @@ class WSGIOverRSGI:
         threads: int,
         read_timeout_s: float,
         body_limit: BodyLimit,
+        inline_path: re.Pattern | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
+        self.inline_path = inline_path
         self.read_timeout_s = read_timeout_s
         self.body_limit = body_limit
         # Plain threads on a SimpleQueue, each answering the client itself: half the CPU of a
@@ -106,7 +114,8 @@ class WSGIOverRSGI:
             return
         except (ConnectionError, RuntimeError):  # the client went away while sending
             return
-        if not self.threads:  # GRANIAN_BLOCKING_THREADS=0: on the loop itself, one at a time
+        if not self.threads or self._runs_inline(scope.method, environ["PATH_INFO"]):
+            # GRANIAN_BLOCKING_THREADS=0, or a live beat: on the loop itself, one at a time.
             await self._inline(environ, proto)
             return
         loop = asyncio.get_running_loop()
@@ -114,6 +123,13 @@ class WSGIOverRSGI:
         self.jobs.put((environ, proto, loop, answered))
         # granian answers 500 for a request whose coroutine ends unanswered: wait for the thread.
         await answered
+
+    def _runs_inline(self, method: str, path: str) -> bool:
+        return (
+            self.inline_path is not None
+            and method == "POST"
+            and self.inline_path.fullmatch(path) is not None
+        )
 
     def _environ(self, scope) -> dict:
         server, _, port = scope.server.rpartition(":")
@@ -318,5 +334,9 @@ def from_environ() -> WSGIOverRSGI:
         def limit(path: str, method: str) -> int | None:
             return BaseConfig.MAX_CONTENT_LENGTH
 
+    from miniprogram_api.heartbeat_route import LIVE_BEAT_PATH
+
     threads = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 2))
-    return WSGIOverRSGI(app, threads=threads, read_timeout_s=timeout, body_limit=limit)
+    return WSGIOverRSGI(
+        app, threads=threads, read_timeout_s=timeout, body_limit=limit, inline_path=LIVE_BEAT_PATH
+    )

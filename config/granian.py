@@ -8,6 +8,7 @@ The WSGI app is served over granian's RSGI interface (``backend/rsgi_bridge.py``
 loop reads each body, at most ``REQUEST_READ_TIMEOUT_S`` between two reads, before one of the
 worker's threads runs the app (granian's WSGI interface reads bodies in the thread, unbounded);
 a client's headers must arrive within the same bound. A stalled client never holds a thread.
+Live heartbeats run on the loop itself, without the hop to a thread (see rsgi_bridge.py).
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from backend.extensions import db
 from backend.services.learning import heartbeats
 from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
 
-_PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")
+# The loop of backend/rsgi_bridge.py runs these requests itself, never in a thread.
+LIVE_BEAT_PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")
 # A live beat is a few hundred bytes; a larger body (a batch) goes to the Flask route.
 _MAX_BODY = 2048
 log = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ class HeartbeatRoute:
         self.headers += security_headers.headers_for(app)
 
     def __call__(self, environ, start_response):
-        match = environ["REQUEST_METHOD"] == "POST" and _PATH.fullmatch(environ["PATH_INFO"])
+        match = environ["REQUEST_METHOD"] == "POST" and LIVE_BEAT_PATH.fullmatch(
+            environ["PATH_INFO"]
+        )
         if not match:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()

@@ -52,9 +52,11 @@ def get_healthz(port: int) -> bytes:
 
 
 @contextmanager
-def granian(app_config: dict, *, read_timeout_s: float, threads: int) -> Iterator[int]:
+def granian(
+    app_config: dict, *, read_timeout_s: float, threads: int, target: str = "backend:create_app"
+) -> Iterator[int]:
     """``python -m config.granian`` with one worker of ``threads`` threads on the test
-    services; yields its port."""
+    services, serving ``target`` (the app by default); yields its port."""
     port = free_port()
     env = {
         **os.environ,
@@ -68,8 +70,8 @@ def granian(app_config: dict, *, read_timeout_s: float, threads: int) -> Iterato
         "GRANIAN_WORKERS": "1",
         "GRANIAN_BLOCKING_THREADS": str(threads),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "config.granian"],
+    proc = subprocess.Popen(  # noqa: S603 - our own server module and a test target
+        [sys.executable, "-m", "config.granian", target],
         env=env,
         stdout=None if os.environ.get("SHOW_SERVER_LOG") else subprocess.DEVNULL,
         stderr=None if os.environ.get("SHOW_SERVER_LOG") else subprocess.DEVNULL,

@@ -110,3 +110,15 @@ def test_large_answers_stream_whole_and_paths_decode(served):
         b"GET /certificates/%E8%AF%81%E4%B9%A6 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
     )
     assert missing.startswith(b"HTTP/1.1 404"), missing[:300]
+
+
+def test_live_beats_run_on_the_loop_and_everything_else_on_the_apps_threads(app_config):
+    with granian(
+        app_config, read_timeout_s=5, threads=2, target="tests.backend.bridge_thread_app:app"
+    ) as port:
+        beat = _post(port, "/api/v1/sessions/17/heartbeats", b"{}", "Content-Type: text/plain")
+        batch = _post(port, "/api/v1/sessions/17/heartbeats/batch", b"{}")
+        page = exchange(port, b"GET /api/v1/sessions/17/heartbeats HTTP/1.1\r\nHost: t\r\n\r\n")
+    ran_by = [answer.partition(b"\r\n\r\n")[2].decode() for answer in (beat, batch, page)]
+    assert not ran_by[0].startswith("wsgi-"), ran_by
+    assert ran_by[1].startswith("wsgi-") and ran_by[2].startswith("wsgi-"), ran_by
