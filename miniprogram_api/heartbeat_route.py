@@ -19,10 +19,9 @@ import time
 
 import redis
 from flask import Flask
-from pydantic import ValidationError
 
-from backend import logs, security_headers
-from backend.api import MAX_ID, has_duplicate_keys, json_content_type_ok
+from backend import logs, read_timeout, security_headers
+from backend.api import MAX_ID, json_content_type_ok, parse_json
 from backend.errors import RETRY_AFTER_OUTAGE_S, SERVICE_UNAVAILABLE, error_body
 from backend.extensions import db
 from backend.services.learning import heartbeats
@@ -61,13 +60,31 @@ class HeartbeatRoute:
             or int(length) > _MAX_BODY
         ):
             return self.wsgi_app(environ, start_response)
-        body = environ["wsgi.input"].read(int(length))
-        if has_duplicate_keys(body):  # refused by the Flask route, as every JSON body's
-            return self._hand_on(environ, body, start_response)
         try:
-            beat = LiveBeatIn.model_validate_json(body)
-        except ValidationError:
+            body = environ["wsgi.input"].read(int(length))
+        except TimeoutError:  # the server's read timed out (this route is the outermost)
+            return read_timeout.answer_timeout(start_response)
+        try:
+            answered = self._serve(environ, start_response, started, session_id, token, body)
+        except Exception:
+            # Outermost, so as logs.LogEscapes does for the others: the server answers 500
+            # by itself, the access line is written here.
+            rid = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+            logs.log_access(logging.ERROR, "POST", environ["PATH_INFO"], 500, started, rid)
+            raise
+        if answered is None:
+            # Refused or failed: the Flask route says why, as it does for every request.
             return self._hand_on(environ, body, start_response)
+        return answered
+
+    def _serve(self, environ, start_response, started, session_id: int, token: str, body):
+        """The beat's answer, or None to hand it on."""
+        try:
+            # One parse (duplicate keys and whole numbers as the Flask route reads them), for
+            # the same model; whatever it refuses, the Flask route says why.
+            beat = LiveBeatIn.model_validate(parse_json(body))
+        except (ValueError, RecursionError):  # ValidationError is a ValueError
+            return None
         with self.app.app_context():  # its teardown discards what a failed beat staged
             try:
                 result = apply_live_beat(token, session_id, beat)
@@ -75,10 +92,7 @@ class HeartbeatRoute:
                 # Redis down or hung: the Flask route would only wait for it again.
                 return self._unavailable(environ, start_response, started)
             except Exception:
-                result = None
-        if result is None:
-            # Refused or failed: the Flask route says why, as it does for every request.
-            return self._hand_on(environ, body, start_response)
+                return None
         payload = HeartbeatResponse.model_validate(result).model_dump_json().encode()
         request_id = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [
@@ -130,5 +144,8 @@ def commit_if_opened() -> None:
 
 
 def install(app: Flask) -> None:
-    """Put the heartbeat route in front of the app's WSGI callable."""
+    """Put the heartbeat route in front of the app's WSGI callable, outermost (after every
+    other middleware): a beat then passes through no other wrapper; it bounds its own body read
+    and logs its own escaped errors, as ``read_timeout`` and ``logs.LogEscapes`` do for the
+    requests it hands on."""
     app.wsgi_app = HeartbeatRoute(app, app.wsgi_app)

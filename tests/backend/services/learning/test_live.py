@@ -31,3 +31,17 @@ def test_a_thread_gives_its_redis_connection_back_when_it_ends(app):
     assert [reply for _, reply in seen] == ["PONG"] * 30
     assert len(pool._in_use_connections) == in_use
     assert len({id(conn) for conn, _ in seen}) == 1  # the same connection, given back each time
+
+
+def test_a_beats_keys_are_its_sessions_keys_and_its_tokens(app):
+    # The hot path builds them from one prefix read; they must be the keys the other
+    # operations (check-in, close, the sweep) use, and all in the trainee's partition.
+    from backend.services.accounts import tokens
+
+    with app.app_context():
+        trainee_id, session_id = 37, 901
+        token = f"{redis_store.partition_of(trainee_id)}.secret-part"
+        keys, wm = live.beat_keys(token, session_id)
+        state, stream, held, wm_key, checks = live.session_keys(session_id, trainee_id)
+        assert keys == [state, stream, held, tokens.token_key(token), checks]
+        assert wm + str(trainee_id) == wm_key
