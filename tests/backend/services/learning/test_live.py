@@ -45,3 +45,21 @@ def test_a_beats_keys_are_its_sessions_keys_and_its_tokens(app):
         state, stream, held, wm_key, checks = live.session_keys(session_id, trainee_id)
         assert keys == [state, stream, held, tokens.token_key(token), checks]
         assert wm + str(trainee_id) == wm_key
+
+
+def test_beats_and_check_outs_load_the_library_where_redis_lacks_it(
+    app, client, make, frozen_clock
+):
+    # A restarted Redis without persistence (or FUNCTION FLUSH) has no library: the next call
+    # loads it and goes on, as a flushed script cache did for EVALSHA.
+    from tests.learning_driver import Learner, enrolled
+
+    _, lesson, trainee = enrolled(make, attention_checks_enabled=False)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    library = live.FUNCTION
+    redis_store_client = app.extensions["redis"]
+    redis_store_client.function_delete(library)
+    assert me.play(60)["credited_s"] == 60
+    redis_store_client.function_delete(library)
+    assert me.end()["credited_s"] >= 60
