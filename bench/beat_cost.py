@@ -89,9 +89,12 @@ def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[
     from backend.extensions import redis_store
     from backend.services.accounts import tokens
     from backend.services.learning import live
-    from miniprogram_api.learning_schemas import LiveBeatIn
+    from backend.services.learning.heartbeats import BeatResult
+    from miniprogram_api import heartbeat_route
+    from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
 
     body = (BODY % (17, 510)).encode()
+    result = BeatResult(120, 5)
     environ = _environ("/api/v1/sessions/1/heartbeats", token, 17)
 
     def inner(environ, start_response):
@@ -122,6 +125,10 @@ def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[
             through(inner),
         ),
         "the beat's keys from one prefix read": (keys_before, lambda: live.beat_keys(token, 1)),
+        "the answer from a dict, dumped to bytes": (
+            lambda: HeartbeatResponse.model_validate(result).model_dump_json().encode(),
+            lambda: heartbeat_route._DUMP(HeartbeatResponse.model_validate(vars(result))),
+        ),
     }
     best = {label: [float("inf"), float("inf")] for label in steps}
     with app.app_context():

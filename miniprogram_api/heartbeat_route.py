@@ -31,6 +31,7 @@ _PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")
 # A live beat is a few hundred bytes; a larger body (a batch) goes to the Flask route.
 _MAX_BODY = 2048
 log = logging.getLogger(__name__)
+_DUMP = HeartbeatResponse.__pydantic_serializer__.to_json
 
 
 class HeartbeatRoute:
@@ -93,7 +94,9 @@ class HeartbeatRoute:
                 return self._unavailable(environ, start_response, started)
             except Exception:
                 return None
-        payload = HeartbeatResponse.model_validate(result).model_dump_json().encode()
+        # From the result's fields as a dict (half the cost of reading them as attributes),
+        # straight to bytes: the same JSON as model_dump_json().
+        payload = _DUMP(HeartbeatResponse.model_validate(vars(result)))
         request_id = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [
             *self.headers,
