@@ -84,6 +84,8 @@ def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[
     alternating rounds (the lowest: what the code costs without the machine's noise)."""
     import io
 
+    import hiredis
+
     from backend import logs, read_timeout
     from backend.api import has_duplicate_keys, parse_json
     from backend.extensions import redis_store
@@ -95,6 +97,11 @@ def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[
 
     body = (BODY % (17, 510)).encode()
     result = BeatResult(120, 5)
+    with app.app_context():
+        keys, wm = live.beat_keys(token, session_id)
+        packer = redis_store.client.connection_pool.make_connection()._command_packer
+    args = ["beat", wm, 1764633600, live.STATE_TTL_S, "live", "17,1764633600,510,1", "1.000000"]
+    command = ("FCALL", live.FUNCTION, len(keys), *keys, *args, "", "", "", "")
     environ = _environ("/api/v1/sessions/1/heartbeats", token, 17)
 
     def inner(environ, start_response):
@@ -125,6 +132,10 @@ def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[
             through(inner),
         ),
         "the beat's keys from one prefix read": (keys_before, lambda: live.beat_keys(token, 1)),
+        "the script call packed by hiredis": (
+            lambda: packer.pack(*command),
+            lambda: hiredis.pack_command(command),
+        ),
         "the answer from a dict, dumped to bytes": (
             lambda: HeartbeatResponse.model_validate(result).model_dump_json().encode(),
             lambda: heartbeat_route._DUMP(HeartbeatResponse.model_validate(vars(result))),

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hiredis
 from flask import current_app
 from redis import Connection
 from redis.exceptions import ResponseError
@@ -226,7 +227,10 @@ def _fcall(client, keys: list[str], args: list[object], held: bool):
         return client.fcall(FUNCTION, len(keys), *keys, *args)
     conn = _held_connection(pool)
     try:
-        conn.send_command("FCALL", FUNCTION, len(keys), *keys, *args)
+        # Packed by hiredis in one C call: redis-py encodes each of the 18 arguments in Python
+        # first (about 10 us a beat).
+        command = hiredis.pack_command(("FCALL", FUNCTION, len(keys), *keys, *args))
+        conn.send_packed_command([command])
         return conn.read_response()
     except ResponseError:
         raise  # an error reply (the library not loaded): the connection is fine
