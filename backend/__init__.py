@@ -98,7 +98,10 @@ def create_app(config: dict | None = None) -> Flask:
     from backend import read_timeout
 
     app.wsgi_app = logs.LogEscapes(app.wsgi_app)
-    read_timeout.install(app)  # last: the outermost middleware
+    read_timeout.install(app)
+    from miniprogram_api import heartbeat_route
+
+    heartbeat_route.install(app)  # last: outermost, so a live beat passes no other wrapper
     return app
 
 

@@ -133,6 +133,80 @@ def _hook_costs(app, n: int) -> list[tuple[str, float]]:
     return costs
 
 
+def _steps(app, token: str, session_id: int, n: int, rounds: int) -> list[tuple[str, float, float]]:
+    """Issue 27's steps on the fast route, each as it was and as it is, CPU per beat in
+    alternating rounds (the lowest: what the code costs without the machine's noise)."""
+    import io
+
+    import hiredis
+
+    from backend import logs, read_timeout
+    from backend.api import has_duplicate_keys, parse_json
+    from backend.extensions import redis_store
+    from backend.services.accounts import tokens
+    from backend.services.learning import live
+    from backend.services.learning.heartbeats import BeatResult
+    from miniprogram_api import heartbeat_route
+    from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
+
+    body = (BODY % (17, 510)).encode()
+    result = BeatResult(120, 5)
+    with app.app_context():
+        keys, wm = live.beat_keys(token, session_id)
+        packer = redis_store.client.connection_pool.make_connection()._command_packer
+    args = ["beat", wm, 1764633600, live.STATE_TTL_S, "live", "17,1764633600,510,1", "1.000000"]
+    command = ("FCALL", live.FUNCTION, len(keys), *keys, *args, "", "", "", "")
+    environ = _environ("/api/v1/sessions/1/heartbeats", token, 17)
+
+    def inner(environ, start_response):
+        environ["wsgi.input"].read(len(body))
+        return [b""]
+
+    def through(app):
+        def one():
+            environ["wsgi.input"] = io.BytesIO(body)
+            app(environ, lambda status, headers, exc_info=None: None)
+
+        return one
+
+    def keys_before():
+        partition = tokens.token_partition(token)
+        state = redis_store.tagged(partition, "ls", session_id)
+        wm = redis_store.tagged(partition, "wm", "")
+        keys = [state, live.stream_key(partition), f"{state}:held", tokens.token_key(token)]
+        return [*keys, f"{state}:chk"], wm
+
+    steps = {
+        "parse once (duplicate keys, whole numbers)": (
+            lambda: (has_duplicate_keys(body), LiveBeatIn.model_validate_json(body)),
+            lambda: LiveBeatIn.model_validate(parse_json(body)),
+        ),
+        "no WSGI wrapper around a beat": (
+            through(read_timeout.BoundedBodies(logs.LogEscapes(inner))),
+            through(inner),
+        ),
+        "the beat's keys from one prefix read": (keys_before, lambda: live.beat_keys(token, 1)),
+        "the script call packed by hiredis": (
+            lambda: packer.pack(*command),
+            lambda: hiredis.pack_command(command),
+        ),
+        "the answer from a dict, dumped to bytes": (
+            lambda: HeartbeatResponse.model_validate(result).model_dump_json().encode(),
+            lambda: heartbeat_route._DUMP(HeartbeatResponse.model_validate(vars(result))),
+        ),
+    }
+    best = {label: [float("inf"), float("inf")] for label in steps}
+    with app.app_context():
+        for _ in range(rounds):
+            for label, pair in steps.items():
+                for i, fn in enumerate(pair):
+                    began = time.process_time()
+                    for _ in range(n):
+                        fn()
+                    best[label][i] = min(best[label][i], (time.process_time() - began) / n)
+    return [(label, before, now) for label, (before, now) in best.items()]
+
+
 def main() -> int:
     """Seed, check in, then time each stage in alternating rounds and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -222,6 +296,10 @@ def main() -> int:
               f"{args.beats} ({os.cpu_count()} CPUs, {args.sessions} sessions):")  # fmt: skip
         for label, values in rounds.items():
             print(f"  {label:<44} {sorted(values)[len(values) // 2] * 1e6:6.1f} us")
+        print("Issue 27's steps on the fast route, before -> now (lowest of the rounds):")
+        for label, before, after in _steps(app, sessions[0][1], sessions[0][0], 5000, args.rounds):
+            print(f"  {label:<44} {before * 1e6:6.1f} -> {after * 1e6:5.1f} us "
+                  f"(gain {(before - after) * 1e6:4.1f})")  # fmt: skip
         print("Request hooks, each alone:")
         for label, cost in _hook_costs(app, args.beats * 2):
             print(f"  {label:<44} {cost * 1e6:6.1f} us")

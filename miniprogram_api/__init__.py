@@ -40,6 +40,3 @@ def create_blueprint() -> Blueprint:
 def init_app(app: Flask) -> None:
     """Mount the API on the app."""
     app.register_blueprint(create_blueprint())
-    from miniprogram_api import heartbeat_route
-
-    heartbeat_route.install(app)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from flask import request_started
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
 from backend.api import MAX_ID
 from miniprogram_api.heartbeat_route import HeartbeatRoute
@@ -194,3 +194,27 @@ def test_a_beat_it_answered_is_a_replay_for_the_flask_route(
     )
     assert flask_requests == [_path(me)]
     assert again.get_json() == response.get_json()
+
+
+def test_it_is_outermost_and_logs_a_failure_escaping_its_answer_once(
+    app, client, make, frozen_clock, flask_requests, caplog
+):
+    # No other middleware wraps a live beat; what LogEscapes does for the others, the route
+    # does for its own answer: the server answers 500, the access log says so, once.
+    assert isinstance(app.wsgi_app, HeartbeatRoute)
+    me = _learner(client, make)
+    frozen_clock.advance(30)
+    route = app.wsgi_app
+
+    def failing_start_response(status, headers, exc_info=None):
+        raise OSError("the client went away")
+
+    environ = EnvironBuilder(
+        path=_path(me), method="POST", json=_body(me, 1), headers=me.headers
+    ).get_environ()
+    flask_requests.clear()
+    with caplog.at_level(logging.INFO, logger="shigang.access"), pytest.raises(OSError):
+        route(environ, failing_start_response)
+    assert flask_requests == []
+    access = [r for r in caplog.records if getattr(r, "path", None) == _path(me)]
+    assert [(r.status, r.levelno) for r in access] == [(500, logging.ERROR)]

@@ -20,10 +20,14 @@ def token_partition(token: str) -> int:
     return 0
 
 
+def token_digest(token: str) -> str:
+    """What a token's key names it by: only a hash of the token is stored, so a Redis dump
+    does not hand out sessions."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _token_key(token: str) -> str:
-    # Only a hash of the token is stored, so a Redis dump does not hand out sessions.
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return redis_store.tagged(token_partition(token), "tok", digest)
+    return redis_store.tagged(token_partition(token), "tok", token_digest(token))
 
 
 def token_key(token: str) -> str:

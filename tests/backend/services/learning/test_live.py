@@ -31,3 +31,35 @@ def test_a_thread_gives_its_redis_connection_back_when_it_ends(app):
     assert [reply for _, reply in seen] == ["PONG"] * 30
     assert len(pool._in_use_connections) == in_use
     assert len({id(conn) for conn, _ in seen}) == 1  # the same connection, given back each time
+
+
+def test_a_beats_keys_are_its_sessions_keys_and_its_tokens(app):
+    # The hot path builds them from one prefix read; they must be the keys the other
+    # operations (check-in, close, the sweep) use, and all in the trainee's partition.
+    from backend.services.accounts import tokens
+
+    with app.app_context():
+        trainee_id, session_id = 37, 901
+        token = f"{redis_store.partition_of(trainee_id)}.secret-part"
+        keys, wm = live.beat_keys(token, session_id)
+        state, stream, held, wm_key, checks = live.session_keys(session_id, trainee_id)
+        assert keys == [state, stream, held, tokens.token_key(token), checks]
+        assert wm + str(trainee_id) == wm_key
+
+
+def test_beats_and_check_outs_load_the_library_where_redis_lacks_it(
+    app, client, make, frozen_clock
+):
+    # A restarted Redis without persistence (or FUNCTION FLUSH) has no library: the next call
+    # loads it and goes on, as a flushed script cache did for EVALSHA.
+    from tests.learning_driver import Learner, enrolled
+
+    _, lesson, trainee = enrolled(make, attention_checks_enabled=False)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    library = live.FUNCTION
+    redis_store_client = app.extensions["redis"]
+    redis_store_client.function_delete(library)
+    assert me.play(60)["credited_s"] == 60
+    redis_store_client.function_delete(library)
+    assert me.end()["credited_s"] >= 60
