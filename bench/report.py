@@ -72,8 +72,12 @@ def bare_aggregate(project) -> Callable[[], list]:
     executed on the driver's own cursor, every row fetched, nothing else."""
     from backend.extensions import db
     from backend.services.hours.sheet import sheet_query
+    from backend.services.learning import face_checks
 
-    statement = sheet_query(project).compile(dialect=db.engine.dialect)
+    # With the face-check coverage sums the sheet adds to the same pass when the project asks
+    # face checks (``exports.hours_sheet.hours_rows``).
+    sums = face_checks.coverage_sums() if face_checks.asked_any(project.id) else ()
+    statement = sheet_query(project, span_sums=sums).compile(dialect=db.engine.dialect)
     sql, params = str(statement), statement.params
 
     def run() -> list:
