@@ -137,6 +137,7 @@ def hours_rows(
     rows = trainees_with_hours(
         project, TRAINEE_COLUMNS, ROSTER_ORDER, face_checks.coverage_sums() if asked else ()
     )
+    year_label, by_year = _year_label(years), len(years) > 1
     for seq, (trainee, hours) in enumerate(rows, start=1):
         credited_s, class_hours, paid, fen = hours
         totals.trainees = seq
@@ -150,9 +151,9 @@ def hours_rows(
             )
         else:
             id_number = pii.masked_id_number(trainee, cipher)
-        row = [seq, trainee.name, trainee.account, id_number, _year_label(years)]
+        row = [seq, trainee.name, trainee.account, id_number, year_label]
         row += [credited_s // 60, class_hours, paid, yuan(fen)]
-        if len(years) > 1:
+        if by_year:
             shares = per_year.get(trainee.id, {})
             for year in years:
                 share = shares.get(year)
