@@ -268,7 +268,8 @@ def report(args, shape, pages, children, traced) -> int:
     per_session = (
         f"× {args.spans_per_session} spans"
         if args.spans_per_session
-        else "with coalesced spans (one per 15 minutes: 1-3 a session)"
+        else "with coalesced spans (one per 15 minutes: 1-3 a session, 4.8 per credited hour),"
+        " a check-in face check a session and an attention check per 1,200 s"
     )
     print(
         f"data: {trainees:,} trainees, {sessions:,} sessions {per_session}, "

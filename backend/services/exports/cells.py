@@ -100,8 +100,10 @@ def _whole_units(part: str) -> int:
 
 def lines_for(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide (its own breaks kept)."""
-    usable = max(width - 1, 1)
-    return sum(max(1, -(-_whole_units(part) // int(usable))) for part in text.split("\n"))
+    usable = int(max(width - 1, 1))
+    if "\n" not in text:
+        return max(1, -(-_whole_units(text) // usable))
+    return sum(max(1, -(-_whole_units(part) // usable)) for part in text.split("\n"))
 
 
 def header_text(header: str, width: float) -> str:
