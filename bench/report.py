@@ -72,8 +72,12 @@ def bare_aggregate(project) -> Callable[[], list]:
     executed on the driver's own cursor, every row fetched, nothing else."""
     from backend.extensions import db
     from backend.services.hours.sheet import sheet_query
+    from backend.services.learning import face_checks
 
-    statement = sheet_query(project).compile(dialect=db.engine.dialect)
+    # With the face-check coverage sums the sheet adds to the same pass when the project asks
+    # face checks (``exports.hours_sheet.hours_rows``).
+    sums = face_checks.coverage_sums() if face_checks.asked_any(project.id) else ()
+    statement = sheet_query(project, span_sums=sums).compile(dialect=db.engine.dialect)
     sql, params = str(statement), statement.params
 
     def run() -> list:
@@ -264,7 +268,8 @@ def report(args, shape, pages, children, traced) -> int:
     per_session = (
         f"× {args.spans_per_session} spans"
         if args.spans_per_session
-        else "with coalesced spans (one per 15 minutes: 1-3 a session)"
+        else "with coalesced spans (one per 15 minutes: 1-3 a session, 4.8 per credited hour),"
+        " a check-in face check a session and an attention check per 1,200 s"
     )
     print(
         f"data: {trainees:,} trainees, {sessions:,} sessions {per_session}, "

@@ -8,9 +8,16 @@ in the shape the app reads today, loaded with COPY and INSERT ... SELECT generat
   third of their sessions there, enough class hours to go over the yearly cap, so P's sheet
   pays their hours in the order earned across projects.
 - Each session has its credited spans back to back as the drain writes them: coalesced, one
-  span per 15 minutes of the session or part of it (``spans`` 0, the default), or ``spans``
-  equal spans (the shape before coalescing), each sealed with a chain link and its place in
-  the chain; each project has its chain head.
+  span per 15 minutes of the session or part of it (``spans`` 0, the default: 4.8 rows per
+  credited hour, where ``bench/span_cost.py`` measured 4.33 for 45-minute sessions), or
+  ``spans`` equal spans (the shape before coalescing), each sealed with a 64-hex chain link and
+  a place in the chain (the sizes the seal writes; the links are not a verifiable chain); each
+  project has its chain head.
+- The checks the drain records: the projects ask a face check at every check-in and an
+  attention check every 1,200 s (the production interval, as ``bench/span_cost.py``). Each
+  session has its passed check-in face check, which covers (``face_check_id``) every span of
+  the session, so the sheet's face-check coverage column is computed as in production, and one
+  passed attention check (a code, answered 30 s later) per full 1,200 s of the session.
 - Indexes and constraints of the big tables are dropped before the load and rebuilt after it,
   then VACUUM ANALYZE, as on a database autovacuum has seen.
 """
@@ -24,7 +31,15 @@ from sqlalchemy import text
 
 LESSONS = 10
 PLANNED_CLASS_HOURS = 40  # 30 CNY each: more than the 1000 CNY cap, so the cap binds
-LOADED_TABLES = ("trainee", "enrolment", "learning_session", "credited_span")
+LOADED_TABLES = (
+    "trainee",
+    "enrolment",
+    "learning_session",
+    "face_check",
+    "attention_check",
+    "credited_span",
+)
+ATTENTION_INTERVAL_S = 1200
 
 # Session g belongs to trainee g % n (its k-th, k = g / n). A third of the sessions of people in
 # Q or R are theirs. P and R sessions fall on day k % 181 of 2026 (China time) at hour
@@ -59,19 +74,46 @@ FROM (
 # longest coalesced span) when :k is 0, else credited_s / :k.
 SPANS_SQL = """
 INSERT INTO credited_span (trainee_id, session_id, lesson_id, project_id, start_at, end_at,
-  seconds, device, chain_hash, chain_seq)
+  seconds, device, face_check_id, chain_hash, chain_seq)
 SELECT trainee_id, id, lesson_id, project_id,
   started_at + j * len * interval '1 second',
   started_at + least((j + 1) * len, credited_s) * interval '1 second',
-  least((j + 1) * len, credited_s) - j * len, device,
+  least((j + 1) * len, credited_s) - j * len, device, id,
   encode(sha256(convert_to(id::text || ':' || j, 'UTF8')), 'hex'), id * 64 + j
 FROM (SELECT *, CASE WHEN :k = 0 THEN 900 ELSE credited_s / :k END AS len
       FROM learning_session WHERE id BETWEEN :g0 AND :g1) AS s
 CROSS JOIN LATERAL generate_series(0, (credited_s + len - 1) / len - 1) AS j
 """
 
+# Session g's check-in face check has id g (its spans name it): passed 5 s before the check-in,
+# with an out_seq_no shaped as ours ("sg" and 24 hex) and a verify_id of WeChat's length.
+FACE_CHECKS_SQL = """
+INSERT INTO face_check (id, trainee_id, project_id, session_id, trigger, out_seq_no, verify_id,
+  issued_at, expires_at, resolved_at, outcome, verify_ret, device)
+SELECT id, trainee_id, project_id, id, 'check_in', 'sg' || left(md5(id::text), 24),
+  md5(id::text || 'v') || md5(id::text || 'w'), started_at - interval '40 seconds',
+  started_at + interval '260 seconds', started_at - interval '5 seconds', 'passed', 10000, device
+FROM learning_session WHERE id BETWEEN :g0 AND :g1
+"""
 
-def _app(url: str, prefix: str):
+# One attention check per full interval of a session (none in its last 30 s), answered in the
+# next beat.
+ATTENTION_SQL = """
+INSERT INTO attention_check (session_id, trainee_id, kind, expected, issued_at, expires_at,
+  answered_at, answer, outcome)
+SELECT id, trainee_id, 'code', code, at, at + interval '120 seconds', at + interval '30 seconds',
+  code, 'passed'
+FROM (
+  SELECT id, trainee_id, lpad(((id::bigint * 7919 + i) % 10000)::text, 4, '0') AS code,
+    started_at + i * :every * interval '1 second' AS at
+  FROM learning_session
+  CROSS JOIN LATERAL generate_series(1, (credited_s - 30) / :every) AS i
+  WHERE id BETWEEN :g0 AND :g1
+) AS c
+"""
+
+
+def _app(url: str, prefix: str, **settings):
     import os
 
     from backend import create_app
@@ -82,6 +124,7 @@ def _app(url: str, prefix: str):
             "DATABASE_URL": url,
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "REDIS_PREFIX": prefix,
+            **settings,
         }
     )
 
@@ -163,10 +206,15 @@ def _projects(db, enterprise):
             end_date=end,
             planned_class_hours=PLANNED_CLASS_HOURS,
             status=ProjectStatus.APPROVED,
-            attention_checks_enabled=False,
-            face_check_at_check_in="never",
+            attention_checks_enabled=True,
+            attention_check_interval_s=ATTENTION_INTERVAL_S,
+            face_check_at_check_in="every_session",
             face_check_interval_s=0,
         )
+        # R requires an assessment its people never took, so closing it issues no certificates:
+        # rendering and signing thousands of PDFs (about 0.2 s each here) is not what this
+        # benchmark measures, and would take most of the seeding.
+        project.assessment_required = name == "上半年项目"
         project.course_links.append(ProjectCourse(course=course))
         projects.append(project)
     db.session.add_all(projects)
@@ -209,6 +257,7 @@ def seed(
         finally:
             raw.close()
         params = {"p": p.id, "q": q.id, "r": r.id, "n": trainees, "k": spans, "l": LESSONS}
+        params["every"] = ATTENTION_INTERVAL_S
         # Of every 200 trainees, the first ``shared`` learn in Q too and the next ``shared`` in R.
         params["in_q"], params["in_r"] = shared, 2 * shared
         params["lessons"] = lesson_ids
@@ -231,19 +280,20 @@ def seed(
         for g0 in range(1, sessions + 1, chunk):
             bounds = {**params, "g0": g0, "g1": min(sessions, g0 + chunk - 1)}
             with db.engine.begin() as conn:
-                conn.execute(text(SESSIONS_SQL), bounds)
-                conn.execute(text(SPANS_SQL), bounds)
-        log(f"  sessions and spans in {time.perf_counter() - started:.0f} s")
+                for statement in (SESSIONS_SQL, FACE_CHECKS_SQL, ATTENTION_SQL, SPANS_SQL):
+                    conn.execute(text(statement), bounds)
+        log(f"  sessions, checks and spans in {time.perf_counter() - started:.0f} s")
         with db.engine.begin() as conn:
             conn.execute(text("SET maintenance_work_mem = '256MB'"))
             for statement in rebuild:
                 conn.execute(text(statement))
-            conn.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('learning_session', 'id'),"
-                    " (SELECT max(id) FROM learning_session))"
+            for table in ("learning_session", "face_check"):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT max(id) FROM {table}))"
+                    )
                 )
-            )
             conn.execute(
                 text(
                     "INSERT INTO record_chain_head (project_id, span_count, head_hash)"
@@ -257,21 +307,43 @@ def seed(
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
         log(f"  vacuumed at {time.perf_counter() - started:.0f} s")
-        _close(db, ids)
-        log(f"  project R closed through the app at {time.perf_counter() - started:.0f} s")
+        with db.engine.connect() as conn:
+            log("  " + _shape(conn))
         db.session.remove()
         db.engine.dispose()
     app.extensions["redis"].close()
+    _close(url, prefix, ids)
+    log(f"  project R closed through the app at {time.perf_counter() - started:.0f} s")
     return ids
 
 
-def _close(db, ids: dict) -> None:
+def _shape(conn) -> str:
+    """What was loaded, as the drain's figures: span rows per credited hour, and the checks."""
+    rows = {
+        table: conn.scalar(text(f"SELECT count(*) FROM {table}"))
+        for table in ("credited_span", "face_check", "attention_check")
+    }
+    hours = conn.scalar(text("SELECT sum(credited_s) / 3600.0 FROM learning_session"))
+    return (
+        f"{rows['credited_span']:,} spans ({rows['credited_span'] / hours:.2f} per credited hour),"
+        f" {rows['face_check']:,} face checks, {rows['attention_check']:,} attention checks"
+    )
+
+
+def _close(url: str, prefix: str, ids: dict) -> None:
     """Close project R as an operator would, so its claim freezes lines and allocations."""
+    from backend.extensions import db
     from backend.models import AdminUser, Project
     from backend.services.claims.closing import close_project
 
-    project = db.session.get(Project, ids["r"])
-    close_project(project, db.session.get(AdminUser, ids["admin_id"]), client_address="192.0.2.10")
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE claim_line; ANALYZE claim_allocation"))
+    app = _app(url, prefix)
+    with app.app_context():
+        project = db.session.get(Project, ids["r"])
+        admin = db.session.get(AdminUser, ids["admin_id"])
+        close_project(project, admin, client_address="192.0.2.10")
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE claim_line; ANALYZE claim_allocation"))
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["redis"].close()

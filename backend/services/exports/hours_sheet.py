@@ -126,14 +126,18 @@ def hours_rows(
 ) -> Iterator[list]:
     """One row a trainee; full ID numbers only when asked for (and audit-logged per reveal)."""
     results = assessment_results(project.id)
-    # Share of credited time covered by a passed face check; blank where none was asked.
-    faces = face_checks.coverage_percent(project.id)
+    # Share of credited time covered by a passed face check, blank where none was asked: its
+    # sums come in the sheet's own pass over the spans (a second pass cost as much again).
+    asked = face_checks.asked_any(project.id)
     purpose = f"课时及补贴明细导出（项目 {project.id}）"
     cipher = pii.cipher()
     years = totals.years
     # Across a new year each year's share after the person's yearly cap, from the engine.
     per_year = yearly_shares(project) if len(years) > 1 else {}
-    rows = trainees_with_hours(project, TRAINEE_COLUMNS, ROSTER_ORDER)
+    rows = trainees_with_hours(
+        project, TRAINEE_COLUMNS, ROSTER_ORDER, face_checks.coverage_sums() if asked else ()
+    )
+    year_label, by_year = _year_label(years), len(years) > 1
     for seq, (trainee, hours) in enumerate(rows, start=1):
         credited_s, class_hours, paid, fen = hours
         totals.trainees = seq
@@ -147,9 +151,9 @@ def hours_rows(
             )
         else:
             id_number = pii.masked_id_number(trainee, cipher)
-        row = [seq, trainee.name, trainee.account, id_number, _year_label(years)]
+        row = [seq, trainee.name, trainee.account, id_number, year_label]
         row += [credited_s // 60, class_hours, paid, yuan(fen)]
-        if len(years) > 1:
+        if by_year:
             shares = per_year.get(trainee.id, {})
             for year in years:
                 share = shares.get(year)
@@ -159,7 +163,9 @@ def hours_rows(
                 totals.by_year[year][0] += year_paid
                 totals.by_year[year][1] += year_fen
                 row += [year_paid, yuan(year_fen)]
-        face = f"{faces[trainee.id]}%" if trainee.id in faces else ""
+        face = ""
+        if asked and trainee.credited_all_s:
+            face = f"{face_checks.percent(trainee.credited_all_s, trainee.covered_s)}%"
         yield [*row, results.get(trainee.id, NO_ASSESSMENT), face]
 
 

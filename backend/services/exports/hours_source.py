@@ -19,9 +19,12 @@ from backend.services.hours.subsidy import year_windows
 TraineeHours = hours.SheetLine
 
 
-def trainees_with_hours(project: Project, columns, order_by) -> Iterator[tuple[Row, TraineeHours]]:
-    """Each enrolled trainee's ``columns`` with their figures, streamed in ``order_by`` order."""
-    return hours.sheet_rows(project, columns, order_by)
+def trainees_with_hours(
+    project: Project, columns, order_by, span_sums=()
+) -> Iterator[tuple[Row, TraineeHours]]:
+    """Each enrolled trainee's ``columns`` with their figures, streamed in ``order_by`` order;
+    ``span_sums`` (labelled aggregates over the trainee's spans in the project) end each row."""
+    return hours.sheet_rows(project, columns, order_by, span_sums=span_sums)
 
 
 def project_years(project: Project) -> list[int]:

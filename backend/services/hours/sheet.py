@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import Claim, ClaimLine, Enrolment, Project, Trainee
+from backend.models import Claim, ClaimLine, CreditedSpan, Enrolment, Project, Trainee
 from backend.policy import policy_for
 from backend.services.hours.subsidy import (
     one_project_totals,
@@ -54,16 +54,26 @@ def _shared_trainees(project: Project) -> set[int]:
     )
 
 
-def sheet_query(project: Project, columns: Sequence = (), order_by: Sequence = ()) -> sa.Select:
+def sheet_query(
+    project: Project, columns: Sequence = (), order_by: Sequence = (), span_sums: Sequence = ()
+) -> sa.Select:
     """SELECT each enrolled trainee's id, ``columns`` (of Trainee) and credited seconds in each
-    China-time year of the project; alone, the aggregate the whole sheet rests on.
+    China-time year of the project; alone, the aggregate the whole sheet rests on. ``span_sums``
+    (labelled aggregates over CreditedSpan) follow, summed over all the trainee's spans in the
+    project whatever their dates, in the same pass.
 
     The spans are summed first and the sums joined to the enrolments, so the aggregate runs once
     over the project's spans with no join inside it."""
-    sums = year_sums_query(project).subquery()
+    sums = _span_sums_query(project, span_sums) if span_sums else year_sums_query(project)
+    sums = sums.subquery()
+    figures = list(sums.c)[1:]
+    extra = figures[len(figures) - len(span_sums) :] if span_sums else []
     query = (
         sa.select(
-            Enrolment.trainee_id, *columns, *(sa.func.coalesce(c, 0) for c in list(sums.c)[1:])
+            Enrolment.trainee_id,
+            *columns,
+            *(sa.func.coalesce(c, 0) for c in figures[: len(figures) - len(extra)]),
+            *(sa.func.coalesce(c, 0).label(c.name) for c in extra),
         )
         .outerjoin(sums, sums.c.trainee_id == Enrolment.trainee_id)
         .where(Enrolment.project_id == project.id)
@@ -73,12 +83,39 @@ def sheet_query(project: Project, columns: Sequence = (), order_by: Sequence = (
     return query.order_by(*order_by)
 
 
+def _span_sums_query(project: Project, span_sums: Sequence) -> sa.Select:
+    """``year_sums_query`` over all the project's spans, each year's sum a CASE on its dates,
+    with ``span_sums`` after them: one scan where two aggregates would read the spans twice."""
+    years = [
+        sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(CreditedSpan.start_at >= a, CreditedSpan.start_at < b),
+                    CreditedSpan.seconds,
+                ),
+                else_=0,
+            )
+        )
+        for _, a, b in year_windows(project)
+    ]
+    return (
+        sa.select(CreditedSpan.trainee_id, *years, *span_sums)
+        .where(CreditedSpan.project_id == project.id)
+        .group_by(CreditedSpan.trainee_id)
+    )
+
+
 def sheet_rows(
-    project: Project, columns: Sequence = (), order_by: Sequence = (), batch: int = 2000
+    project: Project,
+    columns: Sequence = (),
+    order_by: Sequence = (),
+    batch: int = 2000,
+    span_sums: Sequence = (),
 ) -> Iterator[tuple[sa.Row, SheetLine]]:
     """Each enrolled trainee's ``columns`` (of Trainee) with their sheet line, streamed in
     ``order_by`` order: credited time, class hours, and this project's subsidizable hours and
     subsidy summed over the years after the yearly cap shared with the person's other projects.
+    ``span_sums`` (see ``sheet_query``) end each row, by their labels.
 
     One statement (``sheet_query``) reads it all. Only people enrolled in other projects too
     go through ``project_subsidies``; for everyone else this project is their whole year, so the
@@ -88,7 +125,7 @@ def sheet_rows(
     if frozen is not None:
         # Closed: the lines frozen in the claim, whatever the person learned elsewhere since.
         for row in chain.from_iterable(
-            plain_rows(sheet_query(project, columns, order_by)).partitions(batch)
+            plain_rows(sheet_query(project, columns, order_by, span_sums)).partitions(batch)
         ):
             yield row, frozen.get(row[0], NO_CREDIT)
         return
@@ -98,11 +135,12 @@ def sheet_rows(
     years = [year for year, _, _ in year_windows(project)]
     planned = max(project.planned_class_hours, 0)
     first_year = 1 + len(columns)
-    query = sheet_query(project, columns, order_by)
+    after_years = first_year + len(years)
+    query = sheet_query(project, columns, order_by, span_sums)
     # A client-side result (about 150 bytes a trainee, held by libpq) rather than a server-side
     # cursor: PostgreSQL never runs a cursor's query in parallel, and the aggregate needs it.
     for row in chain.from_iterable(plain_rows(query).partitions(batch)):
-        per_year = row[first_year:]
+        per_year = row[first_year:after_years]
         credited_s = sum(per_year)
         if not credited_s:
             yield row, NO_CREDIT

@@ -24,7 +24,7 @@ from backend.models import (
 from backend.policy import SubsidyPolicy, default_policy, policy_for
 from backend.services.hours.cap_walk import paid_in_order
 from backend.services.hours.figures import EarnedHour, in_window, year_windows
-from backend.services.rows import plain_rows
+from backend.services.rows import any_of, plain_rows
 
 
 @dataclass
@@ -282,7 +282,12 @@ def _frozen_allocations(hashes, frozen_ids: set[int]) -> dict[str, dict[int, Per
         )
         .join(ClaimLine, ClaimLine.id == ClaimAllocation.line_id)
         .join(Claim, Claim.id == ClaimAllocation.claim_id)
-        .where(ClaimAllocation.id_number_hash.in_(hashes), Claim.project_id.in_(frozen_ids))
+        .where(
+            ClaimAllocation.id_number_hash.in_(hashes)
+            if isinstance(hashes, sa.Select)
+            else any_of(ClaimAllocation.id_number_hash, hashes),
+            Claim.project_id.in_(frozen_ids),
+        )
     )
     for person, year, trainee_id, project_id, class_hours, subsidizable, fen in rows:
         record = result[person].setdefault(year, PersonYear(person, year))
@@ -306,7 +311,7 @@ def project_subsidies(
     # The cap counts every project of the same person, so other projects are read too.
     enrolled = sa.select(Enrolment.trainee_id).where(Enrolment.project_id == project.id)
     if only is not None:
-        enrolled = enrolled.where(Enrolment.trainee_id.in_(list(only)))
+        enrolled = enrolled.where(any_of(Enrolment.trainee_id, only))
     hashes = sa.select(Trainee.id_number_hash).where(Trainee.id.in_(enrolled))
     result: dict[int, dict[int, Allocation]] = defaultdict(dict)
     for years in yearly_subsidies(hashes).values():

@@ -311,14 +311,30 @@ def split_by_coverage(
     return pieces
 
 
+def coverage_sums() -> tuple:
+    """The two aggregates face-check coverage rests on, over a trainee's credited spans:
+    credited seconds and those covered by a passed face check (labelled ``credited_all_s``,
+    ``covered_s``). The hours sheet adds them to its own pass over the project's spans."""
+    covered = sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds), else_=0)
+    return (
+        sa.func.sum(CreditedSpan.seconds).label("credited_all_s"),
+        sa.func.sum(covered).label("covered_s"),
+    )
+
+
+def percent(credited: int, covered: int) -> int | None:
+    """Covered seconds as a share of credited ones, in percent rounded down; None without credit."""
+    return covered * 100 // credited if credited else None
+
+
 def credited_and_covered_s(
     project_id: int, trainee_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
     """Per trainee of the project (or the one given): credited seconds, and those of them
-    covered by a passed face check. The one place face-check coverage is counted."""
-    covered = sa.case((CreditedSpan.face_check_id.is_not(None), CreditedSpan.seconds), else_=0)
+    covered by a passed face check. The one place face-check coverage is counted (the hours
+    sheet sums ``coverage_sums`` in its own pass)."""
     query = (
-        sa.select(CreditedSpan.trainee_id, sa.func.sum(CreditedSpan.seconds), sa.func.sum(covered))
+        sa.select(CreditedSpan.trainee_id, *coverage_sums())
         .where(CreditedSpan.project_id == project_id)
         .group_by(CreditedSpan.trainee_id)
     )
@@ -329,16 +345,21 @@ def credited_and_covered_s(
     }
 
 
-def coverage_percent(project_id: int) -> dict[int, int]:
-    """Per trainee: the share of credited seconds covered by a passed face check, in percent
-    (rounded down); {} for a project that never asked a face check."""
+def asked_any(project_id: int) -> bool:
+    """Whether the project ever asked a face check (else its coverage is shown blank)."""
     asked = db.session.scalar(
         sa.select(FaceCheck.id).where(FaceCheck.project_id == project_id).limit(1)
     )
-    if asked is None:
+    return asked is not None
+
+
+def coverage_percent(project_id: int) -> dict[int, int]:
+    """Per trainee: the share of credited seconds covered by a passed face check, in percent
+    (rounded down); {} for a project that never asked a face check."""
+    if not asked_any(project_id):
         return {}
     return {
-        tid: covered * 100 // credited
+        tid: percent(credited, covered)
         for tid, (credited, covered) in credited_and_covered_s(project_id).items()
         if credited
     }
