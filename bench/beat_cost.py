@@ -222,7 +222,7 @@ def main() -> int:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     prefix = f"beatcost-{uuid.uuid4().hex[:8]}:"
     database_url = admin_url.set(database=name).render_as_string(False)
-    os.environ.update(setup.environment(args.redis_url, database_url, prefix))
+    os.environ.update(setup.environment(setup.local_redis(args.redis_url), database_url, prefix))
     from backend import create_app
     from backend.clock import now
     from backend.extensions import db

@@ -184,6 +184,11 @@ def _arguments() -> argparse.Namespace:
 def main() -> int:
     """Run the servers and a drainer, measure in alternating rounds, print against targets."""
     args = _arguments()
+    with setup.redis_for(args.redis_url) as redis_url:
+        return _run(args, redis_url)
+
+
+def _run(args: argparse.Namespace, redis_url: str) -> int:
     servers = [s for s in args.servers.split(",") if s]
     if not shutil.which("wrk") or any(s.split("+")[0] not in setup.SERVERS for s in servers):
         sys.exit("needs wrk (apt-get install wrk) and servers among " + ", ".join(setup.SERVERS))
@@ -208,7 +213,7 @@ def main() -> int:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     database_url = admin_url.set(database=name).render_as_string(False)
-    env = setup.environment(args.redis_url, database_url, prefix)
+    env = setup.environment(redis_url, database_url, prefix)
     os.environ.update(env)
     from backend import create_app
     from backend.extensions import db

@@ -145,7 +145,9 @@ def main(argv=None) -> int:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     env = setup.environment(
-        args.redis_url, admin_url.set(database=name).render_as_string(False), prefix
+        setup.local_redis(args.redis_url),
+        admin_url.set(database=name).render_as_string(False),
+        prefix,
     )
     env.pop("BENCH_COUNT_SQL")
     env["LOG_LEVEL"] = "WARNING"  # no access log line per beat
