@@ -129,13 +129,6 @@ def json_content_type_ok(header: str) -> bool:
     return True
 
 
-def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        raise ValueError("duplicate key")
-    return found
-
-
 class JsonObject(dict):
     """A JSON object as ``parse_json`` read it: no key named twice and every whole number an
     int, so RequestModel's before-validator takes it as it is instead of walking it again."""
@@ -177,7 +170,7 @@ def has_duplicate_keys(data: bytes) -> bool:
     """Whether some object in the JSON ``data`` names a key twice (pydantic keeps the last,
     silently); False for data that is not JSON at all, which the model's parse refuses."""
     try:
-        json.loads(data, object_pairs_hook=_refuse_duplicates)
+        json.loads(data, object_pairs_hook=_json_object)
     except ValueError as exc:
         return str(exc) == "duplicate key"
     except RecursionError:
