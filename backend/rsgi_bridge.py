@@ -15,7 +15,9 @@ then holds the worker's loop, and every request waiting on it, until it ends).
 Live heartbeats are the exception even with threads: the loop runs them itself. They are most
 of the traffic, each a few hundred bytes answered by one Redis call (bounded by the Redis
 client's socket timeout), and handing one to a thread and back cost about as much CPU as the
-beat's own work (bench/heartbeat.py); a beat briefly delays the loop, never for long.
+beat's own work (bench/heartbeat.py); a beat briefly delays the loop, never for long. The
+app's beat route (miniprogram_api/heartbeat_route.py) answers them from the RSGI scope itself,
+without a WSGI environ; what it refuses goes to the app like any request.
 
     granian --interface rsgi --factory backend.rsgi_bridge:from_environ   (config/granian.py)
 """
@@ -32,6 +34,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 
 from config.settings import BaseConfig
@@ -74,9 +77,13 @@ class WSGIOverRSGI:
         read_timeout_s: float,
         body_limit: BodyLimit,
         inline_path: re.Pattern | None = None,
+        beat_route=None,
     ) -> None:
         self.wsgi_app = wsgi_app
         self.inline_path = inline_path
+        # The app's live-heartbeat route (miniprogram_api/heartbeat_route.py), answered here
+        # from the RSGI scope: no WSGI environ is built for a beat it answers.
+        self.beat_route = beat_route if inline_path is not None else None
         self.read_timeout_s = read_timeout_s
         self.body_limit = body_limit
         # Plain threads on a SimpleQueue, each answering the client itself: half the CPU of a
@@ -106,6 +113,11 @@ class WSGIOverRSGI:
     async def __rsgi__(self, scope, proto) -> None:
         if scope.proto != "http":
             return  # no websockets here
+        if self.beat_route is not None and scope.method == "POST":
+            match = self.inline_path.fullmatch(scope.path)
+            if match is not None:
+                await self._live_beat(scope, proto, int(match.group(1)))
+                return
         environ = self._environ(scope)
         try:
             environ["wsgi.input"] = await self._body(scope, environ, proto)
@@ -123,6 +135,50 @@ class WSGIOverRSGI:
         self.jobs.put((environ, proto, loop, answered))
         # granian answers 500 for a request whose coroutine ends unanswered: wait for the thread.
         await answered
+
+    async def _live_beat(self, scope, proto, session_id: int) -> None:
+        """A live heartbeat, on the loop: answered from the scope by the beat route, or (a
+        batch, a bad body, a refused beat) by the app like any request, on the loop too."""
+        started = time.perf_counter()
+        headers = scope.headers
+        length = headers.get("content-length", "")
+        route = self.beat_route
+        token = route.eligible(
+            session_id, headers.get("authorization", ""), headers.get("content-type", ""), length
+        )
+        body = None
+        if token is not None:  # a short body, its length declared: read in one await
+            try:
+                async with asyncio.timeout(self.read_timeout_s):
+                    body = await proto()
+            except TimeoutError:
+                proto.response_bytes(408, *_error(408))
+                return
+            except (ConnectionError, RuntimeError):  # the client went away while sending
+                return
+            incoming = headers.get("x-request-id", "")
+            answered = route.answer(session_id, token, body, incoming, scope.path, started)
+            if answered is not None:
+                proto.response_bytes(*answered)
+                return
+        environ = self._environ(scope)
+        if body is None:
+            try:
+                environ["wsgi.input"] = await self._body(scope, environ, proto)
+            except _Refused as refused:
+                proto.response_bytes(refused.status, *_error(refused.status))
+                return
+            except (ConnectionError, RuntimeError):
+                return
+            await self._inline(environ, proto)
+            return
+        # Read and refused by the beat route: the app behind it says why.
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        def app(environ, start_response):
+            return route.hand_on(environ, body, start_response)
+
+        await self._inline(environ, proto, app)
 
     def _runs_inline(self, method: str, path: str) -> bool:
         return (
@@ -239,8 +295,9 @@ class WSGIOverRSGI:
                 close()
             body.close()
 
-    async def _inline(self, environ: dict, proto) -> None:
-        """Call the app on the event loop's thread (no thread hop; the loop waits for it)."""
+    async def _inline(self, environ: dict, proto, app=None) -> None:
+        """Call the app (or ``app``) on the event loop's thread (no thread hop; the loop waits
+        for it)."""
         started: list = []
         body = environ["wsgi.input"]
 
@@ -249,7 +306,7 @@ class WSGIOverRSGI:
                 raise exc_info[1].with_traceback(exc_info[2])
             started[:] = [int(status[:3]), list(headers)]
 
-        result = self.wsgi_app(environ, start_response)
+        result = (app or self.wsgi_app)(environ, start_response)
         try:
             pieces, size, chunks, transport = [], 0, iter(result), None
             for chunk in chunks:
@@ -337,6 +394,12 @@ def from_environ() -> WSGIOverRSGI:
     from miniprogram_api.heartbeat_route import LIVE_BEAT_PATH
 
     threads = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 2))
+    route = getattr(app, "wsgi_app", None)  # the app's outermost WSGI layer
     return WSGIOverRSGI(
-        app, threads=threads, read_timeout_s=timeout, body_limit=limit, inline_path=LIVE_BEAT_PATH
+        app,
+        threads=threads,
+        read_timeout_s=timeout,
+        body_limit=limit,
+        inline_path=LIVE_BEAT_PATH,
+        beat_route=route if hasattr(route, "eligible") else None,
     )

@@ -77,12 +77,17 @@ class _Proto:
         self.status = status
 
 
-def _bridged(app, path: str, sessions, seq: list[int]) -> Callable[[], float]:
-    """A beat through backend/rsgi_bridge.py as production serves it: environ, body read on an
-    event loop, the app in a pool thread (process CPU, so the thread's counts too)."""
+def _bridged(
+    app, path: str, sessions, seq: list[int], *, from_scope: bool = False
+) -> Callable[[], float]:
+    """A beat through backend/rsgi_bridge.py: environ, body read on an event loop, the app in
+    a pool thread (process CPU, so the thread's counts too); ``from_scope``: as production
+    serves it, on the loop, answered by the beat route from the RSGI scope (no environ)."""
     from backend.rsgi_bridge import WSGIOverRSGI
+    from miniprogram_api.heartbeat_route import LIVE_BEAT_PATH
 
-    bridge = WSGIOverRSGI(app, threads=2, read_timeout_s=15, body_limit=lambda *_: None)
+    native = {"inline_path": LIVE_BEAT_PATH, "beat_route": app.wsgi_app} if from_scope else {}
+    bridge = WSGIOverRSGI(app, threads=2, read_timeout_s=15, body_limit=lambda *_: None, **native)
     loop = asyncio.new_event_loop()
 
     def one() -> float:
@@ -275,8 +280,11 @@ def main() -> int:
             "beat through the app (WSGI)": _wsgi(
                 app, "/api/v1/sessions/{}/heartbeats", sessions, seq
             ),
-            "beat through the app (RSGI bridge, granian's)": _bridged(
+            "beat through the app (RSGI bridge, a thread)": _bridged(
                 app, "/api/v1/sessions/{}/heartbeats", sessions, seq
+            ),
+            "beat through the bridge, from the scope": _bridged(
+                app, "/api/v1/sessions/{}/heartbeats", sessions, seq, from_scope=True
             ),
             "minimal endpoint (WSGI)": _wsgi(
                 minimal, "/beat/{}", [(s, sign(str(s))) for s, _ in sessions], seq

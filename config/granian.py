@@ -8,7 +8,10 @@ The WSGI app is served over granian's RSGI interface (``backend/rsgi_bridge.py``
 loop reads each body, at most ``REQUEST_READ_TIMEOUT_S`` between two reads, before one of the
 worker's threads runs the app (granian's WSGI interface reads bodies in the thread, unbounded);
 a client's headers must arrive within the same bound. A stalled client never holds a thread.
-Live heartbeats run on the loop itself, without the hop to a thread (see rsgi_bridge.py).
+Live heartbeats run on the loop itself, without the hop to a thread, answered from the RSGI
+scope without a WSGI environ (see rsgi_bridge.py). The loop is uvloop (granian's ``auto``
+picks it when installed; ``GRANIAN_LOOP=asyncio`` for comparison, ``GRANIAN_TASK_IMPL=rust``
+likewise: it did not pay here).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import multiprocessing
 import os
 import sys
 
-from granian.constants import Interfaces
+from granian.constants import Interfaces, Loops, TaskImpl
 from granian.http import HTTP1Settings
 from granian.server import Server
 
@@ -57,6 +60,8 @@ def main() -> None:
         factory=factory,
         log_access=False,  # the app writes JSON access logs with request ids itself
         respawn_failed_workers=True,
+        loop=Loops(os.environ.get("GRANIAN_LOOP", "auto")),
+        task_impl=TaskImpl(os.environ.get("GRANIAN_TASK_IMPL", "asyncio")),
         **served,
     ).serve()
 

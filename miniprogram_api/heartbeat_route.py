@@ -52,37 +52,65 @@ class HeartbeatRoute:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         session_id = int(match.group(1))
-        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        token = token.strip()
         length = environ.get("CONTENT_LENGTH") or ""
-        if (
-            session_id > MAX_ID
-            or scheme.lower() != "bearer"
-            or not token
-            or not json_content_type_ok(environ.get("CONTENT_TYPE", ""))
-            or not length.isdigit()
-            or int(length) > _MAX_BODY
-        ):
+        token = self.eligible(
+            session_id,
+            environ.get("HTTP_AUTHORIZATION", ""),
+            environ.get("CONTENT_TYPE", ""),
+            length,
+        )
+        if token is None:
             return self.wsgi_app(environ, start_response)
         try:
             body = environ["wsgi.input"].read(int(length))
         except TimeoutError:  # the server's read timed out (this route is the outermost)
             return read_timeout.answer_timeout(start_response)
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        answered = self.answer(session_id, token, body, incoming, environ["PATH_INFO"], started)
+        if answered is None:
+            # Refused or failed: the Flask route says why, as it does for every request.
+            return self.hand_on(environ, body, start_response)
+        status, headers, payload = answered
         try:
-            answered = self._serve(environ, start_response, started, session_id, token, body)
+            start_response(_STATUS_LINES[status], headers)
+        except Exception:
+            rid = dict(headers)["X-Request-ID"]
+            logs.log_access(logging.ERROR, "POST", environ["PATH_INFO"], 500, started, rid)
+            raise
+        return [payload]
+
+    def eligible(
+        self, session_id: int, authorization: str, content_type: str, length: str
+    ) -> str | None:
+        """The bearer token of a request this route may answer (from its headers), or None:
+        the Flask route answers it."""
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if (
+            session_id > MAX_ID
+            or scheme.lower() != "bearer"
+            or not token
+            or not json_content_type_ok(content_type)
+            or not length.isdigit()
+            or int(length) > _MAX_BODY
+        ):
+            return None
+        return token
+
+    def answer(
+        self, session_id: int, token: str, body: bytes, incoming_id: str, path: str, started
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The beat's status, headers and body, or None to hand it on (``hand_on``). Called by
+        ``__call__`` and, without a WSGI environ, by backend/rsgi_bridge.py."""
+        try:
+            return self._serve(session_id, token, body, incoming_id, path, started)
         except Exception:
             # Outermost, so as logs.LogEscapes does for the others: the server answers 500
             # by itself, the access line is written here.
-            rid = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-            logs.log_access(logging.ERROR, "POST", environ["PATH_INFO"], 500, started, rid)
+            logs.log_access(logging.ERROR, "POST", path, 500, started, logs.request_id(incoming_id))
             raise
-        if answered is None:
-            # Refused or failed: the Flask route says why, as it does for every request.
-            return self._hand_on(environ, body, start_response)
-        return answered
 
-    def _serve(self, environ, start_response, started, session_id: int, token: str, body):
-        """The beat's answer, or None to hand it on."""
+    def _serve(self, session_id: int, token: str, body: bytes, incoming_id: str, path, started):
         try:
             # One parse (duplicate keys and whole numbers as the Flask route reads them), for
             # the same model; whatever it refuses, the Flask route says why.
@@ -94,43 +122,45 @@ class HeartbeatRoute:
                 result = apply_live_beat(token, session_id, beat)
             except (redis.ConnectionError, redis.TimeoutError):
                 # Redis down or hung: the Flask route would only wait for it again.
-                return self._unavailable(environ, start_response, started)
+                return self._unavailable(incoming_id, path, started)
             except Exception:
                 return None
         # From the result's fields as a dict (half the cost of reading them as attributes),
         # straight to bytes: the same JSON as model_dump_json().
         payload = _DUMP(HeartbeatResponse.model_validate(vars(result)))
-        request_id = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        request_id = logs.request_id(incoming_id)
         headers = [
             *self.headers,
             ("Content-Length", str(len(payload))),
             ("X-Request-ID", request_id),
         ]
-        start_response("200 OK", headers)
-        logs.log_access(logs.QUIET, "POST", environ["PATH_INFO"], 200, started, request_id)
-        return [payload]
+        logs.log_access(logs.QUIET, "POST", path, 200, started, request_id)
+        return 200, headers, payload
 
-    def _unavailable(self, environ, start_response, started: float):
+    def _unavailable(self, incoming_id: str, path: str, started: float):
         """503 service_unavailable with Retry-After, as the app's outage handler answers."""
         payload = json.dumps(
             error_body("service_unavailable", SERVICE_UNAVAILABLE), ensure_ascii=False
         ).encode()
-        request_id = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        request_id = logs.request_id(incoming_id)
         headers = [
             *self.headers,
             ("Content-Length", str(len(payload))),
             ("Retry-After", str(RETRY_AFTER_OUTAGE_S)),
             ("X-Request-ID", request_id),
         ]
-        start_response("503 Service Unavailable", headers)
         log.error("service unavailable: heartbeat")
-        logs.log_access(logging.INFO, "POST", environ["PATH_INFO"], 503, started, request_id)
-        return [payload]
+        logs.log_access(logging.INFO, "POST", path, 503, started, request_id)
+        return 503, headers, payload
 
-    def _hand_on(self, environ, body: bytes, start_response):
+    def hand_on(self, environ, body: bytes, start_response):
+        """The request to the app behind this route (the Flask route), its body already read."""
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.wsgi_app(environ, start_response)
+
+
+_STATUS_LINES = {200: "200 OK", 503: "503 Service Unavailable"}
 
 
 def apply_live_beat(token: str, session_id: int, beat: LiveBeatIn):

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import re
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from backend import clock
+from tests.learning_driver import Learner, enrolled
 from tests.served import WAIT_S, exchange, granian, read_all
 
 STATIC = Path(__file__).resolve().parents[2] / "backend" / "static"
@@ -122,3 +125,46 @@ def test_live_beats_run_on_the_loop_and_everything_else_on_the_apps_threads(app_
     ran_by = [answer.partition(b"\r\n\r\n")[2].decode() for answer in (beat, batch, page)]
     assert not ran_by[0].startswith("wsgi-"), ran_by
     assert ran_by[1].startswith("wsgi-") and ran_by[2].startswith("wsgi-"), ran_by
+
+
+def test_a_live_beat_is_answered_from_the_scope_and_a_refused_one_by_flask(
+    app_config, client, make
+):
+    # Served in another process: on the real clock, so the project runs today.
+    today = clock.now().date()
+    _, lesson, trainee = enrolled(
+        make,
+        attention_checks_enabled=False,
+        start_date=today - timedelta(days=1),
+        end_date=today + timedelta(days=1),
+    )
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    path = f"/api/v1/sessions/{me.session_id}/heartbeats"
+    auth = me.headers["Authorization"]
+    body = json.dumps({"seq": 1, "client_ts": me.client_ts(), "position_s": 5, "playing": True})
+    with granian(app_config, read_timeout_s=5, threads=2) as port:
+        rid = "a" * 32
+        beat = _post(
+            port, path, body.encode(), "Content-Type: application/json",
+            f"Authorization: {auth}", f"X-Request-ID: {rid}",
+        )  # fmt: skip
+        again = _post(port, path, body.encode(), "Content-Type: application/json",
+                      f"Authorization: {auth}")  # fmt: skip
+        stranger = _post(port, path, body.encode(), "Content-Type: application/json",
+                         "Authorization: Bearer 3.not-a-token")  # fmt: skip
+        bad = _post(port, path, b'{"seq": "one"}', "Content-Type: application/json",
+                    f"Authorization: {auth}")  # fmt: skip
+    assert beat.startswith(b"HTTP/1.1 200"), beat
+    head = beat.partition(b"\r\n\r\n")[0].lower()
+    assert f"x-request-id: {rid}".encode() in head
+    assert b"content-type: application/json" in head and b"x-content-type-options" in head
+    answered = _json(beat)
+    # Time since the check-in (the server's clock, whole seconds), once: the replay adds none.
+    assert answered["acked_seq"] == 1 and answered["credited_s"] >= 1, answered
+    assert again.startswith(b"HTTP/1.1 200") and _json(again) == answered
+    # Refused: the Flask route answers, as for any request.
+    assert stranger.startswith(b"HTTP/1.1 401"), stranger
+    assert _json(stranger)["error"]["code"] == "invalid_token"
+    assert bad.startswith(b"HTTP/1.1 422"), bad
+    assert "error" in _json(bad)
