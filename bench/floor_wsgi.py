@@ -20,7 +20,8 @@ from pydantic import BaseModel
 from bench.minimal_app import SECRET
 
 PREFIX = os.environ.get("REDIS_PREFIX", "bench:") + "floor:"
-_PATH = re.compile(r"/beat/([1-9][0-9]{0,9})")
+# The live beat's path (bench/wrk_beats.lua): served where the server serves live beats.
+_PATH = re.compile(r"/api/v1/sessions/([1-9][0-9]{0,9})/heartbeats")
 _client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
 
 

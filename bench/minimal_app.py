@@ -26,7 +26,10 @@ def create_app() -> Flask:
     app = Flask(__name__)
     client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
 
+    # The live beat's path too (bench/wrk_beats.lua posts there: the server runs it where it
+    # runs live beats); /beat/ for bench/beat_cost.py.
     @app.post("/beat/<int:session_id>")
+    @app.post("/api/v1/sessions/<int:session_id>/heartbeats")
     def beat(session_id):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         subject, _, mac = token.rpartition(".")

@@ -7,7 +7,9 @@
 -- thread sent last. SESSIONS_FILE holds "session_id token" lines; thread k takes every N-th.
 -- MODE "ours" posts to /api/v1/sessions/{id}/heartbeats and answers the attention checks
 -- (随机弹题) that come back, as a trainee would, in that session's next beat; "minimal" posts
--- to the yardstick's /beat/{id}. done() prints one JSON line for the benchmark to read.
+-- the yardstick's beats (HMAC-signed tokens, no attention checks) to the same path, so that
+-- the server runs them where it runs live beats (on its event loop, backend/rsgi_bridge.py).
+-- done() prints one JSON line for the benchmark to read.
 
 local threads = {}
 
@@ -41,8 +43,7 @@ function request()
   local s = sessions[index]
   current = s
   s.seq = s.seq + 1
-  local path
-  if mode == "minimal" then path = "/beat/" .. s.sid else path = "/api/v1/sessions/" .. s.sid .. "/heartbeats" end
+  local path = "/api/v1/sessions/" .. s.sid .. "/heartbeats"
   local answer = ""
   if s.answer then
     answer = ',"challenge_answer":' .. s.answer
