@@ -17,7 +17,8 @@ of the traffic, each a few hundred bytes answered by one Redis call (bounded by 
 client's socket timeout), and handing one to a thread and back cost about as much CPU as the
 beat's own work (bench/heartbeat.py); a beat briefly delays the loop, never for long. The
 app's beat route (miniprogram_api/heartbeat_route.py) answers them from the RSGI scope itself,
-without a WSGI environ; what it refuses goes to the app like any request.
+without a WSGI environ, its Redis call awaited on the loop (backend/loop_redis.py), so the loop
+serves other beats meanwhile; what it refuses goes to the app like any request.
 
     granian --interface rsgi --factory backend.rsgi_bridge:from_environ   (config/granian.py)
 """
@@ -157,7 +158,9 @@ class WSGIOverRSGI:
             except (ConnectionError, RuntimeError):  # the client went away while sending
                 return
             incoming = headers.get("x-request-id", "")
-            answered = route.answer(session_id, token, body, incoming, scope.path, started)
+            answered = await route.answer_on_loop(
+                session_id, token, body, incoming, scope.path, started
+            )
             if answered is not None:
                 proto.response_bytes(*answered)
                 return
@@ -401,5 +404,5 @@ def from_environ() -> WSGIOverRSGI:
         read_timeout_s=timeout,
         body_limit=limit,
         inline_path=LIVE_BEAT_PATH,
-        beat_route=route if hasattr(route, "eligible") else None,
+        beat_route=route if hasattr(route, "answer_on_loop") else None,
     )

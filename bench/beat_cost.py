@@ -82,7 +82,10 @@ def _bridged(
 ) -> Callable[[], float]:
     """A beat through backend/rsgi_bridge.py: environ, body read on an event loop, the app in
     a pool thread (process CPU, so the thread's counts too); ``from_scope``: as production
-    serves it, on the loop, answered by the beat route from the RSGI scope (no environ)."""
+    serves it, on the loop, answered by the beat route from the RSGI scope (no environ), its
+    Redis call awaited on the loop (backend/loop_redis.py). One beat at a time here, so each
+    await costs the loop a wait for Redis that concurrent beats share in production: the gain
+    of awaiting shows only under load (bench/heartbeat.py, granian+BEAT_REDIS_FROM_LOOP=0)."""
     from backend.rsgi_bridge import WSGIOverRSGI
     from miniprogram_api.heartbeat_route import LIVE_BEAT_PATH
 

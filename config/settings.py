@@ -24,6 +24,7 @@ _ENV_OVERRIDES: dict[str, object] = {
     "REDIS_PREFIX": str,
     "REDIS_CLUSTER": _flag,
     "REDIS_PARTITIONS": int,
+    "BEAT_REDIS_FROM_LOOP": _flag,
     "SECRET_KEY": str,
     "FIELD_ENCRYPTION_KEY": str,
     "WECHAT_APP_ID": str,
@@ -77,6 +78,10 @@ class BaseConfig:
     REDIS_PARTITIONS = 16
     # Seconds to wait for Redis to connect or answer before the request answers 503.
     REDIS_SOCKET_TIMEOUT_S = 2.0
+    # A live beat served on granian's event loop sends its Redis call from the loop and awaits
+    # it (backend/loop_redis.py); off: the app's client, blocking the loop (for comparison in
+    # bench/heartbeat.py: granian+BEAT_REDIS_FROM_LOOP=0).
+    BEAT_REDIS_FROM_LOOP = True
     # Only a newcomer's first run may fall back to an in-process Redis stand-in.
     ALLOW_EMBEDDED_REDIS = False
     SECRET_KEY: str | None = None

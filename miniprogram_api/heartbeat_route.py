@@ -24,7 +24,7 @@ from backend import logs, read_timeout, security_headers
 from backend.api import MAX_ID, json_content_type_ok, parse_json
 from backend.errors import RETRY_AFTER_OUTAGE_S, SERVICE_UNAVAILABLE, error_body
 from backend.extensions import db
-from backend.services.learning import heartbeats
+from backend.services.learning import heartbeats, live
 from miniprogram_api.learning_schemas import HeartbeatResponse, LiveBeatIn
 
 # The loop of backend/rsgi_bridge.py runs these requests itself, never in a thread.
@@ -111,11 +111,8 @@ class HeartbeatRoute:
             raise
 
     def _serve(self, session_id: int, token: str, body: bytes, incoming_id: str, path, started):
-        try:
-            # One parse (duplicate keys and whole numbers as the Flask route reads them), for
-            # the same model; whatever it refuses, the Flask route says why.
-            beat = LiveBeatIn.model_validate(parse_json(body))
-        except (ValueError, RecursionError):  # ValidationError is a ValueError
+        beat = _parse(body)
+        if beat is None:
             return None
         with self.app.app_context():  # its teardown discards what a failed beat staged
             try:
@@ -125,6 +122,37 @@ class HeartbeatRoute:
                 return self._unavailable(incoming_id, path, started)
             except Exception:
                 return None
+        return self._ok(result, incoming_id, path, started)
+
+    async def answer_on_loop(
+        self, session_id: int, token: str, body: bytes, incoming_id: str, path: str, started
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """``answer`` on the server's event loop, its Redis call sent from the loop and awaited
+        (backend/loop_redis.py): the loop serves other beats meanwhile."""
+        try:
+            beat = _parse(body)
+            if beat is None:
+                return None
+            # One app context for the whole beat: it belongs to this request's task.
+            with self.app.app_context():
+                conn = live.loop_client()
+                if conn is None:  # a cluster, TLS, the stand-in: the app's client, blocking
+                    return self._serve(session_id, token, body, incoming_id, path, started)
+                try:
+                    call = heartbeats.prepare(token, session_id, [beat], answer=_answer(beat))
+                    reply = await live.run_on_loop(conn, call.keys, call.args)
+                    result = heartbeats.finish(call, reply)
+                    commit_if_opened()
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return self._unavailable(incoming_id, path, started)
+                except Exception:
+                    return None
+            return self._ok(result, incoming_id, path, started)
+        except Exception:
+            logs.log_access(logging.ERROR, "POST", path, 500, started, logs.request_id(incoming_id))
+            raise
+
+    def _ok(self, result, incoming_id: str, path: str, started):
         # From the result's fields as a dict (half the cost of reading them as attributes),
         # straight to bytes: the same JSON as model_dump_json().
         payload = _DUMP(HeartbeatResponse.model_validate(vars(result)))
@@ -163,11 +191,23 @@ class HeartbeatRoute:
 _STATUS_LINES = {200: "200 OK", 503: "503 Service Unavailable"}
 
 
+def _parse(body: bytes) -> LiveBeatIn | None:
+    try:
+        # One parse (duplicate keys and whole numbers as the Flask route reads them), for the
+        # same model; whatever it refuses, the Flask route says why.
+        return LiveBeatIn.model_validate(parse_json(body))
+    except (ValueError, RecursionError):  # ValidationError is a ValueError
+        return None
+
+
+def _answer(beat: LiveBeatIn) -> tuple[int, str] | None:
+    given = beat.challenge_answer
+    return (given.id, given.answer) if given is not None else None
+
+
 def apply_live_beat(token: str, session_id: int, beat: LiveBeatIn):
     """Apply one live beat (and the attention-check answer it carries) and commit."""
-    given = beat.challenge_answer
-    answer = (given.id, given.answer) if given is not None else None
-    result = heartbeats.receive(token, session_id, [beat], answer=answer)
+    result = heartbeats.receive(token, session_id, [beat], answer=_answer(beat))
     commit_if_opened()
     return result
 

@@ -14,7 +14,7 @@ from backend.kernel.errors import DomainError, NotFoundError, register
 from backend.models import FaceCheckTrigger, LearningSession, SessionStatus
 from backend.services.accounts import trainee_auth
 from backend.services.learning import attention, face_checks, sessions
-from backend.services.learning.live import LiveReply, beat, epoch_s
+from backend.services.learning.live import LiveReply, beat_call, epoch_s, run_beat
 
 BATCH_ERRORS = {
     "batch_seq_not_increasing": (422, "离线心跳的序号必须严格递增，本批未计时"),
@@ -49,6 +49,18 @@ class BeatResult:
     notice: dict | None = None  # why time has stopped counting, if it has
 
 
+@dataclass(frozen=True)
+class BeatCall:
+    """A beat or batch ready for its one Redis call (``live.beat_call``'s keys and arguments),
+    and what ``finish`` needs of it afterwards."""
+
+    token: str
+    session_id: int
+    now_s: int
+    keys: list[str]
+    args: list[object]
+
+
 def receive(
     token: str,
     session_id: int,
@@ -58,6 +70,20 @@ def receive(
     answer: tuple[int, str] | None = None,
 ) -> BeatResult:
     """Apply a live beat or an offline batch for the holder of ``token`` (one Redis call)."""
+    call = prepare(token, session_id, beats, buffered=buffered, answer=answer)
+    return finish(call, run_beat(call.keys, call.args))
+
+
+def prepare(
+    token: str,
+    session_id: int,
+    beats: list[Beat],
+    *,
+    buffered: bool = False,
+    answer: tuple[int, str] | None = None,
+) -> BeatCall:
+    """The Redis call that applies these beats (``receive`` makes it; the event loop of
+    backend/rsgi_bridge.py sends it itself, ``live.run_on_loop``, then calls ``finish``)."""
     # A live beat's time is the server's; buffered beats are mapped through the check-in
     # offset. The token is checked by the same script call, which also settles an answer to
     # the open attention check first and opens the next one when it is due.
@@ -69,11 +95,18 @@ def receive(
     kind = "batch" if buffered else "live"
     factor = random.uniform(0.5, 1.5)
     settle = attention.answer_forms(*answer) if answer is not None else None
-    reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
+    keys, args = beat_call(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
+    return BeatCall(token, session_id, now_s, keys, args)
+
+
+def finish(call: BeatCall, reply: LiveReply) -> BeatResult:
+    """What the script's ``reply`` to ``call`` means: the answer, a check or face check issued
+    when one is due, the session rebuilt if Redis lost it; raises when refused."""
+    token, session_id, now_s = call.token, call.session_id, call.now_s
     if reply.r == "missing":
         # Redis lost the session: rebuilt where the database has it, the beats apply as usual.
         _rebuild(token, session_id, now_s)
-        reply = beat(session_id, token, now_s, kind, rows, factor=factor, answer=settle)
+        reply = run_beat(call.keys, call.args)
     if reply.r != "ok":
         return _refused(reply, token)
     trainee_id = reply.tr

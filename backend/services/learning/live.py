@@ -17,6 +17,7 @@ from flask import current_app
 from redis import Connection
 from redis.exceptions import ResponseError
 
+from backend import loop_redis
 from backend.extensions import redis_store
 from backend.services.accounts import tokens
 
@@ -209,11 +210,53 @@ def beat(
 
     ``answer`` (check id, as given, its letters, stripped) settles the open attention check
     first; ``factor`` scales the interval to the check after a passed one."""
+    return run_beat(*beat_call(session_id, token, now_s, kind, beats, factor=factor, answer=answer))
+
+
+def run_beat(keys: list[str], args: list[object]) -> LiveReply:
+    """Make ``beat_call``'s function call through the app's client."""
+    return LiveReply.parse_beat(_run(keys, args, held=True))
+
+
+def beat_call(
+    session_id: int,
+    token: str,
+    now_s: int,
+    kind: str,
+    beats: list[tuple],
+    *,
+    factor: float = 1.0,
+    answer: tuple[int, str, str, str] | None = None,
+) -> tuple[list[str], list[object]]:
+    """The keys and arguments of ``beat``'s function call."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     keys, wm = beat_keys(token, session_id)
     args = ["beat", wm, now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
     args += answer if answer is not None else ["", "", "", ""]
-    return LiveReply.parse_beat(_run(keys, args, held=True))
+    return keys, args
+
+
+def loop_client():
+    """The event loop's own connection to the app's Redis (``backend.loop_redis``), or None
+    where a beat's call goes through the app's client (a cluster, TLS, the stand-in)."""
+    if current_app.extensions.get("redis_embedded") or not current_app.config.get(
+        "BEAT_REDIS_FROM_LOOP", True
+    ):
+        return None
+    return loop_redis.client_for(redis_store.client)
+
+
+async def run_on_loop(conn, keys: list[str], args: list[object]) -> LiveReply:
+    """``beat``'s function call sent from the event loop through ``conn`` (``loop_client``),
+    awaited without blocking the loop; loads the library first where Redis lacks it."""
+    command = hiredis.pack_command(("FCALL", FUNCTION, len(keys), *keys, *args))
+    try:
+        return LiveReply.parse_beat(await conn.call(command))
+    except ResponseError as exc:
+        if not _not_loaded(exc):
+            raise
+    redis_store.client.function_load(LIBRARY, replace=True)  # once per new or restarted Redis
+    return LiveReply.parse_beat(await conn.call(command))
 
 
 def _fcall(client, keys: list[str], args: list[object], held: bool):
