@@ -9,12 +9,14 @@ import re
 import socket
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from backend import clock
 from tests.learning_driver import Learner, enrolled
 from tests.served import WAIT_S, exchange, granian, read_all
+from tests.tcp_forwarder import Forwarder
 
 STATIC = Path(__file__).resolve().parents[2] / "backend" / "static"
 
@@ -168,3 +170,46 @@ def test_a_live_beat_is_answered_from_the_scope_and_a_refused_one_by_flask(
     assert _json(stranger)["error"]["code"] == "invalid_token"
     assert bad.startswith(b"HTTP/1.1 422"), bad
     assert "error" in _json(bad)
+
+
+def test_a_beat_on_the_loop_reloads_the_library_and_answers_503_while_redis_is_cut(
+    app_config, client, make, redis_client
+):
+    today = clock.now().date()
+    _, lesson, trainee = enrolled(
+        make,
+        attention_checks_enabled=False,
+        start_date=today - timedelta(days=1),
+        end_date=today + timedelta(days=1),
+    )
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    path = f"/api/v1/sessions/{me.session_id}/heartbeats"
+    url = urlsplit(app_config["REDIS_URL"])
+    network = Forwarder((url.hostname, url.port or 6379))
+    served_config = {**app_config, "REDIS_URL": f"redis://127.0.0.1:{network.port}{url.path}"}
+
+    def beat(seq: int) -> bytes:
+        body = {"seq": seq, "client_ts": me.client_ts(), "position_s": seq, "playing": True}
+        return _post(port, path, json.dumps(body).encode(), "Content-Type: application/json",
+                     f"Authorization: {me.headers['Authorization']}")  # fmt: skip
+
+    try:
+        with granian(served_config, read_timeout_s=5, threads=2) as port:
+            assert beat(1).startswith(b"HTTP/1.1 200")
+            # A restarted Redis without persistence has no library: loaded again, then applied.
+            redis_client.function_flush()
+            reloaded = beat(2)
+            assert reloaded.startswith(b"HTTP/1.1 200"), reloaded
+            assert _json(reloaded)["acked_seq"] == 2
+            network.cut()
+            cut = beat(3)
+            assert cut.startswith(b"HTTP/1.1 503"), cut
+            assert b"retry-after: " in cut.partition(b"\r\n\r\n")[0].lower()
+            assert _json(cut)["error"]["code"] == "service_unavailable"
+            network.restore()
+            again = beat(3)
+            assert again.startswith(b"HTTP/1.1 200"), again
+            assert _json(again)["acked_seq"] == 3
+    finally:
+        network.close()
