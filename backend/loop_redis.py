@@ -124,6 +124,10 @@ class LoopRedis:
             return conn
 
 
+# What CLIENT LIST calls these connections (one per app server's event loop).
+CLIENT_NAME = "shigang-loop"
+
+
 def _handshake(settings: dict) -> list[bytes]:
     commands = []
     if settings.get("password"):
@@ -131,6 +135,7 @@ def _handshake(settings: dict) -> list[bytes]:
         commands.append(hiredis.pack_command(("AUTH", *user, settings["password"])))
     if settings.get("db"):
         commands.append(hiredis.pack_command(("SELECT", settings["db"])))
+    commands.append(hiredis.pack_command(("CLIENT", "SETNAME", CLIENT_NAME)))
     return commands
 
 

@@ -132,7 +132,7 @@ def _served(peer: _Peer, work):
 
 
 def test_a_password_and_database_are_sent_first():
-    peer = _Peer(answer=3)
+    peer = _Peer(answer=4)
     settings = {"host": "127.0.0.1", "path": None, "db": 2, "username": "app",
                 "password": "s3cret", "timeout": 2.0, "connect_timeout": 2.0}  # fmt: skip
 
@@ -141,7 +141,10 @@ def test_a_password_and_database_are_sent_first():
             return await conn.call(_pack("PING"))
 
     assert _served(peer, work) == "OK"
-    assert peer.received == _pack("AUTH", "app", "s3cret") + _pack("SELECT", 2) + _pack("PING")
+    name = _pack("CLIENT", "SETNAME", loop_redis.CLIENT_NAME)
+    assert peer.received == (
+        _pack("AUTH", "app", "s3cret") + _pack("SELECT", 2) + name + _pack("PING")
+    )
 
 
 def test_a_hung_redis_times_out_and_the_calls_behind_fail_at_once():

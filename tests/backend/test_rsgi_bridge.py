@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backend import clock
+from backend import clock, loop_redis
 from tests.learning_driver import Learner, enrolled
 from tests.served import WAIT_S, exchange, granian, read_all
 from tests.tcp_forwarder import Forwarder
@@ -197,6 +197,9 @@ def test_a_beat_on_the_loop_reloads_the_library_and_answers_503_while_redis_is_c
     try:
         with granian(served_config, read_timeout_s=5, threads=2) as port:
             assert beat(1).startswith(b"HTTP/1.1 200")
+            # Sent from the worker's event loop, on its own connection (backend/loop_redis.py).
+            names = {c["name"]: c["cmd"] for c in redis_client.client_list()}
+            assert names.get(loop_redis.CLIENT_NAME) == "fcall", names
             # A restarted Redis without persistence has no library: loaded again, then applied.
             redis_client.function_flush()
             reloaded = beat(2)
