@@ -148,7 +148,7 @@ def test_a_password_and_database_are_sent_first():
 
 
 def test_a_hung_redis_times_out_and_the_calls_behind_fail_at_once():
-    peer = _Peer(answer=0)
+    peer = _Peer(answer=1)  # the connection's name, then nothing
 
     async def work(port):
         settings = {"host": "127.0.0.1", "port": port, "path": None, "db": 0, "username": None,
