@@ -131,15 +131,11 @@ class WSGIOverRSGI:
             # GRANIAN_BLOCKING_THREADS=0, or a live beat: on the loop itself, one at a time.
             await self._inline(environ, proto)
             return
-        loop = asyncio.get_running_loop()
-        answered = loop.create_future()
-        self.jobs.put((environ, proto, loop, answered))
-        # granian answers 500 for a request whose coroutine ends unanswered: wait for the thread.
-        await answered
+        await self._dispatch(environ, proto)
 
     async def _live_beat(self, scope, proto, session_id: int) -> None:
         """A live heartbeat, on the loop: answered from the scope by the beat route, or (a
-        batch, a bad body, a refused beat) by the app like any request, on the loop too."""
+        bad body, a refused beat) by the app like any request."""
         started = time.perf_counter()
         headers = scope.headers
         length = headers.get("content-length", "")
@@ -164,7 +160,9 @@ class WSGIOverRSGI:
             if answered is not None:
                 proto.response_bytes(*answered)
                 return
+        # Not the beat route's to answer: the app says why, like any request (on a thread).
         environ = self._environ(scope)
+        app = None
         if body is None:
             try:
                 environ["wsgi.input"] = await self._body(scope, environ, proto)
@@ -173,15 +171,24 @@ class WSGIOverRSGI:
                 return
             except (ConnectionError, RuntimeError):
                 return
-            await self._inline(environ, proto)
+        else:  # read, then refused by the beat route: straight to the app behind it
+            environ["wsgi.input"] = io.BytesIO(body)
+
+            def app(environ, start_response):
+                return route.hand_on(environ, body, start_response)
+
+        await self._dispatch(environ, proto, app)
+
+    async def _dispatch(self, environ: dict, proto, app=None) -> None:
+        """Run ``app`` (default the WSGI app) on one of the threads, or on the loop without."""
+        if not self.threads:
+            await self._inline(environ, proto, app)
             return
-        # Read and refused by the beat route: the app behind it says why.
-        environ["wsgi.input"] = io.BytesIO(body)
-
-        def app(environ, start_response):
-            return route.hand_on(environ, body, start_response)
-
-        await self._inline(environ, proto, app)
+        loop = asyncio.get_running_loop()
+        answered = loop.create_future()
+        self.jobs.put((environ, proto, loop, answered, app))
+        # granian answers 500 for a request whose coroutine ends unanswered: wait for the thread.
+        await answered
 
     def _runs_inline(self, method: str, path: str) -> bool:
         return (
@@ -264,15 +271,15 @@ class WSGIOverRSGI:
     def _work(self) -> None:
         """A thread: run the app on each request put in ``jobs`` and answer it."""
         while (job := self.jobs.get()) is not None:
-            environ, proto, loop, answered = job
+            environ, proto, loop, answered, app = job
             try:
-                self._run(environ, proto, loop)
+                self._run(environ, proto, loop, app)
             except BaseException as exc:  # granian logs it and answers 500
                 loop.call_soon_threadsafe(_settle, answered, exc)
             else:
                 loop.call_soon_threadsafe(_settle, answered, None)
 
-    def _run(self, environ: dict, proto, loop) -> None:
+    def _run(self, environ: dict, proto, loop, app=None) -> None:
         """Call the app and send its answer: whole when short, else streamed."""
         started: list = []
         body = environ["wsgi.input"]  # middleware may wrap it: close this one
@@ -282,7 +289,7 @@ class WSGIOverRSGI:
                 raise exc_info[1].with_traceback(exc_info[2])
             started[:] = [int(status[:3]), list(headers)]
 
-        result = self.wsgi_app(environ, start_response)
+        result = (app or self.wsgi_app)(environ, start_response)
         try:
             pieces, size, chunks = [], 0, iter(result)
             for chunk in chunks:

@@ -11,6 +11,7 @@ hooks and response object cost a beat more than its own work.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -141,8 +142,13 @@ class HeartbeatRoute:
                 try:
                     call = heartbeats.prepare(token, session_id, [beat], answer=_answer(beat))
                     reply = await live.run_on_loop(conn, call.keys, call.args)
-                    result = heartbeats.finish(call, reply)
-                    commit_if_opened()
+                    if heartbeats.finish_waits(reply):
+                        # A check to issue (WeChat for a face check), a refusal to explain: in
+                        # a thread, so the loop goes on serving the other beats meanwhile.
+                        result = await asyncio.to_thread(self._finish, call, reply)
+                    else:
+                        result = heartbeats.finish(call, reply)
+                        commit_if_opened()
                 except (redis.ConnectionError, redis.TimeoutError):
                     return self._unavailable(incoming_id, path, started)
                 except Exception:
@@ -151,6 +157,12 @@ class HeartbeatRoute:
         except Exception:
             logs.log_access(logging.ERROR, "POST", path, 500, started, logs.request_id(incoming_id))
             raise
+
+    def _finish(self, call, reply):
+        with self.app.app_context():
+            result = heartbeats.finish(call, reply)
+            commit_if_opened()
+            return result
 
     def _ok(self, result, incoming_id: str, path: str, started):
         # From the result's fields as a dict (half the cost of reading them as attributes),

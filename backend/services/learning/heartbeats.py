@@ -99,6 +99,12 @@ def prepare(
     return BeatCall(token, session_id, now_s, keys, args)
 
 
+def finish_waits(reply: LiveReply) -> bool:
+    """Whether ``finish`` on this reply may wait on the database or WeChat (a refusal, a lost
+    session, a check or face check to issue or expire); an ordinary beat's does not."""
+    return reply.r != "ok" or bool(reply.due or reply.fdue or reply.fexpired)
+
+
 def finish(call: BeatCall, reply: LiveReply) -> BeatResult:
     """What the script's ``reply`` to ``call`` means: the answer, a check or face check issued
     when one is due, the session rebuilt if Redis lost it; raises when refused."""
