@@ -2,14 +2,14 @@
 
     python -m bench.live_script [--against REV ...] [--rounds 12] [--beats 20000]
 
-Starts a private redis-server (never the shared one), loads the script as committed at each
-``--against`` revision (the yardstick: the first one) and as in the working tree, checks in 200
-sessions on each, then alternates rounds of ordinary credited beats (30 s apart, daily cap on,
-pipelined 200 at a time) between them. Per version it prints the call's ``usec_per_call`` from
-``INFO commandstats`` (EVALSHA's, or FCALL's once the script became a Redis Functions library)
-and the Redis commands a beat runs inside the script, and the server's CPU per beat (``INFO
-cpu``: robust to other work on the machine, which the wall-clock usec are not), medians over the
-rounds, and exits 1 when the working tree's script costs Redis more CPU than the yardstick.
+Starts a private redis-server (never the shared one; run as production runs it), loads the script as
+committed at each ``--against`` revision (the yardstick: the first one) and as in the working tree,
+checks in 200 sessions on each, then alternates rounds of ordinary credited beats (30 s apart, daily
+cap on, pipelined 200 at a time) between them. Per version it prints the call's ``usec_per_call``
+from ``INFO commandstats`` (EVALSHA's, or FCALL's once the script became a Redis Functions library)
+and the Redis commands a beat runs inside the script, and the server's CPU per beat (``INFO cpu``:
+robust to other work on the machine, which the wall-clock usec are not), medians over the rounds,
+and exits 1 when the working tree's script costs Redis more CPU than the yardstick.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 import redis
+
+from bench.heartbeat_setup import PRODUCTION_REDIS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "backend/services/learning/live_session.lua"
@@ -131,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     versions = [*(opts.against or ["main"]), None]
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
+        # Run as production runs it (the session hash a hash table, the append-only file):
+        # the per-beat cost depends on both.
         server = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", tmp],
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
+             *PRODUCTION_REDIS],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -26,8 +26,29 @@
 -- Redis runs one call at a time.
 local KEYS, ARGV, H, STREAM, HELD, WM, PREP, op, trainee, now, ttl
 
--- The session's fields an ordinary beat reads, in one HMGET; the others only when a call
--- first reads one of them (a batch, an open check, a close), in a second one.
+-- The session hash keeps what a beat reads in two packed fields (one HMGET, one value to parse):
+-- 'h' what calls change, 'k' what is fixed at check-in (the device last: it is the client's
+-- text), each "v1|v2|...". The other fields stay separate, read only when a call first reads
+-- one of them (a batch, an open check, a close). 'tr' stays separate, and 'st' holds MOVED: a
+-- host still running the version before this layout (the function is named by its code, so
+-- both run during a rolling deploy) reads that as the session's status and refuses the call
+-- unchanged, instead of crediting from the stale separate fields.
+local PACKED = {
+  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'fs', 'fnext', 'dday', 'dused'}
+local FIXED = {'id', 'ls', 'pj', 'gap', 'from', 'until', 'tz', 'cap', 'dev'}
+local PACKED_FIELD = {}
+for i = 1, #PACKED do PACKED_FIELD[PACKED[i]] = true end -- (ipairs is not there at load)
+for i = 1, #FIXED do PACKED_FIELD[FIXED[i]] = true end
+-- (Written out: a library's code runs at load without the string library.)
+local PACKED_MATCH =
+  '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
+local FIXED_MATCH = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$'
+-- Whole numbers written with %d: Lua's own number-to-text (%.14g) is several times dearer.
+local PACKED_FORMAT = '%s|%d|%d|%d|%d|%d|%d|%s|%d|%s|%d|%d|%d'
+local FIXED_FORMAT = '%s|%s|%s|%d|%d|%d|%d|%d|%s'
+local MOVED = 'packed'
+-- The hot fields as the previous layout kept them (each its own field), read when 'h' is
+-- missing: state that version wrote, converted by this call's save.
 local HOT = {
   'tr', 'st', 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'gap', 'from',
   'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext'}
@@ -42,10 +63,10 @@ local NUMERIC = {
   dday = true}
 local DEFAULT = {fs = 'none', fvid = '', dev = '', cjson = '', ckd = '', cq = '0', cans = '',
   ckey = ''} -- state written before face checks and prepared checks existed
+-- The separate fields a call may change (the packed ones are compared as one value).
 local SAVED = {
-  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid', 'cexp', 'cjson',
-  'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fs', 'fnext', 'fid', 'fexp', 'fvid',
-  'fclaim', 'dused', 'dday'}
+  'cid', 'cexp', 'cjson', 'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fid', 'fexp',
+  'fvid', 'fclaim'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
 -- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
@@ -54,11 +75,12 @@ local SAVED = {
 local function reply(t)
   if op ~= 'beat' then return cjson.encode(t) end
   if t.r ~= 'ok' then return t.r end
-  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.expired or 0, t.fdue or 0,
-    t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
+  return string.format('%s|%d|%d|%d|%d|%d|%d|%d|%d|%d|%s|%d|%s', t.r, t.tr, t.cred, t.seq, t.due,
+    t.expired or 0, t.fdue or 0, t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '',
+    t.capped or 0, t.chk or '')
 end
 
--- s.o holds the fields as stored, so that save writes back only what changed.
+-- s.o holds the separate fields as stored, so that save writes back only what changed.
 local function read(s, fields)
   local vals = redis.call('HMGET', H, unpack(fields))
   local o = s.o
@@ -79,9 +101,41 @@ local COLD_ONCE = {__index = function(s, k)
   return rawget(s, k)
 end}
 
+-- The packed fields 'h' and 'k' as the text to store.
+local function packed(s)
+  return string.format(PACKED_FORMAT, s.st, s.last, s.seq, s.play, s.pos, s.cred, s.rem, s.cs,
+    s.cnext, s.fs, s.fnext, s.dday, s.dused)
+end
+
+local function fixed(s)
+  return string.format(FIXED_FORMAT, s.id, s.ls, s.pj, s.gap, s['from'], s['until'], s.tz,
+    s.cap, s.dev)
+end
+
+-- Fill s from the packed fields (unrolled: this runs on every call).
+local function unpack_hot(s, h, k)
+  local st, last, seq, play, pos, cred, rem, cs, cnext, fs, fnext, dday, dused =
+    string.match(h, PACKED_MATCH)
+  s.st, s.last, s.seq, s.play, s.pos = st, tonumber(last), tonumber(seq), tonumber(play),
+    tonumber(pos)
+  s.cred, s.rem, s.cs, s.cnext, s.fs = tonumber(cred), tonumber(rem), cs, tonumber(cnext), fs
+  s.fnext, s.dday, s.dused = tonumber(fnext), tonumber(dday), tonumber(dused)
+  local id, ls, pj, gap, from, till, tz, cap, dev = string.match(k, FIXED_MATCH)
+  s.id, s.ls, s.pj, s.gap, s['from'], s['until'] = id, ls, pj, tonumber(gap), tonumber(from),
+    tonumber(till)
+  s.tz, s.cap, s.dev = tonumber(tz), tonumber(cap), dev
+end
+
 local function load()
   local s = {o = {}, new = {}, refresh = false, cold = false}
-  if not read(s, HOT)[1] then return nil end -- no trainee: no session
+  local tr, h, k = unpack(redis.call('HMGET', H, 'tr', 'h', 'k'))
+  if not tr then return nil end -- no trainee: no session
+  if h and k then
+    s.tr, s.h = tr, h
+    unpack_hot(s, h, k)
+  else
+    read(s, HOT) -- written by the version before the packed fields: save converts it
+  end
   s.wm = tonumber(redis.call('GET', WM)) or 0
   s.wm0 = s.wm
   return setmetatable(s, COLD_ONCE)
@@ -95,8 +149,8 @@ end
 -- send and parse instead of eleven field-value pairs.
 local function publish(s)
   for _, span in ipairs(s.new) do
-    redis.call('XADD', STREAM, '*', 'v', table.concat({s.id, s.tr, s.ls, s.pj, span[1], span[2],
-      s.seq, s.pos, s.last, s.play, s.dev or ''}, '|'))
+    redis.call('XADD', STREAM, '*', 'v', string.format('%s|%s|%s|%s|%d|%d|%d|%d|%d|%d|%s', s.id,
+      s.tr, s.ls, s.pj, span[1], span[2], s.seq, s.pos, s.last, s.play, s.dev or ''))
   end
 end
 
@@ -111,6 +165,21 @@ local function save(s, refresh)
       args[#args + 1] = k
       args[#args + 1] = v
     end
+  end
+  local h = packed(s)
+  if h ~= s.h then
+    args[#args + 1] = 'h'
+    args[#args + 1] = h
+  end
+  if not rawget(s, 'h') then
+    -- Converted from the separate fields: the packed ones replace them, and a host of the
+    -- previous version now refuses the session (MOVED) instead of reading stale fields.
+    args[#args + 1] = 'k'
+    args[#args + 1] = fixed(s)
+    args[#args + 1] = 'st'
+    args[#args + 1] = MOVED
+    redis.call('HDEL', H, 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem',
+      'gap', 'from', 'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext')
   end
   if #args > 0 then redis.call('HSET', H, unpack(args)) end
   if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
@@ -357,9 +426,21 @@ local function run(keys, argv)
       redis.call('RPUSH', PREP, unpack(ARGV, 7, 6 + n))
       redis.call('EXPIRE', PREP, ttl)
     end
-    local fields = {}
-    for i = 7 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
-    redis.call('HSET', H, unpack(fields))
+    -- The hot fields packed ('h', 'k'), the others each its own field.
+    local s, fields = {}, {}
+    for i = 7 + n, #ARGV - 1, 2 do
+      local k, v = ARGV[i], ARGV[i + 1]
+      if PACKED_FIELD[k] then
+        s[k] = v
+      else
+        fields[#fields + 1] = k
+        fields[#fields + 1] = v
+      end
+    end
+    for _, k in ipairs(HOT) do
+      if s[k] == nil then s[k] = DEFAULT[k] or 0 end
+    end
+    redis.call('HSET', H, 'h', packed(s), 'k', fixed(s), 'st', MOVED, unpack(fields))
     local wm = tonumber(redis.call('GET', WM)) or 0
     redis.call('SET', WM, math.max(tonumber(ARGV[5]), wm), 'EX', ttl)
     redis.call('EXPIRE', H, ttl)
