@@ -168,22 +168,21 @@ end
 -- challenge and close, so an ordinary beat stays cheap.
 local function save(s, refresh)
   publish(s)
-  local args = {}
-  for _, k in ipairs(SAVED) do
+  local args, o = nil, s.o
+  for i = 1, #SAVED do
+    local k = SAVED[i]
     local v = rawget(s, k) -- a field never read nor set was never changed
-    if v ~= nil and v ~= s.o[k] then
+    if v ~= nil and v ~= o[k] then
+      args = args or {}
       args[#args + 1] = k
       args[#args + 1] = v
     end
   end
-  local h = packed(s)
-  if h ~= s.h then
-    args[#args + 1] = 'h'
-    args[#args + 1] = h
-  end
-  if not rawget(s, 'h') then
+  local h, was = packed(s), rawget(s, 'h')
+  if not was then
     -- Converted from the separate fields: the packed ones replace them, and a host of the
     -- previous version now refuses the session (MOVED) instead of reading stale fields.
+    args = args or {}
     args[#args + 1] = 'k'
     args[#args + 1] = fixed(s)
     args[#args + 1] = 'st'
@@ -191,7 +190,11 @@ local function save(s, refresh)
     redis.call('HDEL', H, 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem',
       'gap', 'from', 'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext')
   end
-  if #args > 0 then redis.call('HSET', H, unpack(args)) end
+  if args then
+    redis.call('HSET', H, 'h', h, unpack(args))
+  elseif h ~= was then
+    redis.call('HSET', H, 'h', h) -- an ordinary beat: no table to build
+  end
   if s.wm > s.wm0 then redis.call('SET', WM, format('%d', s.wm), 'EX', ARGV[4]) end
   if refresh or s.refresh then
     redis.call('EXPIRE', H, ttl)
