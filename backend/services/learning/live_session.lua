@@ -49,8 +49,8 @@ local PACKED_FIELD = {}
 for i = 1, #PACKED do PACKED_FIELD[PACKED[i]] = true end -- (ipairs is not there at load)
 for i = 1, #FIXED do PACKED_FIELD[FIXED[i]] = true end
 -- (Written out: a library's code runs at load without the string library.)
-local PACKED_MATCH =
-  '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
+local PACKED_MATCH = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|' ..
+  '([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
 local FIXED_MATCH = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$'
 -- Whole numbers written with %d: Lua's own number-to-text (%.14g) is several times dearer.
 local PACKED_FORMAT = '%s|%d|%d|%d|%d|%d|%d|%s|%d|%s|%d|%d|%d'
