@@ -311,12 +311,30 @@ def _held_connection(pool):
     return entry.conn
 
 
+# The session hash keeps the fields a beat changes packed in one, "h" (see the script); state
+# written before that layout has each its own field. Every reader goes through read_state.
+_PACKED = ("st", "last", "seq", "play", "pos", "cred", "rem", "cs", "cnext", "fs", "fnext")
+_READ = ("h", "cred", "last", "pos", "play", "st")
+
+
+def read_state(values: list[str | None]) -> dict[str, str] | None:
+    """A session's credit, last beat, position, playing and status from ``_READ``'s values, in
+    either layout; None when Redis holds no such session."""
+    packed, *separate = values
+    if packed is not None:
+        return dict(zip(_PACKED, packed.split("|"), strict=False))
+    if separate[0] is None:
+        return None
+    return dict(zip(_READ[1:], separate, strict=True))
+
+
 def peek(session_id: int, trainee_id: int) -> tuple[int, int] | None:
     """A live session's (credited seconds, position) without changing it, or None."""
-    cred, pos = redis_store.client.hmget(state_key(session_id, trainee_id), "cred", "pos")
-    if cred is None:
+    client = redis_store.client
+    state = read_state(client.hmget(state_key(session_id, trainee_id), *_READ))
+    if state is None:
         return None
-    return int(float(cred)), int(float(pos or 0))
+    return int(float(state["cred"])), int(float(state["pos"] or 0))
 
 
 @dataclass(frozen=True)
@@ -338,11 +356,16 @@ def peek_many(sessions: list[tuple[int, int]]) -> dict[int, LiveState]:
     session_ids = [session_id for session_id, _ in sessions]
     pipe = redis_store.client.pipeline(transaction=False)
     for session_id, trainee_id in sessions:
-        pipe.hmget(state_key(session_id, trainee_id), "cred", "last", "pos", "play", "st")
+        pipe.hmget(state_key(session_id, trainee_id), *_READ)
     found = {}
-    for session_id, (cred, last, pos, play, st) in zip(session_ids, pipe.execute(), strict=True):
-        if cred is not None:
+    for session_id, values in zip(session_ids, pipe.execute(), strict=True):
+        state = read_state(values)
+        if state is not None:
             found[session_id] = LiveState(
-                int(float(cred)), int(float(last or 0)), int(float(pos or 0)), play == "1", st
+                int(float(state["cred"])),
+                int(float(state["last"] or 0)),
+                int(float(state["pos"] or 0)),
+                state["play"] == "1",
+                state["st"],
             )
     return found

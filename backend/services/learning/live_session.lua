@@ -26,8 +26,38 @@
 -- Redis runs one call at a time.
 local KEYS, ARGV, H, STREAM, HELD, WM, PREP, op, trainee, now, ttl
 
--- The session's fields an ordinary beat reads, in one HMGET; the others only when a call
--- first reads one of them (a batch, an open check, a close), in a second one.
+-- The standard library's functions as upvalues, cheaper than a global lookup at each use; bound
+-- by the first call, as a library's code runs at load without them. (stdlib is defined before
+-- the locals, so its names are still the globals.)
+local function stdlib()
+  return tonumber, rawget, rawset, unpack, ipairs, string.format, string.match, math.floor,
+    math.max, math.min
+end
+local tonumber, rawget, rawset, unpack, ipairs, format, match, floor, max, min
+
+-- The session hash keeps what a beat reads in two packed fields (one HMGET, one value to parse):
+-- 'h' what calls change, 'k' what is fixed at check-in (the device last: it is the client's
+-- text), each "v1|v2|...". The other fields stay separate, read only when a call first reads
+-- one of them (a batch, an open check, a close). 'tr' stays separate, and 'st' holds MOVED: a
+-- host still running the version before this layout (the function is named by its code, so
+-- both run during a rolling deploy) reads that as the session's status and refuses the call
+-- unchanged, instead of crediting from the stale separate fields.
+local PACKED = {
+  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'fs', 'fnext', 'dday', 'dused'}
+local FIXED = {'id', 'ls', 'pj', 'gap', 'from', 'until', 'tz', 'cap', 'dev'}
+local PACKED_FIELD = {}
+for i = 1, #PACKED do PACKED_FIELD[PACKED[i]] = true end -- (ipairs is not there at load)
+for i = 1, #FIXED do PACKED_FIELD[FIXED[i]] = true end
+-- (Written out: a library's code runs at load without the string library.)
+local PACKED_MATCH = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|' ..
+  '([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
+local FIXED_MATCH = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$'
+-- Whole numbers written with %d: Lua's own number-to-text (%.14g) is several times dearer.
+local PACKED_FORMAT = '%s|%d|%d|%d|%d|%d|%d|%s|%d|%s|%d|%d|%d'
+local FIXED_FORMAT = '%s|%s|%s|%d|%d|%d|%d|%d|%s'
+local MOVED = 'packed'
+-- The hot fields as the previous layout kept them (each its own field), read when 'h' is
+-- missing: state that version wrote, converted by this call's save.
 local HOT = {
   'tr', 'st', 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'gap', 'from',
   'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext'}
@@ -42,10 +72,10 @@ local NUMERIC = {
   dday = true}
 local DEFAULT = {fs = 'none', fvid = '', dev = '', cjson = '', ckd = '', cq = '0', cans = '',
   ckey = ''} -- state written before face checks and prepared checks existed
+-- The separate fields a call may change (the packed ones are compared as one value).
 local SAVED = {
-  'st', 'last', 'seq', 'play', 'pos', 'cred', 'rem', 'cs', 'cnext', 'cid', 'cexp', 'cjson',
-  'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fs', 'fnext', 'fid', 'fexp', 'fvid',
-  'fclaim', 'dused', 'dday'}
+  'cid', 'cexp', 'cjson', 'cclaim', 'ended', 'ckd', 'cq', 'cans', 'ckey', 'cis', 'fid', 'fexp',
+  'fvid', 'fclaim'}
 
 -- A beat's answer is a short string, cheaper than JSON to read on the hot path:
 -- "result|trainee|credited|seq|due|expired check|face check due|expired face check|
@@ -54,11 +84,12 @@ local SAVED = {
 local function reply(t)
   if op ~= 'beat' then return cjson.encode(t) end
   if t.r ~= 'ok' then return t.r end
-  return table.concat({t.r, t.tr, t.cred, t.seq, t.due, t.expired or 0, t.fdue or 0,
-    t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '', t.capped or 0, t.chk or ''}, '|')
+  return format('%s|%d|%d|%d|%d|%d|%d|%d|%d|%d|%s|%d|%s', t.r, t.tr, t.cred, t.seq, t.due,
+    t.expired or 0, t.fdue or 0, t.fexpired or 0, t.fid or 0, t.fexp or 0, t.fvid or '',
+    t.capped or 0, t.chk or '')
 end
 
--- s.o holds the fields as stored, so that save writes back only what changed.
+-- s.o holds the separate fields as stored, so that save writes back only what changed.
 local function read(s, fields)
   local vals = redis.call('HMGET', H, unpack(fields))
   local o = s.o
@@ -79,9 +110,42 @@ local COLD_ONCE = {__index = function(s, k)
   return rawget(s, k)
 end}
 
+-- The packed fields 'h' and 'k' as the text to store.
+local function packed(s)
+  return format(PACKED_FORMAT, s.st, s.last, s.seq, s.play, s.pos, s.cred, s.rem, s.cs,
+    s.cnext, s.fs, s.fnext, s.dday, s.dused)
+end
+
+local function fixed(s)
+  return format(FIXED_FORMAT, s.id, s.ls, s.pj, s.gap, s['from'], s['until'], s.tz,
+    s.cap, s.dev)
+end
+
+-- The session from its packed fields: one table built whole (written out, as this runs on
+-- every call), so it never grows field by field.
+local function unpack_hot(tr, h, k)
+  local st, last, seq, play, pos, cred, rem, cs, cnext, fs, fnext, dday, dused =
+    match(h, PACKED_MATCH)
+  local id, ls, pj, gap, from, till, tz, cap, dev = match(k, FIXED_MATCH)
+  return {o = {}, new = {}, refresh = false, cold = false, wm = 0, wm0 = 0, tr = tr, h = h,
+    st = st, last = tonumber(last), seq = tonumber(seq), play = tonumber(play),
+    pos = tonumber(pos), cred = tonumber(cred), rem = tonumber(rem), cs = cs,
+    cnext = tonumber(cnext), fs = fs, fnext = tonumber(fnext), dday = tonumber(dday),
+    dused = tonumber(dused), id = id, ls = ls, pj = pj, gap = tonumber(gap),
+    ['from'] = tonumber(from), ['until'] = tonumber(till), tz = tonumber(tz),
+    cap = tonumber(cap), dev = dev}
+end
+
 local function load()
-  local s = {o = {}, new = {}, refresh = false, cold = false}
-  if not read(s, HOT)[1] then return nil end -- no trainee: no session
+  local tr, h, k = unpack(redis.call('HMGET', H, 'tr', 'h', 'k'))
+  if not tr then return nil end -- no trainee: no session
+  local s
+  if h and k then
+    s = unpack_hot(tr, h, k)
+  else
+    s = {o = {}, new = {}, refresh = false, cold = false}
+    read(s, HOT) -- written by the version before the packed fields: save converts it
+  end
   s.wm = tonumber(redis.call('GET', WM)) or 0
   s.wm0 = s.wm
   return setmetatable(s, COLD_ONCE)
@@ -95,8 +159,8 @@ end
 -- send and parse instead of eleven field-value pairs.
 local function publish(s)
   for _, span in ipairs(s.new) do
-    redis.call('XADD', STREAM, '*', 'v', table.concat({s.id, s.tr, s.ls, s.pj, span[1], span[2],
-      s.seq, s.pos, s.last, s.play, s.dev or ''}, '|'))
+    redis.call('XADD', STREAM, '*', 'v', format('%s|%s|%s|%s|%d|%d|%d|%d|%d|%d|%s', s.id,
+      s.tr, s.ls, s.pj, span[1], span[2], s.seq, s.pos, s.last, s.play, s.dev or ''))
   end
 end
 
@@ -104,16 +168,34 @@ end
 -- challenge and close, so an ordinary beat stays cheap.
 local function save(s, refresh)
   publish(s)
-  local args = {}
-  for _, k in ipairs(SAVED) do
+  local args, o = nil, s.o
+  for i = 1, #SAVED do
+    local k = SAVED[i]
     local v = rawget(s, k) -- a field never read nor set was never changed
-    if v ~= nil and v ~= s.o[k] then
+    if v ~= nil and v ~= o[k] then
+      args = args or {}
       args[#args + 1] = k
       args[#args + 1] = v
     end
   end
-  if #args > 0 then redis.call('HSET', H, unpack(args)) end
-  if s.wm > s.wm0 then redis.call('SET', WM, s.wm, 'EX', ttl) end
+  local h, was = packed(s), rawget(s, 'h')
+  if not was then
+    -- Converted from the separate fields: the packed ones replace them, and a host of the
+    -- previous version now refuses the session (MOVED) instead of reading stale fields.
+    args = args or {}
+    args[#args + 1] = 'k'
+    args[#args + 1] = fixed(s)
+    args[#args + 1] = 'st'
+    args[#args + 1] = MOVED
+    redis.call('HDEL', H, 'id', 'ls', 'pj', 'dev', 'last', 'seq', 'play', 'pos', 'cred', 'rem',
+      'gap', 'from', 'until', 'tz', 'cap', 'dday', 'dused', 'cs', 'cnext', 'fs', 'fnext')
+  end
+  if args then
+    redis.call('HSET', H, 'h', h, unpack(args))
+  elseif h ~= was then
+    redis.call('HSET', H, 'h', h) -- an ordinary beat: no table to build
+  end
+  if s.wm > s.wm0 then redis.call('SET', WM, format('%d', s.wm), 'EX', ARGV[4]) end
   if refresh or s.refresh then
     redis.call('EXPIRE', H, ttl)
     redis.call('EXPIRE', HELD, ttl)
@@ -127,7 +209,7 @@ local function split(entry)
 end
 
 -- The first second of the next China-time day after second t (tz = UTC offset in seconds).
-local function day_end(t, tz) return (math.floor((t + tz) / 86400) + 1) * 86400 - tz end
+local function day_end(t, tz) return (floor((t + tz) / 86400) + 1) * 86400 - tz end
 
 -- Append [a, b) to the held list, extending its last span when contiguous.
 local function hold(a, b)
@@ -157,33 +239,33 @@ end
 -- that is higher (the counter was lost). The counter is raised first and the excess given back:
 -- one command on an ordinary beat, and EXPIRE only when it was created.
 local function take_day(s, d, n)
-  local key = WM .. ':d' .. d
-  local v = redis.call('INCRBY', key, n)
+  local key = format('%s:d%d', WM, d) -- (numbers as text with %d: see PACKED_FORMAT)
+  local v = redis.call('INCRBY', key, format('%d', n))
   if v == n then redis.call('EXPIRE', key, 2 * 86400) end
   local room = n
   if s.cap > 0 then
     local used = v - n
-    if d == s.dday then used = math.max(used, s.dused) end
-    room = math.max(0, math.min(n, s.cap - used))
+    if d == s.dday then used = max(used, s.dused) end
+    room = max(0, min(n, s.cap - used))
     if room < n then v = redis.call('INCRBY', key, room - n) end
   end
-  if d == s.dday then s.dused = math.max(s.dused + room, v) end
+  if d == s.dday then s.dused = max(s.dused + room, v) end
   return room
 end
 
 -- Credit [a, b): never before the watermark, only within the project's dates, never more
 -- than the lesson has left, never past the daily maximum; split at China-time midnights.
 local function credit(s, a, b, out)
-  a = math.max(a, s.wm, s.from)
-  b = math.min(b, s['until'])
+  a = max(a, s.wm, s.from)
+  b = min(b, s['until'])
   if b <= a then return 0 end
-  local n = math.min(b - a, s.rem)
+  local n = min(b - a, s.rem)
   if n <= 0 then return 0 end
   b = a + n
   local x, given = a, 0
   while x < b do
-    local y = math.min(b, day_end(x, s.tz))
-    local d = math.floor((x + s.tz) / 86400)
+    local y = min(b, day_end(x, s.tz))
+    local d = floor((x + s.tz) / 86400)
     local room = take_day(s, d, y - x)
     if room < y - x and out then out.capped = 1 end
     if room > 0 then
@@ -249,7 +331,7 @@ local function open_check(s, out)
     out.due = 1
     return
   end
-  local id, kind, qid, expected, key, js = string.match(entry,
+  local id, kind, qid, expected, key, js = match(entry,
     '^(%d+)|(%a+)|(%d+)|([^|]*)|([^|]*)|(.*)$')
   s.cs = 'pending'
   s.cid = tonumber(id)
@@ -271,7 +353,7 @@ end
 -- Time waited for the check in vain: forfeit what it held and ask again at once.
 local function ask_again(s, out)
   redis.call('DEL', HELD)
-  s.last = math.max(s.last, now)
+  s.last = max(s.last, now)
   open_check(s, out)
 end
 
@@ -294,7 +376,7 @@ local function settle(s, out, id, given, letters, stripped)
     s.cs = 'none'
     if s.cint > 0 then
       -- Random around the interval (the factor comes from the caller), so nobody can predict it.
-      s.cnext = now + math.max(1, math.floor(s.cint * tonumber(ARGV[7]) + 0.5))
+      s.cnext = now + max(1, floor(s.cint * tonumber(ARGV[7]) + 0.5))
     else
       s.cnext = 0
     end
@@ -338,6 +420,8 @@ end
 
 -- One call: KEYS and ARGV as described at the top.
 local function run(keys, argv)
+  if not format then tonumber, rawget, rawset, unpack, ipairs, format, match, floor, max, min =
+    stdlib() end
   KEYS, ARGV = keys, argv
   H, STREAM, HELD, WM, PREP = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
   op, trainee, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -357,11 +441,23 @@ local function run(keys, argv)
       redis.call('RPUSH', PREP, unpack(ARGV, 7, 6 + n))
       redis.call('EXPIRE', PREP, ttl)
     end
-    local fields = {}
-    for i = 7 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
-    redis.call('HSET', H, unpack(fields))
+    -- The hot fields packed ('h', 'k'), the others each its own field.
+    local s, fields = {}, {}
+    for i = 7 + n, #ARGV - 1, 2 do
+      local k, v = ARGV[i], ARGV[i + 1]
+      if PACKED_FIELD[k] then
+        s[k] = v
+      else
+        fields[#fields + 1] = k
+        fields[#fields + 1] = v
+      end
+    end
+    for _, k in ipairs(HOT) do
+      if s[k] == nil then s[k] = DEFAULT[k] or 0 end
+    end
+    redis.call('HSET', H, 'h', packed(s), 'k', fixed(s), 'st', MOVED, unpack(fields))
     local wm = tonumber(redis.call('GET', WM)) or 0
-    redis.call('SET', WM, math.max(tonumber(ARGV[5]), wm), 'EX', ttl)
+    redis.call('SET', WM, max(tonumber(ARGV[5]), wm), 'EX', ttl)
     redis.call('EXPIRE', H, ttl)
     return reply({r = 'ok'})
   end
@@ -384,11 +480,13 @@ local function run(keys, argv)
       prev = seq
       if seq > s.seq then
         t = tonumber(t)
-        if kind == 'batch' then t = math.floor((t + s.off) / 1000) end
+        if kind == 'batch' then t = floor((t + s.off) / 1000) end
         beats[#beats + 1] = {seq, t, tonumber(pos), tonumber(play)}
       end
     end
-    local out = {r = 'ok', due = 0, fdue = 0}
+    -- Built whole with the fields state sets (so it never grows field by field).
+    local out = {r = 'ok', due = 0, fdue = 0, tr = 0, cred = 0, seq = 0, rem = 0, last = 0,
+      pos = 0, play = 0}
     if ARGV[8] ~= '' then settle(s, out, tonumber(ARGV[8]), ARGV[9], ARGV[10], ARGV[11]) end
     if #beats == 0 then
       save(s)
@@ -404,7 +502,7 @@ local function run(keys, argv)
           save(s)
           return reply({r = 'batch_clock_skew'})
         end
-        b[2] = math.min(math.max(b[2], s.t0), now)
+        b[2] = min(max(b[2], s.t0), now)
       end
     end
     if s.cs == 'pending' and now > s.cexp then
@@ -421,7 +519,7 @@ local function run(keys, argv)
       -- No face check result in its window: the held time is forfeited, a new check is due.
       out.fexpired = s.fid
       redis.call('DEL', HELD)
-      s.last = math.max(s.last, now)
+      s.last = max(s.last, now)
       s.fid = 0
       s.fvid = ''
       claim_face(s)
@@ -456,7 +554,7 @@ local function run(keys, argv)
     -- Time held since the claim (WeChat was busy, or Redis lost the previous check) had no check
     -- to cover it: only the time from now on can be released by this one.
     redis.call('DEL', HELD)
-    s.last = math.max(s.last, now)
+    s.last = max(s.last, now)
     s.fs = 'pending'
     s.fid = tonumber(ARGV[5])
     s.fexp = tonumber(ARGV[6])
@@ -481,7 +579,7 @@ local function run(keys, argv)
     else
       -- Failed: the time since the check was issued is forfeited; the caller issues a new one.
       redis.call('DEL', HELD)
-      s.last = math.max(s.last, now)
+      s.last = max(s.last, now)
       claim_face(s)
     end
     save(s, true)

@@ -63,3 +63,49 @@ def test_beats_and_check_outs_load_the_library_where_redis_lacks_it(
     assert me.play(60)["credited_s"] == 60
     redis_store_client.function_delete(library)
     assert me.end()["credited_s"] >= 60
+
+
+# The session hash's packed fields, as the script lays them out.
+PACKED = ["st", "last", "seq", "play", "pos", "cred", "rem", "cs", "cnext", "fs", "fnext"]
+PACKED += ["dday", "dused"]
+FIXED = ["id", "ls", "pj", "gap", "from", "until", "tz", "cap", "dev"]
+
+
+def _to_previous_layout(redis_client, key):
+    """Rewrite a session's hash as the version before the packed fields kept it."""
+    h, k = redis_client.hmget(key, "h", "k")
+    fields = dict(zip(PACKED, h.split("|"), strict=True))
+    fields.update(zip(FIXED, k.split("|", len(FIXED) - 1), strict=True))
+    redis_client.hdel(key, "h", "k")
+    redis_client.hset(key, mapping=fields)
+
+
+def test_state_the_previous_version_wrote_is_read_and_converted(
+    app, client, make, redis_client, frozen_clock
+):
+    # During a rolling deploy both versions run: a session checked in on an old host has each
+    # field apart. The new version reads it, credits exactly as it would have, and packs it.
+    from tests.learning_driver import Learner, enrolled
+
+    _, lesson, trainee = enrolled(make, attention_checks_enabled=False)
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    assert me.play(60)["credited_s"] == 60
+    key = live.state_key(me.session_id, trainee.id)
+    with app.app_context():
+        before = live.peek_many([(me.session_id, trainee.id)])
+        _to_previous_layout(redis_client, key)
+        assert live.peek_many([(me.session_id, trainee.id)]) == before  # read in either layout
+        assert live.peek(me.session_id, trainee.id) == (60, 60)
+    assert redis_client.hget(key, "h") is None
+    assert me.play(60)["credited_s"] == 120  # no second lost, none credited twice
+    # Converted: what a host of the previous version reads is the trainee and status MOVED,
+    # which it answers as a status it does not know (an error), changing nothing.
+    assert redis_client.hget(key, "h") is not None
+    assert (
+        redis_client.hmget(key, "tr", "st", "last", "cred")
+        == [str(trainee.id), "packed"] + [None] * 2
+    )
+    with app.app_context():
+        assert live.peek(me.session_id, trainee.id) == (120, 60)  # the position played to
+    assert me.end()["credited_s"] == 120
