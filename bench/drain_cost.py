@@ -160,11 +160,22 @@ def _soundness(app, ids: dict[int, int]) -> list[str]:
             )
         ).scalar()
         rows = db.session.execute(text("SELECT count(*) FROM credited_span")).scalar()
+        # Updates that stayed on their page with no new index entries (heap-only tuples).
+        hot = db.session.execute(
+            text(
+                "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
+                " WHERE relname IN ('credited_span', 'learning_session') ORDER BY relname"
+            )
+        ).all()
         db.session.remove()
     print(
         f"  credited {seconds:,} s in {rows:,} span rows (Redis credited {credited_s:,} s); "
         f"sessions' totals {stored:,} s; overlaps {overlaps}; sessions whose drained total "
         f"differs from Redis's {differ}"
+    )
+    print(
+        "  updates, heap-only (HOT) of all: "
+        + ", ".join(f"{name} {hot_n:,} of {upd:,}" for name, upd, hot_n in hot)
     )
     problems = []
     if overlaps:

@@ -110,29 +110,20 @@ def write_spans(rows: list[SpanRow]) -> int:
     coverage = face_checks.coverage_points({row.trainee_id for row in unique})
     heads = _lock_heads(dialect, sorted({row.project_id for row in unique}))
     _lock_trainees(dialect, {row.trainee_id for row in unique})
+    # In the order of span_coalesce._ARRAYS.
     values = [
-        {
-            "trainee_id": row.trainee_id,
-            "session_id": row.session_id,
-            "lesson_id": row.lesson_id,
-            "project_id": row.project_id,
-            "start_s": a,
-            "end_s": b,
-            "seconds": b - a,
-            "device": row.device,
-            "face_check_id": check_id,
-        }
+        (row.trainee_id, row.session_id, row.lesson_id, row.project_id, a, b, row.device, check)
         for row in unique
-        for a, b, check_id in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
+        for a, b, check in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
     ]
     if dialect == "postgresql":
-        inserted = insert_uncovered_coalesced(values)
+        added = insert_uncovered_coalesced(values)
     else:
         inserted = _insert_uncovered_sqlite(values)
         _chain_sqlite(heads, inserted)
-    added: dict[int, int] = {}
-    for span in inserted:
-        added[span.session_id] = added.get(span.session_id, 0) + span.seconds
+        added = {}
+        for span in inserted:
+            added[span.session_id] = added.get(span.session_id, 0) + span.seconds
     latest: dict[int, SpanRow] = {}
     for row in rows:
         if row.session_id not in latest or row.last_beat_s > latest[row.session_id].last_beat_s:
@@ -182,13 +173,18 @@ def _lock_trainees(dialect: str, trainee_ids: set[int]) -> None:
 _COLUMNS = [c for c in CreditedSpan.__table__.c if c.name not in ("chain_hash", "chain_seq")]
 
 
-def _insert_uncovered_sqlite(values: list[dict]) -> list:
+_KEYS = ("trainee_id", "session_id", "lesson_id", "project_id", "start_s", "end_s", "device",
+         "face_check_id")  # fmt: skip
+
+
+def _insert_uncovered_sqlite(values: list[tuple]) -> list:
     """Insert the seconds of ``values`` no stored span covers; the rows inserted (SQLite,
     development only: the same clipping, read and cut here)."""
     if not values:
         return []
     pieces = []
-    for v in values:
+    for value in values:
+        v = dict(zip(_KEYS, value, strict=True))
         a, b = at_second(v.pop("start_s")), at_second(v.pop("end_s"))
         stored = db.session.execute(
             sa.select(CreditedSpan.start_at, CreditedSpan.end_at)
