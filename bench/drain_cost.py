@@ -137,6 +137,51 @@ def _drain_round(app, drainer, admin, database, redis_pid) -> dict:
     }
 
 
+class _ByStatement:
+    """``--by-statement``: PostgreSQL's CPU (its backend's, read before and after) per kind of
+    statement the drainer runs, and per commit."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.cpu: dict[str, float] = {}
+        self.counting = False
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "commit", self._before_commit)
+        self._started: tuple[str, float] | None = None
+
+    @staticmethod
+    def _pid(conn) -> int:
+        info = conn.connection.info
+        if "pid" not in info:
+            info["pid"] = conn.connection.dbapi_connection.info.backend_pid
+        return info["pid"]
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.counting:
+            key = " ".join(statement.split())[:70]
+            self._started = (key, _schedstat_s(self._pid(conn)))
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.counting and self._started:
+            key, t0 = self._started
+            self.cpu[key] = self.cpu.get(key, 0.0) + _schedstat_s(self._pid(conn)) - t0
+            self._started = None
+
+    def _before_commit(self, conn) -> None:
+        if self.counting:
+            pid = self._pid(conn)
+            t0 = _schedstat_s(pid)
+            raw = conn.connection.dbapi_connection
+            raw.commit()  # committed here, timed; SQLAlchemy's own commit then finds nothing
+            self.cpu["COMMIT"] = self.cpu.get("COMMIT", 0.0) + _schedstat_s(pid) - t0
+
+    def report(self, spans: int) -> None:
+        for key, cpu in sorted(self.cpu.items(), key=lambda kv: -kv[1]):
+            print(f"    {cpu / spans * 1e6:6.1f} us per span  {key}")
+
+
 def _soundness(app, ids: dict[int, int]) -> list[str]:
     from backend.extensions import db
     from backend.services.learning.live import peek_many
@@ -209,6 +254,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--warmup", type=int, default=30, help="rounds not counted (the check-ins spread over them)"
     )
+    parser.add_argument(
+        "--by-statement", action="store_true", help="PostgreSQL's CPU per kind of statement"
+    )
     args = parser.parse_args(argv)
 
     admin_url = make_url(args.database_url).set(drivername="postgresql+psycopg")
@@ -264,7 +312,10 @@ def _run(args, admin, database: str, prefix: str) -> int:
         groups = max(min(args.warmup, span_seal.MAX_SPAN_S // BEAT_S), 1)
         waiting = list(auth)
         ids, seq, answer = {}, dict.fromkeys(auth, 0), {}
-        drainer = Drainer("drain-cost", claim_idle_ms=0)
+        drainer = Drainer("drain-cost")  # as production runs it
+        if args.by_statement:
+            with app.app_context():
+                by_statement = _ByStatement(db.engine)
         print(
             f"drain cost: {args.sessions} sessions beating every {BEAT_S} s, "
             f"{args.warmup} warm-up and {args.rounds} measured rounds, "
@@ -278,6 +329,8 @@ def _run(args, admin, database: str, prefix: str) -> int:
                 joining = waiting[n::groups]
                 ids |= _check_in(client, {tid: auth[tid] for tid in joining}, lesson_id)
             _beat_all(client, auth, ids, seq, answer)
+            if args.by_statement:
+                by_statement.counting = n >= args.warmup
             r = _drain_round(app, drainer, admin, database, redis_pid)
             if n >= args.warmup:
                 rounds.append(r)
@@ -306,6 +359,9 @@ def _run(args, admin, database: str, prefix: str) -> int:
         lines.append(_line("Redis CPU during the drains", rounds, "redis", None))
     for line, _ in lines:
         print(line)
+    if args.by_statement:
+        print("  PostgreSQL CPU by statement (--by-statement; not comparable with the above):")
+        by_statement.report(sum(r["spans"] for r in rounds))
     if problems:
         print(f"  the written credit is not sound: {', '.join(problems)}: FAILED")
         return 1

@@ -19,8 +19,8 @@ from backend.services.learning.live import at_second, stream_keys
 from backend.services.learning.span_coalesce import csv_ints, insert_uncovered_coalesced
 
 
-@dataclass(frozen=True)
-class SpanRow:
+@dataclass  # not frozen: a frozen dataclass's __init__ sets each field through
+class SpanRow:  # object.__setattr__, a microsecond a drained span
     """One credited span as the live-session script published it, with its session's state."""
 
     session_id: int
