@@ -171,8 +171,13 @@ class Drainer:
         entries = [entry for _, part in read for entry in part]
         if not entries:
             return DrainResult(0, 0, 0)
-        rows = [SpanRow.from_entry(f) for _, f in entries if f and not is_check(f)]
-        checks = [CheckRow.from_entry(f) for _, f in entries if f and is_check(f)]
+        rows, checks = [], []
+        for _, fields in entries:
+            if fields:  # (a pending entry trimmed meanwhile comes back without any)
+                if is_check(fields):
+                    checks.append(CheckRow.from_entry(fields))
+                else:
+                    rows.append(SpanRow.from_entry(fields))
         try:
             seconds = write_spans(rows)
             write_checks(checks)

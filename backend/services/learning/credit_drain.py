@@ -239,7 +239,7 @@ FROM (
     CAST(string_to_array(:last, ',', 'n') AS bigint[]),
     CAST(string_to_array(:seq, ',', 'n') AS integer[]),
     CAST(string_to_array(:pos, ',', 'n') AS integer[]),
-    CAST(:play AS boolean[])
+    CAST(string_to_array(:play, ',') AS boolean[])
   ) AS u(id, added, last_s, seq, pos, play)
 ) AS v
 WHERE s.id = v.id
@@ -270,7 +270,8 @@ def _update_sessions(dialect: str, latest: dict[int, SpanRow], added: dict[int, 
     names = ("id", "added", "last", "seq", "pos", "play")
     columns = zip(*data, strict=True)
     params = {
-        n: list(c) if n == "play" else csv_ints(c) for n, c in zip(names, columns, strict=True)
+        n: ",".join("t" if v else "f" for v in c) if n == "play" else csv_ints(c)
+        for n, c in zip(names, columns, strict=True)
     }
     db.session.execute(_ADD_TO_SESSIONS, params)
 
