@@ -110,7 +110,9 @@ class Drainer:
         self._claim_checked: dict[str, float] = {}
         self._sealed_at = 0.0  # time.monotonic() of the last sealing pass
 
-    def _read_stream(self, key: str, count: int) -> list[tuple[str, dict]]:
+    def _held_or_claimed(self, key: str, count: int) -> list[tuple[str, dict]]:
+        """Entries of ``key`` this consumer read and has not written, else those a dead drainer
+        left (looked for at most every claim_idle_ms / 2): none, mostly, and no round trip."""
         client = redis_store.client
         if self._retry_own is None or key in self._retry_own:
             own = client.xreadgroup(GROUP, self.consumer, {key: "0"}, count=count)
@@ -127,29 +129,67 @@ class Drainer:
             if claimed[1]:
                 return claimed[1]  # looked at again next batch: there may be more
             self._claim_checked[key] = time.monotonic()
-        fresh = client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
-        return fresh[0][1] if fresh else []
+        return []
+
+    def _fresh(self, keys: list[str], counts: list[int]) -> list[list[tuple[str, dict]]]:
+        """New entries of each stream, up to its count, in one pipelined round trip."""
+        pipe = redis_store.client.pipeline(transaction=False)
+        for key, count in zip(keys, counts, strict=True):
+            pipe.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
+        found = []
+        for key, count, reply in zip(keys, counts, pipe.execute(raise_on_error=False), strict=True):
+            if isinstance(reply, ResponseError):
+                if "NOGROUP" not in str(reply):
+                    raise reply
+                # Redis lost the stream (a flush, a restart without persistence)
+                ensure_group(key)
+                reply = redis_store.client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
+            found.append(reply[0][1] if reply else [])
+        return found
 
     def _read(self) -> list[tuple[str, list[tuple[str, dict]]]]:
         """Up to a batch of entries, from the partitions' streams in turn: (stream, entries)."""
         keys = stream_keys()
-        read, room = [], self.batch
-        for turn in range(len(keys)):
-            key = keys[(self._next + turn) % len(keys)]
+        order = [keys[(self._next + turn) % len(keys)] for turn in range(len(keys))]
+        self._next = (self._next + 1) % len(keys)
+        got: dict[str, list] = {}
+        room = self.batch
+        for key in order:
+            if room <= 0:
+                break
             try:
-                entries = self._read_stream(key, room)
+                entries = self._held_or_claimed(key, room)
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                ensure_group(key)  # Redis lost the stream (a flush, a restart without persistence)
-                entries = self._read_stream(key, room)
+                ensure_group(key)
+                entries = []
             if entries:
-                read.append((key, entries))
+                got[key] = entries
                 room -= len(entries)
-            if room <= 0:
-                break
-        self._next = (self._next + 1) % len(keys)
-        return read
+        # New entries: a share of the room from every other stream in one round trip (a
+        # round trip a stream cost the drainer more than the entries when most are empty or
+        # small), then the rest of the room from those that filled their share, one by one.
+        rest = [key for key in order if key not in got]
+        if room > 0 and rest:
+            share, extra = divmod(room, len(rest))
+            counts = [share + (turn < extra) for turn in range(len(rest))]
+            rest = [key for key, count in zip(rest, counts, strict=True) if count]  # COUNT 0:
+            counts = [count for count in counts if count]  # no limit
+            filled = []
+            for key, count, entries in zip(rest, counts, self._fresh(rest, counts), strict=True):
+                if entries:
+                    got[key] = entries
+                    room -= len(entries)
+                if len(entries) == count:
+                    filled.append(key)
+            for key in filled:
+                if room <= 0:
+                    break
+                more = self._fresh([key], [room])[0]
+                got[key] += more
+                room -= len(more)
+        return [(key, got[key]) for key in order if got.get(key)]
 
     def seal(self) -> int:
         """Seal the open spans nothing may extend any more (``span_seal``); return how many."""
