@@ -89,7 +89,8 @@ def test_the_drain_recreates_a_stream_redis_lost(
 
 def test_a_running_drainer_recreates_a_stream_redis_lost(client, make, redis_client, frozen_clock):
     me = _learning(client, make, 60)
-    drainer = Drainer("steady")  # past its first batch: it reads new entries only
+    # Past its first batch it reads new entries only (dead drainers' looked for once a minute).
+    drainer = Drainer("steady", claim_idle_ms=120_000)
     while drainer.drain_once().entries:
         pass
     for key in stream_keys():
