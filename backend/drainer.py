@@ -64,27 +64,31 @@ def ensure_group(key: str | None = None) -> None:
                 raise
 
 
-def acknowledge(key: str, ids: list[str]) -> None:
-    """Acknowledge written entries and remove what every drainer has written from the head
-    of the stream."""
-    # Below both the oldest entry still pending (read, not yet written) and the group's last
-    # delivered one, every entry has been written and acknowledged. Trimming there removes
-    # whole nodes of the stream: XDEL of each written id cost Redis about 7 µs a span under
-    # load. The last delivered one is read first, then what is pending: an entry delivered in
-    # between is either still pending (the bound stays below it) or after the first bound.
-    # (One command at a time: redis-py's cluster pipeline leaves XINFO's reply unparsed.)
+def acknowledge(read: list[tuple[str, list[str]]]) -> None:
+    """Acknowledge written entries, (stream, ids in the order read) of each stream read, and
+    remove what every drainer has written from the head of those streams."""
+    # Every entry up to the last one read here has been delivered (the group delivers in id
+    # order), so below both the oldest entry still pending (read, not yet written) and the
+    # last one read here, every entry has been written and acknowledged. Trimming there removes
+    # whole nodes of the stream: XDEL of each written id cost Redis about 7 us a span under
+    # load. An entry delivered after XPENDING comes after the last one read here; one still
+    # pending holds the bound below it. Two round trips a batch, whatever the streams: the
+    # acknowledgements with what is pending, then the trims.
     client = redis_store.client
-    client.xack(key, GROUP, *ids)
-    groups = client.xinfo_groups(key)
-    pending = client.xpending(key, GROUP)
-    delivered = next((g["last-delivered-id"] for g in groups if g["name"] == GROUP), None)
-    if delivered is None:
-        return
-    ms, _, seq = delivered.partition("-")
-    bound = f"{ms}-{int(seq or 0) + 1}"  # MINID keeps what is at or after it
-    if pending["pending"]:
-        bound = pending["min"]  # never after the last delivered one
-    client.xtrim(key, minid=bound, approximate=False)
+    pipe = client.pipeline(transaction=False)
+    for key, ids in read:
+        pipe.xack(key, GROUP, *ids)
+        pipe.xpending(key, GROUP)
+    pending = pipe.execute()[1::2]
+    trim = client.pipeline(transaction=False)
+    for (key, ids), left in zip(read, pending, strict=True):
+        if left["pending"]:
+            bound = left["min"]
+        else:
+            ms, _, seq = ids[-1].partition("-")  # read in id order: the last is the highest
+            bound = f"{ms}-{int(seq or 0) + 1}"  # MINID keeps what is at or after it
+        trim.xtrim(key, minid=bound, approximate=False)
+    trim.execute()
 
 
 class Drainer:
@@ -100,9 +104,15 @@ class Drainer:
         # restarted consumer first finishes what it had read.
         self._retry_own: set[str] | None = None  # None: every stream
         self._next = 0  # the partition to read first next time (each gets its turn)
+        # When each stream was last looked at for a dead drainer's entries (XAUTOCLAIM): at
+        # most every claim_idle_ms / 2, not every batch (a round trip per stream per batch,
+        # for entries that only become claimable claim_idle_ms after their drainer died).
+        self._claim_checked: dict[str, float] = {}
         self._sealed_at = 0.0  # time.monotonic() of the last sealing pass
 
-    def _read_stream(self, key: str, count: int) -> list[tuple[str, dict]]:
+    def _held_or_claimed(self, key: str, count: int) -> list[tuple[str, dict]]:
+        """Entries of ``key`` this consumer read and has not written, else those a dead drainer
+        left (looked for at most every claim_idle_ms / 2): none, mostly, and no round trip."""
         client = redis_store.client
         if self._retry_own is None or key in self._retry_own:
             own = client.xreadgroup(GROUP, self.consumer, {key: "0"}, count=count)
@@ -112,34 +122,74 @@ class Drainer:
             if self._retry_own is None:
                 self._retry_own = set(stream_keys())
             self._retry_own.discard(key)
-        claimed = client.xautoclaim(
-            key, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=count
-        )
-        if claimed[1]:
-            return claimed[1]
-        fresh = client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
-        return fresh[0][1] if fresh else []
+        if time.monotonic() - self._claim_checked.get(key, -1e9) >= self.claim_idle_ms / 2000:
+            claimed = client.xautoclaim(
+                key, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=count
+            )
+            if claimed[1]:
+                return claimed[1]  # looked at again next batch: there may be more
+            self._claim_checked[key] = time.monotonic()
+        return []
+
+    def _fresh(self, keys: list[str], counts: list[int]) -> list[list[tuple[str, dict]]]:
+        """New entries of each stream, up to its count, in one pipelined round trip."""
+        pipe = redis_store.client.pipeline(transaction=False)
+        for key, count in zip(keys, counts, strict=True):
+            pipe.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
+        found = []
+        for key, count, reply in zip(keys, counts, pipe.execute(raise_on_error=False), strict=True):
+            if isinstance(reply, ResponseError):
+                if "NOGROUP" not in str(reply):
+                    raise reply
+                # Redis lost the stream (a flush, a restart without persistence)
+                ensure_group(key)
+                reply = redis_store.client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count)
+            found.append(reply[0][1] if reply else [])
+        return found
 
     def _read(self) -> list[tuple[str, list[tuple[str, dict]]]]:
         """Up to a batch of entries, from the partitions' streams in turn: (stream, entries)."""
         keys = stream_keys()
-        read, room = [], self.batch
-        for turn in range(len(keys)):
-            key = keys[(self._next + turn) % len(keys)]
+        order = [keys[(self._next + turn) % len(keys)] for turn in range(len(keys))]
+        self._next = (self._next + 1) % len(keys)
+        got: dict[str, list] = {}
+        room = self.batch
+        for key in order:
+            if room <= 0:
+                break
             try:
-                entries = self._read_stream(key, room)
+                entries = self._held_or_claimed(key, room)
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                ensure_group(key)  # Redis lost the stream (a flush, a restart without persistence)
-                entries = self._read_stream(key, room)
+                ensure_group(key)
+                entries = []
             if entries:
-                read.append((key, entries))
+                got[key] = entries
                 room -= len(entries)
-            if room <= 0:
-                break
-        self._next = (self._next + 1) % len(keys)
-        return read
+        # New entries: a share of the room from every other stream in one round trip (a
+        # round trip a stream cost the drainer more than the entries when most are empty or
+        # small), then the rest of the room from those that filled their share, one by one.
+        rest = [key for key in order if key not in got]
+        if room > 0 and rest:
+            share, extra = divmod(room, len(rest))
+            counts = [share + (turn < extra) for turn in range(len(rest))]
+            rest = [key for key, count in zip(rest, counts, strict=True) if count]  # COUNT 0:
+            counts = [count for count in counts if count]  # no limit
+            filled = []
+            for key, count, entries in zip(rest, counts, self._fresh(rest, counts), strict=True):
+                if entries:
+                    got[key] = entries
+                    room -= len(entries)
+                if len(entries) == count:
+                    filled.append(key)
+            for key in filled:
+                if room <= 0:
+                    break
+                more = self._fresh([key], [room])[0]
+                got[key] += more
+                room -= len(more)
+        return [(key, got[key]) for key in order if got.get(key)]
 
     def seal(self) -> int:
         """Seal the open spans nothing may extend any more (``span_seal``); return how many."""
@@ -161,8 +211,13 @@ class Drainer:
         entries = [entry for _, part in read for entry in part]
         if not entries:
             return DrainResult(0, 0, 0)
-        rows = [SpanRow.from_entry(f) for _, f in entries if f and not is_check(f)]
-        checks = [CheckRow.from_entry(f) for _, f in entries if f and is_check(f)]
+        rows, checks = [], []
+        for _, fields in entries:
+            if fields:  # (a pending entry trimmed meanwhile comes back without any)
+                if is_check(fields):
+                    checks.append(CheckRow.from_entry(fields))
+                else:
+                    rows.append(SpanRow.from_entry(fields))
         try:
             seconds = write_spans(rows)
             write_checks(checks)
@@ -172,8 +227,7 @@ class Drainer:
             if self._retry_own is not None:
                 self._retry_own.update(key for key, _ in read)
             raise
-        for key, part in read:
-            acknowledge(key, [entry_id for entry_id, _ in part])
+        acknowledge([(key, [entry_id for entry_id, _ in part]) for key, part in read])
         ids = [entry_id for entry_id, _ in entries]
         oldest_ms = min(int(entry_id.split("-")[0]) for entry_id in ids)
         return DrainResult(len(entries), seconds, max(int(time.time() * 1000) - oldest_ms, 0))

@@ -87,6 +87,20 @@ def test_the_drain_recreates_a_stream_redis_lost(
     assert _written(me.session_id) == (150, 150)
 
 
+def test_a_running_drainer_recreates_a_stream_redis_lost(client, make, redis_client, frozen_clock):
+    me = _learning(client, make, 60)
+    # Past its first batch it reads new entries only (dead drainers' looked for once a minute).
+    drainer = Drainer("steady", claim_idle_ms=120_000)
+    while drainer.drain_once().entries:
+        pass
+    for key in stream_keys():
+        redis_client.delete(key)  # the group goes with it
+    me.play(90)
+    while drainer.drain_once().entries:
+        pass
+    assert _written(me.session_id) == (150, 150)
+
+
 def test_the_drain_command_once_writes_what_is_there(app, client, make, frozen_clock):
     me = _learning(client, make, 120)
     result = app.test_cli_runner().invoke(args=["drain-credit", "--once"])

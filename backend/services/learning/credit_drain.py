@@ -19,8 +19,8 @@ from backend.services.learning.live import at_second, stream_keys
 from backend.services.learning.span_coalesce import csv_ints, insert_uncovered_coalesced
 
 
-@dataclass(frozen=True)
-class SpanRow:
+@dataclass  # not frozen: a frozen dataclass's __init__ sets each field through
+class SpanRow:  # object.__setattr__, a microsecond a drained span
     """One credited span as the live-session script published it, with its session's state."""
 
     session_id: int
@@ -110,29 +110,20 @@ def write_spans(rows: list[SpanRow]) -> int:
     coverage = face_checks.coverage_points({row.trainee_id for row in unique})
     heads = _lock_heads(dialect, sorted({row.project_id for row in unique}))
     _lock_trainees(dialect, {row.trainee_id for row in unique})
+    # In the order of span_coalesce._ARRAYS.
     values = [
-        {
-            "trainee_id": row.trainee_id,
-            "session_id": row.session_id,
-            "lesson_id": row.lesson_id,
-            "project_id": row.project_id,
-            "start_s": a,
-            "end_s": b,
-            "seconds": b - a,
-            "device": row.device,
-            "face_check_id": check_id,
-        }
+        (row.trainee_id, row.session_id, row.lesson_id, row.project_id, a, b, row.device, check)
         for row in unique
-        for a, b, check_id in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
+        for a, b, check in _pieces(row, coverage.get((row.trainee_id, row.project_id)))
     ]
     if dialect == "postgresql":
-        inserted = insert_uncovered_coalesced(values)
+        added = insert_uncovered_coalesced(values)
     else:
         inserted = _insert_uncovered_sqlite(values)
         _chain_sqlite(heads, inserted)
-    added: dict[int, int] = {}
-    for span in inserted:
-        added[span.session_id] = added.get(span.session_id, 0) + span.seconds
+        added = {}
+        for span in inserted:
+            added[span.session_id] = added.get(span.session_id, 0) + span.seconds
     latest: dict[int, SpanRow] = {}
     for row in rows:
         if row.session_id not in latest or row.last_beat_s > latest[row.session_id].last_beat_s:
@@ -182,13 +173,18 @@ def _lock_trainees(dialect: str, trainee_ids: set[int]) -> None:
 _COLUMNS = [c for c in CreditedSpan.__table__.c if c.name not in ("chain_hash", "chain_seq")]
 
 
-def _insert_uncovered_sqlite(values: list[dict]) -> list:
+_KEYS = ("trainee_id", "session_id", "lesson_id", "project_id", "start_s", "end_s", "device",
+         "face_check_id")  # fmt: skip
+
+
+def _insert_uncovered_sqlite(values: list[tuple]) -> list:
     """Insert the seconds of ``values`` no stored span covers; the rows inserted (SQLite,
     development only: the same clipping, read and cut here)."""
     if not values:
         return []
     pieces = []
-    for v in values:
+    for value in values:
+        v = dict(zip(_KEYS, value, strict=True))
         a, b = at_second(v.pop("start_s")), at_second(v.pop("end_s"))
         stored = db.session.execute(
             sa.select(CreditedSpan.start_at, CreditedSpan.end_at)
@@ -243,7 +239,7 @@ FROM (
     CAST(string_to_array(:last, ',', 'n') AS bigint[]),
     CAST(string_to_array(:seq, ',', 'n') AS integer[]),
     CAST(string_to_array(:pos, ',', 'n') AS integer[]),
-    CAST(:play AS boolean[])
+    CAST(string_to_array(:play, ',') AS boolean[])
   ) AS u(id, added, last_s, seq, pos, play)
 ) AS v
 WHERE s.id = v.id
@@ -274,7 +270,8 @@ def _update_sessions(dialect: str, latest: dict[int, SpanRow], added: dict[int, 
     names = ("id", "added", "last", "seq", "pos", "play")
     columns = zip(*data, strict=True)
     params = {
-        n: list(c) if n == "play" else csv_ints(c) for n, c in zip(names, columns, strict=True)
+        n: ",".join("t" if v else "f" for v in c) if n == "play" else csv_ints(c)
+        for n, c in zip(names, columns, strict=True)
     }
     db.session.execute(_ADD_TO_SESSIONS, params)
 
