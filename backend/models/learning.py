@@ -92,13 +92,15 @@ class CreditedSpan(db.Model):
     __table_args__ = (
         # Spans of one trainee never overlap, so no two share a start: a doubled write fails.
         sa.Index("uq_credited_span_trainee_start", "trainee_id", "start_at", unique=True),
-        # Per-project sums and the running totals that date each earned class hour. Not
-        # including the seconds (it did, so those sums read the index alone): the drain
-        # extends an open span's end and seconds about every beat, and an update of no indexed
-        # column is heap-only, a new row version with no new entry in any of the five indexes
-        # (PostgreSQL's CPU per drained span 29 -> 15 us, bench/drain_cost.py; the sums read
-        # the table for each span, a span per 14 minutes of credit).
-        sa.Index("ix_credited_span_project_trainee", "project_id", "trainee_id", "start_at"),
+        # Per-project sums and the running totals that date each earned class hour; with the
+        # seconds included they read the index alone, never the table's scattered rows.
+        sa.Index(
+            "ix_credited_span_project_trainee",
+            "project_id",
+            "trainee_id",
+            "start_at",
+            postgresql_include=["seconds"],
+        ),
         sa.CheckConstraint("seconds > 0 AND end_at > start_at", name="span_positive"),
         # The open spans (one per trainee learning now, at most): what the drain seals.
         sa.Index(

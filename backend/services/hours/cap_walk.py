@@ -28,9 +28,8 @@ from backend.services.hours.figures import (
 # One project's subsidizable hours: the n-th hour is earned inside the span whose running total
 # passes n class hours, (n x hour - total before the span) seconds after the span starts. A
 # trainee's spans never share a start (uq_credited_span_trainee_start), so the start orders them
-# and the (project, trainee, start) index finds them (it does not include the seconds any more:
-# the drain's extensions of open spans stay heap-only that way); fed the trainees in order, it
-# leaves only a small sort per trainee for the running totals.
+# and the (project, trainee, start) index with its included seconds answers without the table;
+# fed the trainees in order, it leaves only a small sort per trainee for the running totals.
 _PROJECT_HOURS = """
 SELECT trainee_id, project_id, number, rate, earned_at, {year} AS year FROM (
 SELECT s.trainee_id, {pid} AS project_id, n AS number, {rate} AS rate,
