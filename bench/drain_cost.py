@@ -49,8 +49,10 @@ from sqlalchemy.engine import make_url
 
 from bench import heartbeat_setup as setup
 
+# The drain's share of issue 27's whole machine <= 300 us a beat (every beat publishes a span),
+# after the server's ~170 us and Redis's 50 us (bench/heartbeat.py).
 DRAINER_TARGET_US = 30
-POSTGRES_TARGET_US = 25
+POSTGRES_TARGET_US = 30
 BEAT_S = 30
 
 
