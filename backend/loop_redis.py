@@ -36,6 +36,7 @@ class _Protocol(asyncio.Protocol):
         self.waiting: collections.deque[asyncio.Future] = collections.deque()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.unsent: list[bytes] = []  # written out together once the loop's turn ends
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -60,6 +61,18 @@ class _Protocol(asyncio.Protocol):
             waiter = self.waiting.popleft()
             if not waiter.done():
                 waiter.set_exception(RedisConnectionError("Redis closed the connection"))
+
+    def send(self, command: bytes) -> None:
+        """Queue ``command``: the commands of every beat the loop runs in one turn go out in
+        one write, and Redis reads and answers them in one system call each way."""
+        if not self.unsent:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.unsent.append(command)
+
+    def _flush(self) -> None:
+        unsent, self.unsent = self.unsent, []
+        if not self.closed:  # else connection_lost has failed their calls
+            self.transport.write(b"".join(unsent))
 
     def close(self) -> None:
         self.closed = True
@@ -88,7 +101,7 @@ class LoopRedis:
     async def _send(self, conn: _Protocol, command: bytes):
         waiter = asyncio.get_running_loop().create_future()
         conn.waiting.append(waiter)
-        conn.transport.write(command)
+        conn.send(command)
         try:
             async with asyncio.timeout(self.timeout):
                 return await waiter
