@@ -1,6 +1,6 @@
 """The credit drain: moves credited spans from the Redis stream to the database in batches.
 
-Beats only append to their partition's stream (``live_session.lua``; one stream per partition
+Beats only append to their partition's stream (``live_state.lua``; one stream per partition
 of the trainees, ``REDIS_PARTITIONS``, so that a Redis Cluster spreads them): credited spans,
 and every attention check opened, answered or expired. One or more drainers (``flask
 drain-credit``, or a thread of the development server) read every partition's stream through

@@ -31,7 +31,9 @@ import redis
 from bench.heartbeat_setup import PRODUCTION_REDIS
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = "backend/services/learning/live_session.lua"
+SCRIPT_DIR = "backend/services/learning"
+# The library's parts, in order; before they were split, the whole script was the last one.
+PARTS = ("live_state.lua", "live_credit.lua", "live_session.lua")
 SESSIONS = 200
 PIPELINE = 200
 NOW = 1_764_633_600
@@ -46,11 +48,21 @@ def _free_port() -> int:
 
 
 def _source(rev: str | None) -> str:
-    if rev is None:
-        return (ROOT / SCRIPT).read_text(encoding="utf-8")
-    return subprocess.run(
-        ["git", "show", f"{rev}:{SCRIPT}"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
+    """The script or library as in the working tree (``rev`` None) or at a revision."""
+    texts = []
+    for name in PARTS:
+        path = f"{SCRIPT_DIR}/{name}"
+        if rev is None:
+            found = (ROOT / path).exists()
+            text = (ROOT / path).read_text(encoding="utf-8") if found else ""
+        else:
+            shown = subprocess.run(
+                ["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True
+            )
+            found, text = shown.returncode == 0, shown.stdout
+        if found:
+            texts.append(text)
+    return "\n".join(texts)
 
 
 def _prepared(source: str) -> bool:

@@ -95,7 +95,7 @@ def _code() -> str:
 
 def prepare(project: Project, course_id: int, remaining_s: int) -> tuple[dict, list[str]]:
     """A session's check settings and its next checks, prepared at check-in so that beats can
-    open, grade and settle them in Redis alone (see live_session.lua)."""
+    open, grade and settle them in Redis alone (see live_credit.lua)."""
     interval = interval_s(project, course_id)
     fields = {"cint": interval, "cwin": policy_for(project).attention_check_window_s}
     if not interval or db.session.get_bind().dialect.name != "postgresql":

@@ -37,7 +37,7 @@ class SpanRow:  # object.__setattr__, a microsecond a drained span
 
     @classmethod
     def from_entry(cls, fields: dict[str, str]) -> SpanRow:
-        """Read a stream entry (see live_session.lua, ``publish``)."""
+        """Read a stream entry (see live_state.lua, ``publish``)."""
         packed = fields.get("v")
         if packed is not None:
             sid, tid, lid, pid, a, b, seq, pos, last, play, device = packed.split("|", 10)

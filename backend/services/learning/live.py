@@ -21,7 +21,11 @@ from backend import loop_redis
 from backend.extensions import redis_store
 from backend.services.accounts import tokens
 
-_SOURCE = Path(__file__).with_name("live_session.lua").read_text(encoding="utf-8")
+# The live-session library, in the order its parts define what the next ones use.
+LIBRARY_FILES = ("live_state.lua", "live_credit.lua", "live_session.lua")
+_SOURCE = "\n".join(
+    Path(__file__).with_name(name).read_text(encoding="utf-8") for name in LIBRARY_FILES
+)
 
 
 def library(source: str) -> tuple[str, str]:
