@@ -99,6 +99,8 @@ class LoopRedis:
         return await self._send(conn, command)
 
     async def _send(self, conn: _Protocol, command: bytes):
+        if conn.closed:  # lost since it was taken: nothing would ever answer
+            raise RedisConnectionError("Redis closed the connection")
         waiter = asyncio.get_running_loop().create_future()
         conn.waiting.append(waiter)
         conn.send(command)
