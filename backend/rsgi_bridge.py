@@ -20,16 +20,14 @@ app's beat route (miniprogram_api/heartbeat_route.py) answers them from the RSGI
 without a WSGI environ, its Redis call awaited on the loop (backend/loop_redis.py), so the loop
 serves other beats meanwhile; what it refuses goes to the app like any request.
 
-    granian --interface rsgi --factory backend.rsgi_bridge:from_environ   (config/granian.py)
+    granian --interface rsgi --factory backend.rsgi_app:from_environ   (config/granian.py)
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import io
 import json
-import os
 import queue
 import re
 import sys
@@ -37,8 +35,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-
-from config.settings import BaseConfig
 
 # Bodies this small are read in one await under one deadline; larger ones chunk by chunk.
 SMALL_BODY = 64 * 1024
@@ -367,49 +363,3 @@ def _stream(proto, loop, started: list, pieces: list[bytes], chunks) -> None:
 
 async def _send(transport, pieces: list[bytes]) -> None:
     await transport.send_bytes(b"".join(pieces))
-
-
-def _flask_body_limit(app) -> BodyLimit:
-    """A route's body limit: the app's MAX_CONTENT_LENGTH, a media upload view's own."""
-    from backend.media import upload_limit
-
-    def limit(path: str, method: str) -> int | None:
-        return upload_limit(app, path, method)
-
-    return limit
-
-
-def _target(name: str):
-    module, _, attr = name.partition(":")
-    found = getattr(importlib.import_module(module), attr or "app")
-    return found() if (attr or "").endswith("create_app") else found
-
-
-def from_environ() -> WSGIOverRSGI:
-    """The app of ``SHIGANG_WSGI_TARGET`` (default the app factory), as config/granian.py sets
-    it, with its threads (``GRANIAN_BLOCKING_THREADS``) and read bound."""
-    app = _target(os.environ.get("SHIGANG_WSGI_TARGET") or "backend:create_app")
-    config = getattr(app, "config", {})
-    setting = os.environ.get("REQUEST_READ_TIMEOUT_S")
-    timeout = config.get("REQUEST_READ_TIMEOUT_S") or float(
-        setting or BaseConfig.REQUEST_READ_TIMEOUT_S
-    )
-    if "MEDIA_MAX_BYTES" in config:  # the app itself
-        limit = _flask_body_limit(app)
-    else:  # the benchmarks' minimal endpoint and floor
-
-        def limit(path: str, method: str) -> int | None:
-            return BaseConfig.MAX_CONTENT_LENGTH
-
-    from miniprogram_api.heartbeat_route import LIVE_BEAT_PATH
-
-    threads = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 2))
-    route = getattr(app, "wsgi_app", None)  # the app's outermost WSGI layer
-    return WSGIOverRSGI(
-        app,
-        threads=threads,
-        read_timeout_s=timeout,
-        body_limit=limit,
-        inline_path=LIVE_BEAT_PATH,
-        beat_route=route if hasattr(route, "answer_on_loop") else None,
-    )

@@ -45,11 +45,11 @@ def main() -> None:
         served = {"interface": Interfaces.WSGI, "blocking_threads": threads}
         factory = target.endswith("create_app")
     else:
-        # The workers build it (backend.rsgi_bridge.from_environ); they inherit the environment.
+        # The workers build it (backend.rsgi_app.from_environ); they inherit the environment.
         # Its threads run the app; RSGI itself runs one event loop per worker.
         os.environ["SHIGANG_WSGI_TARGET"] = target
         served = {"interface": Interfaces.RSGI, "blocking_threads": 1}
-        target, factory = "backend.rsgi_bridge:from_environ", True
+        target, factory = "backend.rsgi_app:from_environ", True
     Server(
         target,
         address=host,
