@@ -18,10 +18,9 @@ Per drained span it prints, beside their targets:
 
 - the drainer's CPU: this process's CPU time (``time.process_time``) spent inside
   ``drain_once`` (reading, writing, acknowledging, sealing every 5 s);
-- PostgreSQL's CPU: the CPU time (``/proc/<pid>/schedstat``) of the PostgreSQL backends connected
-  to the benchmark's database (client backends only: the beats run no SQL, so during the drain
-  they serve the drainer alone; autovacuum, the WAL writer and the checkpointer are not
-  counted);
+- PostgreSQL's CPU: the CPU time (``/proc/<pid>/schedstat``) of the client backends connected
+  to the benchmark's database (the beats run no SQL: they serve the drainer alone; autovacuum,
+  the WAL writer and the checkpointer are not counted);
 - Redis's CPU (reported; only with the private redis-server): its process's CPU time over the
   drains, which also counts the beats' entries the drainer reads and acknowledges.
 
@@ -49,8 +48,8 @@ from sqlalchemy.engine import make_url
 
 from bench import heartbeat_setup as setup
 
-# The drain's share of issue 27's whole machine <= 300 us a beat (every beat publishes a span),
-# after the server's ~170 us and Redis's 50 us (bench/heartbeat.py).
+# The drain's share of issue 27's whole machine <= 300 us a beat after the server's ~170 us and
+# Redis's 50 us (bench/heartbeat.py; every beat publishes a span).
 DRAINER_TARGET_US = 30
 POSTGRES_TARGET_US = 30
 BEAT_S = 30
