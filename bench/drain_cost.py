@@ -223,13 +223,7 @@ def _soundness(app, ids: dict[int, int]) -> list[str]:
             text("SELECT coalesce(sum(seconds), 0) FROM credited_span")
         ).scalar()
         stored = db.session.execute(text("SELECT sum(credited_s) FROM learning_session")).scalar()
-        overlaps = db.session.execute(
-            text(
-                "SELECT count(*) FROM credited_span a JOIN credited_span b ON"
-                " a.trainee_id = b.trainee_id AND a.id < b.id AND"
-                " tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at, b.end_at)"
-            )
-        ).scalar()
+        overlaps = db.session.execute(text(setup.OVERLAPS_SQL)).scalar()
         rows = db.session.execute(text("SELECT count(*) FROM credited_span")).scalar()
         # Updates that stayed on their page with no new index entries (heap-only tuples).
         hot = db.session.execute(

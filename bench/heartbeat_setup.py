@@ -83,6 +83,15 @@ def redis_for(url: str | None) -> Iterator[str]:
             process.wait(10)
 
 
+# Pairs of one trainee's spans that overlap (the drain must write none): the benchmarks that
+# drain check their credit with it.
+OVERLAPS_SQL = (
+    "SELECT count(*) FROM credited_span a JOIN credited_span b ON"
+    " a.trainee_id = b.trainee_id AND a.id < b.id AND"
+    " tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at, b.end_at)"
+)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

@@ -103,13 +103,7 @@ def _measure(app, project_id: int) -> dict:
             text("SELECT count(*), coalesce(sum(seconds), 0), count(chain_hash) FROM credited_span")
         ).one()
         stored = db.session.execute(text("SELECT sum(credited_s) FROM learning_session")).scalar()
-        overlaps = db.session.execute(
-            text(
-                "SELECT count(*) FROM credited_span a JOIN credited_span b ON"
-                " a.trainee_id = b.trainee_id AND a.id < b.id AND"
-                " tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at, b.end_at)"
-            )
-        ).scalar()
+        overlaps = db.session.execute(text(setup.OVERLAPS_SQL)).scalar()
         verdict = record_chain.verify(project_id)
         written = db.session.execute(text(SIZE)).scalar()
         db.session.commit()

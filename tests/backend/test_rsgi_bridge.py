@@ -39,6 +39,21 @@ def _json(answer: bytes) -> dict:
     return json.loads(answer.partition(b"\r\n\r\n")[2])
 
 
+def _checked_in_today(client, make) -> Learner:
+    """A trainee checked in to a lesson of a project running today: the served app runs in
+    another process, on the real clock."""
+    today = clock.now().date()
+    _, lesson, trainee = enrolled(
+        make,
+        attention_checks_enabled=False,
+        start_date=today - timedelta(days=1),
+        end_date=today + timedelta(days=1),
+    )
+    me = Learner(client, make, trainee)
+    me.check_in(lesson)
+    return me
+
+
 def test_a_json_body_small_or_large_reaches_the_app(served):
     small = _post(served, "/api/v1/auth/wx-login", b"{}", "Content-Type: application/json")
     assert small.startswith(b"HTTP/1.1 422"), small
@@ -132,16 +147,7 @@ def test_live_beats_run_on_the_loop_and_everything_else_on_the_apps_threads(app_
 def test_a_live_beat_is_answered_from_the_scope_and_a_refused_one_by_flask(
     app_config, client, make
 ):
-    # Served in another process: on the real clock, so the project runs today.
-    today = clock.now().date()
-    _, lesson, trainee = enrolled(
-        make,
-        attention_checks_enabled=False,
-        start_date=today - timedelta(days=1),
-        end_date=today + timedelta(days=1),
-    )
-    me = Learner(client, make, trainee)
-    me.check_in(lesson)
+    me = _checked_in_today(client, make)
     path = f"/api/v1/sessions/{me.session_id}/heartbeats"
     auth = me.headers["Authorization"]
     body = json.dumps({"seq": 1, "client_ts": me.client_ts(), "position_s": 5, "playing": True})
@@ -175,15 +181,7 @@ def test_a_live_beat_is_answered_from_the_scope_and_a_refused_one_by_flask(
 def test_a_beat_on_the_loop_reloads_the_library_and_answers_503_while_redis_is_cut(
     app_config, client, make, redis_client
 ):
-    today = clock.now().date()
-    _, lesson, trainee = enrolled(
-        make,
-        attention_checks_enabled=False,
-        start_date=today - timedelta(days=1),
-        end_date=today + timedelta(days=1),
-    )
-    me = Learner(client, make, trainee)
-    me.check_in(lesson)
+    me = _checked_in_today(client, make)
     path = f"/api/v1/sessions/{me.session_id}/heartbeats"
     url = urlsplit(app_config["REDIS_URL"])
     network = Forwarder((url.hostname, url.port or 6379))
