@@ -277,15 +277,8 @@ class WSGIOverRSGI:
 
     def _run(self, environ: dict, proto, loop, app=None) -> None:
         """Call the app and send its answer: whole when short, else streamed."""
-        started: list = []
         body = environ["wsgi.input"]  # middleware may wrap it: close this one
-
-        def start_response(status: str, headers, exc_info=None):
-            if exc_info and started:
-                raise exc_info[1].with_traceback(exc_info[2])
-            started[:] = [int(status[:3]), list(headers)]
-
-        result = (app or self.wsgi_app)(environ, start_response)
+        started, result = _call(app or self.wsgi_app, environ)
         try:
             pieces, size, chunks = [], 0, iter(result)
             for chunk in chunks:
@@ -304,15 +297,8 @@ class WSGIOverRSGI:
     async def _inline(self, environ: dict, proto, app=None) -> None:
         """Call the app (or ``app``) on the event loop's thread (no thread hop; the loop waits
         for it)."""
-        started: list = []
         body = environ["wsgi.input"]
-
-        def start_response(status: str, headers, exc_info=None):
-            if exc_info and started:
-                raise exc_info[1].with_traceback(exc_info[2])
-            started[:] = [int(status[:3]), list(headers)]
-
-        result = (app or self.wsgi_app)(environ, start_response)
+        started, result = _call(app or self.wsgi_app, environ)
         try:
             pieces, size, chunks, transport = [], 0, iter(result), None
             for chunk in chunks:
@@ -333,6 +319,18 @@ class WSGIOverRSGI:
             if close is not None:
                 close()
             body.close()
+
+
+def _call(app, environ: dict) -> tuple[list, object]:
+    """Call a WSGI app: [status, headers] (filled once it starts its answer) and its body."""
+    started: list = []
+
+    def start_response(status: str, headers, exc_info=None):
+        if exc_info and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [int(status[:3]), list(headers)]
+
+    return started, app(environ, start_response)
 
 
 def _settle(answered: asyncio.Future, error: BaseException | None) -> None:

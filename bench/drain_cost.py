@@ -43,8 +43,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from bench import heartbeat_setup as setup
 
@@ -280,18 +279,12 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
 
-    admin_url = make_url(args.database_url).set(drivername="postgresql+psycopg")
-    name = f"shigang_bench_drain_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin, name, database_url = setup.create_database(args.database_url, "drain")
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     saved = dict(os.environ)
     try:
         with setup.redis_for(args.redis_url) as redis_url:
-            env = setup.environment(
-                redis_url, admin_url.set(database=name).render_as_string(False), prefix
-            )
+            env = setup.environment(redis_url, database_url, prefix)
             env.pop("BENCH_COUNT_SQL")
             env["LOG_LEVEL"] = "WARNING"  # no access log line per beat
             os.environ.update(env)

@@ -12,10 +12,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +94,17 @@ OVERLAPS_SQL = (
     " a.trainee_id = b.trainee_id AND a.id < b.id AND"
     " tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at, b.end_at)"
 )
+
+
+def create_database(database_url: str, kind: str):
+    """A new PostgreSQL database named for this run (``shigang_bench_<kind>_…``): the admin
+    engine (to drop it afterwards), its name and its URL."""
+    admin_url = make_url(database_url).set(drivername="postgresql+psycopg")
+    name = f"shigang_bench_{kind}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return admin, name, admin_url.set(database=name).render_as_string(False)
 
 
 def free_port() -> int:

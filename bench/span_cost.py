@@ -24,8 +24,7 @@ import sys
 import time
 import uuid
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from bench import heartbeat_setup as setup
 
@@ -132,17 +131,9 @@ def main(argv=None) -> int:
     parser.add_argument("--drain-every", type=int, default=2, help="beats between drains")
     args = parser.parse_args(argv)
 
-    admin_url = make_url(args.database_url).set(drivername="postgresql+psycopg")
-    name = f"shigang_bench_spans_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin, name, database_url = setup.create_database(args.database_url, "spans")
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
-    env = setup.environment(
-        setup.local_redis(args.redis_url),
-        admin_url.set(database=name).render_as_string(False),
-        prefix,
-    )
+    env = setup.environment(setup.local_redis(args.redis_url), database_url, prefix)
     env.pop("BENCH_COUNT_SQL")
     env["LOG_LEVEL"] = "WARNING"  # no access log line per beat
     saved = dict(os.environ)
