@@ -261,7 +261,8 @@ def main() -> int:
             n = seq[0] // len(sessions) + 1
             with app.app_context():
                 began = time.process_time()
-                live.beat(sid, token, live.epoch_s(now()), "live", [(n, live.epoch_s(now()), n, 1)])
+                second = live.epoch_s(now())
+                live.run_beat(*live.beat_call(sid, token, second, "live", [(n, second, n, 1)]))
                 return time.process_time() - began
 
         def receive_call() -> float:
@@ -317,9 +318,7 @@ def main() -> int:
         return 0
     finally:
         redis_client = app.extensions["redis"]
-        keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            redis_client.delete(*keys)
+        setup.delete_prefix(redis_client, prefix)
         with app.app_context():
             db.engine.dispose()
         with admin.connect() as conn:

@@ -360,9 +360,7 @@ def _run(args, admin, database: str, prefix: str) -> int:
         problems = _soundness(app, ids)
     finally:
         clock.unfreeze()
-        keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            redis_client.delete(*keys)
+        setup.delete_prefix(redis_client, prefix)
         with app.app_context():
             db.engine.dispose()
 

@@ -285,9 +285,7 @@ def _run(args: argparse.Namespace, redis_url: str) -> int:
     finally:
         for process in processes:
             setup.stop(process)
-        keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            redis_client.delete(*keys)
+        setup.delete_prefix(redis_client, prefix)
         with app.app_context():
             db.engine.dispose()
         with admin.connect() as conn:

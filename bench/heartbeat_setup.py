@@ -107,6 +107,13 @@ def create_database(database_url: str, kind: str):
     return admin, name, admin_url.set(database=name).render_as_string(False)
 
 
+def delete_prefix(client, prefix: str) -> None:
+    """Remove every Redis key a benchmark wrote under its ``prefix``."""
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

@@ -170,9 +170,7 @@ def main(argv=None) -> int:
         print(f"  learned and drained in {time.monotonic() - started:.0f} s")
     finally:
         clock.unfreeze()
-        keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            redis_client.delete(*keys)
+        setup.delete_prefix(redis_client, prefix)
         with app.app_context():
             db.engine.dispose()
         os.environ.clear()

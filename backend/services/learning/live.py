@@ -200,25 +200,8 @@ def create(
     return call(op, session_id, trainee_id, now_s, *head, *pairs)
 
 
-def beat(
-    session_id: int,
-    token: str,
-    now_s: int,
-    kind: str,
-    beats: list[tuple],
-    *,
-    factor: float = 1.0,
-    answer: tuple[int, str, str, str] | None = None,
-) -> LiveReply:
-    """Check ``token`` and apply (seq, time, position, playing) beats: one Redis round trip.
-
-    ``answer`` (check id, as given, its letters, stripped) settles the open attention check
-    first; ``factor`` scales the interval to the check after a passed one."""
-    return run_beat(*beat_call(session_id, token, now_s, kind, beats, factor=factor, answer=answer))
-
-
 def run_beat(keys: list[str], args: list[object]) -> LiveReply:
-    """Make ``beat_call``'s function call through the app's client."""
+    """Make ``beat_call``'s function call through the app's client (blocking)."""
     return LiveReply.parse_beat(_run(keys, args, held=True))
 
 
@@ -232,7 +215,11 @@ def beat_call(
     factor: float = 1.0,
     answer: tuple[int, str, str, str] | None = None,
 ) -> tuple[list[str], list[object]]:
-    """The keys and arguments of ``beat``'s function call."""
+    """The keys and arguments of the function call that checks ``token`` and applies
+    (seq, time, position, playing) beats in one Redis round trip (``run_beat``, or from the
+    event loop ``run_on_loop``). ``answer`` (check id, as given, its letters, stripped) settles
+    the open attention check first; ``factor`` scales the interval to the check after a passed
+    one."""
     packed = ";".join(f"{seq},{ts},{pos},{1 if playing else 0}" for seq, ts, pos, playing in beats)
     keys, wm = beat_keys(token, session_id)
     args = ["beat", wm, now_s, STATE_TTL_S, kind, packed, f"{factor:.6f}"]
@@ -251,7 +238,7 @@ def loop_client():
 
 
 async def run_on_loop(conn, keys: list[str], args: list[object]) -> LiveReply:
-    """``beat``'s function call sent from the event loop through ``conn`` (``loop_client``),
+    """``beat_call``'s function call sent from the event loop through ``conn`` (``loop_client``),
     awaited without blocking the loop; loads the library first where Redis lacks it."""
     command = hiredis.pack_command(("FCALL", FUNCTION, len(keys), *keys, *args))
     try:
